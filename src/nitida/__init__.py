@@ -1,0 +1,1 @@
+"""La Oficina Nítida — billing service."""

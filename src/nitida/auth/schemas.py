@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import Field
+
+from nitida.core.schemas import ApiInput, ApiModel
+from nitida.users.models import Role
+
+
+class LoginRequest(ApiInput):
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenResponse(ApiModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires")
+
+
+class MeResponse(ApiModel):
+    id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    tenant_id: uuid.UUID

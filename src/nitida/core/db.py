@@ -1,0 +1,244 @@
+"""Database plumbing: engines, sessions and tenant scoping by construction.
+
+Every session is opened for exactly one tenant (or, for login, for one email).
+Tenant scoping is applied by the session itself, never by the query author:
+
+* every ORM SELECT/UPDATE/DELETE gets ``tenant_id = <session tenant>`` added for
+  each tenant-owned entity it touches (``with_loader_criteria``);
+* every new tenant-owned row is stamped with the session's tenant on flush, and
+  a row stamped with another tenant is refused;
+* on PostgreSQL each transaction also sets ``app.tenant_id`` so row-level
+  security policies (see the migrations) are a second wall under the first.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    ForeignKey,
+    MetaData,
+    Uuid,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+    with_loader_criteria,
+)
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware instant, stored in UTC on both engines.
+
+    SQLite keeps no offset, so values are normalised to UTC on the way in and
+    marked as UTC on the way out; naive datetimes are refused outright.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware one is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class TenantScoped:
+    """Mixin for every tenant-owned table: ``(tenant_id, id)`` is the primary key.
+
+    tenant_id leads every key and index so the tables can be distributed by
+    tenant (Citus) and so composite foreign keys make a cross-tenant reference
+    impossible in the database itself.
+    """
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(
+            Uuid,
+            ForeignKey("tenants.id", ondelete="RESTRICT"),
+            primary_key=True,
+            sort_order=-2,  # first column, first in the primary key
+        )
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, primary_key=True, default=uuid.uuid4, sort_order=-1
+    )
+
+
+class TenantScopeError(RuntimeError):
+    """A query or write was attempted outside of a tenant's session."""
+
+
+# --- session scoping -------------------------------------------------------
+
+TENANT_KEY = "tenant_id"
+LOGIN_EMAIL_KEY = "login_email"
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_to_tenant(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return  # the parent statement already carried the criteria
+    tenant_id = state.session.info.get(TENANT_KEY)
+    if tenant_id is None:
+        if state.session.info.get(LOGIN_EMAIL_KEY) is not None:
+            return  # login lookups: bounded by the RLS policy on PostgreSQL and the query itself
+        raise TenantScopeError("query outside of a tenant session")
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped,
+            lambda cls: cls.tenant_id == tenant_id,
+            include_aliases=True,
+            track_closure_variables=False,
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_tenant(session: Session, flush_context, instances) -> None:
+    tenant_id = session.info.get(TENANT_KEY)
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, TenantScoped):
+            continue
+        if tenant_id is None:
+            raise TenantScopeError("write outside of a tenant session")
+        if obj.tenant_id is None:
+            obj.tenant_id = tenant_id
+        elif obj.tenant_id != tenant_id:
+            raise TenantScopeError("row belongs to another tenant")
+
+
+@event.listens_for(Session, "after_begin")
+def _set_rls_context(session: Session, transaction, connection) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    tenant_id = session.info.get(TENANT_KEY)
+    email = session.info.get(LOGIN_EMAIL_KEY)
+    # set_config(..., is_local => true): the setting dies with the transaction,
+    # so a pooled connection never carries one tenant's context into another's.
+    connection.execute(
+        text(
+            "SELECT set_config('app.tenant_id', :tenant, true),"
+            " set_config('app.login_email', :email, true)"
+        ),
+        {"tenant": str(tenant_id) if tenant_id else "", "email": email or ""},
+    )
+
+
+# --- engines ---------------------------------------------------------------
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        # The driver's own transaction handling is switched off so that BEGIN
+        # is ours to emit (below): writers take the lock up front and wait
+        # for each other instead of failing with "database is locked".
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        immediate = conn.get_execution_options().get("nitida_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,  # a restarted PostgreSQL is reconnected to on the next request
+        pool_recycle=1800,
+    )
+
+
+class Database:
+    """The engine and the only ways to open a session on it."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=pool_size)
+        self._factory = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def _open(self, info: dict, write: bool) -> Session:
+        session = self._factory(info=info)
+        if write and self.dialect == "sqlite":
+            session.connection(execution_options={"nitida_write": True})
+        return session
+
+    @contextmanager
+    def tenant_session(self, tenant_id: uuid.UUID, *, write: bool = True) -> Iterator[Session]:
+        """A session that can only see and write ``tenant_id``'s rows."""
+        session = self._open({TENANT_KEY: tenant_id}, write)
+        try:
+            yield session
+        finally:
+            session.close()
+
+    @contextmanager
+    def login_session(self, email_lower: str, *, write: bool = False) -> Iterator[Session]:
+        """A session for finding a user by email before any tenant is known."""
+        session = self._open({LOGIN_EMAIL_KEY: email_lower}, write)
+        try:
+            yield session
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

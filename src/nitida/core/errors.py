@@ -1,0 +1,216 @@
+"""One error shape everywhere: RFC 9457 problem details.
+
+Handlers turn every failure — ours, FastAPI's validation, Starlette's routing,
+the database's — into ``application/problem+json``. No stack trace, SQL or
+driver message ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from nitida.core.request_context import current_request_id
+
+log = logging.getLogger("nitida")
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://nitida.co/problems/"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error response carries them."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+    requestId: str | None = None
+
+
+class AppError(Exception):
+    """An error meant for the client: status, a stable type slug and a detail."""
+
+    status: int = 500
+    slug: str = "internal-error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        slug: str | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+        if slug:
+            self.slug = slug
+
+
+class BadRequest(AppError):
+    status, slug = 400, "invalid-request"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> BadRequest:
+        return cls(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
+
+
+class Unauthorized(AppError):
+    status, slug = 401, "unauthorized"
+
+    def __init__(self, detail: str = "Missing or invalid credentials.") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(AppError):
+    status, slug = 403, "forbidden"
+
+
+class NotFound(AppError):
+    status, slug = 404, "not-found"
+
+
+class Conflict(AppError):
+    status, slug = 409, "conflict"
+
+
+class TooManyRequests(AppError):
+    status, slug = 429, "too-many-requests"
+
+
+class ServiceUnavailable(AppError):
+    status, slug = 503, "service-unavailable"
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + (slug or title.lower().replace(" ", "-")),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = [e.model_dump() for e in errors]
+    request_id = current_request_id()
+    if request_id:
+        body["requestId"] = request_id
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    # ("body", "lines", 0, "quantity") -> "lines[0].quantity"; ("query", "limit") -> "limit"
+    parts = list(loc[1:]) if loc and loc[0] in ("body", "query", "path", "header") else list(loc)
+    name = ""
+    for part in parts:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += ("." if name else "") + str(part)
+    return name or "body"
+
+
+def _validation_message(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return "Unknown field."
+    if kind == "json_invalid":
+        return "The body is not valid JSON."
+    if kind == "missing":
+        return "This field is required."
+    msg = str(err.get("msg", "Invalid value."))
+    # Pydantic prefixes messages raised by our own validators.
+    return msg.removeprefix("Value error, ")
+
+
+async def _on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        FieldError(field=_field_name(tuple(e.get("loc", ()))), message=_validation_message(e))
+        for e in exc.errors()
+    ]
+    summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+    return problem_response(400, f"Invalid input. {summary}", slug="validation-error", errors=errors)
+
+
+async def _on_app_error(_request: Request, exc: AppError) -> JSONResponse:
+    return problem_response(
+        exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers
+    )
+
+
+async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404:
+        detail = "Not found."
+    return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+
+def _is_unavailable(exc: DBAPIError) -> bool:
+    return isinstance(exc, OperationalError) or bool(exc.connection_invalidated)
+
+
+async def _on_database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    if _is_unavailable(exc):
+        log.error("database unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
+        return problem_response(
+            503,
+            "The database is unavailable. Please retry in a few seconds.",
+            slug="service-unavailable",
+            headers={"Retry-After": "5"},
+        )
+    return await _on_unexpected_error(request, exc)
+
+
+async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception(
+        "unhandled error request_id=%s %s %s", current_request_id(), request.method, request.url.path
+    )
+    return problem_response(
+        500,
+        "An unexpected error occurred. Quote the request id when reporting it.",
+        slug="internal-error",
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(AppError, _on_app_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(DBAPIError, _on_database_error)
+    app.add_exception_handler(Exception, _on_unexpected_error)
+
+
+# Documented on every operation so the OpenAPI document tells the truth about errors.
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,10 @@
+"""Every capability's models, imported so the metadata (and Alembic) sees them all."""
+
+from nitida.audit.models import AuditEvent  # noqa: F401
+from nitida.auth.models import LoginThrottle  # noqa: F401
+from nitida.core.db import Base
+from nitida.customers.models import Customer  # noqa: F401
+from nitida.tenants.models import Tenant  # noqa: F401
+from nitida.users.models import User  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,73 @@
+"""Password hashing (argon2) and access tokens (JWT, HS256)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+ALGORITHM = "HS256"
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so a wrong email costs the same
+# time as a wrong password and does not reveal which emails exist.
+_DUMMY_HASH = _hasher.hash("nitida-timing-equaliser")
+
+
+def use_cheap_hashing_for_tests() -> None:
+    """Minimal argon2 cost, for test suites only (still real argon2id hashes)."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    _DUMMY_HASH = _hasher.hash("nitida-timing-equaliser")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    token_version: int
+
+
+def create_access_token(claims: TokenClaims, secret: str, lifetime: timedelta) -> str:
+    now = datetime.now(UTC)
+    payload = {
+        "sub": str(claims.user_id),
+        "tid": str(claims.tenant_id),
+        "ver": claims.token_version,
+        "iat": now,
+        "exp": now + lifetime,
+    }
+    return jwt.encode(payload, secret, algorithm=ALGORITHM)
+
+
+def decode_access_token(token: str, secret: str) -> TokenClaims | None:
+    """The token's claims, or None for any fault: malformed, expired, tampered,
+    signed with another key or algorithm (``alg: none`` included)."""
+    try:
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "tid", "ver", "exp", "iat"]},
+        )
+        return TokenClaims(
+            user_id=uuid.UUID(payload["sub"]),
+            tenant_id=uuid.UUID(payload["tid"]),
+            token_version=int(payload["ver"]),
+        )
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+        return None

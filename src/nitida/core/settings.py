@@ -1,0 +1,62 @@
+"""Service configuration, read from NITIDA_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_URL = "sqlite:///./nitida.db"
+_DEV_SECRET_FILE = Path(".nitida_secret_key")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NITIDA_", extra="ignore")
+
+    database_url: str = DEFAULT_SQLITE_URL
+    # HS256 signing key. Required (≥ 32 chars) on PostgreSQL; on the embedded
+    # SQLite default a random key is generated once and kept beside the database.
+    secret_key: str | None = None
+    access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    max_body_bytes: int = 1_048_576
+    # Login throttling: this many failures within the window lock the email.
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    db_pool_size: int = 10
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _secret_key(self) -> Settings:
+        if self.secret_key is None:
+            if not self.is_sqlite:
+                raise ValueError("NITIDA_SECRET_KEY must be set when running on PostgreSQL")
+            self.secret_key = _dev_secret_key()
+        if len(self.secret_key) < 32:
+            raise ValueError("NITIDA_SECRET_KEY must be at least 32 characters long")
+        return self
+
+
+def _dev_secret_key() -> str:
+    """A per-checkout key for the embedded default, so tokens survive restarts."""
+    if _DEV_SECRET_FILE.exists():
+        return _DEV_SECRET_FILE.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(_DEV_SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker process wrote it first
+        return _DEV_SECRET_FILE.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
+from nitida.customers.identity import TipoDocumento
+
+# Sort keys compare byte by byte on both engines (see core.text.spanish_sort_key).
+SortKey = String(500).with_variant(String(500, collation="C"), "postgresql")
+
+
+class CustomerStatus(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class Customer(TenantScoped, Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        # One customer per document number in a tenant; also what makes two
+        # simultaneous creates of one NIT end as one row.
+        UniqueConstraint("tenant_id", "nit", name="uq_customers_tenant_nit"),
+        Index("ix_customers_tenant_sort", "tenant_id", "razon_social_sort", "nit"),
+        Index("ix_customers_tenant_status_sort", "tenant_id", "status", "razon_social_sort", "nit"),
+    )
+
+    razon_social: Mapped[str] = mapped_column(String(450))
+    # Derived keys, kept in step by the service (never written by clients).
+    razon_social_search: Mapped[str] = mapped_column(String(450))
+    razon_social_sort: Mapped[str] = mapped_column(SortKey)
+    tipo_documento: Mapped[TipoDocumento] = mapped_column(
+        Enum(TipoDocumento, native_enum=False, length=20), default=TipoDocumento.NIT
+    )
+    nit: Mapped[str] = mapped_column(String(20))
+    dv: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    telefono: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    direccion: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    status: Mapped[CustomerStatus] = mapped_column(
+        Enum(CustomerStatus, native_enum=False, length=20), default=CustomerStatus.ACTIVE
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,71 @@
+"""The FastAPI application: one router per capability over one small core."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from nitida.auth.router import router as auth_router
+from nitida.core.db import Database
+from nitida.core.errors import Problem, install_error_handlers
+from nitida.core.middleware import RequestContextMiddleware
+from nitida.core.settings import Settings, get_settings
+from nitida.customers.router import router as customers_router
+from nitida.users.router import router as users_router
+
+DESCRIPTION = """
+Billing API of **La Oficina Nítida** for Colombian businesses.
+
+Log in with `POST /auth/login`, then send `Authorization: Bearer <accessToken>`.
+Every error is an RFC 9457 problem (`application/problem+json`).
+"""
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        if database is None:
+            db.dispose()
+
+    app = FastAPI(
+        title="La Oficina Nítida — Billing API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.include_router(auth_router)
+    app.include_router(users_router)
+    app.include_router(customers_router)
+    _register_problem_schema(app)
+    return app
+
+
+def _register_problem_schema(app: FastAPI) -> None:
+    """Expose the Problem schema under components, referenced by every error response."""
+    original = app.openapi
+
+    def openapi():
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
+        for name, sub in Problem.model_json_schema(ref_template="#/components/schemas/{model}").get("$defs", {}).items():
+            components.setdefault(name, sub)
+        components["Problem"].pop("$defs", None)
+        return schema
+
+    app.openapi = openapi
+
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -1,0 +1,36 @@
+"""Creating a tenant together with its first ADMIN, atomically."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from nitida.core.db import Database
+from nitida.tenants.models import Tenant
+from nitida.tenants.schemas import TenantCreate
+from nitida.users import service as users
+from nitida.users.models import Role
+from nitida.users.schemas import UserCreate
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedTenant:
+    tenant_id: uuid.UUID
+    admin_user_id: uuid.UUID
+
+
+def create_tenant(db: Database, data: TenantCreate) -> CreatedTenant:
+    """Create a tenant and its ADMIN; on any error nothing is created."""
+    tenant_id = uuid.uuid4()
+    with db.tenant_session(tenant_id) as session:
+        session.add(Tenant(id=tenant_id, name=data.name, nit=data.nit))
+        session.flush()
+        admin = users.create_user(
+            session,
+            UserCreate(
+                email=data.admin_email, name=data.admin_name, password=data.admin_password, role=Role.ADMIN
+            ),
+            tenant_id=tenant_id,
+        )
+        session.commit()
+        return CreatedTenant(tenant_id=tenant_id, admin_user_id=admin.id)

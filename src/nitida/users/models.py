@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    ADMIN = "ADMIN"
+    OPERADOR = "OPERADOR"
+    CONSULTA = "CONSULTA"  # read-only
+
+
+class UserStatus(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class User(TenantScoped, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        # Emails identify a login across the whole service. This is the one
+        # index not led by tenant_id: under Citus, users is a reference table.
+        Index("uq_users_email_lower", "email_lower", unique=True),
+    )
+
+    email: Mapped[str] = mapped_column(String(254))
+    email_lower: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
+    status: Mapped[UserStatus] = mapped_column(
+        Enum(UserStatus, native_enum=False, length=20), default=UserStatus.ACTIVE
+    )
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Bumped when the password changes or the user is deactivated: tokens
+    # carrying an older version stop working at once.
+    token_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

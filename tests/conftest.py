@@ -1,0 +1,161 @@
+"""Test fixtures: every test runs on SQLite and on a real PostgreSQL.
+
+PostgreSQL is a throwaway cluster started here (or NITIDA_TEST_POSTGRES_URL, a
+URL for a role without BYPASSRLS on an empty database). If it cannot be
+started the PostgreSQL half of the suite errors: it never skips.
+
+Tests never clean up: each one makes its own tenants, and tenancy keeps them apart.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from nitida.core import security
+from nitida.core.db import Database
+from nitida.core.migrations import upgrade
+from nitida.core.security import TokenClaims, create_access_token
+from nitida.core.settings import Settings
+from nitida.devtools.throwaway_pg import ThrowawayPostgres
+from nitida.main import create_app
+from nitida.tenants.schemas import TenantCreate
+from nitida.tenants.service import create_tenant
+from nitida.users import service as users_service
+from nitida.users.models import Role, User
+from nitida.users.schemas import UserCreate
+
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+PASSWORD = "correct horse battery"
+
+security.use_cheap_hashing_for_tests()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("postgres_only") and "[sqlite" in item.nodeid:
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL-only behaviour"))
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A running PostgreSQL: (superuser URL or None, app URL, cluster or None)."""
+    external = os.environ.get("NITIDA_TEST_POSTGRES_URL")
+    if external:
+        yield None, external, None
+        return
+    cluster = ThrowawayPostgres().start()
+    try:
+        yield cluster.superuser_url, cluster.app_url, cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def engine_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(engine_name, request, tmp_path_factory) -> str:
+    if engine_name == "sqlite":
+        path = Path(tmp_path_factory.mktemp("sqlite")) / "nitida-test.db"
+        return f"sqlite:///{path}"
+    return request.getfixturevalue("postgres")[1]
+
+
+@pytest.fixture(scope="session")
+def settings(database_url) -> Settings:
+    return Settings(database_url=database_url, secret_key=SECRET, login_max_failures=5)
+
+
+@pytest.fixture(scope="session")
+def database(settings) -> Database:
+    db = Database(settings.database_url)
+    upgrade(db.engine)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(settings, database):
+    return create_app(settings, database)
+
+
+@pytest.fixture(scope="session")
+def client(app) -> TestClient:
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}@example.co"
+
+
+@dataclass
+class TenantHandle:
+    """A tenant made for one test, with one user per role."""
+
+    id: uuid.UUID
+    users: dict[Role, User] = field(default_factory=dict)
+
+    def token(self, role: Role = Role.ADMIN, *, lifetime: timedelta = timedelta(minutes=30)) -> str:
+        user = self.users[role]
+        return create_access_token(
+            TokenClaims(user_id=user.id, tenant_id=self.id, token_version=user.token_version),
+            SECRET,
+            lifetime,
+        )
+
+    def headers(self, role: Role = Role.ADMIN) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role)}"}
+
+
+@pytest.fixture
+def make_tenant(database):
+    def make(name: str = "Papelería Nítida S.A.S.", nit: str = "900123456") -> TenantHandle:
+        created = create_tenant(
+            database,
+            TenantCreate(name=name, nit=nit, admin_email=unique_email("admin"), admin_password=PASSWORD),
+        )
+        handle = TenantHandle(id=created.tenant_id)
+        with database.tenant_session(created.tenant_id) as session:
+            handle.users[Role.ADMIN] = session.get(User, (created.tenant_id, created.admin_user_id))
+            for role in (Role.OPERADOR, Role.CONSULTA):
+                handle.users[role] = users_service.create_user(
+                    session,
+                    UserCreate(email=unique_email(role.value.lower()), name=f"Usuario {role.value}",
+                               password=PASSWORD, role=role),
+                )
+            session.commit()
+        return handle
+
+    return make
+
+
+@pytest.fixture
+def tenant(make_tenant) -> TenantHandle:
+    return make_tenant()
+
+
+@pytest.fixture
+def other_tenant(make_tenant) -> TenantHandle:
+    return make_tenant("Colegio Los Andes S.A.S.", "800197268")
+
+
+def assert_problem(response, status: int, *, field: str | None = None) -> dict:
+    """The response is an RFC 9457 problem with this status (and names ``field``)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("https://") and body["title"] and body["detail"]
+    if field is not None:
+        assert field in [e["field"] for e in body["errors"]], body
+    return body
