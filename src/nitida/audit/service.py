@@ -1,0 +1,55 @@
+"""The audit trail: recorded in the caller's transaction, so a change and its
+record commit or vanish together."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nitida.audit.models import AuditEvent
+from nitida.auth.dependencies import Principal
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """{field: {"from": old, "to": new}} for the fields whose value changed."""
+    return {
+        key: {"from": before.get(key), "to": after.get(key)}
+        for key in after
+        if before.get(key) != after.get(key)
+    }
+
+
+def record(
+    session: Session,
+    actor: Principal | None,
+    *,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    action: str,
+    changes: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        actor_user_id=actor.user_id if actor else None,
+        actor_email=actor.email if actor else None,
+        changes=dict(changes or {}),
+    )
+    session.add(event)
+    return event
+
+
+def history(session: Session, *, entity_type: str, entity_id: uuid.UUID) -> list[AuditEvent]:
+    """Oldest first."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
+            .order_by(AuditEvent.occurred_at, AuditEvent.id)
+        )
+    )
