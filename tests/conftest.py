@@ -159,3 +159,28 @@ def assert_problem(response, status: int, *, field: str | None = None) -> dict:
     if field is not None:
         assert field in [e["field"] for e in body["errors"]], body
     return body
+
+
+@pytest.fixture(scope="session")
+def live_url(app) -> str:
+    """The app served by a real uvicorn on a loopback port, for concurrent clients."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
