@@ -186,9 +186,17 @@ async def _on_database_error(request: Request, exc: DBAPIError) -> JSONResponse:
 
 
 async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception(
-        "unhandled error request_id=%s %s %s", current_request_id(), request.method, request.url.path
+    log.error(
+        "unhandled error request_id=%s %s %s",
+        current_request_id(),
+        request.method,
+        request.url.path,
+        exc_info=exc,
     )
+    return internal_error_response()
+
+
+def internal_error_response() -> JSONResponse:
     return problem_response(
         500,
         "An unexpected error occurred. Quote the request id when reporting it.",
@@ -201,7 +209,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _on_app_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(DBAPIError, _on_database_error)
-    app.add_exception_handler(Exception, _on_unexpected_error)
+    # Anything else is caught by RequestContextMiddleware, which still knows
+    # the request id (Starlette's own 500 handler runs outside of it).
 
 
 # Documented on every operation so the OpenAPI document tells the truth about errors.

@@ -7,10 +7,10 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nitida.core.errors import problem_response
+from nitida.core.errors import internal_error_response, problem_response
 from nitida.core.request_context import reset_request_id, set_request_id
 
-log = logging.getLogger("nitida.access")
+log = logging.getLogger("nitida")
 
 
 class _BodyTooLarge(Exception):
@@ -66,6 +66,13 @@ class RequestContextMiddleware:
                 if started:
                     raise
                 await self._too_large(scope, receive, send_with_id)
+            except Exception:
+                log.exception(
+                    "unhandled error request_id=%s %s %s", request_id, scope.get("method"), scope.get("path")
+                )
+                if started:
+                    raise
+                await internal_error_response()(scope, receive, send_with_id)
         finally:
             reset_request_id(token)
 

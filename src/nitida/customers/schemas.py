@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from pydantic import BeforeValidator, EmailStr, Field
+
+from nitida.core.schemas import ApiInput, ApiModel, LocalDateTime
+from nitida.customers.identity import TipoDocumento
+from nitida.customers.models import CustomerStatus
+
+
+def _blank_to_none(value: object) -> object:
+    # An empty optional contact field means "none", as a form would send it.
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+OptionalEmail = Annotated[Annotated[EmailStr, Field(max_length=254)] | None, BeforeValidator(_blank_to_none)]
+OptionalTelefono = Annotated[Annotated[str, Field(max_length=50)] | None, BeforeValidator(_blank_to_none)]
+OptionalDireccion = Annotated[Annotated[str, Field(max_length=300)] | None, BeforeValidator(_blank_to_none)]
+RazonSocial = Annotated[str, Field(min_length=1, max_length=450, description="Legal or business name")]
+NitInput = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=20,
+        description="Document number. For NIT: 900123456, 900.123.456, 900123456-8 or 900.123.456-8",
+    ),
+]
+
+
+class CustomerCreate(ApiInput):
+    razon_social: RazonSocial
+    nit: NitInput
+    tipo_documento: TipoDocumento = TipoDocumento.NIT
+    email: OptionalEmail = None
+    telefono: OptionalTelefono = None
+    direccion: OptionalDireccion = None
+    status: CustomerStatus = CustomerStatus.ACTIVE
+
+
+class CustomerUpdate(ApiInput):
+    """Only the fields present change; null clears an optional field."""
+
+    razon_social: RazonSocial | None = None
+    nit: NitInput | None = None
+    tipo_documento: TipoDocumento | None = None
+    email: OptionalEmail = None
+    telefono: OptionalTelefono = None
+    direccion: OptionalDireccion = None
+    status: CustomerStatus | None = None
+
+
+class CustomerRead(ApiModel):
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    razon_social: str
+    tipo_documento: TipoDocumento
+    tipo_documento_codigo: str = Field(description="DIAN code of the document type (31 = NIT)")
+    nit: str = Field(description="Normalised number, without the check digit")
+    dv: str | None = Field(description="NIT check digit (dígito de verificación); null for other types")
+    email: str | None
+    telefono: str | None
+    direccion: str | None
+    status: CustomerStatus
+    created_at: LocalDateTime
+    updated_at: LocalDateTime
