@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Sets everything up on a fresh machine and runs the whole test suite,
+# on SQLite and on a throwaway PostgreSQL cluster that the tests start.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  echo "PostgreSQL server not found: installing the Debian package 'postgresql'" >&2
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+fi
+
+./scripts/setup.sh
+exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"
