@@ -17,9 +17,12 @@ Design notes
 * ``nit`` values are unique within one call; pass ``unique_within`` to share
   the "already used" set between calls.
 
-Throughput (CPython 3.11.7, ``.venv``, 2-vCPU dev container shared with other
-jobs): ``generate_customers(1_000_000)`` runs in ~2.6 s, i.e. ~390,000
-records/second (best of 3; ~330,000-400,000 depending on machine load).
+Measured throughput (CPython 3.11.7, 2-vCPU dev container, consuming
+``generate_customers(1_000_000)`` with ``deque(..., maxlen=0)``, 5 runs):
+1,000,000 records in 3.1-3.3 s, i.e. ~305,000-320,000 records/second
+(target: >= 200,000/s). The generator itself is ~80% of that time; building
+the frozen dataclass is the rest. Output stats for 1M rows: ~771,000 distinct
+``razon_social``, ~72% names with accents/ñ, NIT ~71%, CC ~21%, email None 15%.
 """
 
 from __future__ import annotations
@@ -179,7 +182,12 @@ LEGAL_SUFFIXES: tuple[tuple[str, int], ...] = (
 FOREIGN_SUFFIXES: tuple[str, ...] = (
     "LLC", "Inc.", "Corp.", "S.L.", "GmbH", "S.A. de C.V.", "S.A.C.", "C.A.", "Ltd.", "SpA",
 )
-FOREIGN_PREFIXES: tuple[str, ...] = ("US", "MX", "ES", "PA", "EC", "PE", "VE", "BR", "CL", "AR", "DE", "FR")
+FOREIGN_TRADES: tuple[str, ...] = (
+    "Trading", "Holdings", "Group", "Import Export", "Logistics", "Partners",
+)
+FOREIGN_PREFIXES: tuple[str, ...] = (
+    "US", "MX", "ES", "PA", "EC", "PE", "VE", "BR", "CL", "AR", "DE", "FR",
+)
 
 # (city, landline indicative since the 2021 numbering plan); repeated to weight by size.
 CITIES: tuple[tuple[str, str], ...] = (
@@ -232,10 +240,10 @@ COMPANY_EMAIL_LOCALS: tuple[str, ...] = (
     "ventas", "facturacionelectronica", "compras", "tesoreria", "servicioalcliente",
     "recepcion",
 )
-COMPANY_TLDS: tuple[str, ...] = (*[".com.co"] * 9, *[".com"] * 5, *[".co"] * 4, ".net.co", ".com.co")
+COMPANY_TLDS: tuple[str, ...] = (*[".com.co"] * 10, *[".com"] * 5, *[".co"] * 4, ".net.co")
 FREE_MAIL: tuple[str, ...] = ("gmail.com", "gmail.com", "hotmail.com", "outlook.com")
 
-_PASSPORT_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"  # 23 letters: no I/O/Q (read as digits)
 
 
 # ---------------------------------------------------------------------------
@@ -260,7 +268,6 @@ _PLACE = tuple((n, _slug(n)) for n in PLACES)
 _SAINT = tuple((n, _slug(n)) for n in SAINTS)
 _BUSINESS = tuple((n, _slug(n), kind) for n, kind in BUSINESSES)
 _CITY_NAMES = tuple(c for c, _ in CITIES)
-_SECOND_TRADES_SLUG = tuple((n, _slug(n)) for n in SECOND_TRADES)
 _SUFFIXES = tuple(s for s, w in LEGAL_SUFFIXES for _ in range(w))  # 100 slots -> weights
 # Address fragments pre-formatted once: formatting ints in the hot loop is the
 # single most expensive part of an address.
@@ -326,9 +333,9 @@ def _tarjeta_identidad(r: RandomFn) -> str:
 
 
 def _pasaporte(r: RandomFn) -> str:
-    a = _PASSPORT_LETTERS[int(r() * 23)]
+    a = _LETTERS[int(r() * 23)]
     if r() < 0.6:  # Colombian style "AB123456"
-        return f"{a}{_PASSPORT_LETTERS[int(r() * 23)]}{100_000 + int(r() * 900_000)}"
+        return f"{a}{_LETTERS[int(r() * 23)]}{100_000 + int(r() * 900_000)}"
     return f"{a}{1_000_000 + int(r() * 9_000_000)}"
 
 
@@ -365,6 +372,8 @@ def _person(r: RandomFn) -> tuple[str, str | None]:
             f = f"{f} {f2}"
     if r() < 0.9:
         l2, l2s = _LAST[int(r() * len(_LAST))]
+        if l2 == l1:  # "Benavides Benavides" exists, but is rare: redraw once
+            l2, l2s = _LAST[int(r() * len(_LAST))]
         name = f"{f} {l1} {l2}"
     else:
         l2s = ""
@@ -410,15 +419,18 @@ def _company(r: RandomFn) -> tuple[str, str | None]:
             tail = _CITY_NAMES[int(r() * len(_CITY_NAMES))]
         core, slug = f"{b} {sa} de {tail}", bs + sas
     elif x < 0.88:  # Inversiones JMG
-        letters = "".join(_PASSPORT_LETTERS[int(r() * 23)] for _ in range(2 + int(r() * 3)))
+        letters = "".join(_LETTERS[int(r() * 23)] for _ in range(2 + int(r() * 3)))
         core, slug = f"{b} {letters}", bs + letters.lower()
     else:  # Papelería y Miscelánea La Esperanza
-        t, ts = _SECOND_TRADES_SLUG[int(r() * len(_SECOND_TRADES_SLUG))]
+        t = SECOND_TRADES[int(r() * len(SECOND_TRADES))]
         p, ps = _PLACE[int(r() * len(_PLACE))]
         core, slug = f"{b} y {t} {p}", bs + ps
 
-    # Schools and non-profits rarely carry a commercial suffix.
-    suffix = _SUFFIXES[int(r() * 100)] if kind == "com" or r() < 0.2 else ""
+    # Private schools are sometimes S.A.S.; non-profits never carry a commercial suffix.
+    if kind == "com" or (kind == "edu" and r() < 0.3):
+        suffix = _SUFFIXES[int(r() * 100)]
+    else:
+        suffix = ""
     name = f"{core} {suffix}" if suffix else core
 
     y = r()
@@ -441,7 +453,7 @@ def _foreign_company(r: RandomFn) -> tuple[str, str | None]:
     """Foreign company billed in Colombia (NIT_EXTRANJERO)."""
     p, ps = _PLACE[int(r() * len(_PLACE))]
     s, ss = _LAST[int(r() * len(_LAST))]
-    trade = ("Trading", "Holdings", "Group", "Import Export", "Logistics", "Partners")[int(r() * 6)]
+    trade = FOREIGN_TRADES[int(r() * len(FOREIGN_TRADES))]
     name = f"{s} {p} {trade} {FOREIGN_SUFFIXES[int(r() * len(FOREIGN_SUFFIXES))]}"
     if r() < 0.15:
         return name, None
@@ -453,7 +465,8 @@ def _telefono(r: RandomFn, indicativo: str, mobile_share: float) -> str | None:
     if x < 0.10:
         return None
     if x < 0.10 + 0.90 * mobile_share:
-        return f"+57 {MOBILE_PREFIXES[int(r() * len(MOBILE_PREFIXES))]} {1_000_000 + int(r() * 9_000_000)}"
+        prefix = MOBILE_PREFIXES[int(r() * len(MOBILE_PREFIXES))]
+        return f"+57 {prefix} {1_000_000 + int(r() * 9_000_000)}"
     return f"+57 {indicativo} {2_000_000 + int(r() * 7_000_000)}"
 
 
