@@ -13,15 +13,12 @@ from nitida.core.request_context import reset_request_id, set_request_id
 log = logging.getLogger("nitida")
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 class RequestContextMiddleware:
     """Assigns a request id (echoed as X-Request-ID) and caps the body size.
 
-    The cap is checked twice: against Content-Length before anything is read,
-    and against the bytes actually received, for chunked bodies that lie.
+    The cap is checked against Content-Length before anything is read (the
+    server holds the body to that length), and by reading ahead a chunked body
+    whose length is not declared.
     """
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
@@ -49,23 +46,16 @@ class RequestContextMiddleware:
             if declared is not None and declared > self.max_body_bytes:
                 await self._too_large(scope, receive, send_with_id)
                 return
-            received = 0
-
-            async def counting_receive() -> Message:
-                nonlocal received
-                message = await receive()
-                if message["type"] == "http.request":
-                    received += len(message.get("body", b""))
-                    if received > self.max_body_bytes:
-                        raise _BodyTooLarge
-                return message
-
+            if declared is None and scope.get("method") in ("POST", "PUT", "PATCH"):
+                # Chunked body of unknown length: read it (up to the cap) before
+                # the app does, so an oversized one is refused without parsing.
+                buffered = await self._read_capped(receive)
+                if buffered is None:
+                    await self._too_large(scope, receive, send_with_id)
+                    return
+                receive = _replay(buffered, receive)
             try:
-                await self.app(scope, counting_receive, send_with_id)
-            except _BodyTooLarge:
-                if started:
-                    raise
-                await self._too_large(scope, receive, send_with_id)
+                await self.app(scope, receive, send_with_id)
             except Exception:
                 log.exception(
                     "unhandled error request_id=%s %s %s", request_id, scope.get("method"), scope.get("path")
@@ -75,6 +65,21 @@ class RequestContextMiddleware:
                 await internal_error_response()(scope, receive, send_with_id)
         finally:
             reset_request_id(token)
+
+    async def _read_capped(self, receive: Receive) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks)
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
@@ -93,3 +98,16 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # e.g. http.disconnect
+
+    return replay

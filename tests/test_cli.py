@@ -1,0 +1,117 @@
+"""The `nitida` command: tenant creation's output and exit codes, the demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import PASSWORD, SECRET, unique_email
+from nitida.cli import app
+from nitida.core.settings import get_settings
+from nitida.demo.seed import DEMO_LOGINS, DEMO_PASSWORD
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(monkeypatch, database_url, database):
+    monkeypatch.setenv("NITIDA_DATABASE_URL", database_url)
+    monkeypatch.setenv("NITIDA_SECRET_KEY", SECRET)
+    get_settings.cache_clear()
+    yield {"NITIDA_DATABASE_URL": database_url, "NITIDA_SECRET_KEY": SECRET}
+    get_settings.cache_clear()
+
+
+def create(*extra: str, email: str | None = None):
+    args = ["tenant", "create", "--name", "Droguería Ñandú Ltda.", "--nit", "800.197.268-4",
+            "--admin-email", email or unique_email("cli"), "--admin-password", PASSWORD, *extra]
+    return runner.invoke(app, args)
+
+
+def test_tenant_create_prints_one_json_line_and_the_admin_can_log_in(cli_env, client):
+    email = unique_email("cli")
+    result = create(email=email)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    out = json.loads(lines[0])
+    assert set(out) == {"tenantId", "adminUserId"}
+    token = client.post("/auth/login", json={"email": email, "password": PASSWORD}).json()["accessToken"]
+    me = client.get("/auth/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert me == {**me, "id": out["adminUserId"], "tenantId": out["tenantId"], "role": "ADMIN"}
+
+
+def test_duplicate_admin_email_exits_1_and_creates_nothing(cli_env, database):
+    email = unique_email("dup")
+    assert create(email=email).exit_code == 0
+    before = _tenant_count(database)
+    result = create("--name", "Otra", email=email.upper())
+    assert result.exit_code == 1
+    assert "already exists" in result.stderr and result.stdout == ""
+    assert _tenant_count(database) == before  # the failed attempt left no tenant behind
+
+
+def _tenant_count(database) -> int:
+    from sqlalchemy import text
+
+    # Counting across tenants needs the owner's view: on PostgreSQL the app
+    # role only ever sees its own tenant, so ask the superuser cluster there.
+    if database.dialect == "postgresql":
+        from sqlalchemy import create_engine
+
+        url = database.url.replace("nitida_app:nitida_app_pw", "postgres")
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            n = conn.execute(text("select count(*) from tenants")).scalar()
+        engine.dispose()
+        return n
+    with database.engine.connect() as conn:
+        return conn.execute(text("select count(*) from tenants")).scalar()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--nit", "800197268-5", "check digit"),
+        ("--nit", "abc", "NIT"),
+        ("--admin-email", "not-an-email", "admin_email"),
+        ("--admin-password", "short", "admin_password"),
+        ("--name", "   ", "name"),
+    ],
+)
+def test_invalid_input_exits_1_with_a_clear_message(cli_env, database, option, value, expected):
+    before = _tenant_count(database)
+    result = create(option, value)
+    assert result.exit_code == 1
+    assert expected in result.stderr and result.stdout == ""
+    assert _tenant_count(database) == before
+
+
+def test_demo_creates_its_tenant_once(cli_env, client):
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(app, ["demo"])
+    assert second.exit_code == 0 and "already exists" in second.stdout
+    for role, email in DEMO_LOGINS:
+        assert email in second.stdout
+    token = client.post("/auth/login", json={"email": DEMO_LOGINS[1][1], "password": DEMO_PASSWORD}).json()["accessToken"]
+    customers = client.get("/billing/customers", headers={"Authorization": f"Bearer {token}"}).json()
+    assert 30 <= len(customers) <= 60
+    names = [c["razonSocial"] for c in customers]
+    assert any("Peñalosa" in n for n in names) and "Papelería Nítida S.A.S." in names
+
+
+def test_the_installed_nitida_command_runs(cli_env):
+    exe = os.path.join(os.path.dirname(sys.executable), "nitida")
+    done = subprocess.run([exe, "tenant", "create", "--name", "X", "--nit", "1", "--admin-email",
+                           f"{uuid.uuid4().hex}@x.co", "--admin-password", PASSWORD],
+                          capture_output=True, text=True, env={**os.environ, **cli_env}, timeout=60)
+    assert done.returncode == 1 and "NIT" in done.stderr
+    upgrade = subprocess.run([exe, "db", "upgrade"], capture_output=True, text=True, env={**os.environ, **cli_env}, timeout=60)
+    assert upgrade.returncode == 0 and "up to date" in upgrade.stdout
