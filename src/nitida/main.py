@@ -13,6 +13,7 @@ from nitida.core.errors import Problem, install_error_handlers
 from nitida.core.middleware import RequestContextMiddleware
 from nitida.core.settings import Settings, get_settings
 from nitida.customers.router import router as customers_router
+from nitida.invoices.router import resolutions_router, router as invoices_router
 from nitida.users.router import router as users_router
 
 DESCRIPTION = """
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(customers_router)
+    app.include_router(resolutions_router)
+    app.include_router(invoices_router)
     _register_problem_schema(app)
     return app
 

@@ -1,0 +1,200 @@
+"""Numbering resolutions, invoices, their lines and their payments.
+
+Every reference between these tables (and to customers) is a composite
+foreign key led by tenant_id, so a row can never point at another tenant's
+row, whatever the code does.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    Enum,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
+from nitida.core.money import Money, Quantity
+from nitida.customers.identity import TipoDocumento
+
+
+class InvoiceStatus(enum.StrEnum):
+    DRAFT = "DRAFT"
+    ISSUED = "ISSUED"
+    PAID = "PAID"
+    VOID = "VOID"
+
+
+class PaymentForm(enum.StrEnum):
+    CONTADO = "CONTADO"
+    CREDITO = "CREDITO"
+
+
+class PaymentMethod(enum.StrEnum):
+    EFECTIVO = "EFECTIVO"
+    TRANSFERENCIA = "TRANSFERENCIA"
+    CONSIGNACION = "CONSIGNACION"
+    TARJETA_CREDITO = "TARJETA_CREDITO"
+    TARJETA_DEBITO = "TARJETA_DEBITO"
+    CHEQUE = "CHEQUE"
+    OTRO = "OTRO"
+
+
+class NumberingResolution(TenantScoped, Base):
+    """A DIAN authorisation to number invoices prefix+[range_from, range_to] between two dates."""
+
+    __tablename__ = "numbering_resolutions"
+    __table_args__ = (Index("ix_numbering_resolutions_tenant_prefix", "tenant_id", "prefix", "range_from"),)
+
+    resolution_number: Mapped[str] = mapped_column(String(50))
+    prefix: Mapped[str] = mapped_column(String(4))
+    range_from: Mapped[int] = mapped_column(BigInteger)
+    range_to: Mapped[int] = mapped_column(BigInteger)
+    # The consecutive the next issued invoice takes; range_to + 1 once used up.
+    next_number: Mapped[int] = mapped_column(BigInteger)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    technical_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.range_to - self.next_number + 1)
+
+
+class Invoice(TenantScoped, Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "customer_id"],
+            ["customers.tenant_id", "customers.id"],
+            ondelete="RESTRICT",
+            name="fk_invoices_customer",
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "resolution_id"],
+            ["numbering_resolutions.tenant_id", "numbering_resolutions.id"],
+            ondelete="RESTRICT",
+            name="fk_invoices_resolution",
+        ),
+        # Numbers are unique; NULL (drafts) never collide.
+        Index("uq_invoices_tenant_number", "tenant_id", "number", unique=True),
+        Index("uq_invoices_tenant_prefix_consecutive", "tenant_id", "prefix", "consecutive", unique=True),
+        Index("ix_invoices_tenant_created", "tenant_id", "created_at"),
+        Index("ix_invoices_tenant_customer", "tenant_id", "customer_id", "created_at"),
+        Index("ix_invoices_tenant_status", "tenant_id", "status", "created_at"),
+        Index("ix_invoices_tenant_issue_date", "tenant_id", "issue_date"),
+        Index("ix_invoices_tenant_resolution", "tenant_id", "resolution_id"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    resolution_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    status: Mapped[InvoiceStatus] = mapped_column(
+        Enum(InvoiceStatus, native_enum=False, length=20), default=InvoiceStatus.DRAFT
+    )
+    payment_form: Mapped[PaymentForm] = mapped_column(
+        Enum(PaymentForm, native_enum=False, length=20), default=PaymentForm.CONTADO
+    )
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    # Numbering, set on issue and kept for ever (a VOID invoice keeps its number).
+    prefix: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    consecutive: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    number: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    issue_date: Mapped[date | None] = mapped_column(Date, nullable=True)  # Bogotá calendar date
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    # Totals, computed by the server from the lines (see invoices.totals).
+    subtotal: Mapped[Decimal] = mapped_column(Money())
+    tax_total: Mapped[Decimal] = mapped_column(Money())
+    total: Mapped[Decimal] = mapped_column(Money())
+    amount_paid: Mapped[Decimal] = mapped_column(Money())
+
+    # The customer's fiscal data as it was on issue: later edits of the customer never reach it.
+    customer_razon_social: Mapped[str | None] = mapped_column(String(450), nullable=True)
+    customer_tipo_documento: Mapped[TipoDocumento | None] = mapped_column(
+        Enum(TipoDocumento, native_enum=False, length=20), nullable=True
+    )
+    customer_nit: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    customer_dv: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    customer_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    customer_direccion: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # core.text.fold of the customer's name (on draft save and on issue), for search.
+    customer_search: Mapped[str] = mapped_column(String(450))
+
+    void_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        order_by="InvoiceLine.position",
+        cascade="all, delete-orphan",
+    )
+    payments: Mapped[list[InvoicePayment]] = relationship(
+        order_by=lambda: (InvoicePayment.created_at, InvoicePayment.id),
+    )
+
+    @property
+    def balance(self) -> Decimal:
+        return self.total - self.amount_paid
+
+
+class InvoiceLine(TenantScoped, Base):
+    __tablename__ = "invoice_lines"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "invoice_id"],
+            ["invoices.tenant_id", "invoices.id"],
+            ondelete="CASCADE",
+            name="fk_invoice_lines_invoice",
+        ),
+        Index("ix_invoice_lines_tenant_invoice", "tenant_id", "invoice_id", "position"),
+    )
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(500))
+    quantity: Mapped[Decimal] = mapped_column(Quantity())
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    discount_percent: Mapped[Decimal] = mapped_column(Money())
+    # [{"type": "IVA", "rate": "19.00"}]: the taxes the line carries (amounts are recomputed).
+    taxes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    base: Mapped[Decimal] = mapped_column(Money())
+
+
+class InvoicePayment(TenantScoped, Base):
+    __tablename__ = "invoice_payments"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "invoice_id"],
+            ["invoices.tenant_id", "invoices.id"],
+            ondelete="RESTRICT",
+            name="fk_invoice_payments_invoice",
+        ),
+        Index("ix_invoice_payments_tenant_invoice", "tenant_id", "invoice_id", "created_at"),
+    )
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    payment_date: Mapped[date] = mapped_column(Date)
+    method: Mapped[PaymentMethod] = mapped_column(Enum(PaymentMethod, native_enum=False, length=20))
+    reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

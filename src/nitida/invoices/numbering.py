@@ -1,0 +1,184 @@
+"""DIAN numbering resolutions, and taking the next consecutive of one.
+
+Gap-free numbering: the issuing transaction locks the resolution row
+(SELECT … FOR UPDATE on PostgreSQL; on SQLite every write transaction holds
+the database lock from BEGIN IMMEDIATE), takes ``next_number``, increments it
+and commits together with the invoice. A transaction that fails rolls the
+increment back with it, so no number is ever skipped or given twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from nitida.audit import service as audit
+from nitida.auth.dependencies import Principal
+from nitida.core.db import TENANT_KEY, utcnow
+from nitida.core.errors import BadRequest, Conflict, NotFound
+from nitida.core.ids import parse_id
+from nitida.invoices.models import NumberingResolution
+from nitida.invoices.schemas import ResolutionCreate, ResolutionUpdate
+
+ENTITY = "resolution"
+
+
+def list_resolutions(session: Session) -> list[NumberingResolution]:
+    return list(
+        session.scalars(
+            select(NumberingResolution).order_by(
+                NumberingResolution.prefix, NumberingResolution.range_from, NumberingResolution.id
+            )
+        )
+    )
+
+
+def find_resolution(session: Session, resolution_id: uuid.UUID, *, for_update: bool = False) -> NumberingResolution | None:
+    stmt = select(NumberingResolution).where(NumberingResolution.id == resolution_id)
+    if for_update:
+        # populate_existing: the row as it is now, after the lock, not as this session first saw it.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(stmt)
+
+
+def get_resolution(session: Session, raw_id: str, *, for_update: bool = False) -> NumberingResolution:
+    rid = parse_id(raw_id)
+    resolution = find_resolution(session, rid, for_update=for_update) if rid else None
+    if resolution is None:
+        raise NotFound("Resolution not found.")
+    return resolution
+
+
+def _lock_prefix(session: Session, prefix: str) -> None:
+    """Serialise range checks of one tenant's prefix (PostgreSQL; SQLite writers are serial already)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = f"nitida:resolution-range:{session.info[TENANT_KEY]}:{prefix}"
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+
+
+def _check_no_overlap(
+    session: Session, prefix: str, start: int, end: int, *, exclude: uuid.UUID | None = None
+) -> None:
+    stmt = select(NumberingResolution).where(
+        NumberingResolution.prefix == prefix,
+        NumberingResolution.range_from <= end,
+        NumberingResolution.range_to >= start,
+    )
+    if exclude is not None:
+        stmt = stmt.where(NumberingResolution.id != exclude)
+    other = session.scalars(stmt.limit(1)).first()
+    if other is not None:
+        raise BadRequest.field(
+            "rangeFrom" if exclude is None else "rangeTo",
+            f"The range {prefix} {start}-{end} overlaps resolution {other.resolution_number} "
+            f"({prefix} {other.range_from}-{other.range_to}); ranges of one prefix may not overlap.",
+        )
+
+
+def _audited(r: NumberingResolution) -> dict[str, Any]:
+    return {
+        "resolutionNumber": r.resolution_number,
+        "prefix": r.prefix,
+        "rangeFrom": r.range_from,
+        "rangeTo": r.range_to,
+        "validFrom": r.valid_from.isoformat(),
+        "validTo": r.valid_to.isoformat(),
+        "technicalKey": r.technical_key,
+    }
+
+
+def create_resolution(session: Session, actor: Principal, data: ResolutionCreate) -> NumberingResolution:
+    _lock_prefix(session, data.prefix)
+    _check_no_overlap(session, data.prefix, data.range_from, data.range_to)
+    now = utcnow()
+    resolution = NumberingResolution(
+        resolution_number=data.resolution_number,
+        prefix=data.prefix,
+        range_from=data.range_from,
+        range_to=data.range_to,
+        next_number=data.range_from,
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
+        technical_key=data.technical_key,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(resolution)
+    session.flush()
+    audit.record(
+        session, actor, entity_type=ENTITY, entity_id=resolution.id, action="CREATED",
+        changes=audit.diff({}, _audited(resolution)),
+    )
+    return resolution
+
+
+def update_resolution(
+    session: Session, actor: Principal, resolution: NumberingResolution, data: ResolutionUpdate
+) -> NumberingResolution:
+    fields = data.model_dump(exclude_unset=True)
+    for required, api_name in (("valid_to", "validTo"), ("range_to", "rangeTo")):
+        if required in fields and fields[required] is None:
+            raise BadRequest.field(api_name, "must not be null")
+    before = _audited(resolution)
+    if "valid_to" in fields:
+        if fields["valid_to"] < resolution.valid_from:
+            raise BadRequest.field(
+                "validTo", f"must not be before validFrom ({resolution.valid_from.isoformat()})"
+            )
+        resolution.valid_to = fields["valid_to"]
+    if "range_to" in fields:
+        new_to = fields["range_to"]
+        used_up_to = resolution.next_number - 1
+        if new_to < resolution.range_from:
+            raise BadRequest.field("rangeTo", f"must be at least rangeFrom ({resolution.range_from})")
+        if new_to < used_up_to:
+            raise BadRequest.field(
+                "rangeTo", f"must be at least {used_up_to}: the numbers up to {used_up_to} are already used"
+            )
+        if new_to > resolution.range_to:
+            _lock_prefix(session, resolution.prefix)
+            _check_no_overlap(
+                session, resolution.prefix, resolution.range_from, new_to, exclude=resolution.id
+            )
+        resolution.range_to = new_to
+    if "technical_key" in fields:
+        resolution.technical_key = fields["technical_key"]
+    changes = audit.diff(before, _audited(resolution))
+    if changes:
+        resolution.updated_at = utcnow()
+        audit.record(
+            session, actor, entity_type=ENTITY, entity_id=resolution.id, action="UPDATED", changes=changes
+        )
+    session.flush()
+    return resolution
+
+
+def take_next_number(resolution: NumberingResolution, on: date) -> tuple[int, str]:
+    """The next consecutive and the full number; the caller holds the row lock.
+
+    409 when the resolution does not cover ``on`` or its range is used up,
+    saying which.
+    """
+    label = f"Resolution {resolution.resolution_number} (prefix {resolution.prefix})"
+    if not (resolution.valid_from <= on <= resolution.valid_to):
+        raise Conflict(
+            f"{label} is not valid on {on.isoformat()}: it is valid from "
+            f"{resolution.valid_from.isoformat()} to {resolution.valid_to.isoformat()}. "
+            "Choose another resolution for the draft or register a current one.",
+            slug="resolution-not-valid",
+        )
+    if resolution.next_number > resolution.range_to:
+        raise Conflict(
+            f"{label} has used up its range {resolution.range_from}-{resolution.range_to}: "
+            "no numbers remain. Register a new resolution and choose it for the draft.",
+            slug="resolution-range-used-up",
+        )
+    consecutive = resolution.next_number
+    resolution.next_number = consecutive + 1
+    resolution.updated_at = utcnow()
+    return consecutive, f"{resolution.prefix}{consecutive}"

@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from nitida.audit.schemas import AuditEventRead
+from nitida.audit.service import history
+from nitida.auth.dependencies import Context, require_roles
+from nitida.core.errors import problem_responses
+from nitida.invoices import numbering, service
+from nitida.invoices.models import InvoiceStatus
+from nitida.invoices.schemas import (
+    InvoiceCreate,
+    InvoiceRead,
+    InvoiceSummary,
+    InvoiceUpdate,
+    PaymentCreate,
+    ResolutionCreate,
+    ResolutionRead,
+    ResolutionUpdate,
+    VoidRequest,
+)
+from nitida.users.models import Role
+
+router = APIRouter(prefix="/billing/invoices", tags=["invoices"])
+resolutions_router = APIRouter(prefix="/billing/resolutions", tags=["numbering resolutions"])
+
+_WRITERS = (Role.ADMIN, Role.OPERADOR)
+
+TOTAL_COUNT_HEADER = {
+    "X-Total-Count": {
+        "description": "Invoices matching the filters, before limit/offset",
+        "schema": {"type": "integer"},
+    }
+}
+
+
+# --- numbering resolutions -------------------------------------------------------
+
+
+def _resolution_read(resolution) -> ResolutionRead:
+    return ResolutionRead.model_validate(resolution)
+
+
+@resolutions_router.get("", response_model=list[ResolutionRead], responses=problem_responses(401))
+def list_resolutions(ctx: Context) -> list[ResolutionRead]:
+    """The tenant's DIAN numbering resolutions, by prefix and range."""
+    return [_resolution_read(r) for r in numbering.list_resolutions(ctx.session)]
+
+
+@resolutions_router.post(
+    "",
+    response_model=ResolutionRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 403, 413),
+)
+def create_resolution(
+    body: ResolutionCreate, ctx: Context, _: object = require_roles(Role.ADMIN)
+) -> ResolutionRead:
+    """Register a numbering resolution (ADMIN). Ranges of one prefix may not overlap."""
+    resolution = numbering.create_resolution(ctx.session, ctx.principal, body)
+    ctx.session.commit()
+    return _resolution_read(resolution)
+
+
+@resolutions_router.get(
+    "/{resolution_id}", response_model=ResolutionRead, responses=problem_responses(401, 404)
+)
+def get_resolution(resolution_id: str, ctx: Context) -> ResolutionRead:
+    return _resolution_read(numbering.get_resolution(ctx.session, resolution_id))
+
+
+@resolutions_router.patch(
+    "/{resolution_id}",
+    response_model=ResolutionRead,
+    responses=problem_responses(400, 401, 403, 404, 413),
+)
+def update_resolution(resolution_id: str, body: ResolutionUpdate, ctx: Context) -> ResolutionRead:
+    """Change validTo, technicalKey or rangeTo (ADMIN); rangeTo never below the numbers used."""
+    resolution = numbering.get_resolution(ctx.session, resolution_id, for_update=True)
+    ctx.require(Role.ADMIN)
+    numbering.update_resolution(ctx.session, ctx.principal, resolution, body)
+    ctx.session.commit()
+    return _resolution_read(resolution)
+
+
+# --- invoices ------------------------------------------------------------------------
+
+
+def _read(ctx, invoice_id: uuid.UUID) -> InvoiceRead:
+    return service.invoice_read(ctx.session, service.load_full(ctx.session, invoice_id))
+
+
+@router.get(
+    "",
+    response_model=list[InvoiceSummary],
+    responses={200: {"headers": TOTAL_COUNT_HEADER}, **problem_responses(400, 401)},
+)
+def list_invoices(
+    ctx: Context,
+    response: Response,
+    customer_id: Annotated[uuid.UUID | None, Query(alias="customerId")] = None,
+    status_: Annotated[InvoiceStatus | None, Query(alias="status")] = None,
+    issued_from: Annotated[date | None, Query(alias="issuedFrom", description="Issue date from (inclusive)")] = None,
+    issued_to: Annotated[date | None, Query(alias="issuedTo", description="Issue date to (inclusive)")] = None,
+    search: Annotated[
+        str | None,
+        Query(max_length=200, description="Invoice number or customer name (case- and accent-insensitive)"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> list[InvoiceSummary]:
+    """The tenant's invoices, newest first (by creation), with the total count in X-Total-Count."""
+    total, rows = service.list_invoices(
+        ctx.session,
+        customer_id=customer_id,
+        status=status_,
+        issued_from=issued_from,
+        issued_to=issued_to,
+        search=search,
+        limit=limit,
+        offset=offset,
+    )
+    response.headers["X-Total-Count"] = str(total)
+    return rows
+
+
+@router.post(
+    "",
+    response_model=InvoiceRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 403, 413),
+)
+def create_invoice(body: InvoiceCreate, ctx: Context, _: object = require_roles(*_WRITERS)) -> InvoiceRead:
+    """Create a DRAFT invoice (ADMIN, OPERADOR). Totals are computed by the server."""
+    invoice = service.create_draft(ctx.session, ctx.principal, body)
+    ctx.session.commit()
+    return _read(ctx, invoice.id)
+
+
+@router.get("/{invoice_id}", response_model=InvoiceRead, responses=problem_responses(401, 404))
+def get_invoice(invoice_id: str, ctx: Context) -> InvoiceRead:
+    """The whole invoice: lines, tax groups, totals, payments and the customer's fiscal data."""
+    invoice = service.get_invoice(ctx.session, invoice_id)
+    return _read(ctx, invoice.id)
+
+
+@router.patch(
+    "/{invoice_id}",
+    response_model=InvoiceRead,
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
+)
+def update_invoice(invoice_id: str, body: InvoiceUpdate, ctx: Context) -> InvoiceRead:
+    """Change a DRAFT (ADMIN, OPERADOR); ``lines`` replaces every line. Not a DRAFT: 409."""
+    invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.require(*_WRITERS)
+    service.update_draft(ctx.session, ctx.principal, invoice, body)
+    ctx.session.commit()
+    return _read(ctx, invoice.id)
+
+
+@router.delete(
+    "/{invoice_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(401, 403, 404, 409),
+)
+def delete_invoice(invoice_id: str, ctx: Context) -> Response:
+    """Delete a DRAFT (ADMIN, OPERADOR). Issued invoices are never deleted (409): void them."""
+    invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.require(*_WRITERS)
+    service.delete_draft(ctx.session, ctx.principal, invoice)
+    ctx.session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{invoice_id}/issue",
+    response_model=InvoiceRead,
+    responses=problem_responses(401, 403, 404, 409),
+)
+def issue_invoice(invoice_id: str, ctx: Context) -> InvoiceRead:
+    """DRAFT -> ISSUED (ADMIN, OPERADOR): the resolution's next consecutive, today's date in
+    Bogotá and a snapshot of the customer's fiscal data.
+
+    409 when the invoice is not a DRAFT, the resolution does not cover today or has used up its
+    range, the customer is INACTIVE, or the due date is missing (CREDITO) or before today.
+    """
+    invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.require(*_WRITERS)
+    service.issue(ctx.session, ctx.principal, invoice)
+    ctx.session.commit()
+    return _read(ctx, invoice.id)
+
+
+@router.post(
+    "/{invoice_id}/payments",
+    response_model=InvoiceRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
+)
+def record_payment(invoice_id: str, body: PaymentCreate, ctx: Context) -> InvoiceRead:
+    """Record a payment on an ISSUED invoice (ADMIN, OPERADOR); PAID when the balance reaches 0.
+
+    More than the balance: 400. Not ISSUED: 409. Answers the whole invoice.
+    """
+    invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.require(*_WRITERS)
+    service.record_payment(ctx.session, ctx.principal, invoice, body)
+    ctx.session.commit()
+    return _read(ctx, invoice.id)
+
+
+@router.post(
+    "/{invoice_id}/void",
+    response_model=InvoiceRead,
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
+)
+def void_invoice(invoice_id: str, body: VoidRequest, ctx: Context) -> InvoiceRead:
+    """ISSUED without payments -> VOID (ADMIN). The number is kept, never reused."""
+    invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.require(Role.ADMIN)
+    service.void(ctx.session, ctx.principal, invoice, body.reason)
+    ctx.session.commit()
+    return _read(ctx, invoice.id)
+
+
+@router.get(
+    "/{invoice_id}/history",
+    response_model=list[AuditEventRead],
+    responses=problem_responses(401, 404),
+)
+def invoice_history(invoice_id: str, ctx: Context) -> list[AuditEventRead]:
+    """Who created, changed, issued, paid or voided the invoice, when, and what changed."""
+    invoice = service.get_invoice(ctx.session, invoice_id)
+    events = history(ctx.session, entity_type=service.ENTITY, entity_id=invoice.id)
+    return [AuditEventRead.model_validate(e) for e in events]

@@ -1,0 +1,262 @@
+from __future__ import annotations
+
+import re
+import uuid
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+
+from nitida.core.money import MoneyIn, MoneyOut, QuantityIn, QuantityOut
+from nitida.core.schemas import ApiInput, ApiModel, LocalDateTime
+from nitida.customers.identity import TipoDocumento
+from nitida.invoices.models import InvoiceStatus, PaymentForm, PaymentMethod
+from nitida.invoices.totals import TaxType, allowed_rates_text, rate_allowed
+
+MAX_CONSECUTIVE = 999_999_999_999_999  # fits a BIGINT with room to spare
+MAX_QUANTITY = Decimal("1000000000")  # 10^9 units
+MAX_UNIT_PRICE = Decimal("1000000000000")  # 10^12 pesos
+MAX_LINES = 500
+
+_PREFIX = re.compile(r"^[A-Z0-9]{1,4}$")
+
+
+# --- numbering resolutions ---------------------------------------------------
+
+
+def _prefix(value: str) -> str:
+    value = value.upper()
+    if not _PREFIX.match(value):
+        raise ValueError("must be 1 to 4 letters (A-Z) or digits")
+    return value
+
+
+Prefix = Annotated[
+    str,
+    Field(min_length=1, max_length=4, pattern=r"^[A-Za-z0-9]{1,4}$", description="1 to 4 letters or digits"),
+    AfterValidator(_prefix),
+]
+Consecutive = Annotated[int, Field(ge=1, le=MAX_CONSECUTIVE)]
+
+
+class ResolutionCreate(ApiInput):
+    resolution_number: str = Field(min_length=1, max_length=50, description="The DIAN resolution number")
+    prefix: Prefix
+    range_from: Consecutive
+    range_to: Consecutive
+    valid_from: dt.date
+    valid_to: dt.date
+    technical_key: str | None = Field(default=None, max_length=200, description="Clave técnica")
+
+    @field_validator("range_to")
+    @classmethod
+    def _range(cls, value: int, info: ValidationInfo) -> int:
+        start = info.data.get("range_from")
+        if start is not None and value < start:
+            raise ValueError(f"must be at least rangeFrom ({start})")
+        return value
+
+    @field_validator("valid_to")
+    @classmethod
+    def _validity(cls, value: dt.date, info: ValidationInfo) -> dt.date:
+        start = info.data.get("valid_from")
+        if start is not None and value < start:
+            raise ValueError(f"must not be before validFrom ({start.isoformat()})")
+        return value
+
+
+class ResolutionUpdate(ApiInput):
+    """validTo, technicalKey and rangeTo may change; rangeTo never below the numbers already used."""
+
+    valid_to: dt.date | None = None
+    technical_key: str | None = Field(default=None, max_length=200)
+    range_to: Consecutive | None = None
+
+
+class ResolutionRead(ApiModel):
+    id: uuid.UUID
+    resolution_number: str
+    prefix: str
+    range_from: int
+    range_to: int
+    valid_from: dt.date
+    valid_to: dt.date
+    technical_key: str | None
+    next_number: int = Field(description="The consecutive the next issued invoice takes")
+    remaining: int = Field(description="Numbers left in the range")
+    created_at: LocalDateTime
+    updated_at: LocalDateTime
+
+
+# --- invoices ------------------------------------------------------------------
+
+
+class TaxIn(ApiInput):
+    type: TaxType
+    rate: MoneyIn = Field(description="Percent. IVA: 0, 5 or 19; INC: 8 (4 and 16 where the law sets them)")
+
+    @field_validator("rate")
+    @classmethod
+    def _rate(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        tax_type = info.data.get("type")
+        if tax_type is not None and not rate_allowed(tax_type, value):
+            raise ValueError(f"{tax_type.value} rate must be one of {allowed_rates_text(tax_type)}")
+        return value
+
+
+class LineIn(ApiInput):
+    description: str = Field(min_length=1, max_length=500)
+    quantity: QuantityIn = Field(description="More than 0, at most 6 decimals")
+    unit_price: MoneyIn = Field(description="0 or more, at most 2 decimals")
+    discount_percent: MoneyIn = Field(default=Decimal("0"), description="0 to 100, at most 2 decimals")
+    taxes: list[TaxIn] = Field(default_factory=list, max_length=2, description="No taxes: excluded from IVA")
+
+    @field_validator("quantity")
+    @classmethod
+    def _quantity(cls, value: Decimal) -> Decimal:
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        if value > MAX_QUANTITY:
+            raise ValueError(f"must be at most {MAX_QUANTITY}")
+        return value
+
+    @field_validator("unit_price")
+    @classmethod
+    def _price(cls, value: Decimal) -> Decimal:
+        if value < 0:
+            raise ValueError("must not be negative")
+        if value > MAX_UNIT_PRICE:
+            raise ValueError(f"must be at most {MAX_UNIT_PRICE}")
+        return value
+
+    @field_validator("discount_percent")
+    @classmethod
+    def _discount(cls, value: Decimal) -> Decimal:
+        if value < 0 or value > 100:
+            raise ValueError("must be between 0 and 100")
+        return value
+
+    @field_validator("taxes")
+    @classmethod
+    def _one_of_each(cls, value: list[TaxIn]) -> list[TaxIn]:
+        kinds = [t.type for t in value]
+        if len(kinds) != len(set(kinds)):
+            raise ValueError("a line carries each tax type at most once")
+        return value
+
+
+class InvoiceCreate(ApiInput):
+    customer_id: uuid.UUID
+    resolution_id: uuid.UUID
+    due_date: dt.date | None = Field(default=None, description="Required for CREDITO by the time of issue")
+    payment_form: PaymentForm = PaymentForm.CONTADO
+    notes: str | None = Field(default=None, max_length=2000)
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class InvoiceUpdate(ApiInput):
+    """Only the fields present change; ``lines``, when present, replaces every line."""
+
+    customer_id: uuid.UUID | None = None
+    resolution_id: uuid.UUID | None = None
+    due_date: dt.date | None = None
+    payment_form: PaymentForm | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
+
+
+class PaymentCreate(ApiInput):
+    amount: MoneyIn = Field(description="More than 0 and at most the balance")
+    date: dt.date | None = Field(default=None, description="Defaults to today (Bogotá)")
+    method: PaymentMethod
+    reference: str | None = Field(default=None, max_length=100)
+
+    @field_validator("amount")
+    @classmethod
+    def _positive(cls, value: Decimal) -> Decimal:
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
+
+
+class VoidRequest(ApiInput):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class TaxRead(ApiModel):
+    type: TaxType
+    rate: MoneyOut
+    amount: MoneyOut
+
+
+class LineRead(ApiModel):
+    description: str
+    quantity: QuantityOut
+    unit_price: MoneyOut
+    discount_percent: MoneyOut
+    taxes: list[TaxRead]
+    base: MoneyOut = Field(description="quantity × unitPrice × (1 − discountPercent/100), rounded half-up")
+    tax_total: MoneyOut
+    total: MoneyOut
+
+
+class TaxGroupRead(ApiModel):
+    type: TaxType
+    rate: MoneyOut
+    taxable_amount: MoneyOut
+    tax_amount: MoneyOut
+
+
+class CustomerSnapshot(ApiModel):
+    """The customer's fiscal data: as stored on issue, or the customer's current data on a draft."""
+
+    id: uuid.UUID
+    razon_social: str
+    tipo_documento: TipoDocumento
+    tipo_documento_codigo: str
+    nit: str
+    dv: str | None
+    email: str | None
+    direccion: str | None
+
+
+class PaymentRead(ApiModel):
+    id: uuid.UUID
+    amount: MoneyOut
+    date: dt.date
+    method: PaymentMethod
+    reference: str | None
+    created_at: LocalDateTime
+
+
+class InvoiceSummary(ApiModel):
+    id: uuid.UUID
+    status: InvoiceStatus
+    number: str | None
+    customer_id: uuid.UUID
+    customer_name: str
+    resolution_id: uuid.UUID
+    issue_date: dt.date | None
+    due_date: dt.date | None
+    payment_form: PaymentForm
+    subtotal: MoneyOut
+    tax_total: MoneyOut
+    total: MoneyOut
+    amount_paid: MoneyOut
+    balance: MoneyOut
+    created_at: LocalDateTime
+    updated_at: LocalDateTime
+
+
+class InvoiceRead(InvoiceSummary):
+    prefix: str | None
+    consecutive: int | None
+    issued_at: LocalDateTime | None
+    notes: str | None
+    customer: CustomerSnapshot
+    lines: list[LineRead]
+    taxes: list[TaxGroupRead] = Field(description="Per (type, rate): taxable amount and tax")
+    payments: list[PaymentRead]
+    void_reason: str | None
+    voided_at: LocalDateTime | None

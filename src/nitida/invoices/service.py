@@ -1,0 +1,567 @@
+"""Invoices: drafts, issue under a numbering resolution, payments, void.
+
+State machine::
+
+    DRAFT --issue--> ISSUED --payments reach the total--> PAID
+                       \\--void (no payments)--> VOID
+
+Everything else is a 409. Issue, pay and void lock the invoice row first
+(SELECT … FOR UPDATE), so two concurrent payments cannot overpay and an
+invoice cannot be paid and voided at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from nitida.audit import service as audit
+from nitida.auth.dependencies import Principal
+from nitida.core.db import utcnow
+from nitida.core.errors import BadRequest, Conflict, NotFound
+from nitida.core.ids import parse_id
+from nitida.core.money import MAX_MONEY, ZERO, format_money
+from nitida.core.schemas import BOGOTA
+from nitida.core.text import fold
+from nitida.customers.models import Customer, CustomerStatus
+from nitida.invoices import numbering, totals
+from nitida.invoices.models import (
+    Invoice,
+    InvoiceLine,
+    InvoicePayment,
+    InvoiceStatus,
+    PaymentForm,
+)
+from nitida.invoices.schemas import (
+    CustomerSnapshot,
+    InvoiceCreate,
+    InvoiceRead,
+    InvoiceSummary,
+    InvoiceUpdate,
+    LineIn,
+    LineRead,
+    PaymentCreate,
+    PaymentRead,
+    TaxGroupRead,
+    TaxRead,
+)
+
+ENTITY = "invoice"
+
+
+def bogota_today() -> date:
+    return datetime.now(BOGOTA).date()
+
+
+# --- loading -------------------------------------------------------------------
+
+
+def get_invoice(session: Session, raw_id: str, *, for_update: bool = False) -> Invoice:
+    iid = parse_id(raw_id)
+    invoice = None
+    if iid is not None:
+        stmt = select(Invoice).where(Invoice.id == iid)
+        if for_update:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        invoice = session.scalar(stmt)
+    if invoice is None:
+        raise NotFound("Invoice not found.")
+    return invoice
+
+
+def _customer(session: Session, customer_id: uuid.UUID) -> Customer | None:
+    return session.scalar(select(Customer).where(Customer.id == customer_id))
+
+
+def _customer_for_draft(session: Session, customer_id: uuid.UUID) -> Customer:
+    customer = _customer(session, customer_id)
+    if customer is None:
+        raise BadRequest.field("customerId", "Customer not found.")
+    if customer.status is not CustomerStatus.ACTIVE:
+        raise BadRequest.field(
+            "customerId", "The customer is INACTIVE: activate it before invoicing it."
+        )
+    return customer
+
+
+def _resolution_for_draft(session: Session, resolution_id: uuid.UUID) -> None:
+    if numbering.find_resolution(session, resolution_id) is None:
+        raise BadRequest.field("resolutionId", "Resolution not found.")
+
+
+# --- lines and totals ------------------------------------------------------------
+
+
+def _line_of(row: InvoiceLine) -> totals.Line:
+    return totals.Line(
+        quantity=row.quantity,
+        unit_price=row.unit_price,
+        discount_percent=row.discount_percent,
+        taxes=tuple(totals.Tax(totals.TaxType(t["type"]), Decimal(t["rate"])) for t in row.taxes),
+    )
+
+
+def _line_of_input(line: LineIn) -> totals.Line:
+    return totals.Line(
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        discount_percent=line.discount_percent,
+        taxes=tuple(totals.Tax(t.type, t.rate) for t in line.taxes),
+    )
+
+
+def _set_lines(invoice: Invoice, lines: list[LineIn]) -> None:
+    computed = totals.compute([_line_of_input(line) for line in lines])
+    if computed.total > MAX_MONEY or computed.subtotal > MAX_MONEY:
+        raise BadRequest.field("lines", f"The invoice total would exceed {format_money(MAX_MONEY)}.")
+    invoice.lines = [
+        InvoiceLine(
+            position=i,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            taxes=[{"type": t.type.value, "rate": format_money(t.rate)} for t in line.taxes],
+            base=lt.base,
+        )
+        for i, (line, lt) in enumerate(zip(lines, computed.lines, strict=True))
+    ]
+    invoice.subtotal = computed.subtotal
+    invoice.tax_total = computed.tax_total
+    invoice.total = computed.total
+
+
+# --- views -----------------------------------------------------------------------
+
+
+def _snapshot(invoice: Invoice, customer: Customer | None) -> CustomerSnapshot:
+    if invoice.customer_razon_social is not None:
+        return CustomerSnapshot(
+            id=invoice.customer_id,
+            razon_social=invoice.customer_razon_social,
+            tipo_documento=invoice.customer_tipo_documento,
+            tipo_documento_codigo=invoice.customer_tipo_documento.codigo,
+            nit=invoice.customer_nit,
+            dv=invoice.customer_dv,
+            email=invoice.customer_email,
+            direccion=invoice.customer_direccion,
+        )
+    assert customer is not None  # the foreign key guarantees it
+    return CustomerSnapshot(
+        id=customer.id,
+        razon_social=customer.razon_social,
+        tipo_documento=customer.tipo_documento,
+        tipo_documento_codigo=customer.tipo_documento.codigo,
+        nit=customer.nit,
+        dv=customer.dv,
+        email=customer.email,
+        direccion=customer.direccion,
+    )
+
+
+def _summary_fields(invoice: Invoice, customer_name: str) -> dict[str, Any]:
+    return {
+        "id": invoice.id,
+        "status": invoice.status,
+        "number": invoice.number,
+        "customer_id": invoice.customer_id,
+        "customer_name": invoice.customer_razon_social or customer_name,
+        "resolution_id": invoice.resolution_id,
+        "issue_date": invoice.issue_date,
+        "due_date": invoice.due_date,
+        "payment_form": invoice.payment_form,
+        "subtotal": invoice.subtotal,
+        "tax_total": invoice.tax_total,
+        "total": invoice.total,
+        "amount_paid": invoice.amount_paid,
+        "balance": invoice.balance,
+        "created_at": invoice.created_at,
+        "updated_at": invoice.updated_at,
+    }
+
+
+def invoice_read(session: Session, invoice: Invoice) -> InvoiceRead:
+    customer = None if invoice.customer_razon_social is not None else _customer(session, invoice.customer_id)
+    snapshot = _snapshot(invoice, customer)
+    computed = totals.compute([_line_of(row) for row in invoice.lines])
+    lines = [
+        LineRead(
+            description=row.description,
+            quantity=row.quantity,
+            unit_price=row.unit_price,
+            discount_percent=row.discount_percent,
+            taxes=[TaxRead(type=t.type, rate=t.rate, amount=t.amount) for t in lt.taxes],
+            base=lt.base,
+            tax_total=lt.tax_total,
+            total=lt.total,
+        )
+        for row, lt in zip(invoice.lines, computed.lines, strict=True)
+    ]
+    return InvoiceRead(
+        **_summary_fields(invoice, snapshot.razon_social),
+        prefix=invoice.prefix,
+        consecutive=invoice.consecutive,
+        issued_at=invoice.issued_at,
+        notes=invoice.notes,
+        customer=snapshot,
+        lines=lines,
+        taxes=[
+            TaxGroupRead(type=g.type, rate=g.rate, taxable_amount=g.taxable_amount, tax_amount=g.tax_amount)
+            for g in computed.groups
+        ],
+        payments=[
+            PaymentRead(
+                id=p.id,
+                amount=p.amount,
+                date=p.payment_date,
+                method=p.method,
+                reference=p.reference,
+                created_at=p.created_at,
+            )
+            for p in invoice.payments
+        ],
+        void_reason=invoice.void_reason,
+        voided_at=invoice.voided_at,
+    )
+
+
+def _audited(invoice: Invoice) -> dict[str, Any]:
+    """The invoice as the audit trail records it: values as the API shows them."""
+    return {
+        "status": invoice.status.value,
+        "number": invoice.number,
+        "customerId": str(invoice.customer_id),
+        "resolutionId": str(invoice.resolution_id),
+        "issueDate": invoice.issue_date.isoformat() if invoice.issue_date else None,
+        "dueDate": invoice.due_date.isoformat() if invoice.due_date else None,
+        "paymentForm": invoice.payment_form.value,
+        "notes": invoice.notes,
+        "lines": [
+            {
+                "description": row.description,
+                "quantity": f"{row.quantity.normalize():f}",
+                "unitPrice": format_money(row.unit_price),
+                "discountPercent": format_money(row.discount_percent),
+                "taxes": list(row.taxes),
+            }
+            for row in invoice.lines
+        ],
+        "subtotal": format_money(invoice.subtotal),
+        "taxTotal": format_money(invoice.tax_total),
+        "total": format_money(invoice.total),
+        "amountPaid": format_money(invoice.amount_paid),
+        "voidReason": invoice.void_reason,
+    }
+
+
+def _record(session: Session, actor: Principal, invoice: Invoice, action: str, before: dict[str, Any], **extra: Any) -> None:
+    changes = audit.diff(before, _audited(invoice))
+    for key, value in extra.items():
+        changes[key] = {"from": None, "to": value}
+    audit.record(session, actor, entity_type=ENTITY, entity_id=invoice.id, action=action, changes=changes)
+
+
+# --- list ----------------------------------------------------------------------------
+
+
+def _number_query(text: str) -> str:
+    return text.strip().upper()
+
+
+def _filters(
+    customer_id: uuid.UUID | None,
+    status: InvoiceStatus | None,
+    issued_from: date | None,
+    issued_to: date | None,
+    search: str | None,
+) -> list[Any]:
+    conditions: list[Any] = []
+    if customer_id is not None:
+        conditions.append(Invoice.customer_id == customer_id)
+    if status is not None:
+        conditions.append(Invoice.status == status)
+    if issued_from is not None:
+        conditions.append(Invoice.issue_date >= issued_from)
+    if issued_to is not None:
+        conditions.append(Invoice.issue_date <= issued_to)
+    if search is not None and search.strip():
+        folded = fold(search.strip())
+        conditions.append(
+            or_(
+                Invoice.number.contains(_number_query(search), autoescape=True),
+                Invoice.customer_search.contains(folded, autoescape=True),
+                Customer.razon_social_search.contains(folded, autoescape=True),
+            )
+        )
+    return conditions
+
+
+def _join_customer(stmt):
+    return stmt.join(
+        Customer, and_(Customer.tenant_id == Invoice.tenant_id, Customer.id == Invoice.customer_id)
+    )
+
+
+def list_invoices(
+    session: Session,
+    *,
+    customer_id: uuid.UUID | None,
+    status: InvoiceStatus | None,
+    issued_from: date | None,
+    issued_to: date | None,
+    search: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[InvoiceSummary]]:
+    if issued_from is not None and issued_to is not None and issued_to < issued_from:
+        raise BadRequest.field("issuedTo", "must not be before issuedFrom")
+    conditions = _filters(customer_id, status, issued_from, issued_to, search)
+    total = session.scalar(_join_customer(select(func.count()).select_from(Invoice)).where(*conditions))
+    rows = session.execute(
+        _join_customer(select(Invoice, Customer.razon_social))
+        .where(*conditions)
+        .order_by(Invoice.created_at.desc(), Invoice.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return total or 0, [InvoiceSummary(**_summary_fields(inv, name)) for inv, name in rows]
+
+
+# --- drafts ----------------------------------------------------------------------------
+
+
+def _require_draft(invoice: Invoice, action: str) -> None:
+    if invoice.status is not InvoiceStatus.DRAFT:
+        raise Conflict(
+            f"Invoice {invoice.number} is {invoice.status.value}: only a DRAFT can be {action}.",
+            slug="invalid-invoice-state",
+        )
+
+
+def create_draft(session: Session, actor: Principal, data: InvoiceCreate) -> Invoice:
+    customer = _customer_for_draft(session, data.customer_id)
+    _resolution_for_draft(session, data.resolution_id)
+    now = utcnow()
+    invoice = Invoice(
+        customer_id=customer.id,
+        resolution_id=data.resolution_id,
+        status=InvoiceStatus.DRAFT,
+        payment_form=data.payment_form,
+        due_date=data.due_date,
+        notes=data.notes,
+        amount_paid=ZERO,
+        customer_search=customer.razon_social_search,
+        created_at=now,
+        updated_at=now,
+    )
+    _set_lines(invoice, data.lines)
+    session.add(invoice)
+    session.flush()
+    _record(session, actor, invoice, "CREATED", {})
+    return invoice
+
+
+def update_draft(session: Session, actor: Principal, invoice: Invoice, data: InvoiceUpdate) -> Invoice:
+    _require_draft(invoice, "changed")
+    fields = data.model_dump(exclude_unset=True)
+    for name, api_name in (
+        ("customer_id", "customerId"),
+        ("resolution_id", "resolutionId"),
+        ("payment_form", "paymentForm"),
+        ("lines", "lines"),
+    ):
+        if name in fields and fields[name] is None:
+            raise BadRequest.field(api_name, "must not be null")
+    before = _audited(invoice)
+    if "customer_id" in fields and fields["customer_id"] != invoice.customer_id:
+        customer = _customer_for_draft(session, fields["customer_id"])
+        invoice.customer_id = customer.id
+        invoice.customer_search = customer.razon_social_search
+    if "resolution_id" in fields and fields["resolution_id"] != invoice.resolution_id:
+        _resolution_for_draft(session, fields["resolution_id"])
+        invoice.resolution_id = fields["resolution_id"]
+    if "payment_form" in fields:
+        invoice.payment_form = fields["payment_form"]
+    if "due_date" in fields:
+        invoice.due_date = fields["due_date"]
+    if "notes" in fields:
+        invoice.notes = fields["notes"]
+    if data.lines is not None:
+        _set_lines(invoice, data.lines)
+    if audit.diff(before, _audited(invoice)):
+        invoice.updated_at = utcnow()
+        _record(session, actor, invoice, "UPDATED", before)
+    session.flush()
+    return invoice
+
+
+def delete_draft(session: Session, actor: Principal, invoice: Invoice) -> None:
+    _require_draft(invoice, "deleted")
+    before = _audited(invoice)
+    audit.record(
+        session, actor, entity_type=ENTITY, entity_id=invoice.id, action="DELETED",
+        changes=audit.diff(before, {key: None for key in before}),
+    )
+    session.delete(invoice)
+    session.flush()
+
+
+# --- issue -------------------------------------------------------------------------------
+
+
+def issue(session: Session, actor: Principal, invoice: Invoice) -> Invoice:
+    """DRAFT -> ISSUED: number, issue date and the customer's fiscal data frozen on the invoice.
+
+    The caller loaded ``invoice`` FOR UPDATE.
+    """
+    _require_draft(invoice, "issued")
+    today = bogota_today()
+    customer = _customer(session, invoice.customer_id)
+    assert customer is not None  # the foreign key guarantees it
+    if customer.status is not CustomerStatus.ACTIVE:
+        raise Conflict(
+            f"The customer {customer.razon_social} is INACTIVE: activate it before issuing invoices to it.",
+            slug="customer-inactive",
+        )
+    due_date = invoice.due_date
+    if invoice.payment_form is PaymentForm.CREDITO and due_date is None:
+        raise Conflict("A CREDITO invoice needs a dueDate before it is issued.", slug="due-date-required")
+    if due_date is not None and due_date < today:
+        raise Conflict(
+            f"The dueDate {due_date.isoformat()} is before the issue date {today.isoformat()}; change the draft.",
+            slug="due-date-before-issue",
+        )
+    before = _audited(invoice)
+    resolution = numbering.find_resolution(session, invoice.resolution_id, for_update=True)
+    assert resolution is not None  # the foreign key guarantees it
+    consecutive, number = numbering.take_next_number(resolution, today)
+    now = utcnow()
+    invoice.status = InvoiceStatus.ISSUED
+    invoice.prefix = resolution.prefix
+    invoice.consecutive = consecutive
+    invoice.number = number
+    invoice.issue_date = today
+    invoice.issued_at = now
+    invoice.due_date = due_date or today
+    invoice.customer_razon_social = customer.razon_social
+    invoice.customer_tipo_documento = customer.tipo_documento
+    invoice.customer_nit = customer.nit
+    invoice.customer_dv = customer.dv
+    invoice.customer_email = customer.email
+    invoice.customer_direccion = customer.direccion
+    invoice.customer_search = customer.razon_social_search
+    invoice.updated_at = now
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another prefix+consecutive spelling the same number (e.g. "FE1"+"23" and "FE"+"123").
+        session.rollback()
+        raise Conflict(
+            f"The number {number} is already taken by another invoice of this tenant; "
+            "choose a resolution with another prefix.",
+            slug="number-taken",
+        ) from None
+    snapshot = {
+        "razonSocial": customer.razon_social,
+        "tipoDocumento": customer.tipo_documento.value,
+        "nit": customer.nit,
+        "dv": customer.dv,
+        "email": customer.email,
+        "direccion": customer.direccion,
+    }
+    _record(session, actor, invoice, "ISSUED", before, customer=snapshot)
+    return invoice
+
+
+# --- payments and void ------------------------------------------------------------------------
+
+
+def record_payment(session: Session, actor: Principal, invoice: Invoice, data: PaymentCreate) -> InvoicePayment:
+    """The caller loaded ``invoice`` FOR UPDATE, so the balance seen here is the balance."""
+    if invoice.status is not InvoiceStatus.ISSUED:
+        reason = {
+            InvoiceStatus.DRAFT: "issue it first",
+            InvoiceStatus.PAID: "it is fully paid",
+            InvoiceStatus.VOID: "it was voided",
+        }[invoice.status]
+        raise Conflict(
+            f"Invoice {invoice.number or '(draft)'} is {invoice.status.value}: payments are recorded only on "
+            f"ISSUED invoices ({reason}).",
+            slug="invalid-invoice-state",
+        )
+    balance = invoice.balance
+    if data.amount > balance:
+        raise BadRequest.field(
+            "amount", f"{format_money(data.amount)} is more than the balance of {format_money(balance)}."
+        )
+    today = bogota_today()
+    paid_on = data.date or today
+    if paid_on > today:
+        raise BadRequest.field("date", f"must not be in the future (today is {today.isoformat()})")
+    if invoice.issue_date is not None and paid_on < invoice.issue_date:
+        raise BadRequest.field("date", f"must not be before the issue date {invoice.issue_date.isoformat()}")
+    before = _audited(invoice)
+    payment = InvoicePayment(
+        invoice_id=invoice.id,
+        amount=data.amount,
+        payment_date=paid_on,
+        method=data.method,
+        reference=data.reference,
+        created_by=actor.user_id,
+        created_at=utcnow(),
+    )
+    invoice.payments.append(payment)
+    invoice.amount_paid = invoice.amount_paid + data.amount
+    if invoice.balance == 0:
+        invoice.status = InvoiceStatus.PAID
+    invoice.updated_at = utcnow()
+    session.flush()
+    _record(
+        session, actor, invoice, "PAYMENT_RECORDED", before,
+        payment={
+            "id": str(payment.id),
+            "amount": format_money(payment.amount),
+            "date": paid_on.isoformat(),
+            "method": payment.method.value,
+            "reference": payment.reference,
+        },
+    )
+    return payment
+
+
+def void(session: Session, actor: Principal, invoice: Invoice, reason: str) -> Invoice:
+    """ISSUED without payments -> VOID. The number stays with it, never reused."""
+    if invoice.status is not InvoiceStatus.ISSUED:
+        raise Conflict(
+            f"Invoice {invoice.number or '(draft)'} is {invoice.status.value}: only an ISSUED invoice can be voided"
+            + (" (delete a draft instead)." if invoice.status is InvoiceStatus.DRAFT else "."),
+            slug="invalid-invoice-state",
+        )
+    if invoice.amount_paid != 0 or invoice.payments:
+        raise Conflict(
+            f"Invoice {invoice.number} has payments recorded and cannot be voided.",
+            slug="invoice-has-payments",
+        )
+    before = _audited(invoice)
+    now = utcnow()
+    invoice.status = InvoiceStatus.VOID
+    invoice.void_reason = reason
+    invoice.voided_at = now
+    invoice.updated_at = now
+    session.flush()
+    _record(session, actor, invoice, "VOIDED", before)
+    return invoice
+
+
+def load_full(session: Session, invoice_id: uuid.UUID) -> Invoice:
+    return session.scalars(
+        select(Invoice)
+        .where(Invoice.id == invoice_id)
+        .options(selectinload(Invoice.lines), selectinload(Invoice.payments))
+    ).one()

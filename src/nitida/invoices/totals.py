@@ -1,0 +1,160 @@
+"""Invoice totals: pure arithmetic on Decimals, no database, no I/O.
+
+The rules (issue 4), applied in this order:
+
+* line base = quantity × unitPrice × (1 − discountPercent / 100), rounded
+  half-up to 2 decimals;
+* each line tax = base × rate / 100, rounded half-up to 2 decimals;
+* per (type, rate): taxable amount = Σ bases of the lines carrying that tax,
+  tax amount = Σ of those lines' taxes;
+* subtotal = Σ line bases; taxTotal = Σ group taxes; total = subtotal + taxTotal.
+
+A line with no taxes is in no group (excluded from IVA, which is not the same
+as IVA at 0 %: that one is a group of its own).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+ZERO = Decimal("0.00")
+
+# Wide enough that no product of the inputs we accept is ever rounded before
+# the one rounding the rules ask for.
+_EXACT = Context(prec=80, rounding=ROUND_HALF_UP)
+
+
+class TaxType(enum.StrEnum):
+    IVA = "IVA"
+    INC = "INC"
+
+
+# Rates the law sets (percent). IVA: general 19, reduced 5, exempt 0.
+# INC: 8 general (restaurants…), 4 and 16 for the goods the law names.
+ALLOWED_RATES: dict[TaxType, frozenset[Decimal]] = {
+    TaxType.IVA: frozenset({Decimal(0), Decimal(5), Decimal(19)}),
+    TaxType.INC: frozenset({Decimal(4), Decimal(8), Decimal(16)}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Tax:
+    type: TaxType
+    rate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    quantity: Decimal
+    unit_price: Decimal
+    discount_percent: Decimal = Decimal(0)
+    taxes: tuple[Tax, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LineTax:
+    type: TaxType
+    rate: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class LineTotals:
+    base: Decimal
+    taxes: tuple[LineTax, ...]
+
+    @property
+    def tax_total(self) -> Decimal:
+        return sum((t.amount for t in self.taxes), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.base + self.tax_total
+
+
+@dataclass(frozen=True, slots=True)
+class TaxGroup:
+    type: TaxType
+    rate: Decimal
+    taxable_amount: Decimal
+    tax_amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    lines: tuple[LineTotals, ...]
+    groups: tuple[TaxGroup, ...]
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
+
+
+def round_money(value: Decimal) -> Decimal:
+    """Half-up to the cent: 0.005 -> 0.01, 2.675 -> 2.68 (Decimals, so no float surprises)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=_EXACT)
+
+
+def line_base(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal = Decimal(0)) -> Decimal:
+    with localcontext(_EXACT):
+        gross = quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED
+    return round_money(gross)
+
+
+def line_tax(base: Decimal, rate: Decimal) -> Decimal:
+    with localcontext(_EXACT):
+        amount = base * rate / HUNDRED
+    return round_money(amount)
+
+
+def compute_line(line: Line) -> LineTotals:
+    base = line_base(line.quantity, line.unit_price, line.discount_percent)
+    taxes = tuple(LineTax(t.type, t.rate, line_tax(base, t.rate)) for t in line.taxes)
+    return LineTotals(base=base, taxes=taxes)
+
+
+def compute(lines: Iterable[Line]) -> Totals:
+    line_totals = tuple(compute_line(line) for line in lines)
+    groups: dict[tuple[TaxType, Decimal], list[Decimal]] = {}
+    for lt in line_totals:
+        for tax in lt.taxes:
+            # Normalised so 19 and 19.00 are one group.
+            key = (tax.type, tax.rate.quantize(CENT, context=_EXACT))
+            taxable, amount = groups.setdefault(key, [ZERO, ZERO])
+            groups[key] = [taxable + lt.base, amount + tax.amount]
+    ordered = tuple(
+        TaxGroup(type=t, rate=rate, taxable_amount=taxable, tax_amount=amount)
+        for (t, rate), (taxable, amount) in sorted(groups.items(), key=lambda kv: (kv[0][0].value, kv[0][1]))
+    )
+    subtotal = sum((lt.base for lt in line_totals), ZERO)
+    tax_total = sum((g.tax_amount for g in ordered), ZERO)
+    return Totals(
+        lines=line_totals,
+        groups=ordered,
+        subtotal=subtotal,
+        tax_total=tax_total,
+        total=subtotal + tax_total,
+    )
+
+
+def rate_allowed(tax_type: TaxType, rate: Decimal) -> bool:
+    return rate in ALLOWED_RATES[tax_type]
+
+
+def allowed_rates_text(tax_type: TaxType) -> str:
+    return ", ".join(str(r) for r in sorted(ALLOWED_RATES[tax_type]))
+
+
+def balance(total: Decimal, paid: Decimal) -> Decimal:
+    return total - paid
+
+
+def as_lines(rows: Sequence[tuple[Decimal, Decimal, Decimal, Sequence[tuple[str, Decimal]]]]) -> list[Line]:
+    """Convenience for tests and callers holding plain tuples."""
+    return [
+        Line(q, p, d, tuple(Tax(TaxType(t), Decimal(r)) for t, r in taxes)) for q, p, d, taxes in rows
+    ]
