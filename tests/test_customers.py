@@ -393,3 +393,27 @@ def test_simultaneous_creates_of_one_nit_give_one_201_and_400s(live_url, tenant,
     assert sorted(statuses) == [201] + [400] * 7
     with database.tenant_session(tenant.id) as s:
         assert s.scalar(select(func.count()).select_from(Customer).where(Customer.nit == "900123456")) == 1
+
+
+def test_the_whole_list_is_sent_without_building_orm_objects(client, tenant):
+    # 100,000 customers must not become 100,000 ORM objects at once: the list
+    # streams plain rows in batches. Count ORM loads of Customer during a list.
+    from sqlalchemy import event
+
+    from nitida.customers.models import Customer
+
+    for i in range(5):
+        created(client, tenant, razonSocial=f"Cliente {i}", nit=f"90000000{i}")
+    loads = []
+
+    def on_load(target, _context):
+        loads.append(target)
+
+    event.listen(Customer, "load", on_load)
+    try:
+        full = client.get(URL, headers=tenant.headers())
+        page = client.get(URL, params={"limit": 2}, headers=tenant.headers())
+    finally:
+        event.remove(Customer, "load", on_load)
+    assert len(full.json()) == 5 and len(page.json()) == 2
+    assert loads == []
