@@ -11,6 +11,8 @@ needs a row here. Exact rows win over the pattern rows below them.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from fnmatch import fnmatchcase
 
 from nitida.users.models import Role
@@ -68,6 +70,15 @@ def is_listed(method: str, path: str) -> bool:
 # built from the OpenAPI schema is not accepted (callable: receives the ApiWalker).
 SEED_BODIES: dict = {
     ("POST", "/auth/login"): lambda w: {"email": w.handle.users[Role.CONSULTA].email, "password": _password()},
+    # A resolution with room for many invoices (the generic body has a range of one number).
+    ("POST", "/billing/resolutions"): lambda w: {
+        "resolutionNumber": f"18760000{uuid.uuid4().int % 10**6:06d}",
+        "prefix": "FE",
+        "rangeFrom": 1,
+        "rangeTo": 100000,
+        "validFrom": (dt.date.today() - dt.timedelta(days=30)).isoformat(),
+        "validTo": (dt.date.today() + dt.timedelta(days=365)).isoformat(),
+    },
 }
 
 
