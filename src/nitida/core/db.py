@@ -122,18 +122,27 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
         return  # the parent statement already carried the criteria
     tenant_id = state.session.info.get(TENANT_KEY)
-    if tenant_id is None:
-        if state.session.info.get(LOGIN_EMAIL_KEY) is not None:
-            return  # login lookups: bounded by the RLS policy on PostgreSQL and the query itself
-        raise TenantScopeError("query outside of a tenant session")
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantScoped,
-            lambda cls: cls.tenant_id == tenant_id,
-            include_aliases=True,
-            track_closure_variables=False,
+    if tenant_id is not None:
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
+            )
         )
-    )
+        return
+    email = state.session.info.get(LOGIN_EMAIL_KEY)
+    if email is None:
+        raise TenantScopeError("query outside of a tenant session")
+    # A login session sees one user, by email, and no other tenant-owned row:
+    # the same rule as the RLS policy "login_lookup".
+    for mapper in state.all_mappers:
+        cls = mapper.class_
+        if not issubclass(cls, TenantScoped):
+            continue
+        if not hasattr(cls, "email_lower"):
+            raise TenantScopeError(f"{cls.__name__} queried in a login session")
+        state.statement = state.statement.options(
+            with_loader_criteria(cls, cls.email_lower == email, include_aliases=True)
+        )
 
 
 @event.listens_for(Session, "before_flush")
