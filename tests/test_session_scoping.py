@@ -1,0 +1,25 @@
+"""Sessions are scoped when opened: a login session sees one user, nothing else."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nitida.core.db import TenantScopeError
+from nitida.customers.models import Customer
+from nitida.users.models import Role, User
+
+
+def test_login_session_sees_only_the_user_with_its_email(database, tenant, other_tenant):
+    email = tenant.users[Role.OPERADOR].email_lower
+    with database.login_session(email) as s:
+        users = s.scalars(select(User)).all()  # deliberately unfiltered
+        assert [u.email_lower for u in users] == [email]
+        with pytest.raises(TenantScopeError):
+            s.scalars(select(Customer)).all()
+
+
+def test_a_session_without_tenant_cannot_query(database):
+    with Session(database.engine) as s, pytest.raises(TenantScopeError):
+        s.scalars(select(Customer)).all()
