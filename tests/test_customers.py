@@ -417,3 +417,23 @@ def test_the_whole_list_is_sent_without_building_orm_objects(client, tenant):
         event.remove(Customer, "load", on_load)
     assert len(full.json()) == 5 and len(page.json()) == 2
     assert loads == []
+
+
+def test_no_path_deletes_a_customer_with_invoices(client, tenant, database):
+    # The API answers 409 (tests/test_invoices_api.py); underneath, the
+    # invoice -> customer foreign key is RESTRICT, so even a raw DELETE fails.
+    import sqlalchemy as sa
+    from sqlalchemy.exc import IntegrityError
+
+    from test_invoices_support import make_draft
+
+    c = created(client, tenant)
+    make_draft(client, tenant, customer=c)
+    r = client.delete(f"{URL}/{c['id']}", headers=tenant.headers())
+    body = assert_problem(r, 409)
+    assert "INACTIVE" in body["detail"] and "SQL" not in body["detail"]
+    with database.tenant_session(tenant.id) as s, pytest.raises(IntegrityError):
+        s.execute(sa.text("DELETE FROM customers WHERE id = :id"), {"id": uuid.UUID(c["id"]) if database.dialect == "postgresql" else uuid.UUID(c["id"]).hex})
+        s.flush()
+    assert client.get(f"{URL}/{c['id']}", headers=tenant.headers()).json() == c
+    assert [e["action"] for e in client.get(f"{URL}/{c['id']}/history", headers=tenant.headers()).json()] == ["CREATED"]
