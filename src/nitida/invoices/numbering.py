@@ -40,8 +40,10 @@ def list_resolutions(session: Session) -> list[NumberingResolution]:
 def find_resolution(session: Session, resolution_id: uuid.UUID, *, for_update: bool = False) -> NumberingResolution | None:
     stmt = select(NumberingResolution).where(NumberingResolution.id == resolution_id)
     if for_update:
-        # populate_existing: the row as it is now, after the lock, not as this session first saw it.
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        # FOR NO KEY UPDATE: excludes other issuers, but not drafts whose foreign
+        # key merely points at the row. populate_existing: the row as it is now,
+        # after the lock, not as this session first saw it.
+        stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
     return session.scalar(stmt)
 
 

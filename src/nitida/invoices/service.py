@@ -68,7 +68,7 @@ def get_invoice(session: Session, raw_id: str, *, for_update: bool = False) -> I
     if iid is not None:
         stmt = select(Invoice).where(Invoice.id == iid)
         if for_update:
-            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+            stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
         invoice = session.scalar(stmt)
     if invoice is None:
         raise NotFound("Invoice not found.")
