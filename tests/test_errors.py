@@ -73,3 +73,13 @@ def test_openapi_document_is_served(client):
     assert "/billing/customers" in doc["paths"]
     assert "Problem" in doc["components"]["schemas"]
     assert client.get("/docs").status_code == 200
+
+
+def test_openapi_documents_400_problems_not_422(client):
+    doc = client.get("/openapi.json").json()
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            assert "422" not in responses, (method, path)
+            if operation.get("requestBody") or operation.get("parameters"):
+                assert "400" in responses or all(p["in"] == "path" for p in operation.get("parameters", [])), (method, path)

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from nitida.auth.router import router as auth_router
 from nitida.core.db import Database
-from nitida.core.errors import Problem, install_error_handlers
+from nitida.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from nitida.core.middleware import RequestContextMiddleware
 from nitida.core.settings import Settings, get_settings
 from nitida.customers.router import router as customers_router
@@ -54,7 +54,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
 
 def _register_problem_schema(app: FastAPI) -> None:
-    """Expose the Problem schema under components, referenced by every error response."""
+    """Make the OpenAPI document tell the truth about errors.
+
+    Invalid input is answered 400 with a Problem (see core.errors), never
+    FastAPI's default 422, so the 422 entries FastAPI adds are replaced.
+    """
     original = app.openapi
 
     def openapi():
@@ -62,10 +66,21 @@ def _register_problem_schema(app: FastAPI) -> None:
             return app.openapi_schema
         schema = original()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components.setdefault("Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
-        for name, sub in Problem.model_json_schema(ref_template="#/components/schemas/{model}").get("$defs", {}).items():
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in problem.pop("$defs", {}).items():
             components.setdefault(name, sub)
-        components["Problem"].pop("$defs", None)
+        components["Problem"] = problem
+        bad_request = {
+            "description": "Invalid input",
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation.get("responses", {})
+                if responses.pop("422", None) is not None:
+                    responses.setdefault("400", bad_request)
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
         return schema
 
     app.openapi = openapi
