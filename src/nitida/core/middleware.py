@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nitida.core.errors import internal_error_response, problem_response
+from nitida.core.errors import FieldError, internal_error_response, problem_response
 from nitida.core.request_context import reset_request_id, set_request_id
+from nitida.core.schemas import CONTROL_CHARACTERS
 
 log = logging.getLogger("nitida")
 
@@ -42,6 +44,15 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
+            bad_parameter = _control_character_parameter(scope)
+            if bad_parameter is not None:
+                await problem_response(
+                    400,
+                    f"The query parameter {bad_parameter!r} contains control characters.",
+                    slug="validation-error",
+                    errors=[FieldError(field=bad_parameter, message="must not contain control characters")],
+                )(scope, receive, send_with_id)
+                return
             declared = _content_length(scope)
             if declared is not None and declared > self.max_body_bytes:
                 await self._too_large(scope, receive, send_with_id)
@@ -88,6 +99,18 @@ class RequestContextMiddleware:
             slug="payload-too-large",
         )
         await response(scope, receive, send)
+
+
+def _control_character_parameter(scope: Scope) -> str | None:
+    """The first query parameter with a control character (e.g. NUL, which
+    PostgreSQL refuses in text), or None. Checked here once for every route."""
+    query = scope.get("query_string", b"")
+    if not query:
+        return None
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="replace"):
+        if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value):
+            return name[:50]
+    return None
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -6,7 +6,10 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema, field_validator
 from pydantic.alias_generators import to_camel
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -18,8 +21,28 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
 
 
+# C0 controls other than tab, newline and carriage return, and DEL: never
+# meaningful in business text, and PostgreSQL refuses NUL outright.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_control_characters(value: Any) -> Any:
+    if isinstance(value, str):
+        if CONTROL_CHARACTERS.search(value):
+            raise ValueError("must not contain control characters")
+    elif isinstance(value, list | tuple | set):
+        for item in value:
+            _refuse_control_characters(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_control_characters(key)
+            _refuse_control_characters(item)
+    return value
+
+
 class ApiInput(ApiModel):
-    """A request body: unknown fields are refused by name, strings are trimmed."""
+    """A request body: unknown fields are refused by name, strings are trimmed,
+    control characters are refused."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -27,6 +50,11 @@ class ApiInput(ApiModel):
         extra="forbid",
         str_strip_whitespace=True,
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        return _refuse_control_characters(value)
 
 
 # Instants are stored in UTC and shown in Colombian time, with their offset.
