@@ -45,8 +45,11 @@ def login(db: Database, settings: Settings, email: str, password: str) -> tuple[
 
 
 def _refuse_if_locked(session: Session, email_lower: str) -> None:
-    throttle = session.get(LoginThrottle, email_lower)
-    if throttle is None or throttle.locked_until is None:
+    # The row is locked before the password is checked: concurrent attempts
+    # for one email take turns, so a burst of parallel guesses cannot all slip
+    # past the check before the first failures are counted.
+    throttle = _locked_throttle(session, email_lower)
+    if throttle.locked_until is None:
         return
     remaining = (throttle.locked_until - utcnow()).total_seconds()
     if remaining > 0:
@@ -56,19 +59,22 @@ def _refuse_if_locked(session: Session, email_lower: str) -> None:
         )
 
 
-def _record_failure(session: Session, settings: Settings, email_lower: str) -> None:
-    now = utcnow()
+def _locked_throttle(session: Session, email_lower: str) -> LoginThrottle:
+    """The email's throttle row, created if missing, locked until the transaction ends."""
     insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    # The row is created if missing, then locked: concurrent failures from
-    # several workers count one by one.
     session.execute(
         insert(LoginThrottle)
-        .values(email_lower=email_lower, failures=0, window_started_at=now)
+        .values(email_lower=email_lower, failures=0, window_started_at=utcnow())
         .on_conflict_do_nothing()
     )
-    throttle = session.scalars(
+    return session.scalars(
         select(LoginThrottle).where(LoginThrottle.email_lower == email_lower).with_for_update()
     ).one()
+
+
+def _record_failure(session: Session, settings: Settings, email_lower: str) -> None:
+    now = utcnow()
+    throttle = _locked_throttle(session, email_lower)
     window = timedelta(seconds=settings.login_window_seconds)
     if now - throttle.window_started_at > window:
         throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None
