@@ -12,6 +12,7 @@ from nitida.core.db import Database
 from nitida.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from nitida.core.middleware import RequestContextMiddleware
 from nitida.core.settings import Settings, get_settings
+import nitida.core.models  # noqa: F401,E402 - every model mapped (tenants too) in a fresh worker process
 from nitida.customers.router import router as customers_router
 from nitida.invoices.router import resolutions_router, router as invoices_router
 from nitida.users.router import router as users_router
