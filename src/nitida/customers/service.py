@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,20 +53,29 @@ COLUMNS = (
 
 def customer_json(c: Any) -> dict[str, Any]:
     """A customer (ORM object or row of COLUMNS) as the API's JSON object."""
+    if isinstance(c, Row):
+        # Rows of COLUMNS (the list): unpacked by position, which costs a
+        # fraction of 12 lookups by name when a list streams 100,000 of them.
+        (id_, tenant_id, razon_social, tipo, nit, dv, email, telefono, direccion, status,
+         created_at, updated_at) = c
+    else:
+        id_, tenant_id, razon_social, tipo, nit, dv = c.id, c.tenant_id, c.razon_social, c.tipo_documento, c.nit, c.dv
+        email, telefono, direccion, status = c.email, c.telefono, c.direccion, c.status
+        created_at, updated_at = c.created_at, c.updated_at
     return {
-        "id": str(c.id),
-        "tenantId": str(c.tenant_id),
-        "razonSocial": c.razon_social,
-        "tipoDocumento": c.tipo_documento.value,
-        "tipoDocumentoCodigo": c.tipo_documento.codigo,
-        "nit": c.nit,
-        "dv": c.dv,
-        "email": c.email,
-        "telefono": c.telefono,
-        "direccion": c.direccion,
-        "status": c.status.value,
-        "createdAt": c.created_at.astimezone(BOGOTA).isoformat(),
-        "updatedAt": c.updated_at.astimezone(BOGOTA).isoformat(),
+        "id": str(id_),
+        "tenantId": str(tenant_id),
+        "razonSocial": razon_social,
+        "tipoDocumento": tipo.value,
+        "tipoDocumentoCodigo": tipo.codigo,
+        "nit": nit,
+        "dv": dv,
+        "email": email,
+        "telefono": telefono,
+        "direccion": direccion,
+        "status": status.value,
+        "createdAt": created_at.astimezone(BOGOTA).isoformat(),
+        "updatedAt": updated_at.astimezone(BOGOTA).isoformat(),
     }
 
 
@@ -252,12 +261,27 @@ def list_customers(
     offset: int,
 ) -> Iterator[Any]:
     """Rows of COLUMNS in Spanish order, fetched in batches (never the whole list at once)."""
-    stmt = _filtered(select(*COLUMNS), search, status).order_by(
-        Customer.razon_social_sort, Customer.nit
-    )
+    order = (Customer.razon_social_sort, Customer.nit)
+    if search and limit is not None:
+        # Typeahead: the page's ids first, then those rows. On PostgreSQL the
+        # ids come from an index-only scan of ix_customers_tenant_sort_search
+        # (migration 0003: order, folded name, number and id in one index), so
+        # a rare word no longer reads every row of the tenant; only the page's
+        # rows are read from the table.
+        page = _filtered(select(Customer.id), search, status).order_by(*order)
+        if offset:
+            page = page.offset(offset)
+        stmt = select(*COLUMNS).where(Customer.id.in_(page.limit(limit))).order_by(*order)
+        yield from session.execute(stmt)
+        return
+    stmt = _filtered(select(*COLUMNS), search, status).order_by(*order)
     if offset:
         stmt = stmt.offset(offset)
     if limit is not None:
-        stmt = stmt.limit(limit)
+        # A page is read in one round trip. A server-side cursor (yield_per)
+        # would add DECLARE, FETCH and CLOSE round trips, and PostgreSQL would
+        # plan it for its first rows (cursor_tuple_fraction).
+        yield from session.execute(stmt.limit(limit))
+        return
     result = session.execute(stmt, execution_options={"yield_per": 1000})
     yield from result

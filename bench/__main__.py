@@ -1,0 +1,636 @@
+"""Benchmark of the customers API against the database floor.
+
+    .venv/bin/python -m bench --size small   # about a minute
+    .venv/bin/python -m bench --size full    # 1,000 tenants, 1,000,000 customers (~15 min)
+
+See bench/README.md for what is measured and how.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import orjson
+
+from bench import load, sql
+from bench.seed import BIG_TENANT, PASSWORD, SIZES, THOUSAND_TENANT, Seeded, seed_postgres, seed_sqlite
+
+SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
+HOST = "127.0.0.1"
+COMMON = ["mar", "san", "per"]  # 3-letter fragments found in thousands of names
+RARE = ["ursula", "monteria", "getsemani", "cajica"]  # Úrsula, Montería, Getsemaní, Cajicá: typed without accents
+MB = 1024 * 1024
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+# --- infrastructure -----------------------------------------------------------------
+
+
+def ensure_postgres_binaries() -> None:
+    if glob_initdb() or shutil.which("initdb"):
+        return
+    if os.geteuid() != 0:
+        sys.exit("PostgreSQL server binaries not found: install the Debian package 'postgresql'")
+    log("PostgreSQL server not found: installing the Debian package 'postgresql'")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+
+
+def glob_initdb() -> bool:
+    return any(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``nitida serve --workers N`` in its own process group, as in production."""
+
+    def __init__(self, database_url: str, workers: int, logdir: Path) -> None:
+        self.port = free_port()
+        self.log_path = logdir / f"server-{self.port}.log"
+        env = {**os.environ, "NITIDA_DATABASE_URL": database_url, "NITIDA_SECRET_KEY": SECRET}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "nitida.cli", "serve", "--host", HOST, "--port", str(self.port),
+             "--workers", str(workers)],
+            env=env, stdout=open(self.log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=logdir,
+        )
+        self.workers = workers
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
+            if len(self.pids()) >= workers + 1 and self._answers():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"server did not start: {self.log_path.read_text()[-3000:]}")
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection((HOST, self.port), timeout=1) as s:
+                s.sendall(b"GET /auth/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                return s.recv(12).startswith(b"HTTP/1.1 401")
+        except OSError:
+            return False
+
+    def pids(self) -> list[int]:
+        """The server and all its descendants (workers, multiprocessing helpers)."""
+        parents: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat", "rb") as f:
+                        stat = f.read()
+                    parents[int(entry)] = int(stat[stat.rindex(b")") + 2:].split()[1])
+                except (OSError, ValueError):
+                    pass
+        tree, frontier = [self.proc.pid], [self.proc.pid]
+        while frontier:
+            frontier = [p for p, pp in parents.items() if pp in frontier]
+            tree += frontier
+        return tree
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait()
+
+
+def rss(pids: list[int]) -> int:
+    total = 0
+    page = os.sysconf("SC_PAGE_SIZE")
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1]) * page
+        except (OSError, ValueError):
+            pass
+    return total
+
+
+class MemorySampler:
+    """Sum of the server processes' RSS, sampled every 20 ms while a scenario runs."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.pids = server.pids()
+        self.baseline = rss(self.pids)
+        self.peak = self.baseline
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, rss(self.pids))
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss(self.pids))
+
+
+# --- scenarios --------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    scenario: str
+    clients: int
+    service: load.Result
+    floor: load.Result
+    rss_base: int = 0
+    rss_peak: int = 0
+    note: str = ""
+
+
+@dataclass
+class Run:
+    size: str
+    workers: int
+    warmup: float
+    duration: float
+    rows: list[Row] = field(default_factory=list)
+    count_costs: list[tuple[str, float, float]] = field(default_factory=list)  # (scenario, count p50, page p50)
+    sqlite_rows: list[Row] = field(default_factory=list)
+    seed_seconds: float = 0.0
+    plans: dict[str, str] = field(default_factory=dict)
+
+
+def like(term: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
+
+
+def search_params(term: str) -> tuple[str, str]:
+    from nitida.core.text import fold
+
+    return like(fold(term).strip()), like(re.sub(r"[\s.\-]", "", term).upper())
+
+
+def token_for(seeded: Seeded, index: int) -> dict[str, str]:
+    from nitida.core.security import TokenClaims, create_access_token
+
+    token = create_access_token(
+        TokenClaims(user_id=seeded.user_ids[index], tenant_id=seeded.tenant_ids[index], token_version=1),
+        SECRET, timedelta(hours=3),
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def scenarios(seeded: Seeded, run_tag: int):
+    """(name, tenant index, clients list, http factory maker, floor action maker, options)."""
+    big_sample = seeded.sample_ids[BIG_TENANT]
+    ids = [cid for cid, _ in big_sample]
+    nit_fragments = [nit[:6] for _, nit in big_sample if nit.isdigit()][:200]
+    big, big_user, big_email = seeded.tenant_ids[BIG_TENANT], seeded.user_ids[BIG_TENANT], seeded.user_emails[BIG_TENANT]
+    k_t, k_u = seeded.tenant_ids[THOUSAND_TENANT], seeded.user_ids[THOUSAND_TENANT]
+    emails = seeded.user_emails
+    from urllib.parse import quote
+
+    def get_http(clients):
+        return lambda i, s: ("GET", f"/billing/customers/{ids[(s * clients + i) % len(ids)]}", None, 200)
+
+    def get_floor(clients):
+        return lambda conn, i, s, m: sql.get(conn, big, big_user, ids[(s * clients + i) % len(ids)])
+
+    def search_http(terms):
+        def make(clients):
+            return lambda i, s: ("GET", f"/billing/customers?search={quote(terms[(s * clients + i) % len(terms)])}&limit=50",
+                                 None, 200)
+        return make
+
+    def search_floor(terms):
+        params = [search_params(t) for t in terms]
+
+        def make(clients):
+            return lambda conn, i, s, m: sql.search(conn, big, big_user, *params[(s * clients + i) % len(params)])
+        return make
+
+    def list_http(_clients):
+        return lambda i, s: ("GET", "/billing/customers", None, 200)
+
+    def list_floor(tenant, user):
+        return lambda clients: (lambda conn, i, s, m: sql.list_all(conn, tenant, user, m))
+
+    counter = {"n": 0}
+
+    def new_number(i: int, s: int, side: str) -> str:
+        counter["n"] += 1
+        return f"7{run_tag:02d}{counter['n']:09d}"  # 12-digit CC numbers: the seed makes none
+
+    def create_http(clients):
+        def make(i, s):
+            number = new_number(i, s, "h")
+            body = orjson.dumps({"razonSocial": f"Cliente Benchmark Ñandú {number}", "tipoDocumento": "CC",
+                                 "nit": number, "email": f"c{number}@correo.co", "telefono": "+57 310 1234567"})
+            return "POST", "/billing/customers", body, 201
+        return make
+
+    def create_floor(clients):
+        from nitida.core.text import fold, spanish_sort_key
+
+        def act(conn, i, s, m):
+            number = new_number(i, s, "f")
+            name = f"Cliente Benchmark Ñandú {number}"
+            values = {"razon_social": name, "razon_social_search": fold(name), "razon_social_sort": spanish_sort_key(name),
+                      "tipo_documento": "CC", "nit": number, "email": f"c{number}@correo.co",
+                      "telefono": "+57 310 1234567"}
+            changes = orjson.dumps({k: {"from": None, "to": v} for k, v in values.items()}).decode()
+            sql.create(conn, big, big_user, big_email, values, changes)
+        return act
+
+    def patch_http(clients):
+        def make(i, s):
+            counter["n"] += 1
+            body = orjson.dumps({"telefono": f"+57 3{counter['n'] % 100:02d} {counter['n']:07d}"})
+            return "PATCH", f"/billing/customers/{ids[(s * clients + i) % len(ids)]}", body, 200
+        return make
+
+    def patch_floor(clients):
+        def act(conn, i, s, m):
+            counter["n"] += 1
+            tel = f"+57 3{counter['n'] % 100:02d} {counter['n']:07d}"
+            changes = orjson.dumps({"telefono": {"from": None, "to": tel}}).decode()
+            sql.patch(conn, big, big_user, big_email, ids[(s * clients + i) % len(ids)], tel, changes)
+        return act
+
+    def login_http(clients):
+        return lambda i, s: ("POST", "/auth/login",
+                             orjson.dumps({"email": emails[(s * clients + i) % len(emails)], "password": PASSWORD}), 200)
+
+    def login_floor(clients):
+        return lambda conn, i, s, m: sql.login(conn, emails[(s * clients + i) % len(emails)])
+
+    return [
+        ("get by id", BIG_TENANT, get_http, get_floor, {}),
+        ("search common 3-letter", BIG_TENANT, search_http(COMMON), search_floor(COMMON), {}),
+        ("search rare word, no accents", BIG_TENANT, search_http(RARE), search_floor(RARE), {}),
+        ("search NIT fragment", BIG_TENANT, search_http(nit_fragments), search_floor(nit_fragments), {}),
+        (f"list whole {seeded.sizes[THOUSAND_TENANT]:,}", THOUSAND_TENANT, list_http, list_floor(k_t, k_u), {}),
+        (f"list whole {seeded.sizes[BIG_TENANT]:,} (streamed)", BIG_TENANT, list_http, list_floor(big, big_user),
+         {"stream": True}),
+        ("create", BIG_TENANT, create_http, create_floor, {}),
+        ("patch", BIG_TENANT, patch_http, patch_floor, {}),
+        ("login", BIG_TENANT, login_http, login_floor, {"login": True}),
+    ]
+
+
+def run_postgres(args, run: Run, workdir: Path) -> None:
+    from nitida.core.db import make_engine
+    from nitida.core.migrations import upgrade
+    from nitida.devtools.throwaway_pg import ThrowawayPostgres
+
+    size = SIZES[args.size]
+    ensure_postgres_binaries()
+    log(f"starting PostgreSQL (durable: fsync and synchronous_commit on)")
+    pg = ThrowawayPostgres(durable=True, extra_settings={
+        "shared_buffers": "'1GB'", "max_wal_size": "'8GB'", "checkpoint_timeout": "'30min'",
+    }).start()
+    server = None
+    try:
+        super_dsn = pg.superuser_url.replace("postgresql+psycopg", "postgresql")
+        app_dsn = pg.app_url.replace("postgresql+psycopg", "postgresql")
+        engine = make_engine(pg.app_url)
+        upgrade(engine)  # the real migrations, as the app role
+        engine.dispose()
+        log(f"seeding {size.tenants:,} tenants, {size.customers:,} customers "
+            f"(one tenant with {size.big_tenant:,}, one with {size.thousand_tenant:,})")
+        seeded = seed_postgres(super_dsn, size, log=log)
+        run.seed_seconds = seeded.seconds
+        log(f"seeded in {seeded.seconds:.0f} s")
+        run.plans = explain_plans(app_dsn, seeded)
+        server = Server(pg.app_url, args.workers, workdir)
+        log(f"service: nitida serve --workers {args.workers} on port {server.port}")
+        for tag, (name, tenant_index, http_make, floor_make, opts) in enumerate(scenarios(seeded, 1), 1):
+            if args.only and not re.search(args.only, name):
+                continue
+            headers = token_for(seeded, tenant_index)
+            for clients in (1, 16):
+                row = measure(args, name, clients, server, headers, http_make, floor_make, opts, app_dsn)
+                run.rows.append(row)
+                print_row(row)
+        if not args.only:
+            run.count_costs = count_costs(args, seeded, app_dsn)
+    finally:
+        if server is not None:
+            server.stop()
+        pg.stop()
+
+
+def measure(args, name, clients, server, headers, http_make, floor_make, opts, dsn) -> Row:
+    warmup, duration, max_requests = args.warmup, args.duration, 0
+    if opts.get("stream"):
+        # Each request is a whole list: 1 client sends 3 after one warm-up; 16 clients send one each.
+        warmup, duration = 0.0, 600.0
+        max_requests = 3 if clients == 1 else clients
+        load.run_http(HOST, server.port, headers, http_make(1), clients=1, warmup=0, duration=60, max_requests=1)
+    with MemorySampler(server) as mem:
+        svc = load.run_http(HOST, server.port, headers, http_make(clients), clients=clients,
+                            warmup=warmup, duration=duration, max_requests=max_requests)
+    floor = load.run_floor(dsn, floor_make(clients), clients=clients, warmup=warmup, duration=duration,
+                           max_requests=max_requests)
+    return Row(name, clients, svc, floor, mem.baseline, mem.peak)
+
+
+def count_costs(args, seeded: Seeded, dsn: str) -> list[tuple[str, float, float]]:
+    """The X-Total-Count query's own cost next to the page's, at 1 client, through psycopg."""
+    big, user = seeded.tenant_ids[BIG_TENANT], seeded.user_ids[BIG_TENANT]
+    nit_fragments = [nit[:6] for _, nit in seeded.sample_ids[BIG_TENANT] if nit.isdigit()][:200]
+    out = []
+    for label, terms in (("search common 3-letter", COMMON), ("search rare word, no accents", RARE),
+                         ("search NIT fragment", nit_fragments)):
+        params = [search_params(t) for t in terms]
+        res = []
+        for count, page in ((True, False), (False, True)):
+            res.append(load.run_floor(dsn, lambda conn, i, s, m, c=count, p=page: sql.search(
+                conn, big, user, *params[s % len(params)], count=c, page=p), clients=1, warmup=0.3,
+                duration=min(args.duration, 2)).pct(50))
+        out.append((label, *res))
+    for label, tenant_index in ((f"list whole {seeded.sizes[BIG_TENANT]:,}", BIG_TENANT),):
+        t, u = seeded.tenant_ids[tenant_index], seeded.user_ids[tenant_index]
+
+        def count_only(conn, i, s, m, t=t, u=u):
+            sql._begin(conn, t, u)
+            conn.execute(sql.LIST_COUNT, (t,)).fetchone()
+            conn.rollback()
+        c = load.run_floor(dsn, count_only, clients=1, warmup=0.3, duration=min(args.duration, 2)).pct(50)
+        p = load.run_floor(dsn, lambda conn, i, s, m: sql.list_all(conn, t, u, m, count=False), clients=1,
+                           warmup=0, duration=60, max_requests=3).pct(50)
+        out.append((label, c, p))
+    return out
+
+
+def explain_plans(dsn: str, seeded: Seeded) -> dict[str, str]:
+    """EXPLAIN ANALYZE of the search statements, as the app role under RLS (printed with --plans)."""
+    import psycopg
+
+    big, user = seeded.tenant_ids[BIG_TENANT], seeded.user_ids[BIG_TENANT]
+    nit = next(n for _, n in seeded.sample_ids[BIG_TENANT] if n.isdigit())[:6]
+    plans = {}
+    with psycopg.connect(dsn) as conn:
+        for label, term in (("common", COMMON[0]), ("rare", RARE[0]), ("nit", nit)):
+            name_p, nit_p = search_params(term)
+            conn.execute(sql.RLS, (str(big), ""))
+            for kind, stmt, params in (("count", sql.SEARCH_COUNT, (name_p, nit_p, big)),
+                                       ("page", sql.SEARCH_PAGE, (name_p, nit_p, big, 50, big))):
+                rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + stmt, params).fetchall()
+                plans[f"{label} {term!r} {kind}"] = "\n".join(r[0] for r in rows)
+            conn.rollback()
+        conn.execute(sql.RLS, (str(big), ""))
+        rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql.LIST_COUNT, (big,)).fetchall()
+        plans["list count"] = "\n".join(r[0] for r in rows)
+        conn.rollback()
+    return plans
+
+
+# --- SQLite -----------------------------------------------------------------------------------
+
+
+def run_sqlite(args, run: Run, workdir: Path) -> None:
+    count = SIZES[args.size].sqlite_customers
+    path = str(workdir / "bench-sqlite.db")
+    log(f"SQLite: seeding {count:,} customers in one tenant (migrations + batched inserts)")
+    seeded = seed_sqlite(path, count)
+    server = Server(f"sqlite:///{path}", args.workers, workdir)
+    try:
+        headers = token_for(seeded, 0)
+        ids = [n[:6] for _, n in seeded.sample_ids[0] if n.isdigit()][:200]
+        tenant, user = seeded.tenant_ids[0], seeded.user_ids[0]
+        for name, terms in (("search common 3-letter", COMMON), ("search rare word, no accents", RARE),
+                            ("search NIT fragment", ids)):
+            params = [search_params(t) for t in terms]
+
+            def http_make(clients, terms=terms):
+                from urllib.parse import quote
+                return lambda i, s: ("GET", f"/billing/customers?search={quote(terms[s % len(terms)])}&limit=50",
+                                     None, 200)
+            with MemorySampler(server) as mem:
+                svc = load.run_http(HOST, server.port, headers, http_make(1), clients=1,
+                                    warmup=args.warmup, duration=args.duration)
+            floor = run_sqlite_floor(path, tenant, user, params, args)
+            row = Row(f"SQLite {name}", 1, svc, floor, mem.baseline, mem.peak)
+            run.sqlite_rows.append(row)
+            print_row(row)
+    finally:
+        server.stop()
+
+
+def run_sqlite_floor(path, tenant, user, params, args) -> load.Result:
+    conn = sql.sqlite_connect(path)
+    result = load.Result("", 1)
+    end_warm = time.perf_counter() + args.warmup
+    s = 0
+    while time.perf_counter() < end_warm:
+        sql.sqlite_search(conn, tenant, user, *params[s % len(params)])
+        s += 1
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < args.duration:
+        a = time.perf_counter()
+        sql.sqlite_search(conn, tenant, user, *params[s % len(params)])
+        result.latencies.append(time.perf_counter() - a)
+        s += 1
+    result.elapsed = time.perf_counter() - t0
+    conn.close()
+    return result
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def ms(x: float) -> str:
+    return f"{x * 1000:.1f}" if x == x else "-"
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}" if b and a == a and b == b else "-"
+
+
+def print_row(row: Row) -> None:
+    s, f = row.service, row.floor
+    err = f" ERRORS svc={s.errors} ({s.error_sample}) floor={f.errors} ({f.error_sample})" if s.errors or f.errors else ""
+    log(f"  {row.scenario:<32} c={row.clients:<2} svc {s.rps:8.1f}/s p50 {ms(s.pct(50))} ms | "
+        f"floor {f.rps:8.1f}/s p50 {ms(f.pct(50))} ms | peak RSS {row.rss_peak / MB:.0f} MB{err}")
+
+
+TABLE_HEAD = (
+    "| scenario | clients | req/s service | req/s floor | ratio | p50 ms svc / floor (ratio) "
+    "| p95 ms svc / floor (ratio) | p99 ms svc / floor (ratio) | server RSS peak MB (growth) | n svc / floor |\n"
+    "|---|---:|---:|---:|---:|---|---|---|---|---|"
+)
+
+
+def table(rows: list[Row]) -> str:
+    lines = [TABLE_HEAD]
+    for r in rows:
+        s, f = r.service, r.floor
+        cells = [r.scenario, str(r.clients), f"{s.rps:.1f}", f"{f.rps:.1f}", ratio(s.rps, f.rps)]
+        for p in (50, 95, 99):
+            cells.append(f"{ms(s.pct(p))} / {ms(f.pct(p))} ({ratio(s.pct(p), f.pct(p))})")
+        cells.append(f"{r.rss_peak / MB:.0f} (+{(r.rss_peak - r.rss_base) / MB:.0f})")
+        errs = f" errors {s.errors}/{f.errors}" if s.errors or f.errors else ""
+        cells.append(f"{s.count} / {f.count}{errs}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def goals(run: Run) -> list[tuple[str, str, bool | None]]:
+    def find(prefix: str, clients: int, rows=None) -> Row | None:
+        for r in rows or run.rows:
+            if r.scenario.startswith(prefix) and r.clients == clients:
+                return r
+        return None
+
+    out: list[tuple[str, str, bool | None]] = []
+
+    def add(goal: str, figure: str, ok: bool | None) -> None:
+        out.append((goal, figure, ok))
+
+    for kind in ("search common", "search rare", "search NIT"):
+        r1, r16 = find(kind, 1), find(kind, 16)
+        if r1:
+            s, f = r1.service.pct(50), r1.floor.pct(50)
+            add(f"{kind}: p50 at 1 client <= floor + 3 ms", f"{ms(s)} ms vs floor {ms(f)} ms (+{ms(s - f)} ms)",
+                s <= f + 0.003)
+        if r16:
+            add(f"{kind}: req/s at 16 >= 50% of floor", f"{r16.service.rps:.0f} vs {r16.floor.rps:.0f}/s "
+                f"({100 * r16.service.rps / r16.floor.rps:.0f}%)", r16.service.rps >= 0.5 * r16.floor.rps)
+    r1, r16 = find("get by id", 1), find("get by id", 16)
+    if r1:
+        add("get by id: p50 at 1 client <= 1.5 ms", f"{ms(r1.service.pct(50))} ms (floor {ms(r1.floor.pct(50))} ms)",
+            r1.service.pct(50) <= 0.0015)
+    if r16:
+        add("get by id: req/s at 16 >= 25% of floor", f"{r16.service.rps:.0f} vs {r16.floor.rps:.0f}/s "
+            f"({100 * r16.service.rps / r16.floor.rps:.0f}%)", r16.service.rps >= 0.25 * r16.floor.rps)
+    small = next((r for r in run.rows if r.scenario.startswith("list whole") and "streamed" not in r.scenario
+                  and r.clients == 16), None)
+    if small:
+        add(f"{small.scenario}: req/s at 16 >= 50% of floor",
+            f"{small.service.rps:.1f} vs {small.floor.rps:.1f}/s ({100 * small.service.rps / small.floor.rps:.0f}%)",
+            small.service.rps >= 0.5 * small.floor.rps)
+    big1 = next((r for r in run.rows if "streamed" in r.scenario and r.clients == 1), None)
+    big16 = next((r for r in run.rows if "streamed" in r.scenario and r.clients == 16), None)
+    if big1:
+        fb = max(big1.service.first_bytes)
+        add("big list: first byte <= 200 ms (worst of the 1-client requests)",
+            f"{ms(fb)} ms (p50 {ms(big1.service.first_byte_p50())} ms; floor's first batch {ms(big1.floor.first_byte_p50())} ms)",
+            fb <= 0.2)
+        s, f = big1.service.pct(50), big1.floor.pct(50)
+        add("big list: total time <= 3x floor (1 client, p50)", f"{s:.2f} s vs {f:.2f} s ({s / f:.2f}x)", s <= 3 * f)
+        growth = (big1.rss_peak - big1.rss_base) / MB
+        add("big list: server memory growth <= 50 MB while sent (1 client)", f"+{growth:.1f} MB", growth <= 50)
+    if big16:
+        growth = (big16.rss_peak - big16.rss_base) / MB
+        fb = big16.service.pct(50, big16.service.first_bytes)
+        add("big list at 16 clients (informative): memory growth, first byte p50",
+            f"+{growth:.1f} MB for 16 lists at once; first byte p50 {ms(fb)} ms", None)
+    c16 = find("create", 16)
+    if c16:
+        add("create: >= 500/s sustained (16 clients)", f"{c16.service.rps:.0f}/s (floor {c16.floor.rps:.0f}/s)",
+            c16.service.rps >= 500)
+    for r in run.sqlite_rows:
+        add(f"{r.scenario}: p95 at 1 client <= 20 ms", f"{ms(r.service.pct(95))} ms (floor {ms(r.floor.pct(95))} ms)",
+            r.service.pct(95) <= 0.020)
+    return out
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem = next((line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), "?")
+    try:
+        from nitida.devtools.throwaway_pg import _bindir
+        pgv = subprocess.run([str(_bindir() / "postgres"), "--version"], capture_output=True, text=True).stdout.strip()
+    except Exception:  # noqa: BLE001
+        pgv = "?"
+    return f"{os.cpu_count()} CPUs ({cpu}), {mem} RAM, {pgv}, Python {platform.python_version()}"
+
+
+def report(run: Run) -> str:
+    parts = [
+        f"## Benchmark, size {run.size}: {run.workers} server workers, {run.warmup:g} s warm-up + "
+        f"{run.duration:g} s per measurement",
+        f"Machine: {machine()}. Seeding: {run.seed_seconds:.0f} s.",
+        "",
+        "### PostgreSQL (service over HTTP vs the same SQL through psycopg at the same concurrency)",
+        table(run.rows),
+    ]
+    if run.count_costs:
+        parts += ["", "### X-Total-Count: the count query's own cost (floor, 1 client, p50)",
+                  "| scenario | count query ms | page/list query ms |", "|---|---:|---:|"]
+        parts += [f"| {name} | {ms(c)} | {ms(p)} |" for name, c, p in run.count_costs]
+    if run.sqlite_rows:
+        parts += ["", "### SQLite (embedded default), 1 client, through the service over HTTP",
+                  table(run.sqlite_rows)]
+    parts += ["", "### Goals", "| goal | figure | met |", "|---|---|---|"]
+    for goal, figure, ok in goals(run):
+        parts.append(f"| {goal} | {figure} | {'-' if ok is None else ('yes' if ok else '**NO**')} |")
+    return "\n".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", choices=sorted(SIZES), default="small")
+    parser.add_argument("--workers", type=int, default=4, help="server worker processes (default 4)")
+    parser.add_argument("--duration", type=float, help="seconds measured per scenario and concurrency")
+    parser.add_argument("--warmup", type=float, help="seconds of warm-up before each measurement")
+    parser.add_argument("--only", help="regex: run only the PostgreSQL scenarios whose name matches")
+    parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite part")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL part")
+    parser.add_argument("--plans", action="store_true", help="print EXPLAIN ANALYZE of the search statements")
+    parser.add_argument("--out", help="also write the report (markdown) to this file")
+    args = parser.parse_args()
+    # A SIGTERM (or Ctrl-C) unwinds normally, so the server and PostgreSQL are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    args.duration = args.duration or (2.0 if args.size == "small" else 6.0)
+    args.warmup = args.warmup if args.warmup is not None else (0.5 if args.size == "small" else 1.0)
+    run = Run(args.size, args.workers, args.warmup, args.duration)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="nitida-bench-") as tmp:
+        workdir = Path(tmp)
+        if not args.no_postgres:
+            run_postgres(args, run, workdir)
+        if not args.no_sqlite:
+            run_sqlite(args, run, workdir)
+    text = report(run)
+    if args.plans:
+        text += "\n\n### Plans (EXPLAIN ANALYZE, app role under RLS)\n" + "\n\n".join(
+            f"{k}:\n```\n{v}\n```" for k, v in run.plans.items())
+    print("\n" + text + f"\n\nTotal time: {time.perf_counter() - started:.0f} s", flush=True)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

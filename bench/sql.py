@@ -1,0 +1,188 @@
+"""The floor: the SQL the service sends for each endpoint, run straight through psycopg.
+
+Each statement is the one SQLAlchemy emits for the endpoint (captured with
+``echo``; see bench/README.md), in the same transaction shape: BEGIN, the RLS
+context (set_config), the caller's user row (every authenticated request reads
+it), the endpoint's statements, then ROLLBACK for reads and COMMIT for writes.
+The whole list is read through a server-side cursor in batches of 1,000, as
+the service's ``yield_per(1000)`` does. Nothing is parsed into JSON: the floor
+is the database and the driver, no web framework, no ORM.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from datetime import UTC, datetime
+
+RLS = "SELECT set_config('app.tenant_id', %s, true), set_config('app.login_email', %s, true)"
+USER = (
+    "SELECT users.tenant_id, users.id, users.email, users.email_lower, users.name, users.role, "
+    "users.status, users.password_hash, users.token_version, users.created_at, users.updated_at "
+    "FROM users WHERE users.tenant_id = %s::UUID AND users.id = %s::UUID AND users.tenant_id = %s::UUID"
+)
+CUSTOMER_ALL = (
+    "customers.tenant_id, customers.id, customers.razon_social, customers.razon_social_search, "
+    "customers.razon_social_sort, customers.tipo_documento, customers.nit, customers.dv, customers.email, "
+    "customers.telefono, customers.direccion, customers.status, customers.created_at, customers.updated_at"
+)
+CUSTOMER_API = (
+    "customers.id, customers.tenant_id, customers.razon_social, customers.tipo_documento, customers.nit, "
+    "customers.dv, customers.email, customers.telefono, customers.direccion, customers.status, "
+    "customers.created_at, customers.updated_at"
+)
+GET = f"SELECT {CUSTOMER_ALL} FROM customers WHERE customers.id = %s::UUID AND customers.tenant_id = %s::UUID"
+BY_NIT = f"SELECT {CUSTOMER_ALL} FROM customers WHERE customers.nit = %s::VARCHAR AND customers.tenant_id = %s::UUID"
+SEARCH_WHERE = (
+    "(customers.razon_social_search LIKE %s::VARCHAR ESCAPE '\\' OR customers.nit LIKE %s::VARCHAR ESCAPE '\\') "
+    "AND customers.tenant_id = %s::UUID"
+)
+SEARCH_COUNT = f"SELECT count(customers.id) AS count_1 FROM customers WHERE {SEARCH_WHERE}"
+# The page: its ids (an index-only scan on PostgreSQL, migration 0003), then its rows.
+SEARCH_PAGE = (
+    f"SELECT {CUSTOMER_API} FROM customers WHERE customers.id IN (SELECT customers.id FROM customers "
+    f"WHERE {SEARCH_WHERE} ORDER BY customers.razon_social_sort, customers.nit LIMIT %s::INTEGER) "
+    "AND customers.tenant_id = %s::UUID ORDER BY customers.razon_social_sort, customers.nit"
+)
+LIST_COUNT = "SELECT count(customers.id) AS count_1 FROM customers WHERE customers.tenant_id = %s::UUID"
+LIST_ALL = (
+    f"SELECT {CUSTOMER_API} FROM customers WHERE customers.tenant_id = %s::UUID "
+    "ORDER BY customers.razon_social_sort, customers.nit"
+)
+INSERT_CUSTOMER = (
+    "INSERT INTO customers (tenant_id, id, razon_social, razon_social_search, razon_social_sort, tipo_documento, "
+    "nit, dv, email, telefono, direccion, status, created_at, updated_at) VALUES (%s::UUID, %s::UUID, "
+    "%s::VARCHAR, %s::VARCHAR, %s::VARCHAR, %s, %s::VARCHAR, %s::VARCHAR, %s::VARCHAR, %s::VARCHAR, "
+    "%s::VARCHAR, %s, %s::TIMESTAMP WITH TIME ZONE, %s::TIMESTAMP WITH TIME ZONE)"
+)
+INSERT_AUDIT = (
+    "INSERT INTO audit_events (tenant_id, id, entity_type, entity_id, action, actor_user_id, actor_email, "
+    "occurred_at, changes) VALUES (%s::UUID, %s::UUID, %s::VARCHAR, %s::UUID, %s::VARCHAR, %s::UUID, "
+    "%s::VARCHAR, %s::TIMESTAMP WITH TIME ZONE, %s::JSON)"
+)
+GET_FOR_UPDATE = GET + " FOR UPDATE"
+UPDATE_TELEFONO = (
+    "UPDATE customers SET telefono=%s::VARCHAR, updated_at=%s::TIMESTAMP WITH TIME ZONE "
+    "WHERE customers.tenant_id = %s::UUID AND customers.id = %s::UUID"
+)
+THROTTLE = (
+    "SELECT login_throttle.email_lower, login_throttle.failures, login_throttle.window_started_at, "
+    "login_throttle.locked_until FROM login_throttle WHERE login_throttle.email_lower = %s::VARCHAR"
+)
+USER_BY_EMAIL = (
+    "SELECT users.tenant_id, users.id, users.email, users.email_lower, users.name, users.role, users.status, "
+    "users.password_hash, users.token_version, users.created_at, users.updated_at "
+    "FROM users WHERE users.email_lower = %s::VARCHAR"
+)
+
+
+def _begin(conn, tenant: uuid.UUID, user: uuid.UUID) -> None:
+    conn.execute(RLS, (str(tenant), ""))
+    conn.execute(USER, (tenant, user, tenant)).fetchone()
+
+
+def get(conn, tenant, user, customer_id) -> None:
+    _begin(conn, tenant, user)
+    row = conn.execute(GET, (customer_id, tenant)).fetchone()
+    conn.rollback()
+    if row is None:
+        raise LookupError("customer not found")
+
+
+def search(conn, tenant, user, name_pattern, nit_pattern, limit=50, *, count=True, page=True) -> None:
+    _begin(conn, tenant, user)
+    if count:
+        conn.execute(SEARCH_COUNT, (name_pattern, nit_pattern, tenant)).fetchone()
+    if page:
+        conn.execute(SEARCH_PAGE, (name_pattern, nit_pattern, tenant, limit, tenant)).fetchall()
+    conn.rollback()
+
+
+def list_all(conn, tenant, user, marks: list, *, count=True) -> int:
+    _begin(conn, tenant, user)
+    if count:
+        conn.execute(LIST_COUNT, (tenant,)).fetchone()
+    n = 0
+    with conn.cursor(name="bench_list") as cur:  # server-side cursor, as yield_per does
+        cur.itersize = 1000
+        cur.execute(LIST_ALL, (tenant,))
+        while rows := cur.fetchmany(1000):
+            if not n:
+                marks.append(time.perf_counter())
+            n += len(rows)
+    conn.rollback()
+    return n
+
+
+def create(conn, tenant, user, email, values: dict, changes_json: str) -> None:
+    now = datetime.now(UTC)
+    _begin(conn, tenant, user)
+    if conn.execute(BY_NIT, (values["nit"], tenant)).fetchone() is not None:
+        conn.rollback()
+        raise ValueError("duplicate number")
+    cid = uuid.uuid4()
+    conn.execute(INSERT_CUSTOMER, (
+        tenant, cid, values["razon_social"], values["razon_social_search"], values["razon_social_sort"],
+        values["tipo_documento"], values["nit"], None, values["email"], values["telefono"], None, "ACTIVE",
+        now, now,
+    ))
+    conn.execute(INSERT_AUDIT, (tenant, uuid.uuid4(), "customer", cid, "CREATED", user, email, now, changes_json))
+    conn.commit()
+
+
+def patch(conn, tenant, user, email, customer_id, telefono: str, changes_json: str) -> None:
+    now = datetime.now(UTC)
+    _begin(conn, tenant, user)
+    if conn.execute(GET_FOR_UPDATE, (customer_id, tenant)).fetchone() is None:
+        conn.rollback()
+        raise LookupError("customer not found")
+    conn.execute(UPDATE_TELEFONO, (telefono, now, tenant, customer_id))
+    conn.execute(INSERT_AUDIT, (tenant, uuid.uuid4(), "customer", customer_id, "UPDATED", user, email, now,
+                                changes_json))
+    conn.commit()
+
+
+def login(conn, email: str) -> None:
+    conn.execute(RLS, ("", email))
+    conn.execute(THROTTLE, (email,)).fetchone()
+    if conn.execute(USER_BY_EMAIL, (email,)).fetchone() is None:
+        conn.rollback()
+        raise LookupError("user not found")
+    conn.execute(THROTTLE, (email,)).fetchone()
+    conn.commit()
+
+
+# --- SQLite (the embedded default) ----------------------------------------------------
+
+SQLITE_USER = (
+    "SELECT users.tenant_id, users.id, users.email, users.email_lower, users.name, users.role, users.status, "
+    "users.password_hash, users.token_version, users.created_at, users.updated_at "
+    "FROM users WHERE users.tenant_id = ? AND users.id = ? AND users.tenant_id = ?"
+)
+SQLITE_WHERE = (
+    "(customers.razon_social_search LIKE ? ESCAPE '\\' OR customers.nit LIKE ? ESCAPE '\\') "
+    "AND customers.tenant_id = ?"
+)
+SQLITE_COUNT = f"SELECT count(customers.id) AS count_1 FROM customers WHERE {SQLITE_WHERE}"
+SQLITE_PAGE = (
+    f"SELECT {CUSTOMER_API} FROM customers WHERE customers.id IN (SELECT customers.id FROM customers "
+    f"WHERE {SQLITE_WHERE} ORDER BY customers.razon_social_sort, customers.nit LIMIT ? OFFSET ?) "
+    "AND customers.tenant_id = ? ORDER BY customers.razon_social_sort, customers.nit"
+)
+
+
+def sqlite_connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def sqlite_search(conn, tenant: uuid.UUID, user: uuid.UUID, name_pattern: str, nit_pattern: str) -> None:
+    t, u = tenant.hex, user.hex  # SQLAlchemy's Uuid is CHAR(32) hex on SQLite
+    conn.execute("BEGIN")
+    conn.execute(SQLITE_USER, (t, u, t)).fetchone()
+    conn.execute(SQLITE_COUNT, (name_pattern, nit_pattern, t)).fetchone()
+    conn.execute(SQLITE_PAGE, (name_pattern, nit_pattern, t, 50, 0, t)).fetchall()
+    conn.execute("ROLLBACK")
