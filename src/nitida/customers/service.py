@@ -51,31 +51,40 @@ COLUMNS = (
 )
 
 
+# Enum members to their API strings, looked up once per row instead of
+# through the enum properties (the whole list formats 100,000 rows).
+_TIPO_JSON = {t: (t.value, t.codigo) for t in TipoDocumento}
+_STATUS_JSON = {s: s.value for s in CustomerStatus}
+
+
 def customer_json(c: Any) -> dict[str, Any]:
     """A customer (ORM object or row of COLUMNS) as the API's JSON object."""
     if isinstance(c, Row):
         # Rows of COLUMNS (the list): unpacked by position, which costs a
-        # fraction of 12 lookups by name when a list streams 100,000 of them.
+        # fraction of 12 lookups by name.
         (id_, tenant_id, razon_social, tipo, nit, dv, email, telefono, direccion, status,
          created_at, updated_at) = c
     else:
         id_, tenant_id, razon_social, tipo, nit, dv = c.id, c.tenant_id, c.razon_social, c.tipo_documento, c.nit, c.dv
         email, telefono, direccion, status = c.email, c.telefono, c.direccion, c.status
         created_at, updated_at = c.created_at, c.updated_at
+    tipo_value, tipo_codigo = _TIPO_JSON[tipo]
+    created = created_at.astimezone(BOGOTA).isoformat()
     return {
         "id": str(id_),
         "tenantId": str(tenant_id),
         "razonSocial": razon_social,
-        "tipoDocumento": tipo.value,
-        "tipoDocumentoCodigo": tipo.codigo,
+        "tipoDocumento": tipo_value,
+        "tipoDocumentoCodigo": tipo_codigo,
         "nit": nit,
         "dv": dv,
         "email": email,
         "telefono": telefono,
         "direccion": direccion,
-        "status": status.value,
-        "createdAt": created_at.astimezone(BOGOTA).isoformat(),
-        "updatedAt": updated_at.astimezone(BOGOTA).isoformat(),
+        "status": _STATUS_JSON[status],
+        "createdAt": created,
+        # A customer never edited has updated_at == created_at: one conversion.
+        "updatedAt": created if updated_at == created_at else updated_at.astimezone(BOGOTA).isoformat(),
     }
 
 
