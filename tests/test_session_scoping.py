@@ -23,3 +23,11 @@ def test_login_session_sees_only_the_user_with_its_email(database, tenant, other
 def test_a_session_without_tenant_cannot_query(database):
     with Session(database.engine) as s, pytest.raises(TenantScopeError):
         s.scalars(select(Customer)).all()
+
+
+def test_a_tenant_session_sees_only_its_own_tenant_row(database, tenant, other_tenant):
+    from nitida.tenants.models import Tenant
+
+    with database.tenant_session(tenant.id) as s:
+        assert [t.id for t in s.scalars(select(Tenant))] == [tenant.id]
+        assert s.get(Tenant, other_tenant.id) is None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -14,49 +15,69 @@ from nitida.core.db import Database, utcnow
 from nitida.core.errors import TooManyRequests, Unauthorized
 from nitida.core.security import TokenClaims, create_access_token, verify_password
 from nitida.core.settings import Settings
-from nitida.users.models import User, UserStatus
+from nitida.users.models import EMAIL_MAX_LENGTH, User, UserStatus
 
 INVALID_LOGIN = "Invalid email or password."
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    claims: TokenClaims
+    password_hash: str
+    active: bool
+
+
 def login(db: Database, settings: Settings, email: str, password: str) -> tuple[str, int]:
-    """An access token and its lifetime in seconds, or 401 / 429."""
+    """An access token and its lifetime in seconds, or 401 / 429.
+
+    The attempt is counted as a failure *before* the password is checked, in
+    a short transaction, and forgiven after a success: parallel guesses are
+    all counted, and no lock is held while argon2 works.
+    """
     email_lower = email.strip().lower()
+    if len(email_lower) > EMAIL_MAX_LENGTH:  # nobody's email; same work, same answer
+        verify_password(None, password)
+        raise Unauthorized(INVALID_LOGIN)
+    candidate = _reserve_attempt(db, settings, email_lower)
+    # Always verify a hash, even for an unknown email, so both failures take as long.
+    password_ok = verify_password(candidate.password_hash if candidate else None, password)
+    if candidate is None or not password_ok or not candidate.active:
+        raise Unauthorized(INVALID_LOGIN)
     with db.login_session(email_lower, write=True) as session:
-        _refuse_if_locked(session, email_lower)
-        user = session.scalar(select(User).where(User.email_lower == email_lower))
-        # Always verify a hash, even for an unknown email, so both failures take as long.
-        password_ok = verify_password(user.password_hash if user else None, password)
-        if user is None or not password_ok or user.status is not UserStatus.ACTIVE:
-            _record_failure(session, settings, email_lower)
-            session.commit()
-            raise Unauthorized(INVALID_LOGIN)
-        throttle = session.get(LoginThrottle, email_lower)
-        if throttle is not None:
-            session.delete(throttle)
+        session.execute(delete(LoginThrottle).where(LoginThrottle.email_lower == email_lower))
         session.commit()
-        lifetime = timedelta(minutes=settings.access_token_minutes)
-        token = create_access_token(
-            TokenClaims(user_id=user.id, tenant_id=user.tenant_id, token_version=user.token_version),
-            settings.secret_key,
-            lifetime,
-        )
-        return token, int(lifetime.total_seconds())
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    token = create_access_token(candidate.claims, settings.secret_key, lifetime)
+    return token, int(lifetime.total_seconds())
 
 
-def _refuse_if_locked(session: Session, email_lower: str) -> None:
-    # The row is locked before the password is checked: concurrent attempts
-    # for one email take turns, so a burst of parallel guesses cannot all slip
-    # past the check before the first failures are counted.
-    throttle = _locked_throttle(session, email_lower)
-    if throttle.locked_until is None:
-        return
-    remaining = (throttle.locked_until - utcnow()).total_seconds()
-    if remaining > 0:
-        raise TooManyRequests(
-            "Too many failed logins for this email. Try again later.",
-            headers={"Retry-After": str(math.ceil(remaining))},
-        )
+def _reserve_attempt(db: Database, settings: Settings, email_lower: str) -> _Candidate | None:
+    """Count the attempt (429 if the email is locked) and read the user, if any."""
+    now = utcnow()
+    window = timedelta(seconds=settings.login_window_seconds)
+    with db.login_session(email_lower, write=True) as session:
+        _purge_expired(session, now - window)
+        throttle = _locked_throttle(session, email_lower)
+        if throttle.locked_until is not None and throttle.locked_until > now:
+            remaining = (throttle.locked_until - now).total_seconds()
+            raise TooManyRequests(
+                "Too many failed logins for this email. Try again later.",
+                headers={"Retry-After": str(math.ceil(remaining))},
+            )
+        if now - throttle.window_started_at > window:
+            throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None
+        throttle.failures += 1
+        if throttle.failures >= settings.login_max_failures:
+            throttle.locked_until = now + window
+        user = session.scalar(select(User).where(User.email_lower == email_lower))
+        session.commit()
+    if user is None:
+        return None
+    return _Candidate(
+        claims=TokenClaims(user_id=user.id, tenant_id=user.tenant_id, token_version=user.token_version),
+        password_hash=user.password_hash,
+        active=user.status is UserStatus.ACTIVE,
+    )
 
 
 def _locked_throttle(session: Session, email_lower: str) -> LoginThrottle:
@@ -72,12 +93,12 @@ def _locked_throttle(session: Session, email_lower: str) -> LoginThrottle:
     ).one()
 
 
-def _record_failure(session: Session, settings: Settings, email_lower: str) -> None:
-    now = utcnow()
-    throttle = _locked_throttle(session, email_lower)
-    window = timedelta(seconds=settings.login_window_seconds)
-    if now - throttle.window_started_at > window:
-        throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None
-    throttle.failures += 1
-    if throttle.failures >= settings.login_max_failures:
-        throttle.locked_until = now + window
+def _purge_expired(session: Session, window_start) -> None:
+    """Forget throttle rows whose window and lock are both over, so guesses at
+    unknown emails do not grow the table for ever."""
+    session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.window_started_at < window_start,
+            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < utcnow()),
+        )
+    )

@@ -105,6 +105,12 @@ class TenantScoped:
     )
 
 
+class TenantRoot:
+    """Mixin for the tenants table itself: a session sees only its own tenant's row."""
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+
+
 class TenantScopeError(RuntimeError):
     """A query or write was attempted outside of a tenant's session."""
 
@@ -126,7 +132,8 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
         state.statement = state.statement.options(
             with_loader_criteria(
                 TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
-            )
+            ),
+            with_loader_criteria(TenantRoot, lambda cls: cls.id == tenant_id, include_aliases=True),
         )
         return
     email = state.session.info.get(LOGIN_EMAIL_KEY)
@@ -136,6 +143,8 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
     # the same rule as the RLS policy "login_lookup".
     for mapper in state.all_mappers:
         cls = mapper.class_
+        if issubclass(cls, TenantRoot):
+            raise TenantScopeError("tenants queried in a login session")
         if not issubclass(cls, TenantScoped):
             continue
         if not hasattr(cls, "email_lower"):
@@ -208,6 +217,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
+        pool_timeout=10,  # then 503: better than queueing requests for long
         pool_pre_ping=True,  # a restarted PostgreSQL is reconnected to on the next request
         pool_recycle=1800,
     )

@@ -15,7 +15,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nitida.core.request_context import current_request_id
@@ -169,20 +170,47 @@ async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSON
     return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
 
+# SQLSTATE classes worth a retry: connection exceptions, operator intervention
+# (shutdown), insufficient resources, transaction rollback (deadlock, serialization).
+_RETRYABLE_SQLSTATES = ("08", "57P", "53", "40")
+
+
 def _is_unavailable(exc: DBAPIError) -> bool:
-    return isinstance(exc, OperationalError) or bool(exc.connection_invalidated)
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    # No SQLSTATE: the server never answered (refused, reset), or SQLite is busy.
+    return sqlstate is None or sqlstate.startswith(_RETRYABLE_SQLSTATES)
+
+
+def _unavailable() -> JSONResponse:
+    return problem_response(
+        503,
+        "The database is unavailable. Please retry in a few seconds.",
+        slug="service-unavailable",
+        headers={"Retry-After": "5"},
+    )
 
 
 async def _on_database_error(request: Request, exc: DBAPIError) -> JSONResponse:
     if _is_unavailable(exc):
         log.error("database unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
+        return _unavailable()
+    if isinstance(exc, DataError):
+        # A value the database cannot hold that validation let through; never
+        # the driver's words, which may quote other data.
+        log.warning("data error request_id=%s: %s", current_request_id(), type(exc.orig).__name__)
         return problem_response(
-            503,
-            "The database is unavailable. Please retry in a few seconds.",
-            slug="service-unavailable",
-            headers={"Retry-After": "5"},
+            400, "A value is out of range or too long for its field.", slug="invalid-request"
         )
     return await _on_unexpected_error(request, exc)
+
+
+async def _on_pool_timeout(_request: Request, _exc: PoolTimeout) -> JSONResponse:
+    log.error("database connection pool exhausted request_id=%s", current_request_id())
+    return _unavailable()
 
 
 async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -209,6 +237,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _on_app_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(DBAPIError, _on_database_error)
+    app.add_exception_handler(PoolTimeout, _on_pool_timeout)
     # Anything else is caught by RequestContextMiddleware, which still knows
     # the request id (Starlette's own 500 handler runs outside of it).
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
-from zoneinfo import ZoneInfo
-
 import re
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema, field_validator
 from pydantic.alias_generators import to_camel
+
+from nitida.core.errors import BadRequest
 
 BOGOTA = ZoneInfo("America/Bogota")
 
@@ -55,6 +55,14 @@ class ApiInput(ApiModel):
     @classmethod
     def _no_control_characters(cls, value: Any) -> Any:
         return _refuse_control_characters(value)
+
+
+def refuse_nulls(data: ApiInput, *fields: str) -> None:
+    """PATCH: a required field that is present but null is a 400 naming it
+    (null only clears optional fields)."""
+    for name in fields:
+        if name in data.model_fields_set and getattr(data, name) is None:
+            raise BadRequest.field(type(data).model_fields[name].alias or name, "must not be null")
 
 
 # Instants are stored in UTC and shown in Colombian time, with their offset.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 
 from nitida.auth.dependencies import Principal
@@ -11,7 +13,7 @@ from nitida.customers.identity import TipoDocumento
 from nitida.customers.schemas import CustomerCreate
 from nitida.demo.colombian_data import demo_customers
 from nitida.tenants.schemas import TenantCreate
-from nitida.tenants.service import create_tenant
+from nitida.tenants.service import add_tenant
 from nitida.users import service as users
 from nitida.users.models import Role, User
 from nitida.users.schemas import UserCreate
@@ -31,17 +33,18 @@ def seed_demo(db: Database) -> tuple[bool, list[tuple[str, str, str]]]:
     with db.login_session(admin_email) as session:
         if session.scalar(select(User.id).where(User.email_lower == admin_email)) is not None:
             return False, logins
-    created = create_tenant(
-        db,
-        TenantCreate(
-            name="Papelería Nítida Demo S.A.S.",
-            nit="901234567",
-            admin_email=admin_email,
-            admin_password=DEMO_PASSWORD,
-            admin_name="Ana Peñalosa",
-        ),
-    )
-    with db.tenant_session(created.tenant_id) as session:
+    # One transaction: a crash half-way leaves no half-made demo behind.
+    with db.tenant_session(uuid.uuid4()) as session:
+        created = add_tenant(
+            session,
+            TenantCreate(
+                name="Papelería Nítida Demo S.A.S.",
+                nit="901234567",
+                admin_email=admin_email,
+                admin_password=DEMO_PASSWORD,
+                admin_name="Ana Peñalosa",
+            ),
+        )
         admin = session.get(User, (created.tenant_id, created.admin_user_id))
         for role, email in DEMO_LOGINS[1:]:
             name = "Óscar Muñoz" if role is Role.OPERADOR else "Lucía Ibáñez"

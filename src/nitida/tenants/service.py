@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from nitida.core.db import Database
+from sqlalchemy.orm import Session
+
+from nitida.core.db import TENANT_KEY, Database
 from nitida.tenants.models import Tenant
 from nitida.tenants.schemas import TenantCreate
 from nitida.users import service as users
@@ -20,17 +22,21 @@ class CreatedTenant:
 
 
 def create_tenant(db: Database, data: TenantCreate) -> CreatedTenant:
-    """Create a tenant and its ADMIN; on any error nothing is created."""
-    tenant_id = uuid.uuid4()
-    with db.tenant_session(tenant_id) as session:
-        session.add(Tenant(id=tenant_id, name=data.name, nit=data.nit))
-        session.flush()
-        admin = users.create_user(
-            session,
-            UserCreate(
-                email=data.admin_email, name=data.admin_name, password=data.admin_password, role=Role.ADMIN
-            ),
-            tenant_id=tenant_id,
-        )
+    """Create a tenant and its ADMIN in one transaction; on any error nothing is created."""
+    with db.tenant_session(uuid.uuid4()) as session:
+        created = add_tenant(session, data)
         session.commit()
-        return CreatedTenant(tenant_id=tenant_id, admin_user_id=admin.id)
+        return created
+
+
+def add_tenant(session: Session, data: TenantCreate) -> CreatedTenant:
+    """Add the session's tenant and its ADMIN, uncommitted: the caller may add more."""
+    tenant_id = session.info[TENANT_KEY]
+    session.add(Tenant(id=tenant_id, name=data.name, nit=data.nit))
+    session.flush()
+    admin = users.create_user(
+        session,
+        UserCreate(email=data.admin_email, name=data.admin_name, password=data.admin_password, role=Role.ADMIN),
+        tenant_id=tenant_id,
+    )
+    return CreatedTenant(tenant_id=tenant_id, admin_user_id=admin.id)

@@ -9,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
 
 
+EMAIL_MAX_LENGTH = 254
+
+
 class Role(enum.StrEnum):
     ADMIN = "ADMIN"
     OPERADOR = "OPERADOR"
@@ -28,8 +31,8 @@ class User(TenantScoped, Base):
         Index("uq_users_email_lower", "email_lower", unique=True),
     )
 
-    email: Mapped[str] = mapped_column(String(254))
-    email_lower: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH))
+    email_lower: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH))
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
     status: Mapped[UserStatus] = mapped_column(

@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nitida.core.errors import BadRequest, NotFound
-from nitida.core.ids import parse_id
+from nitida.core.errors import BadRequest
+from nitida.core.ids import get_or_404
+from nitida.core.integrity import Constraint, flush_unless_violates
+from nitida.core.schemas import refuse_nulls
 from nitida.core.security import hash_password
-from nitida.users.models import Role, User, UserStatus
+from nitida.users.models import EMAIL_MAX_LENGTH, Role, User, UserStatus
 from nitida.users.schemas import UserCreate, UserUpdate
 
-
-def duplicate_email(email: str) -> BadRequest:
-    return BadRequest.field("email", f"A user with the email {email} already exists.")
-
-
-def email_taken(session: Session, email_lower: str) -> bool:
-    """Whether any user of the service has this email.
-
-    Emails are unique across tenants; the answer is a yes/no only, and the
-    unique index has the last word under races.
-    """
-    return session.scalar(select(func.count()).select_from(User).where(User.email_lower == email_lower)) > 0
+# Emails are unique across the service: this index is the one place where a
+# tenant can learn that an email is taken elsewhere (never by whom).
+UNIQUE_EMAIL = Constraint("uq_users_email_lower", "UNIQUE constraint failed: users.email_lower")
 
 
 def list_users(session: Session) -> list[User]:
@@ -33,37 +25,31 @@ def list_users(session: Session) -> list[User]:
 
 
 def get_user(session: Session, user_id: str) -> User:
-    uid = parse_id(user_id)
-    user = session.scalar(select(User).where(User.id == uid)) if uid else None
-    if user is None:
-        raise NotFound("User not found.")
-    return user
+    return get_or_404(session, User, user_id, "User")
 
 
 def create_user(session: Session, data: UserCreate, *, tenant_id: uuid.UUID | None = None) -> User:
+    email_lower = data.email.lower()
+    if len(email_lower) > EMAIL_MAX_LENGTH:  # lower-casing can lengthen a few letters
+        raise BadRequest.field("email", f"must have at most {EMAIL_MAX_LENGTH} characters")
     user = User(
         tenant_id=tenant_id,
         email=data.email,
-        email_lower=data.email.lower(),
+        email_lower=email_lower,
         name=data.name,
         role=data.role,
         status=UserStatus.ACTIVE,
         password_hash=hash_password(data.password),
     )
     session.add(user)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise duplicate_email(data.email) from None
+    if not flush_unless_violates(session, UNIQUE_EMAIL):
+        raise BadRequest.field("email", f"A user with the email {data.email} already exists.")
     return user
 
 
 def update_user(session: Session, user: User, data: UserUpdate) -> User:
+    refuse_nulls(data, "name", "role", "status")
     fields = data.model_dump(exclude_unset=True)
-    for name in ("name", "role", "status"):
-        if name in fields and fields[name] is None:
-            raise BadRequest.field(name, "must not be null")
     loses_admin = user.role is Role.ADMIN and user.status is UserStatus.ACTIVE and (
         fields.get("role", Role.ADMIN) is not Role.ADMIN
         or fields.get("status", UserStatus.ACTIVE) is not UserStatus.ACTIVE
