@@ -135,11 +135,9 @@ def _wide() -> Context:
     return Context(prec=60)
 
 
-def _format_fixed(places: int):
-    def fmt(value: Decimal) -> str:
-        return f"{value:.{places}f}"
-
-    return fmt
+def format_money(value: Decimal) -> str:
+    """Two decimals, no exponent: Decimal("119000") -> "119000.00"."""
+    return f"{value:.{MONEY_SCALE}f}"
 
 
 def _format_plain(value: Decimal) -> str:
@@ -178,7 +176,7 @@ QuantityIn = Annotated[
 # Outputs: strings. Money always with two decimals; quantities without trailing zeros.
 MoneyOut = Annotated[
     Decimal,
-    PlainSerializer(_format_fixed(MONEY_SCALE), return_type=str),
+    PlainSerializer(format_money, return_type=str),
     WithJsonSchema(
         {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["119000.00"]}, mode="serialization"
     ),
@@ -188,7 +186,3 @@ QuantityOut = Annotated[
     PlainSerializer(_format_plain, return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d{1,6})?$", "examples": ["1.5"]}, mode="serialization"),
 ]
-
-
-def format_money(value: Decimal) -> str:
-    return f"{value:.{MONEY_SCALE}f}"

@@ -16,13 +16,13 @@ as IVA at 0 %: that one is a group of its own).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
-CENT = Decimal("0.01")
+from nitida.core.money import CENT, ZERO
+
 HUNDRED = Decimal(100)
-ZERO = Decimal("0.00")
 
 # Wide enough that no product of the inputs we accept is ever rounded before
 # the one rounding the rules ask for.
@@ -147,14 +147,3 @@ def rate_allowed(tax_type: TaxType, rate: Decimal) -> bool:
 
 def allowed_rates_text(tax_type: TaxType) -> str:
     return ", ".join(str(r) for r in sorted(ALLOWED_RATES[tax_type]))
-
-
-def balance(total: Decimal, paid: Decimal) -> Decimal:
-    return total - paid
-
-
-def as_lines(rows: Sequence[tuple[Decimal, Decimal, Decimal, Sequence[tuple[str, Decimal]]]]) -> list[Line]:
-    """Convenience for tests and callers holding plain tuples."""
-    return [
-        Line(q, p, d, tuple(Tax(TaxType(t), Decimal(r)) for t, r in taxes)) for q, p, d, taxes in rows
-    ]
