@@ -161,3 +161,8 @@ def test_password_change_revokes_outstanding_tokens(client, tenant):
 def test_login_validates_its_body(client):
     assert_problem(client.post("/auth/login", json={"email": "a@b.co"}), 400, field="password")
     assert_problem(client.post("/auth/login", json={"email": "a@b.co", "password": "x", "otp": 1}), 400, field="otp")
+
+
+def test_an_email_that_lengthens_when_lower_cased_is_a_plain_401(client):
+    # "İ".lower() is two characters: 200 of them exceed any stored email.
+    assert_problem(client.post("/auth/login", json={"email": "İ" * 200, "password": "x"}), 401)

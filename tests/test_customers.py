@@ -437,3 +437,45 @@ def test_no_path_deletes_a_customer_with_invoices(client, tenant, database):
         s.flush()
     assert client.get(f"{URL}/{c['id']}", headers=tenant.headers()).json() == c
     assert [e["action"] for e in client.get(f"{URL}/{c['id']}/history", headers=tenant.headers()).json()] == ["CREATED"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ß" * 450, "ñ" * 450, "…" * 450, "Ω" * 450, "".join(chr(0x4E00 + i) for i in range(450)), "Peñalosa" * 56],
+)
+def test_names_that_grow_when_folded_are_stored_and_found(client, tenant, name):
+    # Folding and sort keys lengthen some characters (ß -> ss, ñ -> n~,
+    # … -> ...); every name of up to 450 characters is still accepted whole.
+    c = created(client, tenant, razonSocial=name[:450])
+    assert c["razonSocial"] == name[:450]
+    found = client.get(URL, params={"search": name[:20], "limit": 5}, headers=tenant.headers())
+    assert [x["id"] for x in found.json()] == [c["id"]]
+    renamed = client.patch(f"{URL}/{c['id']}", json={"razonSocial": name[:449]}, headers=tenant.headers())
+    assert renamed.status_code == 200
+
+
+def test_a_name_of_ligatures_that_explodes_when_folded_is_a_clear_400(client, tenant):
+    # U+FDFA decomposes into 18 letters: 450 of them cannot be indexed.
+    body = assert_problem(create(client, tenant, razonSocial="\ufdfa" * 450), 400, field="razonSocial")
+    assert "too long" in body["detail"]
+
+
+def test_the_stream_holds_no_connection_while_the_client_reads(database, tenant):
+    from nitida.auth.dependencies import Principal
+    from nitida.customers import service
+    from nitida.customers.schemas import CustomerCreate
+
+    admin = tenant.users[Role.ADMIN]
+    actor = Principal(admin.id, tenant.id, admin.email, admin.name, Role.ADMIN)
+    with database.tenant_session(tenant.id) as s:
+        for i in range(service.STREAM_PAGE + 5):
+            service.create_customer(s, actor, CustomerCreate(razon_social=f"Cliente {i % 7}", nit=str(20_000_000 + i), tipo_documento="CC"))
+        s.commit()
+    rows = service.stream_customers(database, tenant.id, None, None, 0)
+    seen = [next(rows)]
+    assert database.engine.pool.checkedout() == 0  # between pages: nothing held
+    seen.extend(rows)
+    assert len(seen) == service.STREAM_PAGE + 5
+    assert len({r.id for r in seen}) == len(seen)  # keyset paging repeats nothing
+    keys = [(r.razon_social_sort, r.nit) for r in seen]
+    assert keys == sorted(keys)

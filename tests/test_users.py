@@ -87,3 +87,10 @@ def test_another_tenants_user_is_404_like_a_missing_one(client, tenant, other_te
     # ... and a non-admin gets the same 404 (not 403) for it.
     assert_problem(client.get(f"/users/{foreign}", headers=tenant.headers(Role.CONSULTA)), 404)
     assert client.get(f"/users/{foreign}", headers=other_tenant.headers()).json()["name"] != "Intruso"
+
+
+def test_an_email_that_lengthens_when_lower_cased_is_refused(client, tenant):
+    email = "İ" * 130 + "@example.co"  # 141 characters, 271 once lower-cased
+    body = {"email": email, "name": "X", "password": PASSWORD, "role": "CONSULTA"}
+    r = client.post("/users", json=body, headers=tenant.headers())
+    assert r.status_code == 400, r.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -21,17 +22,40 @@ def violates(exc: IntegrityError, constraint: Constraint) -> bool:
     return constraint.sqlite_message in str(exc.orig)
 
 
-def flush_unless_violates(session: Session, constraint: Constraint) -> bool:
-    """Flush in a savepoint: True if it worked, False if it broke ``constraint``.
+def apply_unless_violates(session: Session, constraint: Constraint, change: Callable[[], object]) -> bool:
+    """Apply ``change`` (add, delete or modify objects) and flush it in a savepoint.
 
-    On False only the savepoint is rolled back, so the caller's transaction
-    and its earlier work go on. Any other violation is raised as it is.
+    True if it was written; False if it broke ``constraint``: then only the
+    savepoint is rolled back and the caller's transaction goes on. Any other
+    violation is raised as it is.
+
+    The change must be made inside the savepoint: SQLAlchemy can only undo,
+    and recover from, what the savepoint itself holds. Work pending before it
+    is flushed first, outside it.
     """
+    session.flush()
     try:
         with session.begin_nested():
+            change()
             session.flush()
     except IntegrityError as exc:
         if violates(exc, constraint):
+            return False
+        raise
+    return True
+
+
+def flush_unless_violates(session: Session, constraint: Constraint) -> bool:
+    """Flush work already made; False if it broke ``constraint``.
+
+    Unlike apply_unless_violates, the session cannot go on after False (the
+    change was made outside the savepoint): only for callers that then raise.
+    """
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if violates(exc, constraint):
+            session.rollback()
             return False
         raise
     return True

@@ -30,7 +30,7 @@ class Customer(TenantScoped, Base):
 
     razon_social: Mapped[str] = mapped_column(String(450))
     # Derived keys, kept in step by the service (never written by clients).
-    razon_social_search: Mapped[str] = mapped_column(String(450))
+    razon_social_search: Mapped[str] = mapped_column(String(1800))  # bytes bounded by the service
     razon_social_sort: Mapped[str] = mapped_column(SortKey)
     tipo_documento: Mapped[TipoDocumento] = mapped_column(
         Enum(TipoDocumento, native_enum=False, length=20), default=TipoDocumento.NIT

@@ -4,12 +4,13 @@ from collections.abc import Iterator
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
-from nitida.auth.dependencies import Context, require_roles
+from nitida.auth.dependencies import Context, get_database, require_roles
+from nitida.core.db import Database
 from nitida.core.errors import problem_responses
 from nitida.customers import service
 from nitida.customers.models import CustomerStatus
@@ -33,6 +34,7 @@ TOTAL_COUNT_HEADER = {
 )
 def list_customers(
     ctx: Context,
+    db: Annotated[Database, Depends(get_database)],
     search: Annotated[
         str | None,
         Query(max_length=200, description="Name (case- and accent-insensitive) or number fragment"),
@@ -46,11 +48,13 @@ def list_customers(
     Without ``limit`` the whole list is streamed.
     """
     total = service.count_customers(ctx.session, search, status_)
-    rows = service.list_customers(ctx.session, search, status_, limit, offset)
     headers = {"X-Total-Count": str(total)}
     if limit is not None:
+        rows = service.list_customers(ctx.session, search, status_, limit, offset)
         body = orjson.dumps([service.customer_json(row) for row in rows])
         return Response(body, media_type="application/json", headers=headers)
+    ctx.session.close()  # the stream reads in short transactions of its own
+    rows = service.stream_customers(db, ctx.tenant_id, search, status_, offset)
     return StreamingResponse(_json_array(rows), media_type="application/json", headers=headers)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from nitida.core.errors import BadRequest
 from nitida.core.ids import get_or_404
-from nitida.core.integrity import Constraint, flush_unless_violates
+from nitida.core.integrity import Constraint, apply_unless_violates
 from nitida.core.schemas import refuse_nulls
 from nitida.core.security import hash_password
 from nitida.users.models import EMAIL_MAX_LENGTH, Role, User, UserStatus
@@ -41,8 +41,7 @@ def create_user(session: Session, data: UserCreate, *, tenant_id: uuid.UUID | No
         status=UserStatus.ACTIVE,
         password_hash=hash_password(data.password),
     )
-    session.add(user)
-    if not flush_unless_violates(session, UNIQUE_EMAIL):
+    if not apply_unless_violates(session, UNIQUE_EMAIL, lambda: session.add(user)):
         raise BadRequest.field("email", f"A user with the email {data.email} already exists.")
     return user
 
