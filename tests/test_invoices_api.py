@@ -460,3 +460,13 @@ def test_another_tenants_invoice_is_404(client, tenant, other_tenant):
     assert_problem(client.get("/billing/invoices/not-a-uuid", headers=tenant.headers()), 404)
     # And ours are untouched.
     assert client.get(f"/billing/invoices/{draft['id']}", headers=tenant.headers()).json()["status"] == "DRAFT"
+
+
+@pytest.mark.parametrize("field", ["customerId", "resolutionId", "paymentForm", "lines"])
+def test_patch_refuses_null_for_required_fields(client, tenant, field):
+    draft = make_draft(client, tenant)
+    r = client.patch(f"/billing/invoices/{draft['id']}", json={field: None}, headers=tenant.headers())
+    body = assert_problem(r, 400, field=field)
+    assert body["errors"] == [{"field": field, "message": "must not be null"}]
+    after = client.get(f"/billing/invoices/{draft['id']}", headers=tenant.headers()).json()
+    assert after["updatedAt"] == draft["updatedAt"]

@@ -6,12 +6,18 @@ FOR UPDATE; on SQLite write transactions take the database lock up front.
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
 import httpx
-from test_invoices_support import line, make_draft, make_resolution
+import pytest
+from sqlalchemy import text
+from test_invoices_support import draft_body, line, make_customer, make_draft, make_resolution
 
+from conftest import assert_problem
+from nitida.auth.dependencies import Principal
+from nitida.customers import service as customers_service
 from nitida.users.models import Role
 
 PARALLEL = 20
@@ -75,3 +81,51 @@ def test_parallel_payments_never_overpay(client, tenant, live_url):
     assert (after["amountPaid"], after["balance"], after["status"], len(after["payments"])) == (
         "900.00", "100.00", "ISSUED", 3,
     )
+
+
+def _wait_until_blocked_by(database, pid: int, timeout: float = 20) -> None:
+    """Until some backend waits on a lock that the backend ``pid`` holds."""
+    deadline = time.monotonic() + timeout
+    with database.engine.connect() as conn:
+        while True:
+            waiting = conn.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"), {"pid": pid}
+            ).scalar_one()
+            conn.rollback()
+            if waiting:
+                return
+            assert time.monotonic() < deadline, "the request never waited for the delete"
+            time.sleep(0.02)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("how", ["create", "patch"])
+def test_a_draft_for_a_customer_being_deleted_is_a_400_not_a_500(client, database, tenant, live_url, how):
+    resolution = make_resolution(client, tenant)
+    doomed = make_customer(client, tenant, "Cliente Por Retirar S.A.S.")
+    if how == "create":
+        method, path, body = "POST", "/billing/invoices", draft_body(doomed, resolution)
+    else:
+        draft = make_draft(client, tenant, resolution=resolution)
+        method, path, body = "PATCH", f"/billing/invoices/{draft['id']}", {"customerId": doomed["id"]}
+    admin = tenant.users[Role.ADMIN]
+    actor = Principal(admin.id, tenant.id, admin.email, admin.name, Role.ADMIN)
+
+    def send() -> httpx.Response:
+        with httpx.Client(base_url=live_url, timeout=60) as http:
+            return http.request(method, path, json=body, headers=tenant.headers(Role.OPERADOR))
+
+    with database.tenant_session(tenant.id) as session, ThreadPoolExecutor(1) as pool:
+        # Session A deletes the customer and holds its transaction open.
+        customer = customers_service.get_customer(session, doomed["id"], for_update=True)
+        customers_service.delete_customer(session, actor, customer)
+        session.flush()
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        answer = pool.submit(send)
+        _wait_until_blocked_by(database, pid)
+        assert not answer.done()
+        session.commit()
+        response = answer.result(timeout=60)
+    assert_problem(response, 400, field="customerId")
+    assert "not found" in response.json()["errors"][0]["message"].lower()
+    assert client.get(f"/billing/customers/{doomed['id']}", headers=tenant.headers()).status_code == 404

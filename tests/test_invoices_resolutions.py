@@ -125,3 +125,27 @@ def test_another_tenants_resolution_is_404(client, tenant, other_tenant):
         assert_problem(r, 404)
     assert client.get("/billing/resolutions", headers=other_tenant.headers()).json() == []
     assert_problem(client.get("/billing/resolutions/not-a-uuid", headers=tenant.headers()), 404)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("FE", "FE1"), ("FE1", "FE"), ("FE", "FE12"), ("F", "F001"), ("A1", "A123")],
+)
+def test_a_prefix_may_not_be_another_prefix_followed_by_digits(client, tenant, first, second):
+    # "FE" + 11 and "FE1" + 1 are both FE11: once one is issued the other resolution is stuck.
+    make_resolution(client, tenant, prefix=first)
+    r = client.post("/billing/resolutions", json=_body(prefix=second), headers=tenant.headers())
+    body = assert_problem(r, 400, field="prefix")
+    assert first in body["detail"] and second in body["detail"]
+    prefixes = [x["prefix"] for x in client.get("/billing/resolutions", headers=tenant.headers()).json()]
+    assert prefixes == [first]
+
+
+def test_prefixes_that_cannot_spell_the_same_number_are_fine(client, tenant, other_tenant):
+    make_resolution(client, tenant, prefix="FE", range_from=1, range_to=10)
+    make_resolution(client, tenant, prefix="FE", range_from=11, range_to=20)  # the same prefix: ranges decide
+    make_resolution(client, tenant, prefix="FEA")  # a letter follows: never a consecutive
+    make_resolution(client, tenant, prefix="FE1A")
+    make_resolution(client, tenant, prefix="F1E")
+    make_resolution(client, other_tenant, prefix="FE1")  # another tenant's numbers are its own
+    assert client.post("/billing/resolutions", json=_body(prefix="fe2"), headers=tenant.headers()).status_code == 400

@@ -37,7 +37,7 @@ def make_resolution(client, tenant, *, prefix: str | None = None, range_from: in
                     valid_from: date | None = None, valid_to: date | None = None, **extra) -> dict:
     body = {
         "resolutionNumber": "18760000001",
-        "prefix": prefix or f"F{next(_nit) % 1000}",
+        "prefix": prefix or f"F{next(_nit) % 1000:03d}",  # one width: no prefix is another plus digits
         "rangeFrom": range_from,
         "rangeTo": range_to,
         "validFrom": (valid_from or today() - timedelta(days=30)).isoformat(),

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from nitida.audit import service as audit
 from nitida.auth.dependencies import Principal
 from nitida.core.db import TENANT_KEY, utcnow
-from nitida.core.errors import BadRequest, Conflict, NotFound
-from nitida.core.ids import parse_id
+from nitida.core.errors import BadRequest, Conflict
+from nitida.core.ids import get_or_404
+from nitida.core.schemas import refuse_nulls
 from nitida.invoices.models import NumberingResolution
 from nitida.invoices.schemas import ResolutionCreate, ResolutionUpdate
 
@@ -48,19 +49,56 @@ def find_resolution(session: Session, resolution_id: uuid.UUID, *, for_update: b
 
 
 def get_resolution(session: Session, raw_id: str, *, for_update: bool = False) -> NumberingResolution:
-    rid = parse_id(raw_id)
-    resolution = find_resolution(session, rid, for_update=for_update) if rid else None
-    if resolution is None:
-        raise NotFound("Resolution not found.")
-    return resolution
+    return get_or_404(session, NumberingResolution, raw_id, "Resolution", for_update=for_update)
+
+
+def _advisory_lock(session: Session, key: str) -> None:
+    """A transaction-scoped lock on ``key`` (PostgreSQL; SQLite writers are serial already)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
 def _lock_prefix(session: Session, prefix: str) -> None:
-    """Serialise range checks of one tenant's prefix (PostgreSQL; SQLite writers are serial already)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    key = f"nitida:resolution-range:{session.info[TENANT_KEY]}:{prefix}"
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+    """Serialise range checks of one tenant's prefix."""
+    _advisory_lock(session, f"nitida:resolution-range:{session.info[TENANT_KEY]}:{prefix}")
+
+
+def _lock_prefixes(session: Session) -> None:
+    """Serialise the registering of new prefixes within one tenant (see _check_prefix_distinct)."""
+    _advisory_lock(session, f"nitida:resolution-prefixes:{session.info[TENANT_KEY]}")
+
+
+def _extends(longer: str, shorter: str) -> bool:
+    """``longer`` is ``shorter`` followed by digits only ("FE1" extends "FE"; "FE1A" does not)."""
+    return len(longer) > len(shorter) and longer.startswith(shorter) and longer[len(shorter):].isdigit()
+
+
+def _check_prefix_distinct(session: Session, prefix: str) -> None:
+    """400 when ``prefix`` and another prefix of the tenant can spell the same number.
+
+    A number is prefix + consecutive, so "FE" + "11" and "FE1" + "1" are both
+    FE11: once one of them is issued the other resolution would fail on every
+    issue. Refused when one prefix is the other followed by digits only.
+    The caller holds _lock_prefixes.
+    """
+    others = session.scalars(
+        select(NumberingResolution.prefix).where(NumberingResolution.prefix != prefix).distinct()
+    )
+    for other in others:
+        if _extends(prefix, other) or _extends(other, prefix):
+            shorter, longer = sorted((prefix, other), key=len)
+            digits = longer[len(shorter):]
+            example = (
+                f" ({shorter} with consecutive {digits}1 and {longer} with consecutive 1 are both {longer}1)"
+                if not digits.startswith("0") else ""
+            )
+            raise BadRequest.field(
+                "prefix",
+                f"The prefix {prefix} clashes with the prefix {other} of another resolution: {longer} is "
+                f"{shorter} followed by digits, so both could give the same invoice number{example}. "
+                "A prefix may not be another prefix followed by digits.",
+            )
 
 
 def _check_no_overlap(
@@ -95,6 +133,8 @@ def _audited(r: NumberingResolution) -> dict[str, Any]:
 
 
 def create_resolution(session: Session, actor: Principal, data: ResolutionCreate) -> NumberingResolution:
+    _lock_prefixes(session)
+    _check_prefix_distinct(session, data.prefix)
     _lock_prefix(session, data.prefix)
     _check_no_overlap(session, data.prefix, data.range_from, data.range_to)
     now = utcnow()
@@ -122,10 +162,8 @@ def create_resolution(session: Session, actor: Principal, data: ResolutionCreate
 def update_resolution(
     session: Session, actor: Principal, resolution: NumberingResolution, data: ResolutionUpdate
 ) -> NumberingResolution:
+    refuse_nulls(data, "valid_to", "range_to")
     fields = data.model_dump(exclude_unset=True)
-    for required, api_name in (("valid_to", "validTo"), ("range_to", "rangeTo")):
-        if required in fields and fields[required] is None:
-            raise BadRequest.field(api_name, "must not be null")
     before = _audited(resolution)
     if "valid_to" in fields:
         if fields["valid_to"] < resolution.valid_from:

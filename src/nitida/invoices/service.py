@@ -18,16 +18,16 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from nitida.audit import service as audit
 from nitida.auth.dependencies import Principal
 from nitida.core.db import utcnow
-from nitida.core.errors import BadRequest, Conflict, NotFound
-from nitida.core.ids import parse_id
+from nitida.core.errors import BadRequest, Conflict
+from nitida.core.ids import get_or_404
+from nitida.core.integrity import Constraint, apply_unless_violates
 from nitida.core.money import MAX_MONEY, ZERO, format_money
-from nitida.core.schemas import BOGOTA
+from nitida.core.schemas import BOGOTA, refuse_nulls
 from nitida.core.text import fold
 from nitida.customers.models import Customer, CustomerStatus
 from nitida.invoices import numbering, totals
@@ -54,6 +54,11 @@ from nitida.invoices.schemas import (
 
 ENTITY = "invoice"
 
+# Two prefix+consecutive spellings of one number (e.g. "FE1"+"23" and "FE"+"123").
+NUMBER_TAKEN = Constraint(
+    "uq_invoices_tenant_number", "UNIQUE constraint failed: invoices.tenant_id, invoices.number"
+)
+
 
 def bogota_today() -> date:
     return datetime.now(BOGOTA).date()
@@ -63,16 +68,7 @@ def bogota_today() -> date:
 
 
 def get_invoice(session: Session, raw_id: str, *, for_update: bool = False) -> Invoice:
-    iid = parse_id(raw_id)
-    invoice = None
-    if iid is not None:
-        stmt = select(Invoice).where(Invoice.id == iid)
-        if for_update:
-            stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
-        invoice = session.scalar(stmt)
-    if invoice is None:
-        raise NotFound("Invoice not found.")
-    return invoice
+    return get_or_404(session, Invoice, raw_id, "Invoice", for_update=for_update)
 
 
 def _customer(session: Session, customer_id: uuid.UUID) -> Customer | None:
@@ -80,7 +76,20 @@ def _customer(session: Session, customer_id: uuid.UUID) -> Customer | None:
 
 
 def _customer_for_draft(session: Session, customer_id: uuid.UUID) -> Customer:
-    customer = _customer(session, customer_id)
+    """The customer a draft is about to reference, held until the transaction ends.
+
+    FOR KEY SHARE (PostgreSQL): a concurrent delete of the customer either
+    waits for this transaction, or has committed and the row is not found
+    here (400), so the invoice's foreign key never fails at flush. Edits of
+    the customer's other columns are not blocked. SQLite ignores the clause:
+    its write transactions are serial already.
+    """
+    customer = session.scalar(
+        select(Customer)
+        .where(Customer.id == customer_id)
+        .with_for_update(read=True, key_share=True)
+        .execution_options(populate_existing=True)
+    )
     if customer is None:
         raise BadRequest.field("customerId", "Customer not found.")
     if customer.status is not CustomerStatus.ACTIVE:
@@ -369,15 +378,8 @@ def create_draft(session: Session, actor: Principal, data: InvoiceCreate) -> Inv
 
 def update_draft(session: Session, actor: Principal, invoice: Invoice, data: InvoiceUpdate) -> Invoice:
     _require_draft(invoice, "changed")
+    refuse_nulls(data, "customer_id", "resolution_id", "payment_form", "lines")
     fields = data.model_dump(exclude_unset=True)
-    for name, api_name in (
-        ("customer_id", "customerId"),
-        ("resolution_id", "resolutionId"),
-        ("payment_form", "paymentForm"),
-        ("lines", "lines"),
-    ):
-        if name in fields and fields[name] is None:
-            raise BadRequest.field(api_name, "must not be null")
     before = _audited(invoice)
     if "customer_id" in fields and fields["customer_id"] != invoice.customer_id:
         customer = _customer_for_draft(session, fields["customer_id"])
@@ -440,33 +442,36 @@ def issue(session: Session, actor: Principal, invoice: Invoice) -> Invoice:
     before = _audited(invoice)
     resolution = numbering.find_resolution(session, invoice.resolution_id, for_update=True)
     assert resolution is not None  # the foreign key guarantees it
-    consecutive, number = numbering.take_next_number(resolution, today)
-    now = utcnow()
-    invoice.status = InvoiceStatus.ISSUED
-    invoice.prefix = resolution.prefix
-    invoice.consecutive = consecutive
-    invoice.number = number
-    invoice.issue_date = today
-    invoice.issued_at = now
-    invoice.due_date = due_date or today
-    invoice.customer_razon_social = customer.razon_social
-    invoice.customer_tipo_documento = customer.tipo_documento
-    invoice.customer_nit = customer.nit
-    invoice.customer_dv = customer.dv
-    invoice.customer_email = customer.email
-    invoice.customer_direccion = customer.direccion
-    invoice.customer_search = customer.razon_social_search
-    invoice.updated_at = now
-    try:
-        session.flush()
-    except IntegrityError:
-        # Another prefix+consecutive spelling the same number (e.g. "FE1"+"23" and "FE"+"123").
-        session.rollback()
+    numbers: list[str] = []
+
+    def number_it() -> None:
+        # In the savepoint, so a refused number leaves the resolution's counter as it was.
+        consecutive, number = numbering.take_next_number(resolution, today)
+        numbers.append(number)
+        now = utcnow()
+        invoice.status = InvoiceStatus.ISSUED
+        invoice.prefix = resolution.prefix
+        invoice.consecutive = consecutive
+        invoice.number = number
+        invoice.issue_date = today
+        invoice.issued_at = now
+        invoice.due_date = due_date or today
+        invoice.customer_razon_social = customer.razon_social
+        invoice.customer_tipo_documento = customer.tipo_documento
+        invoice.customer_nit = customer.nit
+        invoice.customer_dv = customer.dv
+        invoice.customer_email = customer.email
+        invoice.customer_direccion = customer.direccion
+        invoice.customer_search = customer.razon_social_search
+        invoice.updated_at = now
+
+    if not apply_unless_violates(session, NUMBER_TAKEN, number_it):
+        # Only prefixes registered before one could not extend another can get here.
         raise Conflict(
-            f"The number {number} is already taken by another invoice of this tenant; "
+            f"The number {numbers[0]} is already taken by another invoice of this tenant; "
             "choose a resolution with another prefix.",
             slug="number-taken",
-        ) from None
+        )
     snapshot = {
         "razonSocial": customer.razon_social,
         "tipoDocumento": customer.tipo_documento.value,
