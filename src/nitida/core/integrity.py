@@ -44,18 +44,3 @@ def apply_unless_violates(session: Session, constraint: Constraint, change: Call
         raise
     return True
 
-
-def flush_unless_violates(session: Session, constraint: Constraint) -> bool:
-    """Flush work already made; False if it broke ``constraint``.
-
-    Unlike apply_unless_violates, the session cannot go on after False (the
-    change was made outside the savepoint): only for callers that then raise.
-    """
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        if violates(exc, constraint):
-            session.rollback()
-            return False
-        raise
-    return True
