@@ -185,6 +185,8 @@ class Run:
     sqlite_rows: list[Row] = field(default_factory=list)
     seed_seconds: float = 0.0
     plans: dict[str, str] = field(default_factory=dict)
+    leakproof: bool = False
+    load_start: str = field(default_factory=lambda: loadavg())
 
 
 def like(term: str) -> str:
@@ -328,6 +330,14 @@ def run_postgres(args, run: Run, workdir: Path) -> None:
         seeded = seed_postgres(super_dsn, size, log=log)
         run.seed_seconds = seeded.seconds
         log(f"seeded in {seeded.seconds:.0f} s")
+        if args.leakproof_like:
+            # An experiment, not production: what a DBA (superuser) step would give.
+            # RLS keeps non-LEAKPROOF operators (LIKE is one) out of index conditions.
+            import psycopg
+
+            with psycopg.connect(super_dsn, autocommit=True) as conn:
+                conn.execute("ALTER FUNCTION textlike(text, text) LEAKPROOF")
+            log("experiment: textlike(text, text) marked LEAKPROOF (the trigram GIN indexes become usable under RLS)")
         run.plans = explain_plans(app_dsn, seeded)
         server = Server(pg.app_url, args.workers, workdir)
         log(f"service: nitida serve --workers {args.workers} on port {server.port}")
@@ -576,11 +586,17 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs ({cpu}), {mem} RAM, {pgv}, Python {platform.python_version()}"
 
 
+def loadavg() -> str:
+    """The machine's 1-minute load average: on a shared machine, the noise under a run."""
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
 def report(run: Run) -> str:
     parts = [
         f"## Benchmark, size {run.size}: {run.workers} server workers, {run.warmup:g} s warm-up + "
-        f"{run.duration:g} s per measurement",
-        f"Machine: {machine()}. Seeding: {run.seed_seconds:.0f} s.",
+        f"{run.duration:g} s per measurement" + (" (experiment: textlike LEAKPROOF)" if run.leakproof else ""),
+        f"Machine: {machine()}. Seeding: {run.seed_seconds:.0f} s. "
+        f"Load average (1 min) at start / end: {run.load_start} / {loadavg()}.",
         "",
         "### PostgreSQL (service over HTTP vs the same SQL through psycopg at the same concurrency)",
         table(run.rows),
@@ -610,12 +626,14 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL part")
     parser.add_argument("--plans", action="store_true", help="print EXPLAIN ANALYZE of the search statements")
     parser.add_argument("--out", help="also write the report (markdown) to this file")
+    parser.add_argument("--leakproof-like", action="store_true",
+                        help="experiment: mark textlike LEAKPROOF (superuser) so RLS lets LIKE use the trigram indexes")
     args = parser.parse_args()
     # A SIGTERM (or Ctrl-C) unwinds normally, so the server and PostgreSQL are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.duration = args.duration or (2.0 if args.size == "small" else 6.0)
     args.warmup = args.warmup if args.warmup is not None else (0.5 if args.size == "small" else 1.0)
-    run = Run(args.size, args.workers, args.warmup, args.duration)
+    run = Run(args.size, args.workers, args.warmup, args.duration, leakproof=args.leakproof_like)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="nitida-bench-") as tmp:
         workdir = Path(tmp)
