@@ -80,8 +80,8 @@ def test_parallel_patches_leave_one_requests_values_and_every_change_in_history(
 ISSUE_PATHS = [p for m, p in served_operations() if m == "POST" and p.startswith("/billing/invoices/") and p.endswith("/issue")]
 
 
-@pytest.mark.skipif(not ISSUE_PATHS, reason="invoices are not served yet")
 def test_parallel_issuing_gives_distinct_consecutive_numbers_without_gaps(live_url, client, tenant):
+    assert ISSUE_PATHS, "the issue endpoint is not served"
     issue_path = ISSUE_PATHS[0]
     walker = ApiWalker(client, tenant, SEED_BODIES)
     walker.seed(customers=1)
@@ -104,11 +104,9 @@ def test_parallel_issuing_gives_distinct_consecutive_numbers_without_gaps(live_u
     by_prefix: dict[str, list[int]] = {}
     for inv in issued:
         by_prefix.setdefault(inv["prefix"], []).append(inv["consecutive"])
-    every = client.get("/billing/invoices", headers=headers).json()
     for prefix, numbers in by_prefix.items():
         numbers.sort()
         assert len(set(numbers)) == len(numbers), numbers
         # With the seeded invoice issued elsewhere or not, this tenant's numbers are one unbroken run.
         assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), numbers
     assert len({inv["number"] for inv in issued}) == len(drafts)
-    assert isinstance(every, list | dict)

@@ -76,3 +76,13 @@ LocalDateTime = Annotated[
     PlainSerializer(local_iso, return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
+
+
+def total_count_header(what: str) -> dict[str, dict]:
+    """OpenAPI description of the X-Total-Count header every list sends."""
+    return {
+        "X-Total-Count": {
+            "description": f"{what} matching the filters, before limit/offset",
+            "schema": {"type": "integer"},
+        }
+    }

@@ -113,6 +113,3 @@ def _normalise_nit(raw: str) -> Identity:
         )
     return Identity(tipo=TipoDocumento.NIT, number=number, dv=expected)
 
-
-def digits_only(text: str) -> str:
-    return re.sub(r"\D", "", text)

@@ -12,25 +12,22 @@ from nitida.audit.service import history
 from nitida.auth.dependencies import Context, get_database, require_roles
 from nitida.core.db import Database
 from nitida.core.errors import problem_responses
+from nitida.core.schemas import total_count_header
 from nitida.customers import service
 from nitida.customers.models import CustomerStatus
 from nitida.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
-from nitida.users.models import Role
+from nitida.users.models import WRITER_ROLES, Role
 
 router = APIRouter(prefix="/billing/customers", tags=["customers"])
 
-_WRITERS = (Role.ADMIN, Role.OPERADOR)
 _STREAM_BATCH = 500
 
-TOTAL_COUNT_HEADER = {
-    "X-Total-Count": {"description": "Customers matching the filters, before limit/offset", "schema": {"type": "integer"}}
-}
 
 
 @router.get(
     "",
     response_model=list[CustomerRead],
-    responses={200: {"headers": TOTAL_COUNT_HEADER}, **problem_responses(400, 401)},
+    responses={200: {"headers": total_count_header("Customers")}, **problem_responses(400, 401)},
 )
 def list_customers(
     ctx: Context,
@@ -79,7 +76,7 @@ def _json_array(rows) -> Iterator[bytes]:
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 401, 403, 413),
 )
-def create_customer(body: CustomerCreate, ctx: Context, _: object = require_roles(*_WRITERS)) -> CustomerRead:
+def create_customer(body: CustomerCreate, ctx: Context, _: object = require_roles(*WRITER_ROLES)) -> CustomerRead:
     """Create a customer (ADMIN, OPERADOR). The number is unique in the tenant."""
     customer = service.create_customer(ctx.session, ctx.principal, body)
     ctx.session.commit()
@@ -99,7 +96,7 @@ def get_customer(customer_id: str, ctx: Context) -> CustomerRead:
 def update_customer(customer_id: str, body: CustomerUpdate, ctx: Context) -> CustomerRead:
     """Change the fields present (ADMIN, OPERADOR); null clears an optional field."""
     customer = service.get_customer(ctx.session, customer_id, for_update=True)
-    ctx.require(*_WRITERS)
+    ctx.require(*WRITER_ROLES)
     service.update_customer(ctx.session, ctx.principal, customer, body)
     ctx.session.commit()
     return CustomerRead.model_validate(service.customer_json(customer))

@@ -10,6 +10,7 @@ from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
 from nitida.auth.dependencies import Context, require_roles
 from nitida.core.errors import problem_responses
+from nitida.core.schemas import total_count_header
 from nitida.invoices import numbering, service
 from nitida.invoices.models import InvoiceStatus
 from nitida.invoices.schemas import (
@@ -23,19 +24,12 @@ from nitida.invoices.schemas import (
     ResolutionUpdate,
     VoidRequest,
 )
-from nitida.users.models import Role
+from nitida.users.models import WRITER_ROLES, Role
 
 router = APIRouter(prefix="/billing/invoices", tags=["invoices"])
 resolutions_router = APIRouter(prefix="/billing/resolutions", tags=["numbering resolutions"])
 
-_WRITERS = (Role.ADMIN, Role.OPERADOR)
 
-TOTAL_COUNT_HEADER = {
-    "X-Total-Count": {
-        "description": "Invoices matching the filters, before limit/offset",
-        "schema": {"type": "integer"},
-    }
-}
 
 
 # --- numbering resolutions -------------------------------------------------------
@@ -97,7 +91,7 @@ def _read(ctx, invoice_id: uuid.UUID) -> InvoiceRead:
 @router.get(
     "",
     response_model=list[InvoiceSummary],
-    responses={200: {"headers": TOTAL_COUNT_HEADER}, **problem_responses(400, 401)},
+    responses={200: {"headers": total_count_header("Invoices")}, **problem_responses(400, 401)},
 )
 def list_invoices(
     ctx: Context,
@@ -134,7 +128,7 @@ def list_invoices(
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 401, 403, 413),
 )
-def create_invoice(body: InvoiceCreate, ctx: Context, _: object = require_roles(*_WRITERS)) -> InvoiceRead:
+def create_invoice(body: InvoiceCreate, ctx: Context, _: object = require_roles(*WRITER_ROLES)) -> InvoiceRead:
     """Create a DRAFT invoice (ADMIN, OPERADOR). Totals are computed by the server."""
     invoice = service.create_draft(ctx.session, ctx.principal, body)
     ctx.session.commit()
@@ -156,7 +150,7 @@ def get_invoice(invoice_id: str, ctx: Context) -> InvoiceRead:
 def update_invoice(invoice_id: str, body: InvoiceUpdate, ctx: Context) -> InvoiceRead:
     """Change a DRAFT (ADMIN, OPERADOR); ``lines`` replaces every line. Not a DRAFT: 409."""
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
-    ctx.require(*_WRITERS)
+    ctx.require(*WRITER_ROLES)
     service.update_draft(ctx.session, ctx.principal, invoice, body)
     ctx.session.commit()
     return _read(ctx, invoice.id)
@@ -171,7 +165,7 @@ def update_invoice(invoice_id: str, body: InvoiceUpdate, ctx: Context) -> Invoic
 def delete_invoice(invoice_id: str, ctx: Context) -> Response:
     """Delete a DRAFT (ADMIN, OPERADOR). Issued invoices are never deleted (409): void them."""
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
-    ctx.require(*_WRITERS)
+    ctx.require(*WRITER_ROLES)
     service.delete_draft(ctx.session, ctx.principal, invoice)
     ctx.session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -190,7 +184,7 @@ def issue_invoice(invoice_id: str, ctx: Context) -> InvoiceRead:
     range, the customer is INACTIVE, or the due date is missing (CREDITO) or before today.
     """
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
-    ctx.require(*_WRITERS)
+    ctx.require(*WRITER_ROLES)
     service.issue(ctx.session, ctx.principal, invoice)
     ctx.session.commit()
     return _read(ctx, invoice.id)
@@ -208,7 +202,7 @@ def record_payment(invoice_id: str, body: PaymentCreate, ctx: Context) -> Invoic
     More than the balance: 400. Not ISSUED: 409. Answers the whole invoice.
     """
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
-    ctx.require(*_WRITERS)
+    ctx.require(*WRITER_ROLES)
     service.record_payment(ctx.session, ctx.principal, invoice, body)
     ctx.session.commit()
     return _read(ctx, invoice.id)

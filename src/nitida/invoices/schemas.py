@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from nitida.core.money import MoneyIn, MoneyOut, QuantityIn, QuantityOut
 from nitida.core.schemas import ApiInput, ApiModel, LocalDateTime

@@ -18,6 +18,10 @@ class Role(enum.StrEnum):
     CONSULTA = "CONSULTA"  # read-only
 
 
+# Who may write billing data (customers, drafts, issuing, payments).
+WRITER_ROLES = (Role.ADMIN, Role.OPERADOR)
+
+
 class UserStatus(enum.StrEnum):
     ACTIVE = "ACTIVE"
     INACTIVE = "INACTIVE"
