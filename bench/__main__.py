@@ -190,7 +190,8 @@ class Run:
 
 
 def like(term: str) -> str:
-    return "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
+    """The bound value of ``contains(term, autoescape=True)``: %, _ and / escaped with /."""
+    return re.sub(r"([/%_])", r"/\1", term)
 
 
 def search_params(term: str) -> tuple[str, str]:

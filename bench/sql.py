@@ -4,8 +4,8 @@ Each statement is the one SQLAlchemy emits for the endpoint (captured with
 ``echo``; see bench/README.md), in the same transaction shape: BEGIN, the RLS
 context (set_config), the caller's user row (every authenticated request reads
 it), the endpoint's statements, then ROLLBACK for reads and COMMIT for writes.
-The whole list is read through a server-side cursor in batches of 1,000, as
-the service's ``yield_per(1000)`` does. Nothing is parsed into JSON: the floor
+The whole list is read as the service reads it: pages of 1,000 by key, each
+in a short transaction of its own. Nothing is parsed into JSON: the floor
 is the database and the driver, no web framework, no ORM.
 """
 
@@ -34,8 +34,10 @@ CUSTOMER_API = (
 )
 GET = f"SELECT {CUSTOMER_ALL} FROM customers WHERE customers.id = %s::UUID AND customers.tenant_id = %s::UUID"
 BY_NIT = f"SELECT {CUSTOMER_ALL} FROM customers WHERE customers.nit = %s::VARCHAR AND customers.tenant_id = %s::UUID"
+# contains(..., autoescape=True): the term is bound with %, _ and / escaped by "/".
 SEARCH_WHERE = (
-    "(customers.razon_social_search LIKE %s::VARCHAR ESCAPE '\\' OR customers.nit LIKE %s::VARCHAR ESCAPE '\\') "
+    "((customers.razon_social_search LIKE '%%' || %s::VARCHAR || '%%' ESCAPE '/') "
+    "OR (customers.nit LIKE '%%' || %s::VARCHAR || '%%' ESCAPE '/')) "
     "AND customers.tenant_id = %s::UUID"
 )
 SEARCH_COUNT = f"SELECT count(customers.id) AS count_1 FROM customers WHERE {SEARCH_WHERE}"
@@ -46,9 +48,16 @@ SEARCH_PAGE = (
     "AND customers.tenant_id = %s::UUID ORDER BY customers.razon_social_sort, customers.nit"
 )
 LIST_COUNT = "SELECT count(customers.id) AS count_1 FROM customers WHERE customers.tenant_id = %s::UUID"
-LIST_ALL = (
-    f"SELECT {CUSTOMER_API} FROM customers WHERE customers.tenant_id = %s::UUID "
-    "ORDER BY customers.razon_social_sort, customers.nit"
+# The whole list: pages of 1,000 by key (sort key, number), each in a transaction of its own.
+STREAM_PAGE = 1000
+LIST_FIRST = (
+    f"SELECT {CUSTOMER_API}, customers.razon_social_sort FROM customers WHERE customers.tenant_id = %s::UUID "
+    "ORDER BY customers.razon_social_sort, customers.nit LIMIT %s::INTEGER OFFSET %s::INTEGER"
+)
+LIST_AFTER = (
+    f"SELECT {CUSTOMER_API}, customers.razon_social_sort FROM customers "
+    "WHERE (customers.razon_social_sort, customers.nit) > (%s::VARCHAR, %s::VARCHAR) "
+    "AND customers.tenant_id = %s::UUID ORDER BY customers.razon_social_sort, customers.nit LIMIT %s::INTEGER"
 )
 INSERT_CUSTOMER = (
     "INSERT INTO customers (tenant_id, id, razon_social, razon_social_search, razon_social_sort, tipo_documento, "
@@ -100,19 +109,25 @@ def search(conn, tenant, user, name_pattern, nit_pattern, limit=50, *, count=Tru
 
 
 def list_all(conn, tenant, user, marks: list, *, count=True) -> int:
+    """The request's own transaction (user, count), then the pages, each in its own."""
     _begin(conn, tenant, user)
     if count:
         conn.execute(LIST_COUNT, (tenant,)).fetchone()
-    n = 0
-    with conn.cursor(name="bench_list") as cur:  # server-side cursor, as yield_per does
-        cur.itersize = 1000
-        cur.execute(LIST_ALL, (tenant,))
-        while rows := cur.fetchmany(1000):
-            if not n:
-                marks.append(time.perf_counter())
-            n += len(rows)
     conn.rollback()
-    return n
+    n, after = 0, None
+    while True:
+        conn.execute(RLS, (str(tenant), ""))
+        if after is None:
+            rows = conn.execute(LIST_FIRST, (tenant, STREAM_PAGE, 0)).fetchall()
+        else:
+            rows = conn.execute(LIST_AFTER, (*after, tenant, STREAM_PAGE)).fetchall()
+        conn.rollback()
+        if not n:
+            marks.append(time.perf_counter())
+        n += len(rows)
+        if len(rows) < STREAM_PAGE:
+            return n
+        after = (rows[-1][12], rows[-1][4])
 
 
 def create(conn, tenant, user, email, values: dict, changes_json: str) -> None:
@@ -161,8 +176,8 @@ SQLITE_USER = (
     "FROM users WHERE users.tenant_id = ? AND users.id = ? AND users.tenant_id = ?"
 )
 SQLITE_WHERE = (
-    "(customers.razon_social_search LIKE ? ESCAPE '\\' OR customers.nit LIKE ? ESCAPE '\\') "
-    "AND customers.tenant_id = ?"
+    "((customers.razon_social_search LIKE '%' || ? || '%' ESCAPE '/') "
+    "OR (customers.nit LIKE '%' || ? || '%' ESCAPE '/')) AND customers.tenant_id = ?"
 )
 SQLITE_COUNT = f"SELECT count(customers.id) AS count_1 FROM customers WHERE {SQLITE_WHERE}"
 SQLITE_PAGE = (
