@@ -479,3 +479,13 @@ def test_the_stream_holds_no_connection_while_the_client_reads(database, tenant)
     assert len({r.id for r in seen}) == len(seen)  # keyset paging repeats nothing
     keys = [(r.razon_social_sort, r.nit) for r in seen]
     assert keys == sorted(keys)
+
+
+def test_customer_json_is_exactly_the_documented_model(client, tenant):
+    # Item endpoints send customer_json's bytes without re-validating them:
+    # they must be what CustomerRead (the OpenAPI schema) says, to the letter.
+    from nitida.customers.schemas import CustomerRead
+
+    c = created(client, tenant, email="a@b.co", tipoDocumento="NIT", nit="800197268")
+    assert CustomerRead.model_validate(c).model_dump(by_alias=True, mode="json") == c
+    assert set(c) == {f.alias for f in CustomerRead.model_fields.values()}

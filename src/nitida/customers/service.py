@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Row, Select, func, or_, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from nitida.audit import service as audit
 from nitida.auth.dependencies import Principal
-from nitida.core.db import Database, utcnow
+from nitida.core.db import TENANT_KEY, Database, utcnow
 from nitida.core.errors import BadRequest, Conflict, FieldError
 from nitida.core.ids import get_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
@@ -138,35 +139,51 @@ def _name_columns(razon_social: str) -> dict[str, str]:
     }
 
 
-def create_customer(session: Session, actor: Principal, data: CustomerCreate) -> Customer:
+def create_customer(session: Session, actor: Principal, data: CustomerCreate) -> Row:
+    """Insert the customer, or 400 naming the one that already has its number.
+
+    One INSERT … ON CONFLICT DO NOTHING decides, atomically, between a new
+    row and a duplicate (also when two creates of one number race): no
+    pre-check, no savepoint, no exception. Returns the new row (COLUMNS).
+    """
     identity = _identity(data.tipo_documento, data.nit)
-    existing = _find_by_nit(session, identity.number)
-    if existing is not None:
-        raise _duplicate(existing)
     now = utcnow()
-    customer = Customer(
-        tipo_documento=identity.tipo,
-        nit=identity.number,
-        dv=identity.dv,
-        email=data.email,
-        telefono=data.telefono,
-        direccion=data.direccion,
-        status=data.status,
-        created_at=now,
-        updated_at=now,
+    values = {
+        "tenant_id": session.info[TENANT_KEY],
+        "id": uuid.uuid4(),
+        "tipo_documento": identity.tipo,
+        "nit": identity.number,
+        "dv": identity.dv,
+        "email": data.email,
+        "telefono": data.telefono,
+        "direccion": data.direccion,
+        "status": data.status,
+        "created_at": now,
+        "updated_at": now,
         **_name_columns(data.razon_social),
-    )
-    _write_or_duplicate(session, identity.number, lambda: session.add(customer))
+    }
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    row = session.execute(
+        insert(Customer)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "nit"])
+        .returning(*COLUMNS)
+    ).first()
+    if row is None:
+        existing = _find_by_nit(session, identity.number)
+        if existing is None:  # the other transaction rolled back meanwhile
+            raise BadRequest.field("nit", "This number was being registered at the same moment; retry.")
+        raise _duplicate(existing)
     audit.record(
         session,
         actor,
         entity_type=ENTITY,
-        entity_id=customer.id,
+        entity_id=row.id,
         action="CREATED",
-        changes=audit.diff({}, _audited_values(customer)),
+        changes=audit.diff({}, _audited_values(Customer(**values))),
     )
     session.flush()
-    return customer
+    return row
 
 
 def _write_or_duplicate(session: Session, nit: str, change) -> None:
