@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nitida.core.db import Database
@@ -69,7 +70,11 @@ def get_context(
     with db.tenant_session(claims.tenant_id, write=request.method not in READ_METHODS) as session:
         # Read the user as it is now: a deactivation, a role change or a new
         # password takes effect on the very next request.
-        user = session.get(User, (claims.tenant_id, claims.user_id))
+        user = session.execute(
+            select(
+                User.id, User.tenant_id, User.email, User.name, User.role, User.status, User.token_version
+            ).where(User.id == claims.user_id)
+        ).first()
         if (
             user is None
             or user.status is not UserStatus.ACTIVE

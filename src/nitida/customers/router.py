@@ -91,7 +91,7 @@ def create_customer(body: CustomerCreate, ctx: Context, _: object = require_role
 
 @router.get("/{customer_id}", response_model=CustomerRead, responses=problem_responses(401, 404))
 def get_customer(customer_id: str, ctx: Context) -> Response:
-    return _json(service.customer_json(service.get_customer(ctx.session, customer_id)))
+    return _json(service.customer_json(service.read_customer(ctx.session, customer_id)))
 
 
 @router.patch(

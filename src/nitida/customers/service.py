@@ -16,7 +16,7 @@ from nitida.audit import service as audit
 from nitida.auth.dependencies import Principal
 from nitida.core.db import TENANT_KEY, Database, utcnow
 from nitida.core.errors import BadRequest, Conflict, FieldError
-from nitida.core.ids import get_or_404
+from nitida.core.ids import get_or_404, read_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
 from nitida.core.schemas import local_iso, refuse_nulls
 from nitida.core.text import fold, spanish_sort_key
@@ -199,6 +199,11 @@ def _write_or_duplicate(session: Session, nit: str, change) -> None:
 
 def get_customer(session: Session, customer_id: str, *, for_update: bool = False) -> Customer:
     return get_or_404(session, Customer, customer_id, "Customer", for_update=for_update)
+
+
+def read_customer(session: Session, customer_id: str) -> Row:
+    """The customer's row of COLUMNS, for reading only."""
+    return read_or_404(session, Customer, COLUMNS, customer_id, "Customer")
 
 
 def update_customer(session: Session, actor: Principal, customer: Customer, data: CustomerUpdate) -> Customer:
