@@ -78,7 +78,7 @@ def test_postgres_down_gives_503_and_the_service_recovers_without_restart(own_cl
                     assert "Traceback" not in response.text and "psycopg" not in response.text
             finally:
                 own_cluster.start_server()
-            # Back by itself: the pool drops dead connections (pre-ping) and reconnects.
+            # Back by itself: a dead connection invalidates the pool, which then reconnects.
             deadline = time.monotonic() + 20
             while call(*requests[0]).status_code != 200:
                 assert time.monotonic() < deadline, "service did not recover"

@@ -218,7 +218,10 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=10,  # then 503: better than queueing requests for long
-        pool_pre_ping=True,  # a restarted PostgreSQL is reconnected to on the next request
+        # No pre-ping (a SELECT 1 before every request): after a PostgreSQL
+        # restart the first request on a dead connection fails (503), which
+        # invalidates the whole pool, and the next ones reconnect.
+        pool_pre_ping=False,
         pool_recycle=1800,
     )
 
