@@ -65,6 +65,13 @@ INSERT_CUSTOMER = (
     "%s::VARCHAR, %s::VARCHAR, %s::VARCHAR, %s, %s::VARCHAR, %s::VARCHAR, %s::VARCHAR, %s::VARCHAR, "
     "%s::VARCHAR, %s, %s::TIMESTAMP WITH TIME ZONE, %s::TIMESTAMP WITH TIME ZONE)"
 )
+INSERT_CUSTOMER_RETURNING = (
+    "INSERT INTO customers (tenant_id, id, tipo_documento, nit, dv, email, telefono, direccion, status, "
+    "created_at, updated_at, razon_social, razon_social_search, razon_social_sort) VALUES (%s::UUID, %s::UUID, "
+    "%s, %s::VARCHAR, %s::VARCHAR, %s::VARCHAR, %s::VARCHAR, %s::VARCHAR, %s, %s::TIMESTAMP WITH TIME ZONE, "
+    "%s::TIMESTAMP WITH TIME ZONE, %s::VARCHAR, %s::VARCHAR, %s::VARCHAR) "
+    f"ON CONFLICT (tenant_id, nit) DO NOTHING RETURNING {CUSTOMER_API}"
+)
 INSERT_AUDIT = (
     "INSERT INTO audit_events (tenant_id, id, entity_type, entity_id, action, actor_user_id, actor_email, "
     "occurred_at, changes) VALUES (%s::UUID, %s::UUID, %s::VARCHAR, %s::UUID, %s::VARCHAR, %s::UUID, "
@@ -131,28 +138,34 @@ def list_all(conn, tenant, user, marks: list, *, count=True) -> int:
 
 
 def create(conn, tenant, user, email, values: dict, changes_json: str) -> None:
+    """As the service since 7e218e7: one INSERT ... ON CONFLICT DO NOTHING RETURNING
+    decides between a new row and a duplicate (no pre-check); then the audit event."""
     now = datetime.now(UTC)
     _begin(conn, tenant, user)
-    if conn.execute(BY_NIT, (values["nit"], tenant)).fetchone() is not None:
+    cid = uuid.uuid4()
+    row = conn.execute(INSERT_CUSTOMER_RETURNING, (
+        tenant, cid, values["tipo_documento"], values["nit"], None, values["email"], values["telefono"], None,
+        "ACTIVE", now, now, values["razon_social"], values["razon_social_search"], values["razon_social_sort"],
+    )).fetchone()
+    if row is None:
+        conn.execute(BY_NIT, (values["nit"], tenant)).fetchone()
         conn.rollback()
         raise ValueError("duplicate number")
-    cid = uuid.uuid4()
-    conn.execute(INSERT_CUSTOMER, (
-        tenant, cid, values["razon_social"], values["razon_social_search"], values["razon_social_sort"],
-        values["tipo_documento"], values["nit"], None, values["email"], values["telefono"], None, "ACTIVE",
-        now, now,
-    ))
     conn.execute(INSERT_AUDIT, (tenant, uuid.uuid4(), "customer", cid, "CREATED", user, email, now, changes_json))
     conn.commit()
 
 
 def patch(conn, tenant, user, email, customer_id, telefono: str, changes_json: str) -> None:
+    """The row locked, the change flushed inside a savepoint (a unique-number
+    violation rolls back only that), the audit event, COMMIT."""
     now = datetime.now(UTC)
     _begin(conn, tenant, user)
     if conn.execute(GET_FOR_UPDATE, (customer_id, tenant)).fetchone() is None:
         conn.rollback()
         raise LookupError("customer not found")
+    conn.execute("SAVEPOINT sa_savepoint_1")
     conn.execute(UPDATE_TELEFONO, (telefono, now, tenant, customer_id))
+    conn.execute("RELEASE SAVEPOINT sa_savepoint_1")
     conn.execute(INSERT_AUDIT, (tenant, uuid.uuid4(), "customer", customer_id, "UPDATED", user, email, now,
                                 changes_json))
     conn.commit()
