@@ -14,4 +14,5 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
 fi
 
 ./scripts/setup.sh
+.venv/bin/ruff check --quiet src tests
 exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"

@@ -98,7 +98,7 @@ def test_demo_creates_its_tenant_once(cli_env, client):
     assert first.exit_code == 0, first.output
     second = runner.invoke(app, ["demo"])
     assert second.exit_code == 0 and "already exists" in second.stdout
-    for role, email in DEMO_LOGINS:
+    for _role, email in DEMO_LOGINS:
         assert email in second.stdout
     token = client.post("/auth/login", json={"email": DEMO_LOGINS[1][1], "password": DEMO_PASSWORD}).json()["accessToken"]
     customers = client.get("/billing/customers", headers={"Authorization": f"Bearer {token}"}).json()
