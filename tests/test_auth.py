@@ -166,3 +166,33 @@ def test_login_validates_its_body(client):
 def test_an_email_that_lengthens_when_lower_cased_is_a_plain_401(client):
     # "İ".lower() is two characters: 200 of them exceed any stored email.
     assert_problem(client.post("/auth/login", json={"email": "İ" * 200, "password": "x"}), 401)
+
+
+def test_password_hashing_runs_at_most_a_few_at_a_time(monkeypatch):
+    # argon2 takes 64 MiB per hash: concurrent logins must queue, not pile up.
+    import threading
+    import time as _time
+
+    from nitida.core import security
+
+    running, peak, lock = 0, 0, threading.Lock()
+    real = security._hasher
+
+    class SlowHasher:
+        def verify(self, password_hash, password):
+            nonlocal running, peak
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            _time.sleep(0.05)
+            with lock:
+                running -= 1
+            return real.verify(password_hash, password)
+
+    monkeypatch.setattr(security, "_hasher", SlowHasher())
+    threads = [threading.Thread(target=security.verify_password, args=(None, "x")) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak == security.ARGON2_CONCURRENCY

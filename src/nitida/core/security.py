@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 ALGORITHM = "HS256"
 _hasher = PasswordHasher()
+# argon2 takes 64 MiB per hash: without a cap, a burst of logins runs one per
+# thread-pool thread (40 per worker) and can take gigabytes. Beyond this many
+# at once per process, they queue (the CPU is saturated by then anyway).
+ARGON2_CONCURRENCY = 2
+_argon2_slots = threading.BoundedSemaphore(ARGON2_CONCURRENCY)
 # Verified against when the email is unknown, so a wrong email costs the same
 # time as a wrong password and does not reveal which emails exist.
 _DUMMY_HASH = _hasher.hash("nitida-timing-equaliser")
@@ -25,14 +31,16 @@ def use_cheap_hashing_for_tests() -> None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _argon2_slots:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    with _argon2_slots:
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 @dataclass(frozen=True, slots=True)
