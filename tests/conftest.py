@@ -10,11 +10,16 @@ Tests never clean up: each one makes its own tenants, and tenancy keeps them apa
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -406,3 +411,30 @@ def dump_tenant_rows(database: Database, tenant_id: uuid.UUID) -> dict[str, list
             ).all()
             dump[table.name] = sorted((tuple(str(v) for v in row) for row in rows))
     return dump
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_service(url: str, port: int, tmp: Path, *, workers: int = 1) -> subprocess.Popen:
+    """The real service in its own process(es), as production runs it."""
+    env = {**os.environ, "NITIDA_DATABASE_URL": url, "NITIDA_SECRET_KEY": SECRET}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "nitida.main:create_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
+        env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=open(tmp / f"service-{port}.log", "ab"),
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError((tmp / f"service-{port}.log").read_text()[-2000:])
+        time.sleep(0.1)

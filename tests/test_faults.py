@@ -5,20 +5,16 @@ Uses its own throwaway PostgreSQL cluster, never the shared one."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import PASSWORD, SECRET, random_nit, unique_email
+from conftest import PASSWORD, SECRET, free_port, random_nit, start_service, unique_email
 from nitida.core.db import Database
 from nitida.core.migrations import upgrade
 from nitida.core.security import TokenClaims, create_access_token
@@ -91,32 +87,6 @@ def test_postgres_down_gives_503_and_the_service_recovers_without_restart(own_cl
         db.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_service(url: str, port: int, tmp: Path) -> subprocess.Popen:
-    env = {**os.environ, "NITIDA_DATABASE_URL": url, "NITIDA_SECRET_KEY": SECRET}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "nitida.main:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=open(tmp / f"service-{port}.log", "ab"),
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError((tmp / f"service-{port}.log").read_text()[-2000:])
-        time.sleep(0.1)
-
-
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_sigkill_during_a_burst_loses_no_acknowledged_create(engine, own_cluster, tmp_path):
     url = f"sqlite:///{tmp_path / 'kill.db'}" if engine == "sqlite" else own_cluster.app_url
@@ -124,8 +94,8 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_create(engine, own_cluster
     upgrade(db.engine)
     _email, headers = _tenant(db)
     db.dispose()
-    port = _free_port()
-    proc = _start_service(url, port, tmp_path)
+    port = free_port()
+    proc = start_service(url, port, tmp_path)
     acknowledged: list[str] = []
     stop = threading.Event()
 
@@ -156,7 +126,7 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_create(engine, own_cluster
         if proc.poll() is None:
             proc.kill()
     assert len(acknowledged) >= 30
-    proc = _start_service(url, port, tmp_path)
+    proc = start_service(url, port, tmp_path)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as c:
             missing = [i for i in acknowledged if c.get(f"/billing/customers/{i}", headers=headers).status_code != 200]

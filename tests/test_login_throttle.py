@@ -83,3 +83,27 @@ def test_the_lock_expires_and_success_clears_the_count(client, tenant, database)
     for _ in range(4):  # the count restarted after the success
         assert _login(client, email, "wrong").status_code == 401
     assert _login(client, email, PASSWORD).status_code == 200
+
+
+def test_the_lock_holds_across_the_worker_processes_of_a_real_server(database_url, tenant, tmp_path):
+    # `nitida serve --workers 2` as production runs it: each attempt on a new
+    # connection, so the kernel spreads them over both processes.
+    import signal
+
+    from conftest import free_port, start_service
+
+    port = free_port()
+    proc = start_service(database_url, port, tmp_path, workers=2)
+    try:
+        email = tenant.users[Role.CONSULTA].email
+        statuses = []
+        for _ in range(6):
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:
+                statuses.append(_login(c, email, "wrong password").status_code)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:
+            locked = _login(c, email, PASSWORD)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    assert statuses == [401] * 5 + [429]
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
