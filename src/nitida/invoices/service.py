@@ -149,28 +149,20 @@ def _set_lines(invoice: Invoice, lines: list[LineIn]) -> None:
 # --- views -----------------------------------------------------------------------
 
 
+# The customer's fiscal data an issued invoice keeps as it was (invoice column
+# = "customer_" + customer attribute).
+SNAPSHOT_FIELDS = ("razon_social", "tipo_documento", "nit", "dv", "email", "direccion")
+
+
 def _snapshot(invoice: Invoice, customer: Customer | None) -> CustomerSnapshot:
+    """The issued invoice's stored snapshot, or (a draft) the customer as it is now."""
     if invoice.customer_razon_social is not None:
-        return CustomerSnapshot(
-            id=invoice.customer_id,
-            razon_social=invoice.customer_razon_social,
-            tipo_documento=invoice.customer_tipo_documento,
-            tipo_documento_codigo=invoice.customer_tipo_documento.codigo,
-            nit=invoice.customer_nit,
-            dv=invoice.customer_dv,
-            email=invoice.customer_email,
-            direccion=invoice.customer_direccion,
-        )
-    assert customer is not None  # the foreign key guarantees it
+        values = {f: getattr(invoice, f"customer_{f}") for f in SNAPSHOT_FIELDS}
+    else:
+        assert customer is not None  # the foreign key guarantees it
+        values = {f: getattr(customer, f) for f in SNAPSHOT_FIELDS}
     return CustomerSnapshot(
-        id=customer.id,
-        razon_social=customer.razon_social,
-        tipo_documento=customer.tipo_documento,
-        tipo_documento_codigo=customer.tipo_documento.codigo,
-        nit=customer.nit,
-        dv=customer.dv,
-        email=customer.email,
-        direccion=customer.direccion,
+        id=invoice.customer_id, tipo_documento_codigo=values["tipo_documento"].codigo, **values
     )
 
 
@@ -456,12 +448,8 @@ def issue(session: Session, actor: Principal, invoice: Invoice) -> Invoice:
         invoice.issue_date = today
         invoice.issued_at = now
         invoice.due_date = due_date or today
-        invoice.customer_razon_social = customer.razon_social
-        invoice.customer_tipo_documento = customer.tipo_documento
-        invoice.customer_nit = customer.nit
-        invoice.customer_dv = customer.dv
-        invoice.customer_email = customer.email
-        invoice.customer_direccion = customer.direccion
+        for field in SNAPSHOT_FIELDS:
+            setattr(invoice, f"customer_{field}", getattr(customer, field))
         invoice.customer_search = customer.razon_social_search
         invoice.updated_at = now
 
@@ -472,14 +460,9 @@ def issue(session: Session, actor: Principal, invoice: Invoice) -> Invoice:
             "choose a resolution with another prefix.",
             slug="number-taken",
         )
-    snapshot = {
-        "razonSocial": customer.razon_social,
-        "tipoDocumento": customer.tipo_documento.value,
-        "nit": customer.nit,
-        "dv": customer.dv,
-        "email": customer.email,
-        "direccion": customer.direccion,
-    }
+    snapshot = _snapshot(invoice, None).model_dump(
+        mode="json", by_alias=True, include={*SNAPSHOT_FIELDS}
+    )
     _record(session, actor, invoice, "ISSUED", before, customer=snapshot)
     return invoice
 
