@@ -51,8 +51,7 @@ def ensure_postgres_binaries() -> None:
     log("PostgreSQL server not found: installing the Debian package 'postgresql'")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env, stdout=subprocess.DEVNULL)
 
 
 def glob_initdb() -> bool:
@@ -73,9 +72,22 @@ class Server:
         self.log_path = logdir / f"server-{self.port}.log"
         env = {**os.environ, "NITIDA_DATABASE_URL": database_url, "NITIDA_SECRET_KEY": SECRET}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "nitida.cli", "serve", "--host", HOST, "--port", str(self.port),
-             "--workers", str(workers)],
-            env=env, stdout=open(self.log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "nitida.cli",
+                "serve",
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdout=open(self.log_path, "wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             cwd=logdir,
         )
         self.workers = workers
@@ -104,7 +116,7 @@ class Server:
                 try:
                     with open(f"/proc/{entry}/stat", "rb") as f:
                         stat = f.read()
-                    parents[int(entry)] = int(stat[stat.rindex(b")") + 2:].split()[1])
+                    parents[int(entry)] = int(stat[stat.rindex(b")") + 2 :].split()[1])
                 except (OSError, ValueError):
                     pass
         tree, frontier = [self.proc.pid], [self.proc.pid]
@@ -205,7 +217,8 @@ def token_for(seeded: Seeded, index: int) -> dict[str, str]:
 
     token = create_access_token(
         TokenClaims(user_id=seeded.user_ids[index], tenant_id=seeded.tenant_ids[index], token_version=1),
-        SECRET, timedelta(hours=3),
+        SECRET,
+        timedelta(hours=3),
     )
     return {"Authorization": f"Bearer {token}"}
 
@@ -215,7 +228,11 @@ def scenarios(seeded: Seeded, run_tag: int):
     big_sample = seeded.sample_ids[BIG_TENANT]
     ids = [cid for cid, _ in big_sample]
     nit_fragments = [nit[:6] for _, nit in big_sample if nit.isdigit()][:200]
-    big, big_user, big_email = seeded.tenant_ids[BIG_TENANT], seeded.user_ids[BIG_TENANT], seeded.user_emails[BIG_TENANT]
+    big, big_user, big_email = (
+        seeded.tenant_ids[BIG_TENANT],
+        seeded.user_ids[BIG_TENANT],
+        seeded.user_emails[BIG_TENANT],
+    )
     k_t, k_u = seeded.tenant_ids[THOUSAND_TENANT], seeded.user_ids[THOUSAND_TENANT]
     emails = seeded.user_emails
     from urllib.parse import quote
@@ -228,8 +245,13 @@ def scenarios(seeded: Seeded, run_tag: int):
 
     def search_http(terms):
         def make(clients):
-            return lambda i, s: ("GET", f"/billing/customers?search={quote(terms[(s * clients + i) % len(terms)])}&limit=50",
-                                 None, 200)
+            return lambda i, s: (
+                "GET",
+                f"/billing/customers?search={quote(terms[(s * clients + i) % len(terms)])}&limit=50",
+                None,
+                200,
+            )
+
         return make
 
     def search_floor(terms):
@@ -237,13 +259,14 @@ def scenarios(seeded: Seeded, run_tag: int):
 
         def make(clients):
             return lambda conn, i, s, m: sql.search(conn, big, big_user, *params[(s * clients + i) % len(params)])
+
         return make
 
     def list_http(_clients):
         return lambda i, s: ("GET", "/billing/customers", None, 200)
 
     def list_floor(tenant, user):
-        return lambda clients: (lambda conn, i, s, m: sql.list_all(conn, tenant, user, m))
+        return lambda clients: lambda conn, i, s, m: sql.list_all(conn, tenant, user, m)
 
     counter = {"n": 0}
 
@@ -254,9 +277,17 @@ def scenarios(seeded: Seeded, run_tag: int):
     def create_http(clients):
         def make(i, s):
             number = new_number(i, s, "h")
-            body = orjson.dumps({"razonSocial": f"Cliente Benchmark Ñandú {number}", "tipoDocumento": "CC",
-                                 "nit": number, "email": f"c{number}@correo.co", "telefono": "+57 310 1234567"})
+            body = orjson.dumps(
+                {
+                    "razonSocial": f"Cliente Benchmark Ñandú {number}",
+                    "tipoDocumento": "CC",
+                    "nit": number,
+                    "email": f"c{number}@correo.co",
+                    "telefono": "+57 310 1234567",
+                }
+            )
             return "POST", "/billing/customers", body, 201
+
         return make
 
     def create_floor(clients):
@@ -265,11 +296,18 @@ def scenarios(seeded: Seeded, run_tag: int):
         def act(conn, i, s, m):
             number = new_number(i, s, "f")
             name = f"Cliente Benchmark Ñandú {number}"
-            values = {"razon_social": name, "razon_social_search": fold(name), "razon_social_sort": spanish_sort_key(name),
-                      "tipo_documento": "CC", "nit": number, "email": f"c{number}@correo.co",
-                      "telefono": "+57 310 1234567"}
+            values = {
+                "razon_social": name,
+                "razon_social_search": fold(name),
+                "razon_social_sort": spanish_sort_key(name),
+                "tipo_documento": "CC",
+                "nit": number,
+                "email": f"c{number}@correo.co",
+                "telefono": "+57 310 1234567",
+            }
             changes = orjson.dumps({k: {"from": None, "to": v} for k, v in values.items()}).decode()
             sql.create(conn, big, big_user, big_email, values, changes)
+
         return act
 
     def patch_http(clients):
@@ -277,6 +315,7 @@ def scenarios(seeded: Seeded, run_tag: int):
             counter["n"] += 1
             body = orjson.dumps({"telefono": f"+57 3{counter['n'] % 100:02d} {counter['n']:07d}"})
             return "PATCH", f"/billing/customers/{ids[(s * clients + i) % len(ids)]}", body, 200
+
         return make
 
     def patch_floor(clients):
@@ -285,11 +324,16 @@ def scenarios(seeded: Seeded, run_tag: int):
             tel = f"+57 3{counter['n'] % 100:02d} {counter['n']:07d}"
             changes = orjson.dumps({"telefono": {"from": None, "to": tel}}).decode()
             sql.patch(conn, big, big_user, big_email, ids[(s * clients + i) % len(ids)], tel, changes)
+
         return act
 
     def login_http(clients):
-        return lambda i, s: ("POST", "/auth/login",
-                             orjson.dumps({"email": emails[(s * clients + i) % len(emails)], "password": PASSWORD}), 200)
+        return lambda i, s: (
+            "POST",
+            "/auth/login",
+            orjson.dumps({"email": emails[(s * clients + i) % len(emails)], "password": PASSWORD}),
+            200,
+        )
 
     def login_floor(clients):
         return lambda conn, i, s, m: sql.login(conn, emails[(s * clients + i) % len(emails)])
@@ -300,8 +344,13 @@ def scenarios(seeded: Seeded, run_tag: int):
         ("search rare word, no accents", BIG_TENANT, search_http(RARE), search_floor(RARE), {}),
         ("search NIT fragment", BIG_TENANT, search_http(nit_fragments), search_floor(nit_fragments), {}),
         (f"list whole {seeded.sizes[THOUSAND_TENANT]:,}", THOUSAND_TENANT, list_http, list_floor(k_t, k_u), {}),
-        (f"list whole {seeded.sizes[BIG_TENANT]:,} (streamed)", BIG_TENANT, list_http, list_floor(big, big_user),
-         {"stream": True}),
+        (
+            f"list whole {seeded.sizes[BIG_TENANT]:,} (streamed)",
+            BIG_TENANT,
+            list_http,
+            list_floor(big, big_user),
+            {"stream": True},
+        ),
         ("create", BIG_TENANT, create_http, create_floor, {}),
         ("patch", BIG_TENANT, patch_http, patch_floor, {}),
         ("login", BIG_TENANT, login_http, login_floor, {"login": True}),
@@ -315,10 +364,15 @@ def run_postgres(args, run: Run, workdir: Path) -> None:
 
     size = SIZES[args.size]
     ensure_postgres_binaries()
-    log(f"starting PostgreSQL (durable: fsync and synchronous_commit on)")
-    pg = ThrowawayPostgres(durable=True, extra_settings={
-        "shared_buffers": "'1GB'", "max_wal_size": "'8GB'", "checkpoint_timeout": "'30min'",
-    }).start()
+    log("starting PostgreSQL (durable: fsync and synchronous_commit on)")
+    pg = ThrowawayPostgres(
+        durable=True,
+        extra_settings={
+            "shared_buffers": "'1GB'",
+            "max_wal_size": "'8GB'",
+            "checkpoint_timeout": "'30min'",
+        },
+    ).start()
     server = None
     try:
         super_dsn = pg.superuser_url.replace("postgresql+psycopg", "postgresql")
@@ -326,8 +380,10 @@ def run_postgres(args, run: Run, workdir: Path) -> None:
         engine = make_engine(pg.app_url)
         upgrade(engine)  # the real migrations, as the app role
         engine.dispose()
-        log(f"seeding {size.tenants:,} tenants, {size.customers:,} customers "
-            f"(one tenant with {size.big_tenant:,}, one with {size.thousand_tenant:,})")
+        log(
+            f"seeding {size.tenants:,} tenants, {size.customers:,} customers "
+            f"(one tenant with {size.big_tenant:,}, one with {size.thousand_tenant:,})"
+        )
         seeded = seed_postgres(super_dsn, size, log=log)
         run.seed_seconds = seeded.seconds
         log(f"seeded in {seeded.seconds:.0f} s")
@@ -366,10 +422,19 @@ def measure(args, name, clients, server, headers, http_make, floor_make, opts, d
         max_requests = 3 if clients == 1 else clients
         load.run_http(HOST, server.port, headers, http_make(1), clients=1, warmup=0, duration=60, max_requests=1)
     with MemorySampler(server) as mem:
-        svc = load.run_http(HOST, server.port, headers, http_make(clients), clients=clients,
-                            warmup=warmup, duration=duration, max_requests=max_requests)
-    floor = load.run_floor(dsn, floor_make(clients), clients=clients, warmup=warmup, duration=duration,
-                           max_requests=max_requests)
+        svc = load.run_http(
+            HOST,
+            server.port,
+            headers,
+            http_make(clients),
+            clients=clients,
+            warmup=warmup,
+            duration=duration,
+            max_requests=max_requests,
+        )
+    floor = load.run_floor(
+        dsn, floor_make(clients), clients=clients, warmup=warmup, duration=duration, max_requests=max_requests
+    )
     return Row(name, clients, svc, floor, mem.baseline, mem.peak)
 
 
@@ -378,14 +443,25 @@ def count_costs(args, seeded: Seeded, dsn: str) -> list[tuple[str, float, float]
     big, user = seeded.tenant_ids[BIG_TENANT], seeded.user_ids[BIG_TENANT]
     nit_fragments = [nit[:6] for _, nit in seeded.sample_ids[BIG_TENANT] if nit.isdigit()][:200]
     out = []
-    for label, terms in (("search common 3-letter", COMMON), ("search rare word, no accents", RARE),
-                         ("search NIT fragment", nit_fragments)):
+    for label, terms in (
+        ("search common 3-letter", COMMON),
+        ("search rare word, no accents", RARE),
+        ("search NIT fragment", nit_fragments),
+    ):
         params = [search_params(t) for t in terms]
         res = []
         for count, page in ((True, False), (False, True)):
-            res.append(load.run_floor(dsn, lambda conn, i, s, m, c=count, p=page: sql.search(
-                conn, big, user, *params[s % len(params)], count=c, page=p), clients=1, warmup=0.3,
-                duration=min(args.duration, 2)).pct(50))
+            res.append(
+                load.run_floor(
+                    dsn,
+                    lambda conn, i, s, m, c=count, p=page: sql.search(
+                        conn, big, user, *params[s % len(params)], count=c, page=p
+                    ),
+                    clients=1,
+                    warmup=0.3,
+                    duration=min(args.duration, 2),
+                ).pct(50)
+            )
         out.append((label, *res))
     for label, tenant_index in ((f"list whole {seeded.sizes[BIG_TENANT]:,}", BIG_TENANT),):
         t, u = seeded.tenant_ids[tenant_index], seeded.user_ids[tenant_index]
@@ -394,9 +470,16 @@ def count_costs(args, seeded: Seeded, dsn: str) -> list[tuple[str, float, float]
             sql._begin(conn, t, u)
             conn.execute(sql.LIST_COUNT, (t,)).fetchone()
             conn.rollback()
+
         c = load.run_floor(dsn, count_only, clients=1, warmup=0.3, duration=min(args.duration, 2)).pct(50)
-        p = load.run_floor(dsn, lambda conn, i, s, m: sql.list_all(conn, t, u, m, count=False), clients=1,
-                           warmup=0, duration=60, max_requests=3).pct(50)
+        p = load.run_floor(
+            dsn,
+            lambda conn, i, s, m: sql.list_all(conn, t, u, m, count=False),
+            clients=1,
+            warmup=0,
+            duration=60,
+            max_requests=3,
+        ).pct(50)
         out.append((label, c, p))
     return out
 
@@ -412,8 +495,10 @@ def explain_plans(dsn: str, seeded: Seeded) -> dict[str, str]:
         for label, term in (("common", COMMON[0]), ("rare", RARE[0]), ("nit", nit)):
             name_p, nit_p = search_params(term)
             conn.execute(sql.RLS, (str(big), ""))
-            for kind, stmt, params in (("count", sql.SEARCH_COUNT, (name_p, nit_p, big)),
-                                       ("page", sql.SEARCH_PAGE, (name_p, nit_p, big, 50, big))):
+            for kind, stmt, params in (
+                ("count", sql.SEARCH_COUNT, (name_p, nit_p, big)),
+                ("page", sql.SEARCH_PAGE, (name_p, nit_p, big, 50, big)),
+            ):
                 rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + stmt, params).fetchall()
                 plans[f"{label} {term!r} {kind}"] = "\n".join(r[0] for r in rows)
             conn.rollback()
@@ -437,17 +522,27 @@ def run_sqlite(args, run: Run, workdir: Path) -> None:
         headers = token_for(seeded, 0)
         ids = [n[:6] for _, n in seeded.sample_ids[0] if n.isdigit()][:200]
         tenant, user = seeded.tenant_ids[0], seeded.user_ids[0]
-        for name, terms in (("search common 3-letter", COMMON), ("search rare word, no accents", RARE),
-                            ("search NIT fragment", ids)):
+        for name, terms in (
+            ("search common 3-letter", COMMON),
+            ("search rare word, no accents", RARE),
+            ("search NIT fragment", ids),
+        ):
             params = [search_params(t) for t in terms]
 
             def http_make(clients, terms=terms):
                 from urllib.parse import quote
-                return lambda i, s: ("GET", f"/billing/customers?search={quote(terms[s % len(terms)])}&limit=50",
-                                     None, 200)
+
+                return lambda i, s: (
+                    "GET",
+                    f"/billing/customers?search={quote(terms[s % len(terms)])}&limit=50",
+                    None,
+                    200,
+                )
+
             with MemorySampler(server) as mem:
-                svc = load.run_http(HOST, server.port, headers, http_make(1), clients=1,
-                                    warmup=args.warmup, duration=args.duration)
+                svc = load.run_http(
+                    HOST, server.port, headers, http_make(1), clients=1, warmup=args.warmup, duration=args.duration
+                )
             floor = run_sqlite_floor(path, tenant, user, params, args)
             row = Row(f"SQLite {name}", 1, svc, floor, mem.baseline, mem.peak)
             run.sqlite_rows.append(row)
@@ -488,9 +583,13 @@ def ratio(a: float, b: float) -> str:
 
 def print_row(row: Row) -> None:
     s, f = row.service, row.floor
-    err = f" ERRORS svc={s.errors} ({s.error_sample}) floor={f.errors} ({f.error_sample})" if s.errors or f.errors else ""
-    log(f"  {row.scenario:<32} c={row.clients:<2} svc {s.rps:8.1f}/s p50 {ms(s.pct(50))} ms | "
-        f"floor {f.rps:8.1f}/s p50 {ms(f.pct(50))} ms | peak RSS {row.rss_peak / MB:.0f} MB{err}")
+    err = (
+        f" ERRORS svc={s.errors} ({s.error_sample}) floor={f.errors} ({f.error_sample})" if s.errors or f.errors else ""
+    )
+    log(
+        f"  {row.scenario:<32} c={row.clients:<2} svc {s.rps:8.1f}/s p50 {ms(s.pct(50))} ms | "
+        f"floor {f.rps:8.1f}/s p50 {ms(f.pct(50))} ms | peak RSS {row.rss_peak / MB:.0f} MB{err}"
+    )
 
 
 TABLE_HEAD = (
@@ -530,31 +629,53 @@ def goals(run: Run) -> list[tuple[str, str, bool | None]]:
         r1, r16 = find(kind, 1), find(kind, 16)
         if r1:
             s, f = r1.service.pct(50), r1.floor.pct(50)
-            add(f"{kind}: p50 at 1 client <= floor + 3 ms", f"{ms(s)} ms vs floor {ms(f)} ms (+{ms(s - f)} ms)",
-                s <= f + 0.003)
+            add(
+                f"{kind}: p50 at 1 client <= floor + 3 ms",
+                f"{ms(s)} ms vs floor {ms(f)} ms (+{ms(s - f)} ms)",
+                s <= f + 0.003,
+            )
         if r16:
-            add(f"{kind}: req/s at 16 >= 50% of floor", f"{r16.service.rps:.0f} vs {r16.floor.rps:.0f}/s "
-                f"({100 * r16.service.rps / r16.floor.rps:.0f}%)", r16.service.rps >= 0.5 * r16.floor.rps)
+            add(
+                f"{kind}: req/s at 16 >= 50% of floor",
+                f"{r16.service.rps:.0f} vs {r16.floor.rps:.0f}/s ({100 * r16.service.rps / r16.floor.rps:.0f}%)",
+                r16.service.rps >= 0.5 * r16.floor.rps,
+            )
     r1, r16 = find("get by id", 1), find("get by id", 16)
     if r1:
-        add("get by id: p50 at 1 client <= 1.5 ms", f"{ms(r1.service.pct(50))} ms (floor {ms(r1.floor.pct(50))} ms)",
-            r1.service.pct(50) <= 0.0015)
+        add(
+            "get by id: p50 at 1 client <= 1.5 ms",
+            f"{ms(r1.service.pct(50))} ms (floor {ms(r1.floor.pct(50))} ms)",
+            r1.service.pct(50) <= 0.0015,
+        )
     if r16:
-        add("get by id: req/s at 16 >= 25% of floor", f"{r16.service.rps:.0f} vs {r16.floor.rps:.0f}/s "
-            f"({100 * r16.service.rps / r16.floor.rps:.0f}%)", r16.service.rps >= 0.25 * r16.floor.rps)
-    small = next((r for r in run.rows if r.scenario.startswith("list whole") and "streamed" not in r.scenario
-                  and r.clients == 16), None)
+        add(
+            "get by id: req/s at 16 >= 25% of floor",
+            f"{r16.service.rps:.0f} vs {r16.floor.rps:.0f}/s ({100 * r16.service.rps / r16.floor.rps:.0f}%)",
+            r16.service.rps >= 0.25 * r16.floor.rps,
+        )
+    small = next(
+        (
+            r
+            for r in run.rows
+            if r.scenario.startswith("list whole") and "streamed" not in r.scenario and r.clients == 16
+        ),
+        None,
+    )
     if small:
-        add(f"{small.scenario}: req/s at 16 >= 50% of floor",
+        add(
+            f"{small.scenario}: req/s at 16 >= 50% of floor",
             f"{small.service.rps:.1f} vs {small.floor.rps:.1f}/s ({100 * small.service.rps / small.floor.rps:.0f}%)",
-            small.service.rps >= 0.5 * small.floor.rps)
+            small.service.rps >= 0.5 * small.floor.rps,
+        )
     big1 = next((r for r in run.rows if "streamed" in r.scenario and r.clients == 1), None)
     big16 = next((r for r in run.rows if "streamed" in r.scenario and r.clients == 16), None)
     if big1:
         fb = max(big1.service.first_bytes)
-        add("big list: first byte <= 200 ms (worst of the 1-client requests)",
+        add(
+            "big list: first byte <= 200 ms (worst of the 1-client requests)",
             f"{ms(fb)} ms (p50 {ms(big1.service.first_byte_p50())} ms; floor's first batch {ms(big1.floor.first_byte_p50())} ms)",
-            fb <= 0.2)
+            fb <= 0.2,
+        )
         s, f = big1.service.pct(50), big1.floor.pct(50)
         add("big list: total time <= 3x floor (1 client, p50)", f"{s:.2f} s vs {f:.2f} s ({s / f:.2f}x)", s <= 3 * f)
         growth = (big1.rss_peak - big1.rss_base) / MB
@@ -562,25 +683,47 @@ def goals(run: Run) -> list[tuple[str, str, bool | None]]:
     if big16:
         growth = (big16.rss_peak - big16.rss_base) / MB
         fb = big16.service.pct(50, big16.service.first_bytes)
-        add("big list at 16 clients (informative): memory growth, first byte p50",
-            f"+{growth:.1f} MB for 16 lists at once; first byte p50 {ms(fb)} ms", None)
+        add(
+            "big list at 16 clients (informative): memory growth, first byte p50",
+            f"+{growth:.1f} MB for 16 lists at once; first byte p50 {ms(fb)} ms",
+            None,
+        )
     c16 = find("create", 16)
     if c16:
-        add("create: >= 500/s sustained (16 clients)", f"{c16.service.rps:.0f}/s (floor {c16.floor.rps:.0f}/s)",
-            c16.service.rps >= 500)
+        add(
+            "create: >= 500/s sustained (16 clients)",
+            f"{c16.service.rps:.0f}/s (floor {c16.floor.rps:.0f}/s)",
+            c16.service.rps >= 500,
+        )
     for r in run.sqlite_rows:
-        add(f"{r.scenario}: p95 at 1 client <= 20 ms", f"{ms(r.service.pct(95))} ms (floor {ms(r.floor.pct(95))} ms)",
-            r.service.pct(95) <= 0.020)
+        add(
+            f"{r.scenario}: p95 at 1 client <= 20 ms",
+            f"{ms(r.service.pct(95))} ms (floor {ms(r.floor.pct(95))} ms)",
+            r.service.pct(95) <= 0.020,
+        )
     return out
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next((line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), "?")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        "?",
+    )
     try:
         from nitida.devtools.throwaway_pg import _bindir
+
         pgv = subprocess.run([str(_bindir() / "postgres"), "--version"], capture_output=True, text=True).stdout.strip()
     except Exception:  # noqa: BLE001
         pgv = "?"
@@ -603,12 +746,15 @@ def report(run: Run) -> str:
         table(run.rows),
     ]
     if run.count_costs:
-        parts += ["", "### X-Total-Count: the count query's own cost (floor, 1 client, p50)",
-                  "| scenario | count query ms | page/list query ms |", "|---|---:|---:|"]
+        parts += [
+            "",
+            "### X-Total-Count: the count query's own cost (floor, 1 client, p50)",
+            "| scenario | count query ms | page/list query ms |",
+            "|---|---:|---:|",
+        ]
         parts += [f"| {name} | {ms(c)} | {ms(p)} |" for name, c, p in run.count_costs]
     if run.sqlite_rows:
-        parts += ["", "### SQLite (embedded default), 1 client, through the service over HTTP",
-                  table(run.sqlite_rows)]
+        parts += ["", "### SQLite (embedded default), 1 client, through the service over HTTP", table(run.sqlite_rows)]
     parts += ["", "### Goals", "| goal | figure | met |", "|---|---|---|"]
     for goal, figure, ok in goals(run):
         parts.append(f"| {goal} | {figure} | {'-' if ok is None else ('yes' if ok else '**NO**')} |")
@@ -616,8 +762,9 @@ def report(run: Run) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
     parser.add_argument("--workers", type=int, default=4, help="server worker processes (default 4)")
     parser.add_argument("--duration", type=float, help="seconds measured per scenario and concurrency")
@@ -627,8 +774,11 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL part")
     parser.add_argument("--plans", action="store_true", help="print EXPLAIN ANALYZE of the search statements")
     parser.add_argument("--out", help="also write the report (markdown) to this file")
-    parser.add_argument("--leakproof-like", action="store_true",
-                        help="experiment: mark textlike LEAKPROOF (superuser) so RLS lets LIKE use the trigram indexes")
+    parser.add_argument(
+        "--leakproof-like",
+        action="store_true",
+        help="experiment: mark textlike LEAKPROOF (superuser) so RLS lets LIKE use the trigram indexes",
+    )
     args = parser.parse_args()
     # A SIGTERM (or Ctrl-C) unwinds normally, so the server and PostgreSQL are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -645,7 +795,8 @@ def main() -> None:
     text = report(run)
     if args.plans:
         text += "\n\n### Plans (EXPLAIN ANALYZE, app role under RLS)\n" + "\n\n".join(
-            f"{k}:\n```\n{v}\n```" for k, v in run.plans.items())
+            f"{k}:\n```\n{v}\n```" for k, v in run.plans.items()
+        )
     print("\n" + text + f"\n\nTotal time: {time.perf_counter() - started:.0f} s", flush=True)
     if args.out:
         Path(args.out).write_text(text + "\n")

@@ -171,8 +171,17 @@ async def _http_run(host, port, headers, factory: RequestFactory, clients, warmu
     return result
 
 
-def run_http(host: str, port: int, headers: dict[str, str], factory: RequestFactory, *, clients: int,
-             warmup: float, duration: float, max_requests: int = 0) -> Result:
+def run_http(
+    host: str,
+    port: int,
+    headers: dict[str, str],
+    factory: RequestFactory,
+    *,
+    clients: int,
+    warmup: float,
+    duration: float,
+    max_requests: int = 0,
+) -> Result:
     try:
         import uvloop
 
@@ -189,8 +198,16 @@ def run_http(host: str, port: int, headers: dict[str, str], factory: RequestFact
 FloorAction = Callable[[object, int, int], None]
 
 
-def run_floor(dsn: str, action: FloorAction, *, clients: int, warmup: float, duration: float,
-              max_requests: int = 0, first_byte: Callable | None = None) -> Result:
+def run_floor(
+    dsn: str,
+    action: FloorAction,
+    *,
+    clients: int,
+    warmup: float,
+    duration: float,
+    max_requests: int = 0,
+    first_byte: Callable | None = None,
+) -> Result:
     import psycopg
 
     result = Result("", clients)

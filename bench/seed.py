@@ -98,24 +98,66 @@ def _customer_rows(size: Size, tenant_ids: list[uuid.UUID], sizes: list[int], sa
             created = EPOCH + timedelta(seconds=int(rng.random() * span))
             dv = stdnum_nit.calc_check_digit(c.nit) if c.tipo_documento == nit_tipo else None
             yield (
-                (tenant_id, cid, c.razon_social, fold(c.razon_social), spanish_sort_key(c.razon_social),
-                 c.tipo_documento, c.nit, dv, c.email, c.telefono, c.direccion, "ACTIVE", created, created),
-                (tenant_id, uuid.uuid4(), "customer", cid, "CREATED", None, None, created,
-                 _created_changes(c)),
+                (
+                    tenant_id,
+                    cid,
+                    c.razon_social,
+                    fold(c.razon_social),
+                    spanish_sort_key(c.razon_social),
+                    c.tipo_documento,
+                    c.nit,
+                    dv,
+                    c.email,
+                    c.telefono,
+                    c.direccion,
+                    "ACTIVE",
+                    created,
+                    created,
+                ),
+                (tenant_id, uuid.uuid4(), "customer", cid, "CREATED", None, None, created, _created_changes(c)),
             )
 
 
 def _created_changes(c) -> str:
-    values = {"razonSocial": c.razon_social, "tipoDocumento": c.tipo_documento, "nit": c.nit,
-              "email": c.email, "telefono": c.telefono, "direccion": c.direccion, "status": "ACTIVE"}
+    values = {
+        "razonSocial": c.razon_social,
+        "tipoDocumento": c.tipo_documento,
+        "nit": c.nit,
+        "email": c.email,
+        "telefono": c.telefono,
+        "direccion": c.direccion,
+        "status": "ACTIVE",
+    }
     return orjson.dumps({k: {"from": None, "to": v} for k, v in values.items() if v is not None}).decode()
 
 
-CUSTOMER_COLS = ("tenant_id", "id", "razon_social", "razon_social_search", "razon_social_sort",
-                 "tipo_documento", "nit", "dv", "email", "telefono", "direccion", "status",
-                 "created_at", "updated_at")
-AUDIT_COLS = ("tenant_id", "id", "entity_type", "entity_id", "action", "actor_user_id",
-              "actor_email", "occurred_at", "changes")
+CUSTOMER_COLS = (
+    "tenant_id",
+    "id",
+    "razon_social",
+    "razon_social_search",
+    "razon_social_sort",
+    "tipo_documento",
+    "nit",
+    "dv",
+    "email",
+    "telefono",
+    "direccion",
+    "status",
+    "created_at",
+    "updated_at",
+)
+AUDIT_COLS = (
+    "tenant_id",
+    "id",
+    "entity_type",
+    "entity_id",
+    "action",
+    "actor_user_id",
+    "actor_email",
+    "occurred_at",
+    "changes",
+)
 
 
 def _tenants(size: Size) -> tuple[list[uuid.UUID], list[tuple]]:
@@ -138,13 +180,23 @@ def _users(tenant_ids: list[uuid.UUID]) -> tuple[list[uuid.UUID], list[str], lis
         email = f"admin{i}@empresa{i}.bench.co"
         ids.append(uid)
         emails.append(email)
-        rows.append((tid, uid, email, email.lower(), f"Administrador {i}", "ADMIN", "ACTIVE",
-                     pw_hash, 1, EPOCH, EPOCH))
+        rows.append((tid, uid, email, email.lower(), f"Administrador {i}", "ADMIN", "ACTIVE", pw_hash, 1, EPOCH, EPOCH))
     return ids, emails, rows
 
 
-USER_COLS = ("tenant_id", "id", "email", "email_lower", "name", "role", "status", "password_hash",
-             "token_version", "created_at", "updated_at")
+USER_COLS = (
+    "tenant_id",
+    "id",
+    "email",
+    "email_lower",
+    "name",
+    "role",
+    "status",
+    "password_hash",
+    "token_version",
+    "created_at",
+    "updated_at",
+)
 
 
 def seed_postgres(superuser_dsn: str, size: Size, log=print) -> Seeded:
@@ -232,8 +284,9 @@ def seed_sqlite(path: str, count: int) -> Seeded:
         conn.execute(insert(User.__table__), dicts(USER_COLS, user_rows))
         for chunk in iter_chunks(iter(rows), 2000):
             conn.execute(insert(Customer.__table__), dicts(CUSTOMER_COLS, [c for c, _ in chunk]))
-            conn.execute(insert(AuditEvent.__table__),
-                         dicts(AUDIT_COLS, [a[:-1] + (orjson.loads(a[-1]),) for _, a in chunk]))
+            conn.execute(
+                insert(AuditEvent.__table__), dicts(AUDIT_COLS, [a[:-1] + (orjson.loads(a[-1]),) for _, a in chunk])
+            )
     engine.dispose()
     db = sqlite3.connect(path)
     db.execute("ANALYZE")

@@ -143,10 +143,25 @@ def create(conn, tenant, user, email, values: dict, changes_json: str) -> None:
     now = datetime.now(UTC)
     _begin(conn, tenant, user)
     cid = uuid.uuid4()
-    row = conn.execute(INSERT_CUSTOMER_RETURNING, (
-        tenant, cid, values["tipo_documento"], values["nit"], None, values["email"], values["telefono"], None,
-        "ACTIVE", now, now, values["razon_social"], values["razon_social_search"], values["razon_social_sort"],
-    )).fetchone()
+    row = conn.execute(
+        INSERT_CUSTOMER_RETURNING,
+        (
+            tenant,
+            cid,
+            values["tipo_documento"],
+            values["nit"],
+            None,
+            values["email"],
+            values["telefono"],
+            None,
+            "ACTIVE",
+            now,
+            now,
+            values["razon_social"],
+            values["razon_social_search"],
+            values["razon_social_sort"],
+        ),
+    ).fetchone()
     if row is None:
         conn.execute(BY_NIT, (values["nit"], tenant)).fetchone()
         conn.rollback()
@@ -166,8 +181,9 @@ def patch(conn, tenant, user, email, customer_id, telefono: str, changes_json: s
     conn.execute("SAVEPOINT sa_savepoint_1")
     conn.execute(UPDATE_TELEFONO, (telefono, now, tenant, customer_id))
     conn.execute("RELEASE SAVEPOINT sa_savepoint_1")
-    conn.execute(INSERT_AUDIT, (tenant, uuid.uuid4(), "customer", customer_id, "UPDATED", user, email, now,
-                                changes_json))
+    conn.execute(
+        INSERT_AUDIT, (tenant, uuid.uuid4(), "customer", customer_id, "UPDATED", user, email, now, changes_json)
+    )
     conn.commit()
 
 

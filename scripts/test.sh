@@ -15,4 +15,5 @@ fi
 
 ./scripts/setup.sh
 .venv/bin/ruff check --quiet src tests
+.venv/bin/ruff format --check --quiet src tests
 exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"

@@ -55,8 +55,13 @@ def serve(
     upgrade(db.engine)
     db.dispose()
     uvicorn.run(
-        "nitida.main:create_app", factory=True, host=host, port=port, workers=workers,
-        log_level="info", access_log=False,
+        "nitida.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
     )
 
 
@@ -77,8 +82,9 @@ def tenant_create(
             name=name, nit=nit, admin_email=admin_email, admin_password=admin_password, admin_name=admin_name
         )
     except ValidationError as exc:
-        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-                        for e in exc.errors()))
+        _fail(
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
+        )
     db = _database()
     upgrade(db.engine)
     try:

@@ -7,14 +7,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+import nitida.core.models  # noqa: F401,E402 - every model mapped (tenants too) in a fresh worker process
 from nitida.auth.router import router as auth_router
 from nitida.core.db import Database
 from nitida.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from nitida.core.middleware import RequestContextMiddleware
 from nitida.core.settings import Settings, get_settings
-import nitida.core.models  # noqa: F401,E402 - every model mapped (tenants too) in a fresh worker process
 from nitida.customers.router import router as customers_router
-from nitida.invoices.router import resolutions_router, router as invoices_router
+from nitida.invoices.router import resolutions_router
+from nitida.invoices.router import router as invoices_router
 from nitida.users.router import router as users_router
 
 DESCRIPTION = """

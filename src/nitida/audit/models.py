@@ -14,9 +14,7 @@ class AuditEvent(TenantScoped, Base):
     """Who did what to which record, written in the same transaction as the change."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (
-        Index("ix_audit_events_entity", "tenant_id", "entity_type", "entity_id", "occurred_at"),
-    )
+    __table_args__ = (Index("ix_audit_events_entity", "tenant_id", "entity_type", "entity_id", "occurred_at"),)
 
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[uuid.UUID] = mapped_column(Uuid)

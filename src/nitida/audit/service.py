@@ -16,11 +16,7 @@ from nitida.auth.dependencies import Principal
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """{field: {"from": old, "to": new}} for the fields whose value changed."""
-    return {
-        key: {"from": before.get(key), "to": after.get(key)}
-        for key in after
-        if before.get(key) != after.get(key)
-    }
+    return {key: {"from": before.get(key), "to": after.get(key)} for key in after if before.get(key) != after.get(key)}
 
 
 def record(

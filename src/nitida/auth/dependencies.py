@@ -71,15 +71,11 @@ def get_context(
         # Read the user as it is now: a deactivation, a role change or a new
         # password takes effect on the very next request.
         user = session.execute(
-            select(
-                User.id, User.tenant_id, User.email, User.name, User.role, User.status, User.token_version
-            ).where(User.id == claims.user_id)
+            select(User.id, User.tenant_id, User.email, User.name, User.role, User.status, User.token_version).where(
+                User.id == claims.user_id
+            )
         ).first()
-        if (
-            user is None
-            or user.status is not UserStatus.ACTIVE
-            or user.token_version != claims.token_version
-        ):
+        if user is None or user.status is not UserStatus.ACTIVE or user.token_version != claims.token_version:
             raise Unauthorized("Invalid or expired token.")
         yield TenantContext(
             session=session,

@@ -18,9 +18,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 )
 def login(body: LoginRequest, request: Request) -> TokenResponse:
     """Exchange an email and password for a bearer token."""
-    token, expires_in = service.login(
-        request.app.state.db, request.app.state.settings, body.email, body.password
-    )
+    token, expires_in = service.login(request.app.state.db, request.app.state.settings, body.email, body.password)
     return TokenResponse(access_token=token, expires_in=expires_in)
 
 

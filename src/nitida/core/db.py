@@ -100,9 +100,7 @@ class TenantScoped:
             sort_order=-2,  # first column, first in the primary key
         )
 
-    id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, primary_key=True, default=uuid.uuid4, sort_order=-1
-    )
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4, sort_order=-1)
 
 
 class TenantRoot:
@@ -130,9 +128,7 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
     tenant_id = state.session.info.get(TENANT_KEY)
     if tenant_id is not None:
         state.statement = state.statement.options(
-            with_loader_criteria(
-                TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
-            ),
+            with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True),
             with_loader_criteria(TenantRoot, lambda cls: cls.id == tenant_id, include_aliases=True),
         )
         return
@@ -177,10 +173,7 @@ def _set_rls_context(session: Session, transaction, connection) -> None:
     # set_config(..., is_local => true): the setting dies with the transaction,
     # so a pooled connection never carries one tenant's context into another's.
     connection.execute(
-        text(
-            "SELECT set_config('app.tenant_id', :tenant, true),"
-            " set_config('app.login_email', :email, true)"
-        ),
+        text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.login_email', :email, true)"),
         {"tenant": str(tenant_id) if tenant_id else "", "email": email or ""},
     )
 

@@ -150,17 +150,14 @@ def _validation_message(err: dict[str, Any]) -> str:
 
 async def _on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [
-        FieldError(field=_field_name(tuple(e.get("loc", ()))), message=_validation_message(e))
-        for e in exc.errors()
+        FieldError(field=_field_name(tuple(e.get("loc", ()))), message=_validation_message(e)) for e in exc.errors()
     ]
     summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
     return problem_response(400, f"Invalid input. {summary}", slug="validation-error", errors=errors)
 
 
 async def _on_app_error(_request: Request, exc: AppError) -> JSONResponse:
-    return problem_response(
-        exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers
-    )
+    return problem_response(exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers)
 
 
 async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -202,9 +199,7 @@ async def _on_database_error(request: Request, exc: DBAPIError) -> JSONResponse:
         # A value the database cannot hold that validation let through; never
         # the driver's words, which may quote other data.
         log.warning("data error request_id=%s: %s", current_request_id(), type(exc.orig).__name__)
-        return problem_response(
-            400, "A value is out of range or too long for its field.", slug="invalid-request"
-        )
+        return problem_response(400, "A value is out of range or too long for its field.", slug="invalid-request")
     return await _on_unexpected_error(request, exc)
 
 

@@ -43,4 +43,3 @@ def apply_unless_violates(session: Session, constraint: Constraint, change: Call
             return False
         raise
     return True
-

@@ -68,9 +68,7 @@ class RequestContextMiddleware:
             try:
                 await self.app(scope, receive, send_with_id)
             except Exception:
-                log.exception(
-                    "unhandled error request_id=%s %s %s", request_id, scope.get("method"), scope.get("path")
-                )
+                log.exception("unhandled error request_id=%s %s %s", request_id, scope.get("method"), scope.get("path"))
                 if started:
                     raise
                 await internal_error_response()(scope, receive, send_with_id)

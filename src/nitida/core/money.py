@@ -98,7 +98,7 @@ def to_decimal(value: Any) -> Decimal:
         exact = Decimal(value)
         if exact != Decimal(repr(value)):
             raise ValueError(
-                f"the JSON number {value!r} cannot be represented exactly; send it as a string, e.g. \"{value!r}\""
+                f'the JSON number {value!r} cannot be represented exactly; send it as a string, e.g. "{value!r}"'
             )
         result = exact
     elif isinstance(value, str):
@@ -177,9 +177,7 @@ QuantityIn = Annotated[
 MoneyOut = Annotated[
     Decimal,
     PlainSerializer(format_money, return_type=str),
-    WithJsonSchema(
-        {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["119000.00"]}, mode="serialization"
-    ),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["119000.00"]}, mode="serialization"),
 ]
 QuantityOut = Annotated[
     Decimal,

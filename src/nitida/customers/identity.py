@@ -47,9 +47,7 @@ DIAN_CODES: dict[TipoDocumento, str] = {
     TipoDocumento.NUIP: "91",
 }
 
-NUMERIC_TYPES = frozenset(
-    {TipoDocumento.CC, TipoDocumento.TI, TipoDocumento.RC, TipoDocumento.NUIP, TipoDocumento.CE}
-)
+NUMERIC_TYPES = frozenset({TipoDocumento.CC, TipoDocumento.TI, TipoDocumento.RC, TipoDocumento.NUIP, TipoDocumento.CE})
 MAX_NUMBER_LENGTH = 20
 
 _SEPARATORS = re.compile(r"[\s.\-]+")
@@ -95,8 +93,7 @@ def _normalise_nit(raw: str) -> Identity:
     match = _NIT_FORM.match(raw)
     if not match:
         raise InvalidIdentity(
-            "a NIT is digits, optionally grouped with dots and followed by '-' and its check digit"
-            " (e.g. 900.123.456-8)"
+            "a NIT is digits, optionally grouped with dots and followed by '-' and its check digit (e.g. 900.123.456-8)"
         )
     number = re.sub(r"[.\s]", "", match["number"])
     expected = nit_check_digit(number)
@@ -108,8 +105,5 @@ def _normalise_nit(raw: str) -> Identity:
         raise InvalidIdentity("is not a valid NIT") from None
     given = match["dv"]
     if given is not None and given != expected:
-        raise InvalidIdentity(
-            f"the check digit (dígito de verificación) of NIT {number} is {expected}, not {given}"
-        )
+        raise InvalidIdentity(f"the check digit (dígito de verificación) of NIT {number} is {expected}, not {given}")
     return Identity(tipo=TipoDocumento.NIT, number=number, dv=expected)
-

@@ -23,7 +23,6 @@ router = APIRouter(prefix="/billing/customers", tags=["customers"])
 _STREAM_BATCH = 500
 
 
-
 @router.get(
     "",
     response_model=list[CustomerRead],

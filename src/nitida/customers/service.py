@@ -75,8 +75,7 @@ def customer_json(c: Any) -> dict[str, Any]:
         c = tuple(getattr(c, column.key) for column in COLUMNS)
     # Unpacked by position: a fraction of 12 lookups by name when a list
     # formats 100,000 rows. Extra trailing columns (keyset keys) are ignored.
-    (id_, tenant_id, razon_social, tipo, nit, dv, email, telefono, direccion, status,
-     created_at, updated_at, *_) = c
+    (id_, tenant_id, razon_social, tipo, nit, dv, email, telefono, direccion, status, created_at, updated_at, *_) = c
     tipo_value, tipo_codigo = _TIPO_JSON[tipo]
     created = local_iso(created_at)
     return {
@@ -164,10 +163,7 @@ def create_customer(session: Session, actor: Principal, data: CustomerCreate) ->
     }
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     row = session.execute(
-        insert(Customer)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["tenant_id", "nit"])
-        .returning(*COLUMNS)
+        insert(Customer).values(values).on_conflict_do_nothing(index_elements=["tenant_id", "nit"]).returning(*COLUMNS)
     ).first()
     if row is None:
         existing = _find_by_nit(session, identity.number)

@@ -84,8 +84,17 @@ class ThrowawayPostgres:
         os.chmod(root, 0o755)
         self.port = self.port or _free_port()
         try:
-            self._run(str(bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres",
-                      "--auth=trust", "-E", "UTF8", "--no-locale")
+            self._run(
+                str(bindir / "initdb"),
+                "-D",
+                str(self.datadir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+            )
         except subprocess.CalledProcessError as exc:
             raise PostgresUnavailable(f"initdb failed: {exc.stderr.strip()}") from exc
         settings = {
@@ -94,8 +103,7 @@ class ThrowawayPostgres:
             "unix_socket_directories": f"'{root}'",
             "max_connections": "300",
             "shared_buffers": "256MB",
-            **({} if self.durable else {"fsync": "off", "synchronous_commit": "off",
-                                        "full_page_writes": "off"}),
+            **({} if self.durable else {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}),
             **self.extra_settings,
         }
         with open(self.datadir / "postgresql.conf", "a") as conf:
@@ -145,9 +153,7 @@ class ThrowawayPostgres:
                 "NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
             )
             conn.execute(f"CREATE DATABASE nitida OWNER {APP_ROLE}")
-        with psycopg.connect(
-            f"host=127.0.0.1 port={self.port} user=postgres dbname=nitida", autocommit=True
-        ) as conn:
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=nitida", autocommit=True) as conn:
             # Created by the superuser so the app role needs no extra privileges.
             for ext in ("pg_trgm", "btree_gin"):
                 conn.execute(f"CREATE EXTENSION IF NOT EXISTS {ext}")

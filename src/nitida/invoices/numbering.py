@@ -38,7 +38,9 @@ def list_resolutions(session: Session) -> list[NumberingResolution]:
     )
 
 
-def find_resolution(session: Session, resolution_id: uuid.UUID, *, for_update: bool = False) -> NumberingResolution | None:
+def find_resolution(
+    session: Session, resolution_id: uuid.UUID, *, for_update: bool = False
+) -> NumberingResolution | None:
     stmt = select(NumberingResolution).where(NumberingResolution.id == resolution_id)
     if for_update:
         # FOR NO KEY UPDATE: excludes other issuers, but not drafts whose foreign
@@ -71,7 +73,7 @@ def _lock_prefixes(session: Session) -> None:
 
 def _extends(longer: str, shorter: str) -> bool:
     """``longer`` is ``shorter`` followed by digits only ("FE1" extends "FE"; "FE1A" does not)."""
-    return len(longer) > len(shorter) and longer.startswith(shorter) and longer[len(shorter):].isdigit()
+    return len(longer) > len(shorter) and longer.startswith(shorter) and longer[len(shorter) :].isdigit()
 
 
 def _check_prefix_distinct(session: Session, prefix: str) -> None:
@@ -82,16 +84,15 @@ def _check_prefix_distinct(session: Session, prefix: str) -> None:
     issue. Refused when one prefix is the other followed by digits only.
     The caller holds _lock_prefixes.
     """
-    others = session.scalars(
-        select(NumberingResolution.prefix).where(NumberingResolution.prefix != prefix).distinct()
-    )
+    others = session.scalars(select(NumberingResolution.prefix).where(NumberingResolution.prefix != prefix).distinct())
     for other in others:
         if _extends(prefix, other) or _extends(other, prefix):
             shorter, longer = sorted((prefix, other), key=len)
-            digits = longer[len(shorter):]
+            digits = longer[len(shorter) :]
             example = (
                 f" ({shorter} with consecutive {digits}1 and {longer} with consecutive 1 are both {longer}1)"
-                if not digits.startswith("0") else ""
+                if not digits.startswith("0")
+                else ""
             )
             raise BadRequest.field(
                 "prefix",
@@ -101,9 +102,7 @@ def _check_prefix_distinct(session: Session, prefix: str) -> None:
             )
 
 
-def _check_no_overlap(
-    session: Session, prefix: str, start: int, end: int, *, exclude: uuid.UUID | None = None
-) -> None:
+def _check_no_overlap(session: Session, prefix: str, start: int, end: int, *, exclude: uuid.UUID | None = None) -> None:
     stmt = select(NumberingResolution).where(
         NumberingResolution.prefix == prefix,
         NumberingResolution.range_from <= end,
@@ -153,7 +152,11 @@ def create_resolution(session: Session, actor: Principal, data: ResolutionCreate
     session.add(resolution)
     session.flush()
     audit.record(
-        session, actor, entity_type=ENTITY, entity_id=resolution.id, action="CREATED",
+        session,
+        actor,
+        entity_type=ENTITY,
+        entity_id=resolution.id,
+        action="CREATED",
         changes=audit.diff({}, _audited(resolution)),
     )
     return resolution
@@ -167,9 +170,7 @@ def update_resolution(
     before = _audited(resolution)
     if "valid_to" in fields:
         if fields["valid_to"] < resolution.valid_from:
-            raise BadRequest.field(
-                "validTo", f"must not be before validFrom ({resolution.valid_from.isoformat()})"
-            )
+            raise BadRequest.field("validTo", f"must not be before validFrom ({resolution.valid_from.isoformat()})")
         resolution.valid_to = fields["valid_to"]
     if "range_to" in fields:
         new_to = fields["range_to"]
@@ -182,18 +183,14 @@ def update_resolution(
             )
         if new_to > resolution.range_to:
             _lock_prefix(session, resolution.prefix)
-            _check_no_overlap(
-                session, resolution.prefix, resolution.range_from, new_to, exclude=resolution.id
-            )
+            _check_no_overlap(session, resolution.prefix, resolution.range_from, new_to, exclude=resolution.id)
         resolution.range_to = new_to
     if "technical_key" in fields:
         resolution.technical_key = fields["technical_key"]
     changes = audit.diff(before, _audited(resolution))
     if changes:
         resolution.updated_at = utcnow()
-        audit.record(
-            session, actor, entity_type=ENTITY, entity_id=resolution.id, action="UPDATED", changes=changes
-        )
+        audit.record(session, actor, entity_type=ENTITY, entity_id=resolution.id, action="UPDATED", changes=changes)
     session.flush()
     return resolution
 

@@ -30,8 +30,6 @@ router = APIRouter(prefix="/billing/invoices", tags=["invoices"])
 resolutions_router = APIRouter(prefix="/billing/resolutions", tags=["numbering resolutions"])
 
 
-
-
 # --- numbering resolutions -------------------------------------------------------
 
 
@@ -51,18 +49,14 @@ def list_resolutions(ctx: Context) -> list[ResolutionRead]:
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 401, 403, 413),
 )
-def create_resolution(
-    body: ResolutionCreate, ctx: Context, _: object = require_roles(Role.ADMIN)
-) -> ResolutionRead:
+def create_resolution(body: ResolutionCreate, ctx: Context, _: object = require_roles(Role.ADMIN)) -> ResolutionRead:
     """Register a numbering resolution (ADMIN). Ranges of one prefix may not overlap."""
     resolution = numbering.create_resolution(ctx.session, ctx.principal, body)
     ctx.session.commit()
     return _resolution_read(resolution)
 
 
-@resolutions_router.get(
-    "/{resolution_id}", response_model=ResolutionRead, responses=problem_responses(401, 404)
-)
+@resolutions_router.get("/{resolution_id}", response_model=ResolutionRead, responses=problem_responses(401, 404))
 def get_resolution(resolution_id: str, ctx: Context) -> ResolutionRead:
     return _resolution_read(numbering.get_resolution(ctx.session, resolution_id))
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 

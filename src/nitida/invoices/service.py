@@ -55,9 +55,7 @@ from nitida.invoices.schemas import (
 ENTITY = "invoice"
 
 # Two prefix+consecutive spellings of one number (e.g. "FE1"+"23" and "FE"+"123").
-NUMBER_TAKEN = Constraint(
-    "uq_invoices_tenant_number", "UNIQUE constraint failed: invoices.tenant_id, invoices.number"
-)
+NUMBER_TAKEN = Constraint("uq_invoices_tenant_number", "UNIQUE constraint failed: invoices.tenant_id, invoices.number")
 
 
 def bogota_today() -> date:
@@ -93,9 +91,7 @@ def _customer_for_draft(session: Session, customer_id: uuid.UUID) -> Customer:
     if customer is None:
         raise BadRequest.field("customerId", "Customer not found.")
     if customer.status is not CustomerStatus.ACTIVE:
-        raise BadRequest.field(
-            "customerId", "The customer is INACTIVE: activate it before invoicing it."
-        )
+        raise BadRequest.field("customerId", "The customer is INACTIVE: activate it before invoicing it.")
     return customer
 
 
@@ -161,9 +157,7 @@ def _snapshot(invoice: Invoice, customer: Customer | None) -> CustomerSnapshot:
     else:
         assert customer is not None  # the foreign key guarantees it
         values = {f: getattr(customer, f) for f in SNAPSHOT_FIELDS}
-    return CustomerSnapshot(
-        id=invoice.customer_id, tipo_documento_codigo=values["tipo_documento"].codigo, **values
-    )
+    return CustomerSnapshot(id=invoice.customer_id, tipo_documento_codigo=values["tipo_documento"].codigo, **values)
 
 
 def _summary_fields(invoice: Invoice, customer_name: str) -> dict[str, Any]:
@@ -261,7 +255,9 @@ def _audited(invoice: Invoice) -> dict[str, Any]:
     }
 
 
-def _record(session: Session, actor: Principal, invoice: Invoice, action: str, before: dict[str, Any], **extra: Any) -> None:
+def _record(
+    session: Session, actor: Principal, invoice: Invoice, action: str, before: dict[str, Any], **extra: Any
+) -> None:
     changes = audit.diff(before, _audited(invoice))
     for key, value in extra.items():
         changes[key] = {"from": None, "to": value}
@@ -304,9 +300,7 @@ def _filters(
 
 
 def _join_customer(stmt):
-    return stmt.join(
-        Customer, and_(Customer.tenant_id == Invoice.tenant_id, Customer.id == Invoice.customer_id)
-    )
+    return stmt.join(Customer, and_(Customer.tenant_id == Invoice.tenant_id, Customer.id == Invoice.customer_id))
 
 
 def list_invoices(
@@ -399,7 +393,11 @@ def delete_draft(session: Session, actor: Principal, invoice: Invoice) -> None:
     _require_draft(invoice, "deleted")
     before = _audited(invoice)
     audit.record(
-        session, actor, entity_type=ENTITY, entity_id=invoice.id, action="DELETED",
+        session,
+        actor,
+        entity_type=ENTITY,
+        entity_id=invoice.id,
+        action="DELETED",
         changes=audit.diff(before, {key: None for key in before}),
     )
     session.delete(invoice)
@@ -460,9 +458,7 @@ def issue(session: Session, actor: Principal, invoice: Invoice) -> Invoice:
             "choose a resolution with another prefix.",
             slug="number-taken",
         )
-    snapshot = _snapshot(invoice, None).model_dump(
-        mode="json", by_alias=True, include={*SNAPSHOT_FIELDS}
-    )
+    snapshot = _snapshot(invoice, None).model_dump(mode="json", by_alias=True, include={*SNAPSHOT_FIELDS})
     _record(session, actor, invoice, "ISSUED", before, customer=snapshot)
     return invoice
 
@@ -511,7 +507,11 @@ def record_payment(session: Session, actor: Principal, invoice: Invoice, data: P
     invoice.updated_at = utcnow()
     session.flush()
     _record(
-        session, actor, invoice, "PAYMENT_RECORDED", before,
+        session,
+        actor,
+        invoice,
+        "PAYMENT_RECORDED",
+        before,
         payment={
             "id": str(payment.id),
             "amount": format_money(payment.amount),

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
 
-
 EMAIL_MAX_LENGTH = 254
 
 

@@ -39,9 +39,7 @@ def get_user(user_id: str, ctx: Context) -> UserRead:
     return UserRead.model_validate(user)
 
 
-@router.patch(
-    "/{user_id}", response_model=UserRead, responses=problem_responses(400, 401, 403, 404, 413)
-)
+@router.patch("/{user_id}", response_model=UserRead, responses=problem_responses(400, 401, 403, 404, 413))
 def update_user(user_id: str, body: UserUpdate, ctx: Context) -> UserRead:
     """Change a user's name, role, status or password (ADMIN).
 

@@ -49,9 +49,13 @@ def create_user(session: Session, data: UserCreate, *, tenant_id: uuid.UUID | No
 def update_user(session: Session, user: User, data: UserUpdate) -> User:
     refuse_nulls(data, "name", "role", "status")
     fields = data.model_dump(exclude_unset=True)
-    loses_admin = user.role is Role.ADMIN and user.status is UserStatus.ACTIVE and (
-        fields.get("role", Role.ADMIN) is not Role.ADMIN
-        or fields.get("status", UserStatus.ACTIVE) is not UserStatus.ACTIVE
+    loses_admin = (
+        user.role is Role.ADMIN
+        and user.status is UserStatus.ACTIVE
+        and (
+            fields.get("role", Role.ADMIN) is not Role.ADMIN
+            or fields.get("status", UserStatus.ACTIVE) is not UserStatus.ACTIVE
+        )
     )
     if loses_admin and _other_active_admins(session, user) == 0:
         raise BadRequest(
@@ -77,8 +81,6 @@ def _other_active_admins(session: Session, user: User) -> int:
     # Locking the tenant's active ADMIN rows serialises two ADMINs demoting
     # each other at the same moment: the second sees the first's change.
     admins = session.scalars(
-        select(User.id)
-        .where(User.role == Role.ADMIN, User.status == UserStatus.ACTIVE)
-        .with_for_update()
+        select(User.id).where(User.role == Role.ADMIN, User.status == UserStatus.ACTIVE).with_for_update()
     ).all()
     return sum(1 for admin_id in admins if admin_id != user.id)

@@ -23,15 +23,11 @@ depends_on = None
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.alter_column(
-            "customers", "razon_social_search", type_=sa.String(1800), existing_type=sa.String(450)
-        )
+        op.alter_column("customers", "razon_social_search", type_=sa.String(1800), existing_type=sa.String(450))
     op.create_index("ix_login_throttle_window_started_at", "login_throttle", ["window_started_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_login_throttle_window_started_at", table_name="login_throttle")
     if op.get_bind().dialect.name == "postgresql":
-        op.alter_column(
-            "customers", "razon_social_search", type_=sa.String(450), existing_type=sa.String(1800)
-        )
+        op.alter_column("customers", "razon_social_search", type_=sa.String(450), existing_type=sa.String(1800))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from conftest import assert_problem
+from fixtures.common import assert_problem
 from nitida.users.models import Role
 
 
@@ -19,7 +19,9 @@ def test_validation_errors_are_400_problems_naming_each_field(client, tenant):
 
 def test_invalid_json_is_400(client, tenant):
     r = client.post(
-        "/billing/customers", content=b'{"razonSocial": ', headers={**tenant.headers(), "Content-Type": "application/json"}
+        "/billing/customers",
+        content=b'{"razonSocial": ',
+        headers={**tenant.headers(), "Content-Type": "application/json"},
     )
     assert_problem(r, 400)
 
@@ -31,8 +33,16 @@ def test_query_parameter_errors_name_the_parameter(client, tenant):
 
 def test_401_403_404_405_have_the_problem_shape(client, tenant):
     assert_problem(client.get("/billing/customers"), 401)
-    assert_problem(client.delete("/billing/customers/00000000-0000-0000-0000-000000000000", headers=tenant.headers(Role.CONSULTA)), 404)
-    assert_problem(client.post("/billing/customers", json={"razonSocial": "A", "nit": "900123456"}, headers=tenant.headers(Role.CONSULTA)), 403)
+    assert_problem(
+        client.delete("/billing/customers/00000000-0000-0000-0000-000000000000", headers=tenant.headers(Role.CONSULTA)),
+        404,
+    )
+    assert_problem(
+        client.post(
+            "/billing/customers", json={"razonSocial": "A", "nit": "900123456"}, headers=tenant.headers(Role.CONSULTA)
+        ),
+        403,
+    )
     assert_problem(client.get("/no/such/path", headers=tenant.headers()), 404)
     assert_problem(client.put("/billing/customers", headers=tenant.headers()), 405)
 
@@ -41,6 +51,7 @@ def test_body_over_one_megabyte_is_413_and_creates_nothing(client, tenant):
     h = tenant.headers()
     big = {"razonSocial": "A" * 400, "nit": "900123456", "direccion": "x" * (1024 * 1024)}
     assert_problem(client.post("/billing/customers", json=big, headers=h), 413)
+
     # A body that lies about its length (chunked, no Content-Length) is cut off too.
     def chunks():
         yield b'{"razonSocial": "A", "nit": "900123456", "direccion": "'
@@ -82,4 +93,7 @@ def test_openapi_documents_400_problems_not_422(client):
             responses = operation["responses"]
             assert "422" not in responses, (method, path)
             if operation.get("requestBody") or operation.get("parameters"):
-                assert "400" in responses or all(p["in"] == "path" for p in operation.get("parameters", [])), (method, path)
+                assert "400" in responses or all(p["in"] == "path" for p in operation.get("parameters", [])), (
+                    method,
+                    path,
+                )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from conftest import PASSWORD, assert_problem, unique_email
+from fixtures.common import PASSWORD, assert_problem, unique_email
 from nitida.users.models import Role
 
 
 def test_admin_creates_lists_gets_and_updates_users(client, tenant):
     h = tenant.headers()
     email = unique_email("nueva")
-    r = client.post("/users", json={"email": email, "name": "Nubia Peñalosa", "password": PASSWORD, "role": "OPERADOR"}, headers=h)
+    r = client.post(
+        "/users", json={"email": email, "name": "Nubia Peñalosa", "password": PASSWORD, "role": "OPERADOR"}, headers=h
+    )
     assert r.status_code == 201, r.text
     created = r.json()
     assert created["role"] == "OPERADOR" and created["status"] == "ACTIVE"
@@ -35,7 +37,9 @@ def test_password_is_stored_as_an_argon2_hash(database, tenant):
 
 def test_email_is_unique_across_tenants_case_insensitively(client, tenant, other_tenant):
     taken = other_tenant.users[Role.CONSULTA].email.upper()
-    r = client.post("/users", json={"email": taken, "name": "X", "password": PASSWORD, "role": "CONSULTA"}, headers=tenant.headers())
+    r = client.post(
+        "/users", json={"email": taken, "name": "X", "password": PASSWORD, "role": "CONSULTA"}, headers=tenant.headers()
+    )
     assert_problem(r, 400, field="email")
 
 
@@ -71,9 +75,14 @@ def test_last_active_admin_cannot_be_demoted_or_deactivated(client, tenant):
         body = assert_problem(client.patch(f"/users/{admin_id}", json=change, headers=h), 400)
         assert "last active ADMIN" in body["detail"]
     # With a second ADMIN, the first may step down.
-    second = client.post("/users", json={"email": unique_email(), "name": "Segunda", "password": PASSWORD, "role": "ADMIN"}, headers=h).json()
+    second = client.post(
+        "/users", json={"email": unique_email(), "name": "Segunda", "password": PASSWORD, "role": "ADMIN"}, headers=h
+    ).json()
     assert client.patch(f"/users/{admin_id}", json={"role": "OPERADOR"}, headers=h).status_code == 200
-    h2 = {"Authorization": "Bearer " + client.post("/auth/login", json={"email": second["email"], "password": PASSWORD}).json()["accessToken"]}
+    h2 = {
+        "Authorization": "Bearer "
+        + client.post("/auth/login", json={"email": second["email"], "password": PASSWORD}).json()["accessToken"]
+    }
     assert_problem(client.patch(f"/users/{second['id']}", json={"status": "INACTIVE"}, headers=h2), 400)
 
 

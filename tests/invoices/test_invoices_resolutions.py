@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from test_invoices_support import make_resolution, today
 
-from conftest import assert_problem
+from fixtures.common import assert_problem
 from nitida.users.models import Role
 
 
@@ -61,8 +61,9 @@ def test_create_validation(client, tenant, change, field):
 def test_ranges_of_one_prefix_may_not_overlap(client, tenant, other_tenant):
     make_resolution(client, tenant, prefix="SETP", range_from=100, range_to=200)
     for start, end in ((150, 250), (50, 100), (200, 300), (1, 1000), (120, 130)):
-        r = client.post("/billing/resolutions", json=_body(prefix="SETP", rangeFrom=start, rangeTo=end),
-                        headers=tenant.headers())
+        r = client.post(
+            "/billing/resolutions", json=_body(prefix="SETP", rangeFrom=start, rangeTo=end), headers=tenant.headers()
+        )
         body = assert_problem(r, 400, field="rangeFrom")
         assert "overlaps" in body["detail"]
     # Adjacent ranges, another prefix, another tenant: all fine.
@@ -79,10 +80,18 @@ def test_ranges_of_one_prefix_may_not_overlap(client, tenant, other_tenant):
 def test_patch(client, tenant):
     res = make_resolution(client, tenant, range_from=1, range_to=10)
     new_to = (today() + timedelta(days=30)).isoformat()
-    r = client.patch(f"/billing/resolutions/{res['id']}", json={"validTo": new_to, "technicalKey": None, "rangeTo": 20},
-                     headers=tenant.headers())
+    r = client.patch(
+        f"/billing/resolutions/{res['id']}",
+        json={"validTo": new_to, "technicalKey": None, "rangeTo": 20},
+        headers=tenant.headers(),
+    )
     assert r.status_code == 200, r.text
-    assert (r.json()["validTo"], r.json()["technicalKey"], r.json()["rangeTo"], r.json()["remaining"]) == (new_to, None, 20, 20)
+    assert (r.json()["validTo"], r.json()["technicalKey"], r.json()["rangeTo"], r.json()["remaining"]) == (
+        new_to,
+        None,
+        20,
+        20,
+    )
     for change, field in (
         ({"validTo": "2000-01-01"}, "validTo"),
         ({"rangeTo": 0}, "rangeTo"),
@@ -90,8 +99,9 @@ def test_patch(client, tenant):
         ({"prefix": "X"}, "prefix"),
         ({"rangeFrom": 2}, "rangeFrom"),
     ):
-        assert_problem(client.patch(f"/billing/resolutions/{res['id']}", json=change, headers=tenant.headers()), 400,
-                       field=field)
+        assert_problem(
+            client.patch(f"/billing/resolutions/{res['id']}", json=change, headers=tenant.headers()), 400, field=field
+        )
 
 
 def test_range_cannot_shrink_below_used_numbers(client, tenant):
@@ -121,7 +131,9 @@ def test_another_tenants_resolution_is_404(client, tenant, other_tenant):
     res = make_resolution(client, tenant)
     for role in Role:
         assert_problem(client.get(f"/billing/resolutions/{res['id']}", headers=other_tenant.headers(role)), 404)
-        r = client.patch(f"/billing/resolutions/{res['id']}", json={"rangeTo": 5000}, headers=other_tenant.headers(role))
+        r = client.patch(
+            f"/billing/resolutions/{res['id']}", json={"rangeTo": 5000}, headers=other_tenant.headers(role)
+        )
         assert_problem(r, 404)
     assert client.get("/billing/resolutions", headers=other_tenant.headers()).json() == []
     assert_problem(client.get("/billing/resolutions/not-a-uuid", headers=tenant.headers()), 404)

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from test_invoices_support import issue, make_customer, make_draft, make_issued, make_resolution, today
 
-from conftest import assert_problem
+from fixtures.common import assert_problem
 from nitida.auth.dependencies import Principal
 from nitida.core.errors import Conflict
 from nitida.invoices import service
@@ -24,11 +24,18 @@ def test_an_invoice_cannot_reference_another_tenants_customer(client, database, 
     theirs = make_customer(client, other_tenant)
     my_resolution = make_resolution(client, tenant)
     with database.tenant_session(tenant.id) as session:
-        session.add(Invoice(
-            customer_id=uuid.UUID(theirs["id"]), resolution_id=uuid.UUID(my_resolution["id"]),
-            status=InvoiceStatus.DRAFT, subtotal=Decimal(0), tax_total=Decimal(0), total=Decimal(0),
-            amount_paid=Decimal(0), customer_search="x",
-        ))
+        session.add(
+            Invoice(
+                customer_id=uuid.UUID(theirs["id"]),
+                resolution_id=uuid.UUID(my_resolution["id"]),
+                status=InvoiceStatus.DRAFT,
+                subtotal=Decimal(0),
+                tax_total=Decimal(0),
+                total=Decimal(0),
+                amount_paid=Decimal(0),
+                customer_search="x",
+            )
+        )
         with pytest.raises(IntegrityError):
             session.flush()
 
@@ -62,8 +69,13 @@ def _resolution_row(session, prefix: str, next_number: int) -> NumberingResoluti
     but a database may hold some registered before."""
     day = today()
     resolution = NumberingResolution(
-        resolution_number="18760000009", prefix=prefix, range_from=1, range_to=1000, next_number=next_number,
-        valid_from=day - timedelta(days=1), valid_to=day + timedelta(days=30),
+        resolution_number="18760000009",
+        prefix=prefix,
+        range_from=1,
+        range_to=1000,
+        next_number=next_number,
+        valid_from=day - timedelta(days=1),
+        valid_to=day + timedelta(days=30),
     )
     session.add(resolution)
     return resolution

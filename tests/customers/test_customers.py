@@ -7,7 +7,7 @@ import uuid
 import pytest
 from stdnum.co.nit import calc_check_digit
 
-from conftest import assert_problem
+from fixtures.common import assert_problem
 from nitida.users.models import Role
 
 URL = "/billing/customers"
@@ -144,7 +144,14 @@ def names_of(response) -> list[str]:
 def test_list_is_in_spanish_alphabetical_order(client, tenant, directory):
     r = client.get(URL, headers=tenant.headers(Role.CONSULTA))
     assert names_of(r) == [
-        "alba s.a.s.", "Álvarez & Cía.", "Beltrán Ltda.", "Nuñez", "Ñandú Café", "Penz", "Peña Hermanos", "Zapata",
+        "alba s.a.s.",
+        "Álvarez & Cía.",
+        "Beltrán Ltda.",
+        "Nuñez",
+        "Ñandú Café",
+        "Penz",
+        "Peña Hermanos",
+        "Zapata",
     ]
     assert r.headers["x-total-count"] == "8"
 
@@ -154,7 +161,10 @@ def test_equal_names_are_ordered_by_nit(client, tenant):
         created(client, tenant, razonSocial="Tienda La Esperanza", nit=nit)
     created(client, tenant, razonSocial="TIENDA LA ESPERANZA", nit="700000004")
     assert [c["nit"] for c in client.get(URL, headers=tenant.headers()).json()] == [
-        "700000004", "800000003", "900000001", "900000002",
+        "700000004",
+        "800000003",
+        "900000001",
+        "900000002",
     ]
 
 
@@ -181,7 +191,9 @@ def test_list_includes_inactive_customers_and_filters_by_status(client, tenant, 
         ("nadie", []),
     ],
 )
-def test_search_by_name_ignores_case_and_accents_and_by_number_ignores_separators(client, tenant, directory, search, expected):
+def test_search_by_name_ignores_case_and_accents_and_by_number_ignores_separators(
+    client, tenant, directory, search, expected
+):
     r = client.get(URL, params={"search": search}, headers=tenant.headers())
     assert names_of(r) == expected
     assert r.headers["x-total-count"] == str(len(expected))
@@ -189,11 +201,18 @@ def test_search_by_name_ignores_case_and_accents_and_by_number_ignores_separator
 
 def test_search_finds_nitida_in_papeleria_nitida(client, tenant):
     created(client, tenant, razonSocial="Papelería Nítida S.A.S.", nit="900123456")
-    assert names_of(client.get(URL, params={"search": "nitida"}, headers=tenant.headers())) == ["Papelería Nítida S.A.S."]
+    assert names_of(client.get(URL, params={"search": "nitida"}, headers=tenant.headers())) == [
+        "Papelería Nítida S.A.S."
+    ]
 
 
 def test_wildcards_in_search_are_plain_characters(client, tenant):
-    for name, nit in [("100% Natural", "900000001"), ("Café_Bar", "900000002"), ("Back\\Slash", "900000003"), ("Cafe Bar", "900000004")]:
+    for name, nit in [
+        ("100% Natural", "900000001"),
+        ("Café_Bar", "900000002"),
+        ("Back\\Slash", "900000003"),
+        ("Cafe Bar", "900000004"),
+    ]:
         created(client, tenant, razonSocial=name, nit=nit)
     h = tenant.headers()
     assert names_of(client.get(URL, params={"search": "%"}, headers=h)) == ["100% Natural"]
@@ -228,7 +247,9 @@ def test_whole_list_streams_the_same_records_as_get(client, tenant):
     db = client.app.state.db
     with db.tenant_session(tenant.id) as s:
         for i in range(1203):
-            service.create_customer(s, actor, CustomerCreate(razon_social=f"Cliente {i:05d}", nit=str(10_000_000 + i), tipo_documento="CC"))
+            service.create_customer(
+                s, actor, CustomerCreate(razon_social=f"Cliente {i:05d}", nit=str(10_000_000 + i), tipo_documento="CC")
+            )
         s.commit()
     r = client.get(URL, headers=tenant.headers())
     rows = r.json()
@@ -247,7 +268,9 @@ def test_unknown_foreign_and_malformed_ids_are_the_same_404(client, tenant, othe
     bodies = []
     for cid in (foreign["id"], str(uuid.uuid4()), "not-a-uuid", "1"):
         bodies.append(assert_problem(client.get(f"{URL}/{cid}", headers=h), 404)["detail"])
-        bodies.append(assert_problem(client.patch(f"{URL}/{cid}", json={"razonSocial": "Robado"}, headers=h), 404)["detail"])
+        bodies.append(
+            assert_problem(client.patch(f"{URL}/{cid}", json={"razonSocial": "Robado"}, headers=h), 404)["detail"]
+        )
         bodies.append(assert_problem(client.delete(f"{URL}/{cid}", headers=h), 404)["detail"])
         bodies.append(assert_problem(client.get(f"{URL}/{cid}/history", headers=h), 404)["detail"])
     assert set(bodies) == {"Customer not found."}
@@ -299,7 +322,9 @@ def test_invalid_patch_is_400_and_changes_nothing(client, tenant, body, field):
 def test_patch_to_a_nit_another_customer_has_is_400(client, tenant):
     a = created(client, tenant, razonSocial="Primero", nit="800197268")
     b = created(client, tenant, razonSocial="Segundo", nit="900123456")
-    body = assert_problem(client.patch(f"{URL}/{b['id']}", json={"nit": "800.197.268-4"}, headers=tenant.headers()), 400, field="nit")
+    body = assert_problem(
+        client.patch(f"{URL}/{b['id']}", json={"nit": "800.197.268-4"}, headers=tenant.headers()), 400, field="nit"
+    )
     assert "Primero" in body["detail"]
     # Rewriting one's own NIT in another form is no conflict.
     assert client.patch(f"{URL}/{a['id']}", json={"nit": "800.197.268-4"}, headers=tenant.headers()).status_code == 200
@@ -308,7 +333,12 @@ def test_patch_to_a_nit_another_customer_has_is_400(client, tenant):
 def test_patch_can_change_the_document_type(client, tenant):
     c = created(client, tenant, tipoDocumento="CC", nit="80197268")
     after = client.patch(f"{URL}/{c['id']}", json={"tipoDocumento": "NIT"}, headers=tenant.headers()).json()
-    assert (after["tipoDocumento"], after["nit"], after["dv"], after["tipoDocumentoCodigo"]) == ("NIT", "80197268", calc_check_digit("80197268"), "31")
+    assert (after["tipoDocumento"], after["nit"], after["dv"], after["tipoDocumentoCodigo"]) == (
+        "NIT",
+        "80197268",
+        calc_check_digit("80197268"),
+        "31",
+    )
 
 
 def test_deactivate_as_the_spec_shows(client, tenant):
@@ -345,7 +375,9 @@ def test_roles(client, tenant):
 
 def test_history_says_who_changed_what_from_what_to_what(client, tenant):
     c = created(client, tenant, razonSocial="Ferretería Peñalosa", nit="800197268", email="a@b.co")
-    client.patch(f"{URL}/{c['id']}", json={"nit": "900.123.456-8", "email": None}, headers=tenant.headers(Role.OPERADOR))
+    client.patch(
+        f"{URL}/{c['id']}", json={"nit": "900.123.456-8", "email": None}, headers=tenant.headers(Role.OPERADOR)
+    )
     client.patch(f"{URL}/{c['id']}", json={"email": None}, headers=tenant.headers(Role.OPERADOR))  # no change, no entry
     events = client.get(f"{URL}/{c['id']}/history", headers=tenant.headers(Role.CONSULTA)).json()
     assert [e["action"] for e in events] == ["CREATED", "UPDATED"]
@@ -354,7 +386,10 @@ def test_history_says_who_changed_what_from_what_to_what(client, tenant):
     assert created_event["changes"]["razonSocial"] == {"from": None, "to": "Ferretería Peñalosa"}
     assert updated["actorUserId"] == str(tenant.users[Role.OPERADOR].id)
     assert updated["actorEmail"] == tenant.users[Role.OPERADOR].email
-    assert updated["changes"] == {"nit": {"from": "800197268", "to": "900123456"}, "email": {"from": "a@b.co", "to": None}}
+    assert updated["changes"] == {
+        "nit": {"from": "800197268", "to": "900123456"},
+        "email": {"from": "a@b.co", "to": None},
+    }
     assert updated["occurredAt"].endswith("-05:00")
 
 
@@ -424,7 +459,6 @@ def test_no_path_deletes_a_customer_with_invoices(client, tenant, database):
     # invoice -> customer foreign key is RESTRICT, so even a raw DELETE fails.
     import sqlalchemy as sa
     from sqlalchemy.exc import IntegrityError
-
     from test_invoices_support import make_draft
 
     c = created(client, tenant)
@@ -433,7 +467,10 @@ def test_no_path_deletes_a_customer_with_invoices(client, tenant, database):
     body = assert_problem(r, 409)
     assert "INACTIVE" in body["detail"] and "SQL" not in body["detail"]
     with database.tenant_session(tenant.id) as s, pytest.raises(IntegrityError):
-        s.execute(sa.text("DELETE FROM customers WHERE id = :id"), {"id": uuid.UUID(c["id"]) if database.dialect == "postgresql" else uuid.UUID(c["id"]).hex})
+        s.execute(
+            sa.text("DELETE FROM customers WHERE id = :id"),
+            {"id": uuid.UUID(c["id"]) if database.dialect == "postgresql" else uuid.UUID(c["id"]).hex},
+        )
         s.flush()
     assert client.get(f"{URL}/{c['id']}", headers=tenant.headers()).json() == c
     assert [e["action"] for e in client.get(f"{URL}/{c['id']}/history", headers=tenant.headers()).json()] == ["CREATED"]
@@ -469,7 +506,9 @@ def test_the_stream_holds_no_connection_while_the_client_reads(database, tenant)
     actor = Principal(admin.id, tenant.id, admin.email, admin.name, Role.ADMIN)
     with database.tenant_session(tenant.id) as s:
         for i in range(service.STREAM_PAGE + 5):
-            service.create_customer(s, actor, CustomerCreate(razon_social=f"Cliente {i % 7}", nit=str(20_000_000 + i), tipo_documento="CC"))
+            service.create_customer(
+                s, actor, CustomerCreate(razon_social=f"Cliente {i % 7}", nit=str(20_000_000 + i), tipo_documento="CC")
+            )
         s.commit()
     rows = service.stream_customers(database, tenant.id, None, None, 0)
     seen = [next(rows)]

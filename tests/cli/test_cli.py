@@ -11,7 +11,7 @@ import uuid
 import pytest
 from typer.testing import CliRunner
 
-from conftest import PASSWORD, SECRET, unique_email
+from fixtures.common import PASSWORD, SECRET, unique_email
 from nitida.cli import app
 from nitida.core.settings import get_settings
 from nitida.demo.seed import DEMO_LOGINS, DEMO_PASSWORD
@@ -29,8 +29,19 @@ def cli_env(monkeypatch, database_url, database):
 
 
 def create(*extra: str, email: str | None = None):
-    args = ["tenant", "create", "--name", "Droguería Ñandú Ltda.", "--nit", "800.197.268-4",
-            "--admin-email", email or unique_email("cli"), "--admin-password", PASSWORD, *extra]
+    args = [
+        "tenant",
+        "create",
+        "--name",
+        "Droguería Ñandú Ltda.",
+        "--nit",
+        "800.197.268-4",
+        "--admin-email",
+        email or unique_email("cli"),
+        "--admin-password",
+        PASSWORD,
+        *extra,
+    ]
     return runner.invoke(app, args)
 
 
@@ -100,7 +111,9 @@ def test_demo_creates_its_tenant_once(cli_env, client):
     assert second.exit_code == 0 and "already exists" in second.stdout
     for _role, email in DEMO_LOGINS:
         assert email in second.stdout
-    token = client.post("/auth/login", json={"email": DEMO_LOGINS[1][1], "password": DEMO_PASSWORD}).json()["accessToken"]
+    token = client.post("/auth/login", json={"email": DEMO_LOGINS[1][1], "password": DEMO_PASSWORD}).json()[
+        "accessToken"
+    ]
     customers = client.get("/billing/customers", headers={"Authorization": f"Bearer {token}"}).json()
     assert 30 <= len(customers) <= 60
     names = [c["razonSocial"] for c in customers]
@@ -109,9 +122,27 @@ def test_demo_creates_its_tenant_once(cli_env, client):
 
 def test_the_installed_nitida_command_runs(cli_env):
     exe = os.path.join(os.path.dirname(sys.executable), "nitida")
-    done = subprocess.run([exe, "tenant", "create", "--name", "X", "--nit", "1", "--admin-email",
-                           f"{uuid.uuid4().hex}@x.co", "--admin-password", PASSWORD],
-                          capture_output=True, text=True, env={**os.environ, **cli_env}, timeout=60)
+    done = subprocess.run(
+        [
+            exe,
+            "tenant",
+            "create",
+            "--name",
+            "X",
+            "--nit",
+            "1",
+            "--admin-email",
+            f"{uuid.uuid4().hex}@x.co",
+            "--admin-password",
+            PASSWORD,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **cli_env},
+        timeout=60,
+    )
     assert done.returncode == 1 and "NIT" in done.stderr
-    upgrade = subprocess.run([exe, "db", "upgrade"], capture_output=True, text=True, env={**os.environ, **cli_env}, timeout=60)
+    upgrade = subprocess.run(
+        [exe, "db", "upgrade"], capture_output=True, text=True, env={**os.environ, **cli_env}, timeout=60
+    )
     assert upgrade.returncode == 0 and "up to date" in upgrade.stdout

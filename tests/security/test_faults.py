@@ -14,7 +14,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import PASSWORD, SECRET, free_port, random_nit, start_service, unique_email
+from fixtures.common import PASSWORD, SECRET, random_nit, unique_email
+from fixtures.processes import free_port, start_service
 from nitida.core.db import Database
 from nitida.core.migrations import upgrade
 from nitida.core.security import TokenClaims, create_access_token
@@ -23,6 +24,8 @@ from nitida.devtools.throwaway_pg import ThrowawayPostgres
 from nitida.main import create_app
 from nitida.tenants.schemas import TenantCreate
 from nitida.tenants.service import create_tenant
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +40,12 @@ def own_cluster():
 
 def _tenant(db: Database) -> tuple[str, dict[str, str]]:
     email = unique_email("fault")
-    created = create_tenant(db, TenantCreate(name="Fallas S.A.S.", nit="900123456", admin_email=email,
-                                             admin_password=PASSWORD))
-    token = create_access_token(TokenClaims(created.admin_user_id, created.tenant_id, 1), SECRET,
-                                __import__("datetime").timedelta(minutes=30))
+    created = create_tenant(
+        db, TenantCreate(name="Fallas S.A.S.", nit="900123456", admin_email=email, admin_password=PASSWORD)
+    )
+    token = create_access_token(
+        TokenClaims(created.admin_user_id, created.tenant_id, 1), SECRET, __import__("datetime").timedelta(minutes=30)
+    )
     return email, {"Authorization": f"Bearer {token}"}
 
 
@@ -56,6 +61,7 @@ def test_postgres_down_gives_503_and_the_service_recovers_without_restart(own_cl
     ]
     try:
         with TestClient(create_app(settings, db), raise_server_exceptions=False) as client:
+
             def call(method, path, body, opts):
                 return client.request(method, path, json=body, headers={} if opts.get("auth") is False else headers)
 
@@ -103,8 +109,9 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_create(engine, own_cluster
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as c:
             while not stop.is_set():
                 try:
-                    r = c.post("/billing/customers", headers=headers,
-                               json={"razonSocial": "Ráfaga", "nit": random_nit()})
+                    r = c.post(
+                        "/billing/customers", headers=headers, json={"razonSocial": "Ráfaga", "nit": random_nit()}
+                    )
                 except httpx.HTTPError:
                     continue  # the kill: no answer, so no promise was made
                 if r.status_code == 201:

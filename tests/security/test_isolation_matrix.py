@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ApiWalker, _items, dump_tenant_rows, path_params, served_operations
+from fixtures.api_walker import ApiWalker, _items, dump_tenant_rows, path_params, served_operations
+from fixtures.role_matrix import SEED_BODIES, allowed_roles
 from nitida.users.models import Role
-from role_matrix import SEED_BODIES, allowed_roles
 
 OPERATIONS = served_operations()
 ITEM_OPERATIONS = [op for op in OPERATIONS if path_params(op[1])]
@@ -90,8 +90,10 @@ def test_collections_never_show_or_touch_another_tenants_rows(two_tenants, clien
                 continue
             body = walker_a.body_for(method, path)
             walker_b_body = walker_b.body_for(method, path)
-            if not isinstance(body, dict) or body == walker_b_body or not any(
-                str(v) in b_ids for v in walker_b_body.values()
+            if (
+                not isinstance(body, dict)
+                or body == walker_b_body
+                or not any(str(v) in b_ids for v in walker_b_body.values())
             ):
                 continue
             response = client.request(method, path, headers=headers, json=walker_b_body)
@@ -105,7 +107,7 @@ def test_tokens_of_another_tenant_cannot_be_replayed_with_a_forged_tenant(client
     """A token names its tenant; a user id of A with B's tenant id finds no user."""
     from datetime import timedelta
 
-    from conftest import SECRET
+    from fixtures.common import SECRET
     from nitida.core.security import TokenClaims, create_access_token
 
     a, b = make_tenant(), make_tenant()

@@ -9,11 +9,12 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from conftest import ApiWalker, random_nit, served_operations
+from fixtures.api_walker import ApiWalker, served_operations
+from fixtures.common import random_nit
+from fixtures.role_matrix import SEED_BODIES
 from nitida.audit.models import AuditEvent
 from nitida.customers.models import Customer
 from nitida.users.models import Role
-from role_matrix import SEED_BODIES
 
 pytestmark = pytest.mark.postgres_only
 
@@ -36,22 +37,23 @@ def test_50_parallel_creates_of_one_nit_make_exactly_one_row(live_url, tenant, d
 
     def create(i):
         with httpx.Client(base_url=live_url, timeout=60) as c:
-            return c.post("/billing/customers", headers=headers,
-                          json={"razonSocial": f"Carrera {i}", "nit": nit})
+            return c.post("/billing/customers", headers=headers, json={"razonSocial": f"Carrera {i}", "nit": nit})
 
     responses = _parallel(50, create)
     codes = sorted(r.status_code for r in responses)
     assert codes.count(201) == 1, codes
-    assert all(r.status_code == 400 and r.json()["type"].endswith("duplicate-nit")
-               for r in responses if r.status_code != 201), codes
+    assert all(
+        r.status_code == 400 and r.json()["type"].endswith("duplicate-nit") for r in responses if r.status_code != 201
+    ), codes
     with database.tenant_session(tenant.id, write=False) as s:
         assert s.scalar(select(func.count()).select_from(Customer).where(Customer.nit == nit)) == 1
 
 
 def test_parallel_patches_leave_one_requests_values_and_every_change_in_history(live_url, client, tenant, database):
     headers = tenant.headers(Role.ADMIN)
-    created = client.post("/billing/customers", headers=headers,
-                          json={"razonSocial": "Original S.A.S.", "nit": random_nit()})
+    created = client.post(
+        "/billing/customers", headers=headers, json={"razonSocial": "Original S.A.S.", "nit": random_nit()}
+    )
     assert created.status_code == 201
     cid = created.json()["id"]
     requests = [{"razonSocial": f"Nombre {i:02d}", "telefono": f"+57 300 000 00{i:02d}"} for i in range(20)]
@@ -77,7 +79,9 @@ def test_parallel_patches_leave_one_requests_values_and_every_change_in_history(
         assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.entity_id == cid)) == 21
 
 
-ISSUE_PATHS = [p for m, p in served_operations() if m == "POST" and p.startswith("/billing/invoices/") and p.endswith("/issue")]
+ISSUE_PATHS = [
+    p for m, p in served_operations() if m == "POST" and p.startswith("/billing/invoices/") and p.endswith("/issue")
+]
 
 
 def test_parallel_issuing_gives_distinct_consecutive_numbers_without_gaps(live_url, client, tenant):
@@ -88,7 +92,9 @@ def test_parallel_issuing_gives_distinct_consecutive_numbers_without_gaps(live_u
     assert not walker.seed_failures, walker.seed_failures
     drafts = []
     for _ in range(20):
-        response = client.post("/billing/invoices", headers=walker.headers, json=walker.body_for("POST", "/billing/invoices"))
+        response = client.post(
+            "/billing/invoices", headers=walker.headers, json=walker.body_for("POST", "/billing/invoices")
+        )
         assert response.status_code == 201, response.text
         drafts.append(response.json()["id"])
     body = walker.body_for("POST", issue_path)

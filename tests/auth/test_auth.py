@@ -11,7 +11,7 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from conftest import PASSWORD, SECRET, assert_problem
+from fixtures.common import PASSWORD, SECRET, assert_problem
 from nitida.core.security import TokenClaims, create_access_token
 from nitida.users.models import Role
 
@@ -86,7 +86,17 @@ def _unsigned(payload: dict) -> str:
 
 @pytest.mark.parametrize(
     "fault",
-    ["missing", "not-bearer", "malformed", "expired", "tampered", "alg-none", "other-key", "unknown-user", "no-version"],
+    [
+        "missing",
+        "not-bearer",
+        "malformed",
+        "expired",
+        "tampered",
+        "alg-none",
+        "other-key",
+        "unknown-user",
+        "no-version",
+    ],
 )
 def test_every_token_fault_is_401(client, tenant, fault):
     user = tenant.users[Role.ADMIN]

@@ -22,9 +22,7 @@ DIGIT_TYPES = {"NIT", "CC", "CE", "TI", "PPT"}
 ALNUM_TYPES = {"PASAPORTE", "NIT_EXTRANJERO"}
 EMAIL_RE = re.compile(r"^[a-z0-9._]+@[a-z0-9]+(\.[a-z]+)+$")
 PHONE_RE = re.compile(r"^\+57 (60[1-8] [2-8]\d{6}|3\d\d \d{7})$")
-ADDRESS_RE = re.compile(
-    r"^(Calle|Carrera|Transversal|Diagonal|Avenida|Circular) .* # \d+[A-Z]?( ?Bis)?-\d\d\b"
-)
+ADDRESS_RE = re.compile(r"^(Calle|Carrera|Transversal|Diagonal|Avenida|Circular) .* # \d+[A-Z]?( ?Bis)?-\d\d\b")
 
 
 @lru_cache(maxsize=None)

@@ -7,7 +7,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from conftest import assert_problem, random_nit
+from fixtures.common import assert_problem, random_nit
 from nitida.audit.models import AuditEvent
 from nitida.customers.models import Customer
 from nitida.users.models import Role
@@ -17,8 +17,10 @@ FAST = 2.0  # seconds; every bad request here is refused long before that
 
 def _counts(database, tenant_id):
     with database.tenant_session(tenant_id, write=False) as s:
-        return (s.scalar(select(func.count()).select_from(Customer)),
-                s.scalar(select(func.count()).select_from(AuditEvent)))
+        return (
+            s.scalar(select(func.count()).select_from(Customer)),
+            s.scalar(select(func.count()).select_from(AuditEvent)),
+        )
 
 
 @pytest.fixture
@@ -55,10 +57,21 @@ def test_chunked_body_over_1_mb_is_413(post):
     post(chunks(), 413)
 
 
-@pytest.mark.parametrize("content", [
-    b"{", b"not json", b'{"razonSocial": "x",}', b"", b"[]", b"null", b'"string"', b"123",
-    b'{"razonSocial": "x", "nit": NaN}',
-], ids=["truncated", "text", "trailing-comma", "empty", "array", "null", "string", "number", "nan"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{",
+        b"not json",
+        b'{"razonSocial": "x",}',
+        b"",
+        b"[]",
+        b"null",
+        b'"string"',
+        b"123",
+        b'{"razonSocial": "x", "nit": NaN}',
+    ],
+    ids=["truncated", "text", "trailing-comma", "empty", "array", "null", "string", "number", "nan"],
+)
 def test_invalid_json_is_400(post, content):
     post(content, 400)
 
@@ -67,16 +80,19 @@ def test_invalid_utf8_is_400(post):
     post(b'{"razonSocial": "\xff\xfe caf\xe9", "nit": "900123456"}', 400)
 
 
-@pytest.mark.parametrize("body", [
-    '{"razonSocial": 123, "nit": "900123456"}',
-    '{"razonSocial": ["x"], "nit": "900123456"}',
-    '{"razonSocial": {"a": 1}, "nit": "900123456"}',
-    '{"razonSocial": "Cliente", "nit": 900123456.5}',
-    '{"razonSocial": "Cliente", "nit": true}',
-    '{"razonSocial": "Cliente", "nit": "900123456", "status": "BORRADO"}',
-    '{"razonSocial": "Cliente", "nit": "900123456", "tenantId": "00000000-0000-0000-0000-000000000000"}',
-    '{"razonSocial": "Cliente", "nit": "900123456", "tipoDocumento": 31}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"razonSocial": 123, "nit": "900123456"}',
+        '{"razonSocial": ["x"], "nit": "900123456"}',
+        '{"razonSocial": {"a": 1}, "nit": "900123456"}',
+        '{"razonSocial": "Cliente", "nit": 900123456.5}',
+        '{"razonSocial": "Cliente", "nit": true}',
+        '{"razonSocial": "Cliente", "nit": "900123456", "status": "BORRADO"}',
+        '{"razonSocial": "Cliente", "nit": "900123456", "tenantId": "00000000-0000-0000-0000-000000000000"}',
+        '{"razonSocial": "Cliente", "nit": "900123456", "tipoDocumento": 31}',
+    ],
+)
 def test_wrong_types_and_unknown_fields_are_400(post, body):
     post(body.encode(), 400)
 
@@ -117,8 +133,11 @@ def test_control_characters_in_other_fields_and_endpoints_are_400(client, tenant
 
 def test_ordinary_whitespace_in_text_is_kept(client, tenant):
     """Tabs and newlines are not control-character faults in an address."""
-    response = client.post("/billing/customers", headers=tenant.headers(Role.ADMIN),
-                           json={"razonSocial": "Cliente Normal", "nit": random_nit(), "direccion": "Calle 45\nBogotá"})
+    response = client.post(
+        "/billing/customers",
+        headers=tenant.headers(Role.ADMIN),
+        json={"razonSocial": "Cliente Normal", "nit": random_nit(), "direccion": "Calle 45\nBogotá"},
+    )
     assert response.status_code == 201, response.text
 
 
@@ -129,10 +148,20 @@ def test_10000_character_search_is_400_and_fast(client, tenant):
     assert_problem(response, 400, field="search")
 
 
-@pytest.mark.parametrize("term", [
-    "' OR '1'='1", "'; DROP TABLE customers; --", '" OR ""="', "%", "_", "\\", "%%%_\\'", "1; SELECT pg_sleep(5)",
-    "') UNION SELECT id, tenant_id FROM users --",
-])
+@pytest.mark.parametrize(
+    "term",
+    [
+        "' OR '1'='1",
+        "'; DROP TABLE customers; --",
+        '" OR ""="',
+        "%",
+        "_",
+        "\\",
+        "%%%_\\'",
+        "1; SELECT pg_sleep(5)",
+        "') UNION SELECT id, tenant_id FROM users --",
+    ],
+)
 def test_sql_metacharacters_in_search_match_literally(client, tenant, term):
     headers = tenant.headers(Role.CONSULTA)
     started = time.monotonic()
@@ -161,7 +190,7 @@ def test_sql_metacharacters_in_a_nit_are_400_and_in_a_name_are_stored_verbatim(c
 
 
 def _string_query_params():
-    from conftest import operation_spec, served_operations
+    from fixtures.api_walker import operation_spec, served_operations
 
     found = []
     for method, path in served_operations():
@@ -179,8 +208,8 @@ def _string_query_params():
 @pytest.mark.parametrize("value", ["\x00", "abc\x00def", "\x1b[2J", "a" * 10_000, "' OR 1=1 --"])
 def test_bad_text_in_any_query_parameter_is_a_clear_4xx(client, tenant, path, name, value):
     """Every string query parameter of every listed collection (read from the OpenAPI document)."""
-    from conftest import ApiWalker
-    from role_matrix import SEED_BODIES
+    from fixtures.api_walker import ApiWalker
+    from fixtures.role_matrix import SEED_BODIES
 
     target = ApiWalker(client, tenant, SEED_BODIES).fill(path) or path
     started = time.monotonic()

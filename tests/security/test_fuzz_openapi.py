@@ -20,9 +20,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from conftest import ApiWalker, path_params, served_operations
+from fixtures.api_walker import ApiWalker, path_params, served_operations
+from fixtures.role_matrix import SEED_BODIES
 from nitida.users.models import Role
-from role_matrix import SEED_BODIES
+
+pytestmark = pytest.mark.slow
 
 OPERATIONS = served_operations()
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -47,9 +49,7 @@ def _real_ids(walker: ApiWalker, path: str) -> dict[str, str]:
     assert filled is not None, f"no ids for {path}"
     names = path_params(path)
     template_parts, filled_parts = path.split("/"), filled.split("/")
-    return {
-        part[1:-1]: value for part, value in zip(template_parts, filled_parts) if part[1:-1] in names
-    }
+    return {part[1:-1]: value for part, value in zip(template_parts, filled_parts) if part[1:-1] in names}
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])

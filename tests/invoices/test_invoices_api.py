@@ -17,7 +17,7 @@ from test_invoices_support import (
     today,
 )
 
-from conftest import assert_problem
+from fixtures.common import assert_problem
 from nitida.users.models import Role
 
 # --- drafts and totals ---------------------------------------------------------------
@@ -34,7 +34,14 @@ def test_draft_totals_computed_by_the_server(client, tenant):
     ]
     draft = make_draft(client, tenant, lines=lines)
     assert draft["status"] == "DRAFT" and draft["number"] is None and draft["issueDate"] is None
-    assert [ln["base"] for ln in draft["lines"]] == ["90000.00", "18000.00", "7500.00", "45000.00", "4000.00", "4375.00"]
+    assert [ln["base"] for ln in draft["lines"]] == [
+        "90000.00",
+        "18000.00",
+        "7500.00",
+        "45000.00",
+        "4000.00",
+        "4375.00",
+    ]
     assert draft["lines"][1]["quantity"] == "1.5" and draft["lines"][1]["unitPrice"] == "12000.00"
     assert draft["lines"][0]["taxes"] == [{"type": "IVA", "rate": "19.00", "amount": "17100.00"}]
     assert draft["lines"][4]["taxes"] == []
@@ -52,8 +59,12 @@ def test_draft_totals_computed_by_the_server(client, tenant):
 
 
 def test_half_cent_boundaries_through_the_api(client, tenant):
-    draft = make_draft(client, tenant, lines=[line(quantity="1", unit_price="0.10", taxes=[("IVA", "5")])] * 3
-                       + [line(quantity="2.5", unit_price="0.01", taxes=[("IVA", "19")])])
+    draft = make_draft(
+        client,
+        tenant,
+        lines=[line(quantity="1", unit_price="0.10", taxes=[("IVA", "5")])] * 3
+        + [line(quantity="2.5", unit_price="0.01", taxes=[("IVA", "19")])],
+    )
     assert [ln["base"] for ln in draft["lines"]] == ["0.10", "0.10", "0.10", "0.03"]
     assert draft["taxes"] == [
         {"type": "IVA", "rate": "5.00", "taxableAmount": "0.30", "taxAmount": "0.03"},
@@ -98,8 +109,9 @@ def test_line_validation(client, tenant, change, field):
 def test_float_message_says_how_to_send_it(client, tenant):
     customer, resolution = make_customer(client, tenant), make_resolution(client, tenant)
     body = draft_body(customer, resolution, lines=[{**line(), "unitPrice": 0.1}])
-    problem = assert_problem(client.post("/billing/invoices", json=body, headers=tenant.headers()), 400,
-                             field="lines[0].unitPrice")
+    problem = assert_problem(
+        client.post("/billing/invoices", json=body, headers=tenant.headers()), 400, field="lines[0].unitPrice"
+    )
     assert "exactly" in problem["detail"] and "string" in problem["detail"]
 
 
@@ -118,7 +130,9 @@ def test_draft_references_must_be_the_tenants(client, tenant, other_tenant):
     assert "not found" in body["detail"]
     r = client.post("/billing/invoices", json=draft_body(mine, their_res), headers=tenant.headers())
     assert_problem(r, 400, field="resolutionId")
-    r = client.post("/billing/invoices", json={**draft_body(mine, my_res), "customerId": "nope"}, headers=tenant.headers())
+    r = client.post(
+        "/billing/invoices", json={**draft_body(mine, my_res), "customerId": "nope"}, headers=tenant.headers()
+    )
     assert_problem(r, 400, field="customerId")
 
 
@@ -135,18 +149,34 @@ def test_patch_and_delete_a_draft(client, tenant):
     other = make_customer(client, tenant, razon_social="Otro Cliente S.A.S.")
     r = client.patch(
         f"/billing/invoices/{draft['id']}",
-        json={"customerId": other["id"], "notes": "Entregar en portería", "dueDate": (today() + timedelta(days=30)).isoformat(),
-              "paymentForm": "CREDITO", "lines": [line(quantity="3", unit_price="1000", taxes=[("INC", "8")])]},
+        json={
+            "customerId": other["id"],
+            "notes": "Entregar en portería",
+            "dueDate": (today() + timedelta(days=30)).isoformat(),
+            "paymentForm": "CREDITO",
+            "lines": [line(quantity="3", unit_price="1000", taxes=[("INC", "8")])],
+        },
         headers=tenant.headers(Role.OPERADOR),
     )
     assert r.status_code == 200, r.text
     got = r.json()
     assert got["customer"]["razonSocial"] == "Otro Cliente S.A.S." and got["paymentForm"] == "CREDITO"
-    assert len(got["lines"]) == 1 and (got["subtotal"], got["taxTotal"], got["total"]) == ("3000.00", "240.00", "3240.00")
+    assert len(got["lines"]) == 1 and (got["subtotal"], got["taxTotal"], got["total"]) == (
+        "3000.00",
+        "240.00",
+        "3240.00",
+    )
     assert got["taxes"] == [{"type": "INC", "rate": "8.00", "taxableAmount": "3000.00", "taxAmount": "240.00"}]
-    for bad, field in (({"lines": []}, "lines"), ({"lines": None}, "lines"), ({"customerId": None}, "customerId"),
-                       ({"status": "PAID"}, "status"), ({"number": "X1"}, "number")):
-        assert_problem(client.patch(f"/billing/invoices/{draft['id']}", json=bad, headers=tenant.headers()), 400, field=field)
+    for bad, field in (
+        ({"lines": []}, "lines"),
+        ({"lines": None}, "lines"),
+        ({"customerId": None}, "customerId"),
+        ({"status": "PAID"}, "status"),
+        ({"number": "X1"}, "number"),
+    ):
+        assert_problem(
+            client.patch(f"/billing/invoices/{draft['id']}", json=bad, headers=tenant.headers()), 400, field=field
+        )
     r = client.delete(f"/billing/invoices/{draft['id']}", headers=tenant.headers(Role.OPERADOR))
     assert r.status_code == 204 and r.content == b""
     assert_problem(client.get(f"/billing/invoices/{draft['id']}", headers=tenant.headers()), 404)
@@ -156,8 +186,9 @@ def test_patch_and_delete_a_draft(client, tenant):
 
 
 def test_issue_numbers_and_snapshot_survives_customer_edit(client, tenant):
-    customer = make_customer(client, tenant, razon_social="Papelería Nítida S.A.S.", tipoDocumento="NIT",
-                             nit="900.123.456-8")
+    customer = make_customer(
+        client, tenant, razon_social="Papelería Nítida S.A.S.", tipoDocumento="NIT", nit="900.123.456-8"
+    )
     resolution = make_resolution(client, tenant, prefix="SETP", range_from=990000000, range_to=995000000)
     first = make_issued(client, tenant, customer=customer, resolution=resolution)
     second = make_issued(client, tenant, customer=customer, resolution=resolution)
@@ -166,17 +197,24 @@ def test_issue_numbers_and_snapshot_survives_customer_edit(client, tenant):
     assert first["status"] == "ISSUED" and first["issueDate"] == today().isoformat() and first["issuedAt"]
     assert first["dueDate"] == first["issueDate"]  # CONTADO without a due date: due on issue
     snapshot = {
-        "id": customer["id"], "razonSocial": "Papelería Nítida S.A.S.", "tipoDocumento": "NIT",
-        "tipoDocumentoCodigo": "31", "nit": "900123456", "dv": "8", "email": "compras@example.co",
+        "id": customer["id"],
+        "razonSocial": "Papelería Nítida S.A.S.",
+        "tipoDocumento": "NIT",
+        "tipoDocumentoCodigo": "31",
+        "nit": "900123456",
+        "dv": "8",
+        "email": "compras@example.co",
         "direccion": "Calle 10 # 5-20, Bogotá",
     }
     assert first["customer"] == snapshot
     res = client.get(f"/billing/resolutions/{resolution['id']}", headers=tenant.headers()).json()
     assert (res["nextNumber"], res["remaining"]) == (990000002, 4999999)
 
-    r = client.patch(f"/billing/customers/{customer['id']}",
-                     json={"razonSocial": "Nombre Nuevo Ltda.", "email": "otro@example.co", "direccion": "Carrera 7"},
-                     headers=tenant.headers())
+    r = client.patch(
+        f"/billing/customers/{customer['id']}",
+        json={"razonSocial": "Nombre Nuevo Ltda.", "email": "otro@example.co", "direccion": "Carrera 7"},
+        headers=tenant.headers(),
+    )
     assert r.status_code == 200, r.text
     again = client.get(f"/billing/invoices/{first['id']}", headers=tenant.headers()).json()
     assert again["customer"] == snapshot and again["customerName"] == "Papelería Nítida S.A.S."
@@ -240,8 +278,12 @@ def _states(client, tenant):
     paid = make_issued(client, tenant, lines=[line(unit_price="1000.00", taxes=[])])
     assert pay(client, tenant, paid["id"], "1000.00").json()["status"] == "PAID"
     void = make_issued(client, tenant)
-    assert client.post(f"/billing/invoices/{void['id']}/void", json={"reason": "Error en el valor"},
-                       headers=tenant.headers()).json()["status"] == "VOID"
+    assert (
+        client.post(
+            f"/billing/invoices/{void['id']}/void", json={"reason": "Error en el valor"}, headers=tenant.headers()
+        ).json()["status"]
+        == "VOID"
+    )
     return {"DRAFT": draft, "ISSUED": issued, "ISSUED_WITH_PAYMENT": partly, "PAID": paid, "VOID": void}
 
 
@@ -259,14 +301,23 @@ def test_every_forbidden_transition_is_409(client, tenant):
     for state in ("DRAFT", "VOID", "PAID"):
         forbidden.append((f"pay {state}", pay(client, tenant, inv[state]["id"], "1.00", role=Role.ADMIN)))
     for state in ("DRAFT", "PAID", "VOID", "ISSUED_WITH_PAYMENT"):
-        forbidden.append((f"void {state}", client.post(f"/billing/invoices/{inv[state]['id']}/void",
-                                                        json={"reason": "x"}, headers=h)))
+        forbidden.append(
+            (
+                f"void {state}",
+                client.post(f"/billing/invoices/{inv[state]['id']}/void", json={"reason": "x"}, headers=h),
+            )
+        )
     for what, response in forbidden:
         body = assert_problem(response, 409)
         assert body["detail"], what
     # Nothing changed.
-    expected = {"DRAFT": ("DRAFT", "0.00"), "ISSUED": ("ISSUED", "0.00"), "ISSUED_WITH_PAYMENT": ("ISSUED", "1.00"),
-                "PAID": ("PAID", "1000.00"), "VOID": ("VOID", "0.00")}
+    expected = {
+        "DRAFT": ("DRAFT", "0.00"),
+        "ISSUED": ("ISSUED", "0.00"),
+        "ISSUED_WITH_PAYMENT": ("ISSUED", "1.00"),
+        "PAID": ("PAID", "1000.00"),
+        "VOID": ("VOID", "0.00"),
+    }
     for state, original in inv.items():
         now = client.get(f"/billing/invoices/{original['id']}", headers=h).json()
         assert (now["status"], now["amountPaid"], now["number"]) == (*expected[state], original["number"]), state
@@ -275,14 +326,17 @@ def test_every_forbidden_transition_is_409(client, tenant):
 def test_void_keeps_its_number_and_it_is_never_reused(client, tenant):
     resolution = make_resolution(client, tenant, prefix="V", range_from=1, range_to=100)
     first = make_issued(client, tenant, resolution=resolution)
-    r = client.post(f"/billing/invoices/{first['id']}/void", json={"reason": "Cliente equivocado"}, headers=tenant.headers())
+    r = client.post(
+        f"/billing/invoices/{first['id']}/void", json={"reason": "Cliente equivocado"}, headers=tenant.headers()
+    )
     assert r.status_code == 200, r.text
     voided = r.json()
     assert (voided["status"], voided["number"], voided["voidReason"]) == ("VOID", "V1", "Cliente equivocado")
     assert voided["voidedAt"] and voided["balance"] == voided["total"]
     assert make_issued(client, tenant, resolution=resolution)["number"] == "V2"
-    assert_problem(client.post(f"/billing/invoices/{first['id']}/void", json={}, headers=tenant.headers()), 400,
-                   field="reason")
+    assert_problem(
+        client.post(f"/billing/invoices/{first['id']}/void", json={}, headers=tenant.headers()), 400, field="reason"
+    )
 
 
 # --- payments -------------------------------------------------------------------------------------
@@ -301,10 +355,12 @@ def test_payments_to_paid_and_overpayment(client, tenant):
     assert "99999.50" in body["detail"]
     assert_problem(pay(client, tenant, invoice["id"], 0.1), 400, field="amount")
     assert_problem(pay(client, tenant, invoice["id"], "0"), 400, field="amount")
-    assert_problem(pay(client, tenant, invoice["id"], "1.00", date=(today() + timedelta(days=1)).isoformat()), 400,
-                   field="date")
-    assert_problem(pay(client, tenant, invoice["id"], "1.00", date=(today() - timedelta(days=1)).isoformat()), 400,
-                   field="date")
+    assert_problem(
+        pay(client, tenant, invoice["id"], "1.00", date=(today() + timedelta(days=1)).isoformat()), 400, field="date"
+    )
+    assert_problem(
+        pay(client, tenant, invoice["id"], "1.00", date=(today() - timedelta(days=1)).isoformat()), 400, field="date"
+    )
     assert_problem(pay(client, tenant, invoice["id"], "1.00", method="BITCOIN"), 400, field="method")
     r = pay(client, tenant, invoice["id"], 99999.5)  # an exact JSON number is fine
     assert r.status_code == 201, r.text
@@ -367,13 +423,20 @@ def test_list_filters_search_and_paging(client, tenant, other_tenant):
     assert ids(search="100%") == ([i2["id"]], 1)  # % is literal
     assert ids(search="n_an") == ([], 0)  # _ is literal
     assert ids(search="\\") == ([], 0)
-    summary = client.get("/billing/invoices", params={"status": "ISSUED", "customerId": acme["id"]}, headers=h).json()[0]
+    summary = client.get("/billing/invoices", params={"status": "ISSUED", "customerId": acme["id"]}, headers=h).json()[
+        0
+    ]
     assert summary["customerName"] == "Ñandú Café Ltda." and summary["total"] == "119000.00"
     assert "lines" not in summary
-    for bad, field in (({"limit": 0}, "limit"), ({"limit": 1001}, "limit"), ({"offset": -1}, "offset"),
-                       ({"status": "LOST"}, "status"), ({"customerId": "x"}, "customerId"),
-                       ({"issuedFrom": "2026-13-01"}, "issuedFrom"),
-                       ({"issuedFrom": "2026-02-01", "issuedTo": "2026-01-01"}, "issuedTo")):
+    for bad, field in (
+        ({"limit": 0}, "limit"),
+        ({"limit": 1001}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"status": "LOST"}, "status"),
+        ({"customerId": "x"}, "customerId"),
+        ({"issuedFrom": "2026-13-01"}, "issuedFrom"),
+        ({"issuedFrom": "2026-02-01", "issuedTo": "2026-01-01"}, "issuedTo"),
+    ):
         assert_problem(client.get("/billing/invoices", params=bad, headers=h), 400, field=field)
 
 
@@ -434,7 +497,9 @@ def test_roles(client, tenant):
     assert_problem(client.post(f"/billing/invoices/{iid}/void", json={"reason": "x"}, headers=consulta), 403)
     for path in ("", f"/{iid}", f"/{iid}/history"):
         assert client.get(f"/billing/invoices{path}", headers=consulta).status_code == 200
-    assert client.post(f"/billing/invoices/{iid}/void", json={"reason": "x"}, headers=tenant.headers()).status_code == 200
+    assert (
+        client.post(f"/billing/invoices/{iid}/void", json={"reason": "x"}, headers=tenant.headers()).status_code == 200
+    )
     assert_problem(client.get("/billing/invoices"), 401)
 
 
@@ -449,8 +514,12 @@ def test_another_tenants_invoice_is_404(client, tenant, other_tenant):
             assert_problem(client.patch(f"/billing/invoices/{iid}", json={"notes": "x"}, headers=h), 404)
             assert_problem(client.delete(f"/billing/invoices/{iid}", headers=h), 404)
             assert_problem(client.post(f"/billing/invoices/{iid}/issue", headers=h), 404)
-            assert_problem(client.post(f"/billing/invoices/{iid}/payments",
-                                       json={"amount": "1.00", "method": "EFECTIVO"}, headers=h), 404)
+            assert_problem(
+                client.post(
+                    f"/billing/invoices/{iid}/payments", json={"amount": "1.00", "method": "EFECTIVO"}, headers=h
+                ),
+                404,
+            )
             assert_problem(client.post(f"/billing/invoices/{iid}/void", json={"reason": "x"}, headers=h), 404)
     r = client.get("/billing/invoices", headers=other_tenant.headers())
     assert r.json() == [] and r.headers["X-Total-Count"] == "0"

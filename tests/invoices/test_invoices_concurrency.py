@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 from test_invoices_support import draft_body, line, make_customer, make_draft, make_resolution
 
-from conftest import assert_problem
+from fixtures.common import assert_problem
 from nitida.auth.dependencies import Principal
 from nitida.customers import service as customers_service
 from nitida.users.models import Role
@@ -71,15 +71,21 @@ def test_parallel_payments_never_overpay(client, tenant, live_url):
     def pay(_: int) -> httpx.Response:
         with httpx.Client(base_url=live_url, timeout=60) as http:
             barrier.wait()
-            return http.post(f"/billing/invoices/{invoice['id']}/payments",
-                             json={"amount": "300.00", "method": "EFECTIVO"}, headers=headers)
+            return http.post(
+                f"/billing/invoices/{invoice['id']}/payments",
+                json={"amount": "300.00", "method": "EFECTIVO"},
+                headers=headers,
+            )
 
     with ThreadPoolExecutor(10) as pool:
         codes = sorted(r.status_code for r in pool.map(pay, range(10)))
     assert codes == [201] * 3 + [400] * 7  # the 4th would take the balance below zero
     after = client.get(f"/billing/invoices/{invoice['id']}", headers=headers).json()
     assert (after["amountPaid"], after["balance"], after["status"], len(after["payments"])) == (
-        "900.00", "100.00", "ISSUED", 3,
+        "900.00",
+        "100.00",
+        "ISSUED",
+        3,
     )
 
 

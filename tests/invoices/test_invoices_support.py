@@ -33,8 +33,17 @@ def make_customer(client, tenant, razon_social: str = "Ferretería Ñandú Ltda.
     return r.json()
 
 
-def make_resolution(client, tenant, *, prefix: str | None = None, range_from: int = 1, range_to: int = 1000,
-                    valid_from: date | None = None, valid_to: date | None = None, **extra) -> dict:
+def make_resolution(
+    client,
+    tenant,
+    *,
+    prefix: str | None = None,
+    range_from: int = 1,
+    range_to: int = 1000,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+    **extra,
+) -> dict:
     body = {
         "resolutionNumber": "18760000001",
         "prefix": prefix or f"F{next(_nit) % 1000:03d}",  # one width: no prefix is another plus digits
@@ -50,8 +59,9 @@ def make_resolution(client, tenant, *, prefix: str | None = None, range_from: in
     return r.json()
 
 
-def line(description: str = "Resma papel carta", quantity="1", unit_price="100000.00", discount="0",
-         taxes=(("IVA", "19"),)) -> dict:
+def line(
+    description: str = "Resma papel carta", quantity="1", unit_price="100000.00", discount="0", taxes=(("IVA", "19"),)
+) -> dict:
     return {
         "description": description,
         "quantity": quantity,
@@ -74,8 +84,9 @@ def draft_body(customer: dict, resolution: dict, lines=None, **extra) -> dict:
 def make_draft(client, tenant, customer=None, resolution=None, lines=None, role=Role.OPERADOR, **extra) -> dict:
     customer = customer or make_customer(client, tenant)
     resolution = resolution or make_resolution(client, tenant)
-    r = client.post("/billing/invoices", json=draft_body(customer, resolution, lines, **extra),
-                    headers=tenant.headers(role))
+    r = client.post(
+        "/billing/invoices", json=draft_body(customer, resolution, lines, **extra), headers=tenant.headers(role)
+    )
     assert r.status_code == 201, r.text
     return r.json()
 

@@ -14,9 +14,10 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import ApiWalker, PASSWORD, served_operations, unique_email
+from fixtures.api_walker import ApiWalker, served_operations
+from fixtures.common import PASSWORD, unique_email
+from fixtures.role_matrix import EXPECTED, SEED_BODIES, allowed_roles, is_listed
 from nitida.users.models import Role
-from role_matrix import EXPECTED, SEED_BODIES, allowed_roles, is_listed
 
 OPERATIONS = served_operations()
 
@@ -35,7 +36,8 @@ def callers(client, tenant):
     made = {}
     for kind in ("deactivated", "lowered"):
         response = client.post(
-            "/users", headers=admin,
+            "/users",
+            headers=admin,
             json={"email": unique_email(kind), "name": kind, "password": PASSWORD, "role": "ADMIN"},
         )
         assert response.status_code == 201, response.text

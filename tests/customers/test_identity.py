@@ -46,7 +46,9 @@ def test_real_nits():
         normalise(TipoDocumento.NIT, "800.197.268-5")
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "12", "9001234567890123", "900,123,456", "90O123456", "900123456-", "900123456-89"])
+@pytest.mark.parametrize(
+    "raw", ["", "   ", "12", "9001234567890123", "900,123,456", "90O123456", "900123456-", "900123456-89"]
+)
 def test_malformed_nits_are_refused(raw):
     with pytest.raises(InvalidIdentity):
         normalise(TipoDocumento.NIT, raw)
@@ -66,8 +68,18 @@ def test_other_documents_are_normalised():
 
 def test_dian_codes():
     assert {t.value: t.codigo for t in TipoDocumento} == {
-        "RC": "11", "TI": "12", "CC": "13", "TE": "21", "CE": "22", "NIT": "31",
-        "PASAPORTE": "41", "DIE": "42", "PEP": "47", "PPT": "48", "NIT_EXTRANJERO": "50", "NUIP": "91",
+        "RC": "11",
+        "TI": "12",
+        "CC": "13",
+        "TE": "21",
+        "CE": "22",
+        "NIT": "31",
+        "PASAPORTE": "41",
+        "DIE": "42",
+        "PEP": "47",
+        "PPT": "48",
+        "NIT_EXTRANJERO": "50",
+        "NUIP": "91",
     }
     assert set(DIAN_CODES) == set(TipoDocumento)
 
@@ -79,7 +91,18 @@ def test_fold_ignores_case_and_accents():
 def test_spanish_order():
     names = ["Zapata", "Beltrán", "alba", "Álvarez", "Peña", "Penz", "Peo", "Ñandú", "Nuñez", "Oso", "ÉPOCA", "Eco"]
     assert sorted(names, key=spanish_sort_key) == [
-        "alba", "Álvarez", "Beltrán", "Eco", "ÉPOCA", "Nuñez", "Ñandú", "Oso", "Penz", "Peña", "Peo", "Zapata",
+        "alba",
+        "Álvarez",
+        "Beltrán",
+        "Eco",
+        "ÉPOCA",
+        "Nuñez",
+        "Ñandú",
+        "Oso",
+        "Penz",
+        "Peña",
+        "Peo",
+        "Zapata",
     ]
 
 

@@ -8,10 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from conftest import PASSWORD, assert_problem, unique_email
+from fixtures.common import PASSWORD, assert_problem, unique_email
 from nitida.auth.models import LoginThrottle
 from nitida.core.db import Database, utcnow
 from nitida.main import create_app
@@ -76,8 +77,11 @@ def test_the_lock_expires_and_success_clears_the_count(client, tenant, database)
     assert _login(client, email, PASSWORD).status_code == 429
     with database.login_session(email.lower(), write=True) as s:  # the window passes
         past = utcnow() - timedelta(seconds=1)
-        s.execute(update(LoginThrottle).where(LoginThrottle.email_lower == email.lower())
-                  .values(locked_until=past, window_started_at=past - timedelta(hours=1)))
+        s.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.email_lower == email.lower())
+            .values(locked_until=past, window_started_at=past - timedelta(hours=1))
+        )
         s.commit()
     assert _login(client, email, PASSWORD).status_code == 200
     for _ in range(4):  # the count restarted after the success
@@ -85,12 +89,13 @@ def test_the_lock_expires_and_success_clears_the_count(client, tenant, database)
     assert _login(client, email, PASSWORD).status_code == 200
 
 
+@pytest.mark.slow
 def test_the_lock_holds_across_the_worker_processes_of_a_real_server(database_url, tenant, tmp_path):
     # `nitida serve --workers 2` as production runs it: each attempt on a new
     # connection, so the kernel spreads them over both processes.
     import signal
 
-    from conftest import free_port, start_service
+    from fixtures.processes import free_port, start_service
 
     port = free_port()
     proc = start_service(database_url, port, tmp_path, workers=2)

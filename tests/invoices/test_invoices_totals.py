@@ -15,8 +15,12 @@ from nitida.invoices import totals
 from nitida.invoices.schemas import LineIn, PaymentCreate
 from nitida.invoices.totals import Line, Tax, TaxType, compute, line_base, line_tax
 
-IVA19, IVA5, IVA0, INC8 = (Tax(TaxType.IVA, D(19)), Tax(TaxType.IVA, D(5)), Tax(TaxType.IVA, D(0)),
-                           Tax(TaxType.INC, D(8)))
+IVA19, IVA5, IVA0, INC8 = (
+    Tax(TaxType.IVA, D(19)),
+    Tax(TaxType.IVA, D(5)),
+    Tax(TaxType.IVA, D(0)),
+    Tax(TaxType.INC, D(8)),
+)
 
 
 @pytest.mark.parametrize(
@@ -63,7 +67,9 @@ INVOICE_CASES = [
     pytest.param(
         [Line(D(1), D("100000.00"), D(0), (IVA19,))],
         {("IVA", "19"): ("100000.00", "19000.00")},
-        "100000.00", "19000.00", "119000.00",
+        "100000.00",
+        "19000.00",
+        "119000.00",
         id="one line IVA 19",
     ),
     pytest.param(
@@ -81,7 +87,9 @@ INVOICE_CASES = [
             ("IVA", "5"): ("18000.00", "900.00"),
             ("IVA", "19"): ("94375.00", "17931.25"),
         },
-        "168875.00", "22431.25", "191306.25",
+        "168875.00",
+        "22431.25",
+        "191306.25",
         id="mixed IVA 19/5/0, INC 8, excluded, discounts, fractional quantities",
     ),
     pytest.param(
@@ -89,25 +97,33 @@ INVOICE_CASES = [
         # sum of the rounded line taxes (0.03), not the tax of the summed bases (0.02).
         [Line(D(1), D("0.10"), D(0), (IVA5,))] * 3,
         {("IVA", "5"): ("0.30", "0.03")},
-        "0.30", "0.03", "0.33",
+        "0.30",
+        "0.03",
+        "0.33",
         id="half-cent line taxes summed per line",
     ),
     pytest.param(
         [Line(D("0.5"), D("0.01"), D(0), (IVA19,)), Line(D("0.5"), D("0.03"), D(0), (INC8,))],
         {("INC", "8"): ("0.02", "0.00"), ("IVA", "19"): ("0.01", "0.00")},
-        "0.03", "0.00", "0.03",
+        "0.03",
+        "0.00",
+        "0.03",
         id="half-cent bases",
     ),
     pytest.param(
         [Line(D(1), D("1000.00"), D(0), ()), Line(D(2), D("0.00"), D(0), (IVA19,))],
         {("IVA", "19"): ("0.00", "0.00")},
-        "1000.00", "0.00", "1000.00",
+        "1000.00",
+        "0.00",
+        "1000.00",
         id="excluded line and a free line",
     ),
     pytest.param(
         [Line(D(1), D("100.00"), D(0), (IVA19, INC8))],
         {("INC", "8"): ("100.00", "8.00"), ("IVA", "19"): ("100.00", "19.00")},
-        "100.00", "27.00", "127.00",
+        "100.00",
+        "27.00",
+        "127.00",
         id="one line in two groups",
     ),
 ]
@@ -204,15 +220,21 @@ def test_money_inputs_refused(field, value):
 )
 def test_money_inputs_accepted(field, value, expected):
     parsed = _line(**{field: value})
-    assert getattr(parsed, {"unitPrice": "unit_price", "discountPercent": "discount_percent"}.get(field, field)) == D(expected)
+    assert getattr(parsed, {"unitPrice": "unit_price", "discountPercent": "discount_percent"}.get(field, field)) == D(
+        expected
+    )
 
 
 def test_money_serialises_with_two_decimals():
     from nitida.invoices.schemas import PaymentRead
 
     dumped = PaymentRead(
-        id="00000000-0000-0000-0000-000000000001", amount=D("119000"), date="2026-01-02", method="OTRO",
-        reference=None, created_at="2026-01-02T10:00:00+00:00",
+        id="00000000-0000-0000-0000-000000000001",
+        amount=D("119000"),
+        date="2026-01-02",
+        method="OTRO",
+        reference=None,
+        created_at="2026-01-02T10:00:00+00:00",
     ).model_dump(mode="json", by_alias=True)
     assert dumped["amount"] == "119000.00"
 

@@ -14,13 +14,13 @@ import uuid
 import pytest
 from sqlalchemy import select, text
 
-from conftest import random_nit
+from fixtures.common import random_nit
+from nitida.auth.dependencies import Principal
 from nitida.core.db import TenantScopeError
 from nitida.core.models import metadata
+from nitida.customers import service as customers
 from nitida.customers.models import Customer
 from nitida.customers.schemas import CustomerCreate
-from nitida.customers import service as customers
-from nitida.auth.dependencies import Principal
 from nitida.users.models import Role
 
 TENANT_TABLES = sorted(t.name for t in metadata.sorted_tables if "tenant_id" in t.c)
@@ -45,8 +45,15 @@ def test_unfiltered_orm_select_sees_only_the_session_tenant(database, tenant, ot
 
 def test_writing_a_row_of_another_tenant_is_refused(database, tenant, other_tenant):
     with database.tenant_session(tenant.id) as session:
-        session.add(Customer(tenant_id=other_tenant.id, razon_social="Intruso", razon_social_search="intruso",
-                             razon_social_sort="intruso", nit=random_nit()))
+        session.add(
+            Customer(
+                tenant_id=other_tenant.id,
+                razon_social="Intruso",
+                razon_social_search="intruso",
+                razon_social_sort="intruso",
+                nit=random_nit(),
+            )
+        )
         with pytest.raises(TenantScopeError):
             session.flush()
 
@@ -70,15 +77,22 @@ def test_the_service_role_cannot_bypass_rls(database):
 @pytest.mark.postgres_only
 def test_every_tenant_owned_table_has_forced_rls_and_a_policy(database):
     with database.engine.connect() as conn:
-        tables_with_tenant = set(conn.execute(text(
-            "SELECT table_name FROM information_schema.columns "
-            "WHERE table_schema = 'public' AND column_name = 'tenant_id'"
-        )).scalars())
+        tables_with_tenant = set(
+            conn.execute(
+                text(
+                    "SELECT table_name FROM information_schema.columns "
+                    "WHERE table_schema = 'public' AND column_name = 'tenant_id'"
+                )
+            ).scalars()
+        )
         flags = dict(
-            (name, (enabled, forced)) for name, enabled, forced in conn.execute(text(
-                "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
-                "WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
-            ))
+            (name, (enabled, forced))
+            for name, enabled, forced in conn.execute(
+                text(
+                    "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
+                    "WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
+                )
+            )
         )
         policies = set(conn.execute(text("SELECT tablename FROM pg_policies WHERE schemaname = 'public'")).scalars())
     assert set(TENANT_TABLES) <= tables_with_tenant  # every model's table is in the database
@@ -88,10 +102,12 @@ def test_every_tenant_owned_table_has_forced_rls_and_a_policy(database):
 
 @pytest.mark.postgres_only
 @pytest.mark.parametrize("table", TENANT_TABLES)
-def test_raw_sql_through_the_service_session_sees_only_the_current_tenant(client, database, tenant, other_tenant, table):
+def test_raw_sql_through_the_service_session_sees_only_the_current_tenant(
+    client, database, tenant, other_tenant, table
+):
     """Bypass the ORM's criteria with raw SQL: RLS alone keeps other tenants out."""
-    from conftest import ApiWalker
-    from role_matrix import SEED_BODIES
+    from fixtures.api_walker import ApiWalker
+    from fixtures.role_matrix import SEED_BODIES
 
     for handle in (tenant, other_tenant):
         ApiWalker(client, handle, SEED_BODIES).seed(customers=2)
@@ -107,8 +123,9 @@ def test_raw_sql_through_the_service_session_sees_only_the_current_tenant(client
     if table in ("users", "customers", "audit_events"):
         assert seen == {tenant.id} and everything > 0
     with database.tenant_session(other_tenant.id, write=False) as session:
-        assert session.execute(text(f"SELECT count(*) FROM {table} WHERE tenant_id = :t"),
-                               {"t": tenant.id}).scalar() == 0
+        assert (
+            session.execute(text(f"SELECT count(*) FROM {table} WHERE tenant_id = :t"), {"t": tenant.id}).scalar() == 0
+        )
 
 
 @pytest.mark.postgres_only
@@ -117,16 +134,21 @@ def test_raw_writes_for_another_tenant_are_refused_by_the_policy(database, tenan
 
     with database.tenant_session(tenant.id) as session:
         with pytest.raises(DBAPIError, match="row-level security"):
-            session.execute(text(
-                "INSERT INTO customers (tenant_id, id, razon_social, razon_social_search, razon_social_sort,"
-                " tipo_documento, nit, status, created_at, updated_at) VALUES (:t, :i, 'x', 'x', 'x', 'NIT',"
-                " '900123456', 'ACTIVE', now(), now())"), {"t": other_tenant.id, "i": uuid.uuid4()})
+            session.execute(
+                text(
+                    "INSERT INTO customers (tenant_id, id, razon_social, razon_social_search, razon_social_sort,"
+                    " tipo_documento, nit, status, created_at, updated_at) VALUES (:t, :i, 'x', 'x', 'x', 'NIT',"
+                    " '900123456', 'ACTIVE', now(), now())"
+                ),
+                {"t": other_tenant.id, "i": uuid.uuid4()},
+            )
         session.rollback()
         # An UPDATE or DELETE aimed at another tenant touches nothing.
-        assert session.execute(text("UPDATE users SET name = 'x' WHERE tenant_id = :t"),
-                               {"t": other_tenant.id}).rowcount == 0
-        assert session.execute(text("DELETE FROM customers WHERE tenant_id = :t"),
-                               {"t": other_tenant.id}).rowcount == 0
+        assert (
+            session.execute(text("UPDATE users SET name = 'x' WHERE tenant_id = :t"), {"t": other_tenant.id}).rowcount
+            == 0
+        )
+        assert session.execute(text("DELETE FROM customers WHERE tenant_id = :t"), {"t": other_tenant.id}).rowcount == 0
         session.rollback()
 
 
