@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-import nitida.core.models  # noqa: F401,E402 - every model mapped (tenants too) in a fresh worker process
+import nitida.migrations.models  # noqa: F401 - every model mapped (tenants too) in a fresh worker process
 from nitida.auth.router import router as auth_router
 from nitida.core.db import Database
 from nitida.core.errors import PROBLEM_JSON, Problem, install_error_handlers
@@ -16,6 +16,7 @@ from nitida.core.settings import Settings, get_settings
 from nitida.customers.router import router as customers_router
 from nitida.invoices.router import resolutions_router
 from nitida.invoices.router import router as invoices_router
+from nitida.jobs.router import router as jobs_router
 from nitida.users.router import router as users_router
 
 DESCRIPTION = """
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(customers_router)
     app.include_router(resolutions_router)
     app.include_router(invoices_router)
+    app.include_router(jobs_router)
     _register_problem_schema(app)
     return app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from nitida.core.models import metadata
+from nitida.migrations.models import metadata
 
 
 def _only_in_database(obj, name, type_, reflected, compare_to) -> bool:

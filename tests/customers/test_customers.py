@@ -238,7 +238,7 @@ def test_pagination_with_total(client, tenant, directory):
 
 def test_whole_list_streams_the_same_records_as_get(client, tenant):
     # More rows than two streaming batches, inserted through the service in one transaction to keep the test fast.
-    from nitida.auth.dependencies import Principal
+    from nitida.auth.principal import Principal
     from nitida.customers import service
     from nitida.customers.schemas import CustomerCreate
 
@@ -498,7 +498,7 @@ def test_a_name_of_ligatures_that_explodes_when_folded_is_a_clear_400(client, te
 
 
 def test_the_stream_holds_no_connection_while_the_client_reads(database, tenant):
-    from nitida.auth.dependencies import Principal
+    from nitida.auth.principal import Principal
     from nitida.customers import service
     from nitida.customers.schemas import CustomerCreate
 
@@ -510,7 +510,7 @@ def test_the_stream_holds_no_connection_while_the_client_reads(database, tenant)
                 s, actor, CustomerCreate(razon_social=f"Cliente {i % 7}", nit=str(20_000_000 + i), tipo_documento="CC")
             )
         s.commit()
-    rows = service.stream_customers(database, tenant.id, None, None, 0)
+    rows = service.stream_customers(lambda: database.tenant_session(tenant.id, write=False), None, None, 0)
     seen = [next(rows)]
     assert database.engine.pool.checkedout() == 0  # between pages: nothing held
     seen.extend(rows)

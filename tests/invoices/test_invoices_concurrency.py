@@ -16,7 +16,7 @@ from sqlalchemy import text
 from test_invoices_support import draft_body, line, make_customer, make_draft, make_resolution
 
 from fixtures.common import assert_problem
-from nitida.auth.dependencies import Principal
+from nitida.auth.principal import Principal
 from nitida.customers import service as customers_service
 from nitida.users.models import Role
 

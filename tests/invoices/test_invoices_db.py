@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from test_invoices_support import issue, make_customer, make_draft, make_issued, make_resolution, today
 
 from fixtures.common import assert_problem
-from nitida.auth.dependencies import Principal
+from nitida.auth.principal import Principal
 from nitida.core.errors import Conflict
 from nitida.invoices import service
 from nitida.invoices.models import Invoice, InvoiceStatus, NumberingResolution

@@ -13,14 +13,15 @@ import uuid
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from fixtures.common import random_nit
-from nitida.auth.dependencies import Principal
+from nitida.auth.principal import Principal
 from nitida.core.db import TenantScopeError
-from nitida.core.models import metadata
 from nitida.customers import service as customers
 from nitida.customers.models import Customer
 from nitida.customers.schemas import CustomerCreate
+from nitida.migrations.models import metadata
 from nitida.users.models import Role
 
 TENANT_TABLES = sorted(t.name for t in metadata.sorted_tables if "tenant_id" in t.c)
@@ -59,7 +60,7 @@ def test_writing_a_row_of_another_tenant_is_refused(database, tenant, other_tena
 
 
 def test_queries_outside_a_tenant_session_are_refused(database):
-    session = database._factory()
+    session = Session(database.engine)  # a plain session, opened for no tenant
     try:
         with pytest.raises(TenantScopeError):
             session.scalars(select(Customer)).all()

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from nitida.audit.models import AuditEvent
-from nitida.auth.dependencies import Principal
+from nitida.auth.principal import Principal
+from nitida.core.db import TenantSession
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -20,7 +20,7 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[
 
 
 def record(
-    session: Session,
+    session: TenantSession,
     actor: Principal | None,
     *,
     entity_type: str,
@@ -40,7 +40,7 @@ def record(
     return event
 
 
-def history(session: Session, *, entity_type: str, entity_id: uuid.UUID) -> list[AuditEvent]:
+def history(session: TenantSession, *, entity_type: str, entity_id: uuid.UUID) -> list[AuditEvent]:
     """Oldest first."""
     return list(
         session.scalars(

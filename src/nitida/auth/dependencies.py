@@ -1,56 +1,62 @@
-"""Who is calling: the bearer token, checked against the user as stored now."""
+"""Who is calling: the bearer token, checked against the user as stored now,
+and the request's unit of work.
+
+Each authenticated request gets one tenant session (``Database.unit_of_work``):
+it commits once, after the endpoint has returned and its response is built,
+and rolls back if anything raised. Handlers never commit.
+"""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from nitida.core.db import Database
+from nitida.auth.access import Rule
+from nitida.auth.principal import Principal, Role
+from nitida.core.db import Database, TenantSession
 from nitida.core.errors import Forbidden, Unauthorized
 from nitida.core.security import decode_access_token
-from nitida.users.models import Role, User, UserStatus
+from nitida.users.models import User, UserStatus
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/login")
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
-    user_id: uuid.UUID
-    tenant_id: uuid.UUID
-    email: str
-    name: str
-    role: Role
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TenantContext:
-    """A request's caller and its tenant-scoped database session."""
+    """A request's caller, its tenant-scoped session, and the rule guarding the endpoint."""
 
-    session: Session
+    session: TenantSession
     principal: Principal
+    # Short read-only sessions of the caller's tenant, for responses streamed
+    # after the request's own session has committed and closed.
+    reader: Callable[[], AbstractContextManager[TenantSession]]
+    rule: Rule | None = None
+    authorized: bool = field(default=False)
 
     @property
-    def tenant_id(self) -> uuid.UUID:
+    def tenant_id(self):
         return self.principal.tenant_id
 
-    def require(self, *roles: Role) -> None:
-        """403 unless the caller has one of ``roles``.
+    def authorize(self) -> None:
+        """403 unless the caller's role may do what the endpoint's rule names.
 
         Item endpoints call this after finding the item, so another tenant's
         ids stay 404 whatever the caller's role.
         """
-        if self.principal.role not in roles:
-            allowed = ", ".join(r.value for r in roles)
+        if self.rule is None:
+            raise RuntimeError("endpoint has no access rule")
+        if not self.rule.allows(self.principal.role):
+            allowed = ", ".join(sorted(r.value for r in self.rule.roles))
             raise Forbidden(f"This action needs the role {allowed}; you are {self.principal.role.value}.")
+        self.authorized = True
 
 
 def get_database(request: Request) -> Database:
@@ -67,7 +73,7 @@ def get_context(
     if claims is None:
         raise Unauthorized("Invalid or expired token.")
     db: Database = request.app.state.db
-    with db.tenant_session(claims.tenant_id, write=request.method not in READ_METHODS) as session:
+    with db.unit_of_work(claims.tenant_id, write=request.method not in READ_METHODS) as session:
         # Read the user as it is now: a deactivation, a role change or a new
         # password takes effect on the very next request.
         user = session.execute(
@@ -77,22 +83,56 @@ def get_context(
         ).first()
         if user is None or user.status is not UserStatus.ACTIVE or user.token_version != claims.token_version:
             raise Unauthorized("Invalid or expired token.")
-        yield TenantContext(
+        ctx = TenantContext(
             session=session,
             principal=Principal(
                 user_id=user.id, tenant_id=user.tenant_id, email=user.email, name=user.name, role=user.role
             ),
+            reader=lambda: db.tenant_session(claims.tenant_id, write=False),
         )
+        yield ctx
+        if ctx.rule is not None and not ctx.authorized:
+            # A guarded item endpoint that never checked its rule: refuse to commit.
+            raise RuntimeError(f"{request.method} {request.url.path} did not check its access rule")
 
 
-Context = Annotated[TenantContext, Depends(get_context)]
+# scope="function": the exit code (commit) runs when the endpoint returns,
+# before the response is sent, so a failed commit is the response.
+Context = Annotated[TenantContext, Depends(get_context, scope="function")]
 
 
-def require_roles(*roles: Role):
-    """Dependency for collection endpoints: the caller must have one of ``roles``."""
+class Guard:
+    """The dependency that attaches a domain's rule to the request's context.
 
-    def check(ctx: Context) -> TenantContext:
-        ctx.require(*roles)
+    ``deferred=False`` checks at once (collection endpoints); ``deferred=True``
+    leaves the check to the handler, after it has found the item (404 first).
+    """
+
+    def __init__(self, rule: Rule, *, deferred: bool) -> None:
+        self.rule = rule
+        self.deferred = deferred
+
+    def __call__(self, ctx: Context) -> TenantContext:
+        ctx.rule = self.rule
+        if not self.deferred:
+            ctx.authorize()
         return ctx
 
-    return Depends(check)
+
+def allowed(rule: Rule, *, after_lookup: bool = False) -> Any:
+    """The type of a handler's context parameter guarded by ``rule``."""
+    return Annotated[TenantContext, Depends(Guard(rule, deferred=after_lookup))]
+
+
+def route_rule(route: Any) -> Rule | None:
+    """The access rule guarding a served route, read from its dependencies."""
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dependant = stack.pop()
+        if isinstance(dependant.call, Guard):
+            return dependant.call.rule
+        stack.extend(dependant.dependencies)
+    return None
+
+
+__all__ = ["Context", "Guard", "Principal", "Role", "TenantContext", "allowed", "get_database", "route_rule"]

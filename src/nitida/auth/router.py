@@ -3,11 +3,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from nitida.auth import service
-from nitida.auth.dependencies import Context
+from nitida.auth.access import ME
+from nitida.auth.dependencies import allowed
 from nitida.auth.schemas import LoginRequest, MeResponse, TokenResponse
 from nitida.core.errors import problem_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+
+Me = allowed(ME["read"])
 
 
 @router.post(
@@ -23,7 +26,7 @@ def login(body: LoginRequest, request: Request) -> TokenResponse:
 
 
 @router.get("/me", response_model=MeResponse, responses=problem_responses(401))
-def me(ctx: Context) -> MeResponse:
+def me(ctx: Me) -> MeResponse:
     """The caller: id, email, name, role and tenant."""
     p = ctx.principal
     return MeResponse(id=p.user_id, email=p.email, name=p.name, role=p.role, tenant_id=p.tenant_id)

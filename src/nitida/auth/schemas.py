@@ -5,13 +5,14 @@ from typing import Literal
 
 from pydantic import Field
 
+from nitida.core import bounds
 from nitida.core.schemas import ApiInput, ApiModel
 from nitida.users.models import Role
 
 
 class LoginRequest(ApiInput):
-    email: str = Field(min_length=1, max_length=254)
-    password: str = Field(min_length=1, max_length=256)
+    email: str = Field(min_length=1, max_length=bounds.EMAIL)
+    password: str = Field(min_length=1, max_length=bounds.LOGIN_PASSWORD)
 
 
 class TokenResponse(ApiModel):

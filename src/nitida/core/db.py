@@ -13,10 +13,12 @@ Tenant scoping is applied by the session itself, never by the query author:
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     DateTime,
@@ -113,10 +115,46 @@ class TenantScopeError(RuntimeError):
     """A query or write was attempted outside of a tenant's session."""
 
 
+log = logging.getLogger("nitida.db")
+
+AFTER_COMMIT_KEY = "after_commit"
+
+
+class ScopedSession(Session):
+    """A session with after-commit hooks: work that must happen only once the
+    transaction is durable (enqueueing outside the database, sending mail)."""
+
+    def after_commit(self, hook: Callable[[], Any]) -> None:
+        """Run ``hook`` once this session's transaction commits; never if it rolls back."""
+        self.info.setdefault(AFTER_COMMIT_KEY, []).append(hook)
+
+
+class TenantSession(ScopedSession):
+    """A session opened for one tenant: it sees and writes only that tenant's rows."""
+
+    @property
+    def tenant_id(self) -> uuid.UUID:
+        return self.info[TENANT_KEY]
+
+
+class QueueSession(ScopedSession):
+    """A job worker's session: it finds and claims due jobs of every tenant, and
+    sees nothing else (models opt in with ``__queue_table__ = True``)."""
+
+
+class LoginSession(ScopedSession):
+    """A session that sees one user, by e-mail, before any tenant is known."""
+
+    @property
+    def email_lower(self) -> str:
+        return self.info[LOGIN_EMAIL_KEY]
+
+
 # --- session scoping -------------------------------------------------------
 
 TENANT_KEY = "tenant_id"
 LOGIN_EMAIL_KEY = "login_email"
+QUEUE_KEY = "queue_scan"
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -131,6 +169,13 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
             with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True),
             with_loader_criteria(TenantRoot, lambda cls: cls.id == tenant_id, include_aliases=True),
         )
+        return
+    if state.session.info.get(QUEUE_KEY):
+        # A queue session (job workers) sees the rows of queue tables of every
+        # tenant, and nothing else: the same rule as their RLS policy.
+        for mapper in state.all_mappers:
+            if not getattr(mapper.class_, "__queue_table__", False):
+                raise TenantScopeError(f"{mapper.class_.__name__} queried in a queue session")
         return
     email = state.session.info.get(LOGIN_EMAIL_KEY)
     if email is None:
@@ -156,6 +201,10 @@ def _stamp_tenant(session: Session, flush_context, instances) -> None:
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if not isinstance(obj, TenantScoped):
             continue
+        if session.info.get(QUEUE_KEY):
+            if getattr(obj, "__queue_table__", False) and obj not in session.new:
+                continue  # a worker updates the row it claims; it never creates one
+            raise TenantScopeError("queue sessions only update queue rows")
         if tenant_id is None:
             raise TenantScopeError("write outside of a tenant session")
         if obj.tenant_id is None:
@@ -176,6 +225,22 @@ def _set_rls_context(session: Session, transaction, connection) -> None:
         text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.login_email', :email, true)"),
         {"tenant": str(tenant_id) if tenant_id else "", "email": email or ""},
     )
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit_hooks(session: Session) -> None:
+    hooks = session.info.pop(AFTER_COMMIT_KEY, [])
+    for hook in hooks:
+        try:
+            hook()
+        except Exception:  # the commit stands: a failed hook must not turn it into an error
+            log.exception("after-commit hook failed")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit_hooks(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the outermost transaction: its work is gone
+        session.info.pop(AFTER_COMMIT_KEY, None)
 
 
 # --- engines ---------------------------------------------------------------
@@ -225,32 +290,60 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
-        self._factory = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._tenant_factory = sessionmaker(self.engine, class_=TenantSession, expire_on_commit=False, autoflush=False)
+        self._login_factory = sessionmaker(self.engine, class_=LoginSession, expire_on_commit=False, autoflush=False)
+        self._queue_factory = sessionmaker(self.engine, class_=QueueSession, expire_on_commit=False, autoflush=False)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def _open(self, info: dict, write: bool) -> Session:
-        session = self._factory(info=info)
+    def _begin_write(self, session: Session, write: bool) -> None:
         if write and self.dialect == "sqlite":
             session.connection(execution_options={"nitida_write": True})
-        return session
 
     @contextmanager
-    def tenant_session(self, tenant_id: uuid.UUID, *, write: bool = True) -> Iterator[Session]:
-        """A session that can only see and write ``tenant_id``'s rows."""
-        session = self._open({TENANT_KEY: tenant_id}, write)
+    def tenant_session(self, tenant_id: uuid.UUID, *, write: bool = True) -> Iterator[TenantSession]:
+        """A session that can only see and write ``tenant_id``'s rows; the caller commits.
+
+        Requests do not call this: they get ``unit_of_work`` through their
+        context dependency. Work that did not come from a request (the job
+        worker, the command line, tests) opens its tenant's session here.
+        """
+        session = self._tenant_factory(info={TENANT_KEY: tenant_id})
         try:
+            self._begin_write(session, write)
             yield session
         finally:
             session.close()
 
     @contextmanager
-    def login_session(self, email_lower: str, *, write: bool = False) -> Iterator[Session]:
+    def unit_of_work(self, tenant_id: uuid.UUID, *, write: bool = True) -> Iterator[TenantSession]:
+        """A tenant session that commits once when the block ends normally and
+        rolls back (running no after-commit hook) when it raises."""
+        with self.tenant_session(tenant_id, write=write) as session:
+            yield session
+            session.commit()
+
+    @contextmanager
+    def login_session(self, email_lower: str, *, write: bool = False) -> Iterator[LoginSession]:
         """A session for finding a user by email before any tenant is known."""
-        session = self._open({LOGIN_EMAIL_KEY: email_lower}, write)
+        session = self._login_factory(info={LOGIN_EMAIL_KEY: email_lower})
         try:
+            self._begin_write(session, write)
+            yield session
+        finally:
+            session.close()
+
+    @contextmanager
+    def queue_session(self) -> Iterator[QueueSession]:
+        """A short write transaction of a job worker, to claim due jobs across tenants.
+
+        The job itself then runs in its tenant's ``unit_of_work``.
+        """
+        session = self._queue_factory(info={QUEUE_KEY: True})
+        try:
+            self._begin_write(session, True)
             yield session
         finally:
             session.close()

@@ -31,3 +31,22 @@ def disable_tenant_rls(table: str) -> None:
     op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")
     op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
+def enable_queue_scan(table: str) -> None:
+    """Let a job worker's queue session (``app.queue_scan = on``, see core.db)
+    find and claim rows of every tenant in a queue table. Permissive policies
+    add up: tenant sessions still see only their own rows."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(
+        f"CREATE POLICY queue_scan ON {table} "
+        "USING (current_setting('app.queue_scan', true) = 'on') "
+        "WITH CHECK (current_setting('app.queue_scan', true) = 'on')"
+    )
+
+
+def disable_queue_scan(table: str) -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f"DROP POLICY IF EXISTS queue_scan ON {table}")

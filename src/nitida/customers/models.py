@@ -6,11 +6,12 @@ from datetime import datetime
 from sqlalchemy import Enum, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from nitida.core import bounds
 from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
 from nitida.customers.identity import TipoDocumento
 
 # Sort keys compare byte by byte on both engines (see core.text.spanish_sort_key).
-SortKey = String(500).with_variant(String(500, collation="C"), "postgresql")
+SortKey = String(bounds.SORT_KEY).with_variant(String(bounds.SORT_KEY, collation="C"), "postgresql")
 
 
 class CustomerStatus(enum.StrEnum):
@@ -28,18 +29,18 @@ class Customer(TenantScoped, Base):
         Index("ix_customers_tenant_status_sort", "tenant_id", "status", "razon_social_sort", "nit"),
     )
 
-    razon_social: Mapped[str] = mapped_column(String(450))
+    razon_social: Mapped[str] = mapped_column(String(bounds.RAZON_SOCIAL))
     # Derived keys, kept in step by the service (never written by clients).
-    razon_social_search: Mapped[str] = mapped_column(String(1800))  # bytes bounded by the service
+    razon_social_search: Mapped[str] = mapped_column(String(bounds.SEARCH_KEY))
     razon_social_sort: Mapped[str] = mapped_column(SortKey)
     tipo_documento: Mapped[TipoDocumento] = mapped_column(
         Enum(TipoDocumento, native_enum=False, length=20), default=TipoDocumento.NIT
     )
-    nit: Mapped[str] = mapped_column(String(20))
-    dv: Mapped[str | None] = mapped_column(String(1), nullable=True)
-    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
-    telefono: Mapped[str | None] = mapped_column(String(50), nullable=True)
-    direccion: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    nit: Mapped[str] = mapped_column(String(bounds.IDENTITY_NUMBER))
+    dv: Mapped[str | None] = mapped_column(String(bounds.DV), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(bounds.EMAIL), nullable=True)
+    telefono: Mapped[str | None] = mapped_column(String(bounds.PHONE), nullable=True)
+    direccion: Mapped[str | None] = mapped_column(String(bounds.ADDRESS), nullable=True)
     status: Mapped[CustomerStatus] = mapped_column(
         Enum(CustomerStatus, native_enum=False, length=20), default=CustomerStatus.ACTIVE
     )

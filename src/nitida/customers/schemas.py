@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, EmailStr, Field
 
+from nitida.core import bounds
 from nitida.core.schemas import ApiInput, ApiModel, LocalDateTime
 from nitida.customers.identity import TipoDocumento
 from nitida.customers.models import CustomerStatus
@@ -17,15 +18,15 @@ def _blank_to_none(value: object) -> object:
     return value
 
 
-OptionalEmail = Annotated[Annotated[EmailStr, Field(max_length=254)] | None, BeforeValidator(_blank_to_none)]
-OptionalTelefono = Annotated[Annotated[str, Field(max_length=50)] | None, BeforeValidator(_blank_to_none)]
-OptionalDireccion = Annotated[Annotated[str, Field(max_length=300)] | None, BeforeValidator(_blank_to_none)]
-RazonSocial = Annotated[str, Field(min_length=1, max_length=450, description="Legal or business name")]
+OptionalEmail = Annotated[Annotated[EmailStr, Field(max_length=bounds.EMAIL)] | None, BeforeValidator(_blank_to_none)]
+OptionalTelefono = Annotated[Annotated[str, Field(max_length=bounds.PHONE)] | None, BeforeValidator(_blank_to_none)]
+OptionalDireccion = Annotated[Annotated[str, Field(max_length=bounds.ADDRESS)] | None, BeforeValidator(_blank_to_none)]
+RazonSocial = Annotated[str, Field(min_length=1, max_length=bounds.RAZON_SOCIAL, description="Legal or business name")]
 NitInput = Annotated[
     str,
     Field(
         min_length=1,
-        max_length=20,
+        max_length=bounds.IDENTITY_NUMBER,
         description="Document number. For NIT: 900123456, 900.123.456, 900123456-8 or 900.123.456-8",
     ),
 ]

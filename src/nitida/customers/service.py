@@ -5,20 +5,21 @@ from __future__ import annotations
 import enum
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import Row, Select, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from nitida.audit import service as audit
-from nitida.auth.dependencies import Principal
-from nitida.core.db import TENANT_KEY, Database, utcnow
+from nitida.auth.principal import Principal
+from nitida.core import bounds
+from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict, FieldError
 from nitida.core.ids import get_or_404, read_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
-from nitida.core.schemas import local_iso, refuse_nulls
+from nitida.core.schemas import refuse_nulls
 from nitida.core.text import fold, spanish_sort_key
 from nitida.customers.identity import Identity, InvalidIdentity, TipoDocumento, normalise
 from nitida.customers.models import Customer, CustomerStatus
@@ -42,7 +43,7 @@ HAS_INVOICES = Constraint("fk_invoices_customer", "FOREIGN KEY constraint failed
 
 # Folded names are kept in an index beside the sort key (migration 0003);
 # PostgreSQL caps an index row near 2.7 kB, so both keys are bounded in bytes.
-SEARCH_KEY_MAX_BYTES = 1800
+SEARCH_KEY_MAX_BYTES = bounds.SEARCH_KEY
 SORT_KEY_MAX_CHARS = 100  # order is decided long before; ties go to the number
 
 # Columns of a customer as the API shows it, in the order customer_json
@@ -61,39 +62,6 @@ COLUMNS = (
     Customer.created_at,
     Customer.updated_at,
 )
-
-
-# Enum members to their API strings, looked up once per row instead of
-# through the enum properties (the whole list formats 100,000 rows).
-_TIPO_JSON = {t: (t.value, t.codigo) for t in TipoDocumento}
-_STATUS_JSON = {s: s.value for s in CustomerStatus}
-
-
-def customer_json(c: Any) -> dict[str, Any]:
-    """A customer (ORM object, or row starting with COLUMNS) as the API's JSON object."""
-    if not isinstance(c, Row):
-        c = tuple(getattr(c, column.key) for column in COLUMNS)
-    # Unpacked by position: a fraction of 12 lookups by name when a list
-    # formats 100,000 rows. Extra trailing columns (keyset keys) are ignored.
-    (id_, tenant_id, razon_social, tipo, nit, dv, email, telefono, direccion, status, created_at, updated_at, *_) = c
-    tipo_value, tipo_codigo = _TIPO_JSON[tipo]
-    created = local_iso(created_at)
-    return {
-        "id": str(id_),
-        "tenantId": str(tenant_id),
-        "razonSocial": razon_social,
-        "tipoDocumento": tipo_value,
-        "tipoDocumentoCodigo": tipo_codigo,
-        "nit": nit,
-        "dv": dv,
-        "email": email,
-        "telefono": telefono,
-        "direccion": direccion,
-        "status": _STATUS_JSON[status],
-        "createdAt": created,
-        # A customer never edited has updated_at == created_at: one conversion.
-        "updatedAt": created if updated_at == created_at else local_iso(updated_at),
-    }
 
 
 def _audited_values(c: Customer, pending: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -121,7 +89,7 @@ def _duplicate(existing: Customer) -> BadRequest:
     return BadRequest(message, errors=[FieldError(field="nit", message=message)], slug="duplicate-nit")
 
 
-def _find_by_nit(session: Session, nit: str) -> Customer | None:
+def _find_by_nit(session: TenantSession, nit: str) -> Customer | None:
     return session.scalar(select(Customer).where(Customer.nit == nit))
 
 
@@ -138,7 +106,7 @@ def _name_columns(razon_social: str) -> dict[str, str]:
     }
 
 
-def create_customer(session: Session, actor: Principal, data: CustomerCreate) -> Row:
+def create_customer(session: TenantSession, actor: Principal, data: CustomerCreate) -> Row:
     """Insert the customer, or 400 naming the one that already has its number.
 
     One INSERT … ON CONFLICT DO NOTHING decides, atomically, between a new
@@ -148,7 +116,7 @@ def create_customer(session: Session, actor: Principal, data: CustomerCreate) ->
     identity = _identity(data.tipo_documento, data.nit)
     now = utcnow()
     values = {
-        "tenant_id": session.info[TENANT_KEY],
+        "tenant_id": session.tenant_id,
         "id": uuid.uuid4(),
         "tipo_documento": identity.tipo,
         "nit": identity.number,
@@ -182,7 +150,7 @@ def create_customer(session: Session, actor: Principal, data: CustomerCreate) ->
     return row
 
 
-def _write_or_duplicate(session: Session, nit: str, change) -> None:
+def _write_or_duplicate(session: TenantSession, nit: str, change) -> None:
     """Apply and flush ``change``; a unique-index violation (a concurrent
     create or change won) becomes the duplicate 400."""
     if apply_unless_violates(session, UNIQUE_NIT, change):
@@ -193,16 +161,16 @@ def _write_or_duplicate(session: Session, nit: str, change) -> None:
     raise _duplicate(existing)
 
 
-def get_customer(session: Session, customer_id: str, *, for_update: bool = False) -> Customer:
+def get_customer(session: TenantSession, customer_id: str, *, for_update: bool = False) -> Customer:
     return get_or_404(session, Customer, customer_id, "Customer", for_update=for_update)
 
 
-def read_customer(session: Session, customer_id: str) -> Row:
+def read_customer(session: TenantSession, customer_id: str) -> Row:
     """The customer's row of COLUMNS, for reading only."""
     return read_or_404(session, Customer, COLUMNS, customer_id, "Customer")
 
 
-def update_customer(session: Session, actor: Principal, customer: Customer, data: CustomerUpdate) -> Customer:
+def update_customer(session: TenantSession, actor: Principal, customer: Customer, data: CustomerUpdate) -> Customer:
     refuse_nulls(data, "razon_social", "nit", "tipo_documento", "status")
     fields = data.model_dump(exclude_unset=True)
     updates: dict[str, Any] = {}
@@ -234,7 +202,7 @@ def update_customer(session: Session, actor: Principal, customer: Customer, data
     return customer
 
 
-def delete_customer(session: Session, actor: Principal, customer: Customer) -> None:
+def delete_customer(session: TenantSession, actor: Principal, customer: Customer) -> None:
     audit.record(
         session,
         actor,
@@ -277,12 +245,12 @@ def _filtered(stmt: Select, search: str | None, status: CustomerStatus | None) -
     return stmt
 
 
-def count_customers(session: Session, search: str | None, status: CustomerStatus | None) -> int:
+def count_customers(session: TenantSession, search: str | None, status: CustomerStatus | None) -> int:
     return session.scalar(_filtered(select(func.count(Customer.id)), search, status))
 
 
 def list_customers(
-    session: Session,
+    session: TenantSession,
     search: str | None,
     status: CustomerStatus | None,
     limit: int,
@@ -303,8 +271,7 @@ def list_customers(
 
 
 def stream_customers(
-    db: Database,
-    tenant_id: uuid.UUID,
+    reader: Callable[[], AbstractContextManager[TenantSession]],
     search: str | None,
     status: CustomerStatus | None,
     offset: int,
@@ -319,7 +286,7 @@ def stream_customers(
     while True:
         stmt = _filtered(select(*COLUMNS, Customer.razon_social_sort), search, status).order_by(*ORDER)
         stmt = stmt.offset(offset) if after is None else stmt.where(tuple_(*ORDER) > after)
-        with db.tenant_session(tenant_id, write=False) as session:
+        with reader() as session:
             rows = session.execute(stmt.limit(STREAM_PAGE)).all()
         yield from rows
         if len(rows) < STREAM_PAGE:

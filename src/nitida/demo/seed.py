@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
-from nitida.auth.dependencies import Principal
+from nitida.auth.principal import Principal
 from nitida.core.db import Database
 from nitida.customers import service as customers
 from nitida.customers.identity import TipoDocumento
@@ -34,7 +34,7 @@ def seed_demo(db: Database) -> tuple[bool, list[tuple[str, str, str]]]:
         if session.scalar(select(User.id).where(User.email_lower == admin_email)) is not None:
             return False, logins
     # One transaction: a crash half-way leaves no half-made demo behind.
-    with db.tenant_session(uuid.uuid4()) as session:
+    with db.unit_of_work(uuid.uuid4()) as session:
         created = add_tenant(
             session,
             TenantCreate(
@@ -65,5 +65,4 @@ def seed_demo(db: Database) -> tuple[bool, list[tuple[str, str, str]]]:
                     direccion=fake.direccion,
                 ),
             )
-        session.commit()
     return True, logins

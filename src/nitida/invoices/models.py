@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from nitida.core import bounds
 from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
 from nitida.core.money import Money, Quantity
 from nitida.customers.identity import TipoDocumento
@@ -60,15 +61,15 @@ class NumberingResolution(TenantScoped, Base):
     __tablename__ = "numbering_resolutions"
     __table_args__ = (Index("ix_numbering_resolutions_tenant_prefix", "tenant_id", "prefix", "range_from"),)
 
-    resolution_number: Mapped[str] = mapped_column(String(50))
-    prefix: Mapped[str] = mapped_column(String(4))
+    resolution_number: Mapped[str] = mapped_column(String(bounds.RESOLUTION_NUMBER))
+    prefix: Mapped[str] = mapped_column(String(bounds.PREFIX))
     range_from: Mapped[int] = mapped_column(BigInteger)
     range_to: Mapped[int] = mapped_column(BigInteger)
     # The consecutive the next issued invoice takes; range_to + 1 once used up.
     next_number: Mapped[int] = mapped_column(BigInteger)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
-    technical_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    technical_key: Mapped[str | None] = mapped_column(String(bounds.TECHNICAL_KEY), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -114,9 +115,9 @@ class Invoice(TenantScoped, Base):
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     # Numbering, set on issue and kept for ever (a VOID invoice keeps its number).
-    prefix: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    prefix: Mapped[str | None] = mapped_column(String(bounds.PREFIX), nullable=True)
     consecutive: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    number: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    number: Mapped[str | None] = mapped_column(String(bounds.INVOICE_NUMBER), nullable=True)
     issue_date: Mapped[date | None] = mapped_column(Date, nullable=True)  # Bogotá calendar date
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -127,18 +128,18 @@ class Invoice(TenantScoped, Base):
     amount_paid: Mapped[Decimal] = mapped_column(Money())
 
     # The customer's fiscal data as it was on issue: later edits of the customer never reach it.
-    customer_razon_social: Mapped[str | None] = mapped_column(String(450), nullable=True)
+    customer_razon_social: Mapped[str | None] = mapped_column(String(bounds.RAZON_SOCIAL), nullable=True)
     customer_tipo_documento: Mapped[TipoDocumento | None] = mapped_column(
         Enum(TipoDocumento, native_enum=False, length=20), nullable=True
     )
-    customer_nit: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    customer_dv: Mapped[str | None] = mapped_column(String(1), nullable=True)
-    customer_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
-    customer_direccion: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    customer_nit: Mapped[str | None] = mapped_column(String(bounds.IDENTITY_NUMBER), nullable=True)
+    customer_dv: Mapped[str | None] = mapped_column(String(bounds.DV), nullable=True)
+    customer_email: Mapped[str | None] = mapped_column(String(bounds.EMAIL), nullable=True)
+    customer_direccion: Mapped[str | None] = mapped_column(String(bounds.ADDRESS), nullable=True)
     # core.text.fold of the customer's name (on draft save and on issue), for search.
-    customer_search: Mapped[str] = mapped_column(String(450))
+    customer_search: Mapped[str] = mapped_column(String(bounds.SEARCH_KEY))
 
-    void_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    void_reason: Mapped[str | None] = mapped_column(String(bounds.DESCRIPTION), nullable=True)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -170,7 +171,7 @@ class InvoiceLine(TenantScoped, Base):
 
     invoice_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     position: Mapped[int] = mapped_column(Integer)
-    description: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(String(bounds.DESCRIPTION))
     quantity: Mapped[Decimal] = mapped_column(Quantity())
     unit_price: Mapped[Decimal] = mapped_column(Money())
     discount_percent: Mapped[Decimal] = mapped_column(Money())
@@ -195,6 +196,6 @@ class InvoicePayment(TenantScoped, Base):
     amount: Mapped[Decimal] = mapped_column(Money())
     payment_date: Mapped[date] = mapped_column(Date)
     method: Mapped[PaymentMethod] = mapped_column(Enum(PaymentMethod, native_enum=False, length=20))
-    reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    reference: Mapped[str | None] = mapped_column(String(bounds.PAYMENT_REFERENCE), nullable=True)
     created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,11 +14,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
 
 from nitida.audit import service as audit
-from nitida.auth.dependencies import Principal
-from nitida.core.db import TENANT_KEY, utcnow
+from nitida.auth.principal import Principal
+from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict
 from nitida.core.ids import get_or_404
 from nitida.core.schemas import refuse_nulls
@@ -28,7 +27,7 @@ from nitida.invoices.schemas import ResolutionCreate, ResolutionUpdate
 ENTITY = "resolution"
 
 
-def list_resolutions(session: Session) -> list[NumberingResolution]:
+def list_resolutions(session: TenantSession) -> list[NumberingResolution]:
     return list(
         session.scalars(
             select(NumberingResolution).order_by(
@@ -39,7 +38,7 @@ def list_resolutions(session: Session) -> list[NumberingResolution]:
 
 
 def find_resolution(
-    session: Session, resolution_id: uuid.UUID, *, for_update: bool = False
+    session: TenantSession, resolution_id: uuid.UUID, *, for_update: bool = False
 ) -> NumberingResolution | None:
     stmt = select(NumberingResolution).where(NumberingResolution.id == resolution_id)
     if for_update:
@@ -50,25 +49,25 @@ def find_resolution(
     return session.scalar(stmt)
 
 
-def get_resolution(session: Session, raw_id: str, *, for_update: bool = False) -> NumberingResolution:
+def get_resolution(session: TenantSession, raw_id: str, *, for_update: bool = False) -> NumberingResolution:
     return get_or_404(session, NumberingResolution, raw_id, "Resolution", for_update=for_update)
 
 
-def _advisory_lock(session: Session, key: str) -> None:
+def _advisory_lock(session: TenantSession, key: str) -> None:
     """A transaction-scoped lock on ``key`` (PostgreSQL; SQLite writers are serial already)."""
     if session.get_bind().dialect.name != "postgresql":
         return
     session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
-def _lock_prefix(session: Session, prefix: str) -> None:
+def _lock_prefix(session: TenantSession, prefix: str) -> None:
     """Serialise range checks of one tenant's prefix."""
-    _advisory_lock(session, f"nitida:resolution-range:{session.info[TENANT_KEY]}:{prefix}")
+    _advisory_lock(session, f"nitida:resolution-range:{session.tenant_id}:{prefix}")
 
 
-def _lock_prefixes(session: Session) -> None:
+def _lock_prefixes(session: TenantSession) -> None:
     """Serialise the registering of new prefixes within one tenant (see _check_prefix_distinct)."""
-    _advisory_lock(session, f"nitida:resolution-prefixes:{session.info[TENANT_KEY]}")
+    _advisory_lock(session, f"nitida:resolution-prefixes:{session.tenant_id}")
 
 
 def _extends(longer: str, shorter: str) -> bool:
@@ -76,7 +75,7 @@ def _extends(longer: str, shorter: str) -> bool:
     return len(longer) > len(shorter) and longer.startswith(shorter) and longer[len(shorter) :].isdigit()
 
 
-def _check_prefix_distinct(session: Session, prefix: str) -> None:
+def _check_prefix_distinct(session: TenantSession, prefix: str) -> None:
     """400 when ``prefix`` and another prefix of the tenant can spell the same number.
 
     A number is prefix + consecutive, so "FE" + "11" and "FE1" + "1" are both
@@ -102,7 +101,9 @@ def _check_prefix_distinct(session: Session, prefix: str) -> None:
             )
 
 
-def _check_no_overlap(session: Session, prefix: str, start: int, end: int, *, exclude: uuid.UUID | None = None) -> None:
+def _check_no_overlap(
+    session: TenantSession, prefix: str, start: int, end: int, *, exclude: uuid.UUID | None = None
+) -> None:
     stmt = select(NumberingResolution).where(
         NumberingResolution.prefix == prefix,
         NumberingResolution.range_from <= end,
@@ -131,7 +132,7 @@ def _audited(r: NumberingResolution) -> dict[str, Any]:
     }
 
 
-def create_resolution(session: Session, actor: Principal, data: ResolutionCreate) -> NumberingResolution:
+def create_resolution(session: TenantSession, actor: Principal, data: ResolutionCreate) -> NumberingResolution:
     _lock_prefixes(session)
     _check_prefix_distinct(session, data.prefix)
     _lock_prefix(session, data.prefix)
@@ -163,7 +164,7 @@ def create_resolution(session: Session, actor: Principal, data: ResolutionCreate
 
 
 def update_resolution(
-    session: Session, actor: Principal, resolution: NumberingResolution, data: ResolutionUpdate
+    session: TenantSession, actor: Principal, resolution: NumberingResolution, data: ResolutionUpdate
 ) -> NumberingResolution:
     refuse_nulls(data, "valid_to", "range_to")
     fields = data.model_dump(exclude_unset=True)

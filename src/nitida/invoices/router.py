@@ -8,10 +8,12 @@ from fastapi import APIRouter, Query, Response, status
 
 from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
-from nitida.auth.dependencies import Context, require_roles
+from nitida.auth.dependencies import TenantContext, allowed
+from nitida.core import bounds
 from nitida.core.errors import problem_responses
 from nitida.core.schemas import total_count_header
 from nitida.invoices import numbering, service
+from nitida.invoices.access import INVOICES, RESOLUTIONS
 from nitida.invoices.models import InvoiceStatus
 from nitida.invoices.schemas import (
     InvoiceCreate,
@@ -24,10 +26,19 @@ from nitida.invoices.schemas import (
     ResolutionUpdate,
     VoidRequest,
 )
-from nitida.users.models import WRITER_ROLES, Role
 
 router = APIRouter(prefix="/billing/invoices", tags=["invoices"])
 resolutions_router = APIRouter(prefix="/billing/resolutions", tags=["numbering resolutions"])
+
+ResolutionReader = allowed(RESOLUTIONS["read"])
+ResolutionItemReader = allowed(RESOLUTIONS["read"], after_lookup=True)
+ResolutionManager = allowed(RESOLUTIONS["manage"])
+ResolutionItemManager = allowed(RESOLUTIONS["manage"], after_lookup=True)
+Reader = allowed(INVOICES["read"])
+ItemReader = allowed(INVOICES["read"], after_lookup=True)
+Writer = allowed(INVOICES["write"])
+ItemWriter = allowed(INVOICES["write"], after_lookup=True)
+ItemVoider = allowed(INVOICES["void"], after_lookup=True)
 
 
 # --- numbering resolutions -------------------------------------------------------
@@ -38,7 +49,7 @@ def _resolution_read(resolution) -> ResolutionRead:
 
 
 @resolutions_router.get("", response_model=list[ResolutionRead], responses=problem_responses(401))
-def list_resolutions(ctx: Context) -> list[ResolutionRead]:
+def list_resolutions(ctx: ResolutionReader) -> list[ResolutionRead]:
     """The tenant's DIAN numbering resolutions, by prefix and range."""
     return [_resolution_read(r) for r in numbering.list_resolutions(ctx.session)]
 
@@ -49,16 +60,17 @@ def list_resolutions(ctx: Context) -> list[ResolutionRead]:
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 401, 403, 413),
 )
-def create_resolution(body: ResolutionCreate, ctx: Context, _: object = require_roles(Role.ADMIN)) -> ResolutionRead:
+def create_resolution(body: ResolutionCreate, ctx: ResolutionManager) -> ResolutionRead:
     """Register a numbering resolution (ADMIN). Ranges of one prefix may not overlap."""
     resolution = numbering.create_resolution(ctx.session, ctx.principal, body)
-    ctx.session.commit()
     return _resolution_read(resolution)
 
 
 @resolutions_router.get("/{resolution_id}", response_model=ResolutionRead, responses=problem_responses(401, 404))
-def get_resolution(resolution_id: str, ctx: Context) -> ResolutionRead:
-    return _resolution_read(numbering.get_resolution(ctx.session, resolution_id))
+def get_resolution(resolution_id: str, ctx: ResolutionItemReader) -> ResolutionRead:
+    resolution = numbering.get_resolution(ctx.session, resolution_id)
+    ctx.authorize()
+    return _resolution_read(resolution)
 
 
 @resolutions_router.patch(
@@ -66,19 +78,18 @@ def get_resolution(resolution_id: str, ctx: Context) -> ResolutionRead:
     response_model=ResolutionRead,
     responses=problem_responses(400, 401, 403, 404, 413),
 )
-def update_resolution(resolution_id: str, body: ResolutionUpdate, ctx: Context) -> ResolutionRead:
+def update_resolution(resolution_id: str, body: ResolutionUpdate, ctx: ResolutionItemManager) -> ResolutionRead:
     """Change validTo, technicalKey or rangeTo (ADMIN); rangeTo never below the numbers used."""
     resolution = numbering.get_resolution(ctx.session, resolution_id, for_update=True)
-    ctx.require(Role.ADMIN)
+    ctx.authorize()
     numbering.update_resolution(ctx.session, ctx.principal, resolution, body)
-    ctx.session.commit()
     return _resolution_read(resolution)
 
 
 # --- invoices ------------------------------------------------------------------------
 
 
-def _read(ctx, invoice_id: uuid.UUID) -> InvoiceRead:
+def _read(ctx: TenantContext, invoice_id: uuid.UUID) -> InvoiceRead:
     return service.invoice_read(ctx.session, service.load_full(ctx.session, invoice_id))
 
 
@@ -88,7 +99,7 @@ def _read(ctx, invoice_id: uuid.UUID) -> InvoiceRead:
     responses={200: {"headers": total_count_header("Invoices")}, **problem_responses(400, 401)},
 )
 def list_invoices(
-    ctx: Context,
+    ctx: Reader,
     response: Response,
     customer_id: Annotated[uuid.UUID | None, Query(alias="customerId")] = None,
     status_: Annotated[InvoiceStatus | None, Query(alias="status")] = None,
@@ -96,7 +107,9 @@ def list_invoices(
     issued_to: Annotated[date | None, Query(alias="issuedTo", description="Issue date to (inclusive)")] = None,
     search: Annotated[
         str | None,
-        Query(max_length=200, description="Invoice number or customer name (case- and accent-insensitive)"),
+        Query(
+            max_length=bounds.SEARCH_TERM, description="Invoice number or customer name (case- and accent-insensitive)"
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -122,17 +135,17 @@ def list_invoices(
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 401, 403, 413),
 )
-def create_invoice(body: InvoiceCreate, ctx: Context, _: object = require_roles(*WRITER_ROLES)) -> InvoiceRead:
+def create_invoice(body: InvoiceCreate, ctx: Writer) -> InvoiceRead:
     """Create a DRAFT invoice (ADMIN, OPERADOR). Totals are computed by the server."""
     invoice = service.create_draft(ctx.session, ctx.principal, body)
-    ctx.session.commit()
     return _read(ctx, invoice.id)
 
 
 @router.get("/{invoice_id}", response_model=InvoiceRead, responses=problem_responses(401, 404))
-def get_invoice(invoice_id: str, ctx: Context) -> InvoiceRead:
+def get_invoice(invoice_id: str, ctx: ItemReader) -> InvoiceRead:
     """The whole invoice: lines, tax groups, totals, payments and the customer's fiscal data."""
     invoice = service.get_invoice(ctx.session, invoice_id)
+    ctx.authorize()
     return _read(ctx, invoice.id)
 
 
@@ -141,12 +154,11 @@ def get_invoice(invoice_id: str, ctx: Context) -> InvoiceRead:
     response_model=InvoiceRead,
     responses=problem_responses(400, 401, 403, 404, 409, 413),
 )
-def update_invoice(invoice_id: str, body: InvoiceUpdate, ctx: Context) -> InvoiceRead:
+def update_invoice(invoice_id: str, body: InvoiceUpdate, ctx: ItemWriter) -> InvoiceRead:
     """Change a DRAFT (ADMIN, OPERADOR); ``lines`` replaces every line. Not a DRAFT: 409."""
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
-    ctx.require(*WRITER_ROLES)
+    ctx.authorize()
     service.update_draft(ctx.session, ctx.principal, invoice, body)
-    ctx.session.commit()
     return _read(ctx, invoice.id)
 
 
@@ -156,12 +168,11 @@ def update_invoice(invoice_id: str, body: InvoiceUpdate, ctx: Context) -> Invoic
     response_class=Response,
     responses=problem_responses(401, 403, 404, 409),
 )
-def delete_invoice(invoice_id: str, ctx: Context) -> Response:
+def delete_invoice(invoice_id: str, ctx: ItemWriter) -> Response:
     """Delete a DRAFT (ADMIN, OPERADOR). Issued invoices are never deleted (409): void them."""
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
-    ctx.require(*WRITER_ROLES)
+    ctx.authorize()
     service.delete_draft(ctx.session, ctx.principal, invoice)
-    ctx.session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -170,7 +181,7 @@ def delete_invoice(invoice_id: str, ctx: Context) -> Response:
     response_model=InvoiceRead,
     responses=problem_responses(401, 403, 404, 409),
 )
-def issue_invoice(invoice_id: str, ctx: Context) -> InvoiceRead:
+def issue_invoice(invoice_id: str, ctx: ItemWriter) -> InvoiceRead:
     """DRAFT -> ISSUED (ADMIN, OPERADOR): the resolution's next consecutive, today's date in
     Bogotá and a snapshot of the customer's fiscal data.
 
@@ -178,9 +189,8 @@ def issue_invoice(invoice_id: str, ctx: Context) -> InvoiceRead:
     range, the customer is INACTIVE, or the due date is missing (CREDITO) or before today.
     """
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
-    ctx.require(*WRITER_ROLES)
+    ctx.authorize()
     service.issue(ctx.session, ctx.principal, invoice)
-    ctx.session.commit()
     return _read(ctx, invoice.id)
 
 
@@ -190,15 +200,14 @@ def issue_invoice(invoice_id: str, ctx: Context) -> InvoiceRead:
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 401, 403, 404, 409, 413),
 )
-def record_payment(invoice_id: str, body: PaymentCreate, ctx: Context) -> InvoiceRead:
+def record_payment(invoice_id: str, body: PaymentCreate, ctx: ItemWriter) -> InvoiceRead:
     """Record a payment on an ISSUED invoice (ADMIN, OPERADOR); PAID when the balance reaches 0.
 
     More than the balance: 400. Not ISSUED: 409. Answers the whole invoice.
     """
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
-    ctx.require(*WRITER_ROLES)
+    ctx.authorize()
     service.record_payment(ctx.session, ctx.principal, invoice, body)
-    ctx.session.commit()
     return _read(ctx, invoice.id)
 
 
@@ -207,12 +216,11 @@ def record_payment(invoice_id: str, body: PaymentCreate, ctx: Context) -> Invoic
     response_model=InvoiceRead,
     responses=problem_responses(400, 401, 403, 404, 409, 413),
 )
-def void_invoice(invoice_id: str, body: VoidRequest, ctx: Context) -> InvoiceRead:
+def void_invoice(invoice_id: str, body: VoidRequest, ctx: ItemVoider) -> InvoiceRead:
     """ISSUED without payments -> VOID (ADMIN). The number is kept, never reused."""
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
-    ctx.require(Role.ADMIN)
+    ctx.authorize()
     service.void(ctx.session, ctx.principal, invoice, body.reason)
-    ctx.session.commit()
     return _read(ctx, invoice.id)
 
 
@@ -221,8 +229,9 @@ def void_invoice(invoice_id: str, body: VoidRequest, ctx: Context) -> InvoiceRea
     response_model=list[AuditEventRead],
     responses=problem_responses(401, 404),
 )
-def invoice_history(invoice_id: str, ctx: Context) -> list[AuditEventRead]:
+def invoice_history(invoice_id: str, ctx: ItemReader) -> list[AuditEventRead]:
     """Who created, changed, issued, paid or voided the invoice, when, and what changed."""
     invoice = service.get_invoice(ctx.session, invoice_id)
+    ctx.authorize()
     events = history(ctx.session, entity_type=service.ENTITY, entity_id=invoice.id)
     return [AuditEventRead.model_validate(e) for e in events]

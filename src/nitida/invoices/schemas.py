@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
+from nitida.core import bounds
 from nitida.core.money import MoneyIn, MoneyOut, QuantityIn, QuantityOut
 from nitida.core.schemas import ApiInput, ApiModel, LocalDateTime
 from nitida.customers.identity import TipoDocumento
@@ -41,13 +42,15 @@ Consecutive = Annotated[int, Field(ge=1, le=MAX_CONSECUTIVE)]
 
 
 class ResolutionCreate(ApiInput):
-    resolution_number: str = Field(min_length=1, max_length=50, description="The DIAN resolution number")
+    resolution_number: str = Field(
+        min_length=1, max_length=bounds.RESOLUTION_NUMBER, description="The DIAN resolution number"
+    )
     prefix: Prefix
     range_from: Consecutive
     range_to: Consecutive
     valid_from: dt.date
     valid_to: dt.date
-    technical_key: str | None = Field(default=None, max_length=200, description="Clave técnica")
+    technical_key: str | None = Field(default=None, max_length=bounds.TECHNICAL_KEY, description="Clave técnica")
 
     @field_validator("range_to")
     @classmethod
@@ -70,7 +73,7 @@ class ResolutionUpdate(ApiInput):
     """validTo, technicalKey and rangeTo may change; rangeTo never below the numbers already used."""
 
     valid_to: dt.date | None = None
-    technical_key: str | None = Field(default=None, max_length=200)
+    technical_key: str | None = Field(default=None, max_length=bounds.TECHNICAL_KEY)
     range_to: Consecutive | None = None
 
 
@@ -106,7 +109,7 @@ class TaxIn(ApiInput):
 
 
 class LineIn(ApiInput):
-    description: str = Field(min_length=1, max_length=500)
+    description: str = Field(min_length=1, max_length=bounds.DESCRIPTION)
     quantity: QuantityIn = Field(description="More than 0, at most 6 decimals")
     unit_price: MoneyIn = Field(description="0 or more, at most 2 decimals")
     discount_percent: MoneyIn = Field(default=Decimal("0"), description="0 to 100, at most 2 decimals")
@@ -151,7 +154,7 @@ class InvoiceCreate(ApiInput):
     resolution_id: uuid.UUID
     due_date: dt.date | None = Field(default=None, description="Required for CREDITO by the time of issue")
     payment_form: PaymentForm = PaymentForm.CONTADO
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: str | None = Field(default=None, max_length=bounds.NOTES)
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
@@ -162,7 +165,7 @@ class InvoiceUpdate(ApiInput):
     resolution_id: uuid.UUID | None = None
     due_date: dt.date | None = None
     payment_form: PaymentForm | None = None
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: str | None = Field(default=None, max_length=bounds.NOTES)
     lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
 
 
@@ -170,7 +173,7 @@ class PaymentCreate(ApiInput):
     amount: MoneyIn = Field(description="More than 0 and at most the balance")
     date: dt.date | None = Field(default=None, description="Defaults to today (Bogotá)")
     method: PaymentMethod
-    reference: str | None = Field(default=None, max_length=100)
+    reference: str | None = Field(default=None, max_length=bounds.PAYMENT_REFERENCE)
 
     @field_validator("amount")
     @classmethod
@@ -181,7 +184,7 @@ class PaymentCreate(ApiInput):
 
 
 class VoidRequest(ApiInput):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=1, max_length=bounds.DESCRIPTION)
 
 
 class TaxRead(ApiModel):

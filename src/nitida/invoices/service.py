@@ -18,11 +18,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from nitida.audit import service as audit
-from nitida.auth.dependencies import Principal
-from nitida.core.db import utcnow
+from nitida.auth.principal import Principal
+from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict
 from nitida.core.ids import get_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
@@ -65,15 +65,15 @@ def bogota_today() -> date:
 # --- loading -------------------------------------------------------------------
 
 
-def get_invoice(session: Session, raw_id: str, *, for_update: bool = False) -> Invoice:
+def get_invoice(session: TenantSession, raw_id: str, *, for_update: bool = False) -> Invoice:
     return get_or_404(session, Invoice, raw_id, "Invoice", for_update=for_update)
 
 
-def _customer(session: Session, customer_id: uuid.UUID) -> Customer | None:
+def _customer(session: TenantSession, customer_id: uuid.UUID) -> Customer | None:
     return session.scalar(select(Customer).where(Customer.id == customer_id))
 
 
-def _customer_for_draft(session: Session, customer_id: uuid.UUID) -> Customer:
+def _customer_for_draft(session: TenantSession, customer_id: uuid.UUID) -> Customer:
     """The customer a draft is about to reference, held until the transaction ends.
 
     FOR KEY SHARE (PostgreSQL): a concurrent delete of the customer either
@@ -95,7 +95,7 @@ def _customer_for_draft(session: Session, customer_id: uuid.UUID) -> Customer:
     return customer
 
 
-def _resolution_for_draft(session: Session, resolution_id: uuid.UUID) -> None:
+def _resolution_for_draft(session: TenantSession, resolution_id: uuid.UUID) -> None:
     if numbering.find_resolution(session, resolution_id) is None:
         raise BadRequest.field("resolutionId", "Resolution not found.")
 
@@ -181,7 +181,7 @@ def _summary_fields(invoice: Invoice, customer_name: str) -> dict[str, Any]:
     }
 
 
-def invoice_read(session: Session, invoice: Invoice) -> InvoiceRead:
+def invoice_read(session: TenantSession, invoice: Invoice) -> InvoiceRead:
     customer = None if invoice.customer_razon_social is not None else _customer(session, invoice.customer_id)
     snapshot = _snapshot(invoice, customer)
     computed = totals.compute([_line_of(row) for row in invoice.lines])
@@ -256,7 +256,7 @@ def _audited(invoice: Invoice) -> dict[str, Any]:
 
 
 def _record(
-    session: Session, actor: Principal, invoice: Invoice, action: str, before: dict[str, Any], **extra: Any
+    session: TenantSession, actor: Principal, invoice: Invoice, action: str, before: dict[str, Any], **extra: Any
 ) -> None:
     changes = audit.diff(before, _audited(invoice))
     for key, value in extra.items():
@@ -304,7 +304,7 @@ def _join_customer(stmt):
 
 
 def list_invoices(
-    session: Session,
+    session: TenantSession,
     *,
     customer_id: uuid.UUID | None,
     status: InvoiceStatus | None,
@@ -339,7 +339,7 @@ def _require_draft(invoice: Invoice, action: str) -> None:
         )
 
 
-def create_draft(session: Session, actor: Principal, data: InvoiceCreate) -> Invoice:
+def create_draft(session: TenantSession, actor: Principal, data: InvoiceCreate) -> Invoice:
     customer = _customer_for_draft(session, data.customer_id)
     _resolution_for_draft(session, data.resolution_id)
     now = utcnow()
@@ -362,7 +362,7 @@ def create_draft(session: Session, actor: Principal, data: InvoiceCreate) -> Inv
     return invoice
 
 
-def update_draft(session: Session, actor: Principal, invoice: Invoice, data: InvoiceUpdate) -> Invoice:
+def update_draft(session: TenantSession, actor: Principal, invoice: Invoice, data: InvoiceUpdate) -> Invoice:
     _require_draft(invoice, "changed")
     refuse_nulls(data, "customer_id", "resolution_id", "payment_form", "lines")
     fields = data.model_dump(exclude_unset=True)
@@ -389,7 +389,7 @@ def update_draft(session: Session, actor: Principal, invoice: Invoice, data: Inv
     return invoice
 
 
-def delete_draft(session: Session, actor: Principal, invoice: Invoice) -> None:
+def delete_draft(session: TenantSession, actor: Principal, invoice: Invoice) -> None:
     _require_draft(invoice, "deleted")
     before = _audited(invoice)
     audit.record(
@@ -407,7 +407,7 @@ def delete_draft(session: Session, actor: Principal, invoice: Invoice) -> None:
 # --- issue -------------------------------------------------------------------------------
 
 
-def issue(session: Session, actor: Principal, invoice: Invoice) -> Invoice:
+def issue(session: TenantSession, actor: Principal, invoice: Invoice) -> Invoice:
     """DRAFT -> ISSUED: number, issue date and the customer's fiscal data frozen on the invoice.
 
     The caller loaded ``invoice`` FOR UPDATE.
@@ -466,7 +466,7 @@ def issue(session: Session, actor: Principal, invoice: Invoice) -> Invoice:
 # --- payments and void ------------------------------------------------------------------------
 
 
-def record_payment(session: Session, actor: Principal, invoice: Invoice, data: PaymentCreate) -> InvoicePayment:
+def record_payment(session: TenantSession, actor: Principal, invoice: Invoice, data: PaymentCreate) -> InvoicePayment:
     """The caller loaded ``invoice`` FOR UPDATE, so the balance seen here is the balance."""
     if invoice.status is not InvoiceStatus.ISSUED:
         reason = {
@@ -523,7 +523,7 @@ def record_payment(session: Session, actor: Principal, invoice: Invoice, data: P
     return payment
 
 
-def void(session: Session, actor: Principal, invoice: Invoice, reason: str) -> Invoice:
+def void(session: TenantSession, actor: Principal, invoice: Invoice, reason: str) -> Invoice:
     """ISSUED without payments -> VOID. The number stays with it, never reused."""
     if invoice.status is not InvoiceStatus.ISSUED:
         raise Conflict(
@@ -547,7 +547,7 @@ def void(session: Session, actor: Principal, invoice: Invoice, reason: str) -> I
     return invoice
 
 
-def load_full(session: Session, invoice_id: uuid.UUID) -> Invoice:
+def load_full(session: TenantSession, invoice_id: uuid.UUID) -> Invoice:
     return session.scalars(
         select(Invoice)
         .where(Invoice.id == invoice_id)

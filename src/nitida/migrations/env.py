@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from nitida.core.models import metadata
+from nitida.migrations.models import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from nitida.core import bounds
 from nitida.core.db import Base, TenantRoot, UTCDateTime, utcnow
 
 
@@ -13,6 +14,6 @@ class Tenant(TenantRoot, Base):
 
     __tablename__ = "tenants"
 
-    name: Mapped[str] = mapped_column(String(200))
-    nit: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(bounds.PERSON_NAME))
+    nit: Mapped[str] = mapped_column(String(bounds.IDENTITY_NUMBER))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

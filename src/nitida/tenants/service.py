@@ -5,9 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
-from nitida.core.db import TENANT_KEY, Database
+from nitida.core.db import Database, TenantSession
 from nitida.tenants.models import Tenant
 from nitida.tenants.schemas import TenantCreate
 from nitida.users import service as users
@@ -23,15 +21,14 @@ class CreatedTenant:
 
 def create_tenant(db: Database, data: TenantCreate) -> CreatedTenant:
     """Create a tenant and its ADMIN in one transaction; on any error nothing is created."""
-    with db.tenant_session(uuid.uuid4()) as session:
+    with db.unit_of_work(uuid.uuid4()) as session:
         created = add_tenant(session, data)
-        session.commit()
-        return created
+    return created
 
 
-def add_tenant(session: Session, data: TenantCreate) -> CreatedTenant:
+def add_tenant(session: TenantSession, data: TenantCreate) -> CreatedTenant:
     """Add the session's tenant and its ADMIN, uncommitted: the caller may add more."""
-    tenant_id = session.info[TENANT_KEY]
+    tenant_id = session.tenant_id
     session.add(Tenant(id=tenant_id, name=data.name, nit=data.nit))
     session.flush()
     admin = users.create_user(

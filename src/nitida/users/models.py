@@ -6,19 +6,13 @@ from datetime import datetime
 from sqlalchemy import Enum, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from nitida.auth.principal import WRITER_ROLES, Role
+from nitida.core import bounds
 from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
 
-EMAIL_MAX_LENGTH = 254
+__all__ = ["EMAIL_MAX_LENGTH", "Role", "User", "UserStatus", "WRITER_ROLES"]
 
-
-class Role(enum.StrEnum):
-    ADMIN = "ADMIN"
-    OPERADOR = "OPERADOR"
-    CONSULTA = "CONSULTA"  # read-only
-
-
-# Who may write billing data (customers, drafts, issuing, payments).
-WRITER_ROLES = (Role.ADMIN, Role.OPERADOR)
+EMAIL_MAX_LENGTH = bounds.EMAIL
 
 
 class UserStatus(enum.StrEnum):
@@ -36,12 +30,12 @@ class User(TenantScoped, Base):
 
     email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH))
     email_lower: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH))
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(bounds.PERSON_NAME))
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
     status: Mapped[UserStatus] = mapped_column(
         Enum(UserStatus, native_enum=False, length=20), default=UserStatus.ACTIVE
     )
-    password_hash: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(bounds.PASSWORD_HASH))
     # Bumped when the password changes or the user is deactivated: tokens
     # carrying an older version stop working at once.
     token_version: Mapped[int] = mapped_column(Integer, default=1)

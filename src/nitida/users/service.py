@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from nitida.core.db import TenantSession
 from nitida.core.errors import BadRequest
 from nitida.core.ids import get_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
@@ -20,15 +20,15 @@ from nitida.users.schemas import UserCreate, UserUpdate
 UNIQUE_EMAIL = Constraint("uq_users_email_lower", "UNIQUE constraint failed: users.email_lower")
 
 
-def list_users(session: Session) -> list[User]:
+def list_users(session: TenantSession) -> list[User]:
     return list(session.scalars(select(User).order_by(User.email_lower)))
 
 
-def get_user(session: Session, user_id: str) -> User:
+def get_user(session: TenantSession, user_id: str) -> User:
     return get_or_404(session, User, user_id, "User")
 
 
-def create_user(session: Session, data: UserCreate, *, tenant_id: uuid.UUID | None = None) -> User:
+def create_user(session: TenantSession, data: UserCreate, *, tenant_id: uuid.UUID | None = None) -> User:
     email_lower = data.email.lower()
     if len(email_lower) > EMAIL_MAX_LENGTH:  # lower-casing can lengthen a few letters
         raise BadRequest.field("email", f"must have at most {EMAIL_MAX_LENGTH} characters")
@@ -46,7 +46,7 @@ def create_user(session: Session, data: UserCreate, *, tenant_id: uuid.UUID | No
     return user
 
 
-def update_user(session: Session, user: User, data: UserUpdate) -> User:
+def update_user(session: TenantSession, user: User, data: UserUpdate) -> User:
     refuse_nulls(data, "name", "role", "status")
     fields = data.model_dump(exclude_unset=True)
     loses_admin = (
@@ -77,7 +77,7 @@ def update_user(session: Session, user: User, data: UserUpdate) -> User:
     return user
 
 
-def _other_active_admins(session: Session, user: User) -> int:
+def _other_active_admins(session: TenantSession, user: User) -> int:
     # Locking the tenant's active ADMIN rows serialises two ADMINs demoting
     # each other at the same moment: the second sees the first's change.
     admins = session.scalars(

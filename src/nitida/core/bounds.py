@@ -1,0 +1,36 @@
+"""Field bounds: the one place each length is decided.
+
+Models size their columns from here, schemas validate against the same
+numbers, migrations since 0005 read them, and tests/core/test_bounds.py checks
+that every column filled from another is at least as wide as its source.
+"""
+
+from __future__ import annotations
+
+EMAIL = 254  # RFC 5321's longest usable address
+PERSON_NAME = 200  # a user's or a tenant's name
+RAZON_SOCIAL = 450  # legal or business name of a customer
+# The accent- and case-folded search key of a razón social, and every copy of
+# it (invoices.customer_search): folding can lengthen a name ("…" -> "...",
+# "ß" -> "ss", ligatures). Bounded in bytes too by the service, so the
+# covering index of migration 0003 stays under PostgreSQL's index row limit.
+SEARCH_KEY = 1800
+SORT_KEY = 500
+IDENTITY_NUMBER = 20  # NIT, cédula, pasaporte... as stored, without separators
+DV = 1
+PHONE = 50
+ADDRESS = 300
+PASSWORD_HASH = 255
+LOGIN_PASSWORD = 256  # what a login form may send (longer is never a password)
+DESCRIPTION = 500  # invoice line descriptions, void reasons
+NOTES = 2000
+PAYMENT_REFERENCE = 100
+RESOLUTION_NUMBER = 50
+PREFIX = 4
+INVOICE_NUMBER = 30
+TECHNICAL_KEY = 200
+SEARCH_TERM = 200  # a search typed in a list's search box
+AUDIT_NAME = 40  # audit entity types and actions
+JOB_KIND = 80
+JOB_WORKER = 120  # host:pid:thread of the worker holding a job's lease
+LAST_ERROR = 4000  # the last failure of a job, as an ADMIN reads it

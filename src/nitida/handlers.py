@@ -1,0 +1,2 @@
+"""Every background-job handler of the application, imported so that a worker
+knows them all (as migrations/models.py does for the models)."""

@@ -1,0 +1,56 @@
+"""Job kinds and their handlers.
+
+A domain registers its handlers with ``@handler("invoices.deliver")`` in its own
+``jobs`` module; ``nitida.handlers`` imports every such module, so a worker
+knows them all. A handler must be idempotent: it may run again after a crash
+(at-least-once), so it checks what it already did before doing it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nitida.auth.principal import Principal
+from nitida.core.db import TenantSession
+from nitida.jobs.models import Job
+
+
+class PermanentJobError(Exception):
+    """A failure that retrying cannot fix: the job ends FAILED at once."""
+
+
+@dataclass
+class JobRun:
+    """What a handler gets: the job, its tenant's session (the unit of work in
+    which the job's success is recorded), who enqueued it, and a progress hook."""
+
+    job: Job
+    session: TenantSession
+    actor: Principal | None
+    progress: Callable[[int, int | None], None]
+
+    @property
+    def tenant_id(self) -> uuid.UUID:
+        return self.session.tenant_id
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.job.payload
+
+
+Handler = Callable[[JobRun], dict[str, Any] | None]
+
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        if kind in HANDLERS and HANDLERS[kind] is not fn:
+            raise ValueError(f"job kind {kind!r} registered twice")
+        HANDLERS[kind] = fn
+        return fn
+
+    return register
