@@ -16,4 +16,5 @@ fi
 ./scripts/setup.sh
 .venv/bin/ruff check --quiet src tests
 .venv/bin/ruff format --check --quiet src tests
+.venv/bin/mypy
 exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"

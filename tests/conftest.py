@@ -33,9 +33,14 @@ security.use_cheap_hashing_for_tests()
 
 
 def pytest_collection_modifyitems(config, items):
-    # PostgreSQL-only tests are not collected for SQLite at all (rather than
+    # PostgreSQL-only (SQLite-only) tests are not collected for the other engine (rather than
     # skipped), so a skip in the report always means something is wrong.
-    dropped = [i for i in items if i.get_closest_marker("postgres_only") and "[sqlite" in i.nodeid]
+    dropped = [
+        i
+        for i in items
+        if (i.get_closest_marker("postgres_only") and "[sqlite" in i.nodeid)
+        or (i.get_closest_marker("sqlite_only") and "[postgresql" in i.nodeid)
+    ]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [i for i in items if i not in dropped]

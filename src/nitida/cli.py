@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Annotated
 
 import typer
@@ -12,13 +11,15 @@ from pydantic import ValidationError
 from nitida.core.db import Database
 from nitida.core.errors import AppError
 from nitida.core.migrations import upgrade
-from nitida.core.settings import get_settings
+from nitida.core.settings import Settings, get_settings
 
 app = typer.Typer(help="La Oficina Nítida — billing service.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Tenants.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Background jobs of every tenant.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
+app.add_typer(jobs_app, name="jobs")
 
 
 def _fail(message: str) -> None:
@@ -26,12 +27,16 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
-def _database() -> Database:
+def _settings() -> Settings:
     try:
-        settings = get_settings()
+        return get_settings()
     except ValidationError as exc:
         _fail("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()))
-    return Database(settings.database_url)
+        raise  # unreachable: _fail exits
+
+
+def _database() -> Database:
+    return Database(_settings().database_url)
 
 
 @db_app.command("upgrade")
@@ -49,11 +54,17 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
 ) -> None:
     """Apply pending migrations, then serve the API."""
+    import os
+
     import uvicorn
 
-    db = _database()
+    settings = _settings()
+    db = Database(settings.database_url)
     upgrade(db.engine)
     db.dispose()
+    if settings.is_sqlite and "NITIDA_INPROCESS_WORKER" not in os.environ:
+        # One command for the demo: SQLite has no other worker to rely on.
+        os.environ["NITIDA_INPROCESS_WORKER"] = "true"
     uvicorn.run(
         "nitida.main:create_app",
         factory=True,
@@ -107,9 +118,74 @@ def demo() -> None:
         typer.echo(f"  {role:<9} {email:<28} password: {password}")
 
 
+@app.command()
+def worker(
+    until_idle: Annotated[bool, typer.Option("--until-idle", help="Run due jobs, then exit")] = False,
+) -> None:
+    """Run background jobs (several workers may share the queue on PostgreSQL)."""
+    import logging
+    import signal
+
+    import nitida.handlers  # noqa: F401 - every job kind this worker can run
+    import nitida.migrations.models  # noqa: F401
+    from nitida.jobs.service import QueuePolicy
+    from nitida.jobs.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = _settings()
+    db = Database(settings.database_url, pool_size=2)
+    upgrade(db.engine)
+    runner = Worker(db, policy=QueuePolicy.from_settings(settings), poll_seconds=settings.job_poll_seconds)
+    if until_idle:
+        typer.echo(f"ran {runner.run_until_idle()} jobs")
+        return
+    signal.signal(signal.SIGTERM, lambda *_: runner.stop())
+    try:
+        runner.run_forever()
+    except KeyboardInterrupt:
+        runner.stop()
+
+
+@jobs_app.command("failed")
+def jobs_failed() -> None:
+    """List FAILED jobs of every tenant, newest first, with their last error."""
+    import nitida.migrations.models  # noqa: F401
+    from nitida.jobs.service import failed_jobs_all_tenants
+
+    jobs = failed_jobs_all_tenants(_database())
+    for job in jobs:
+        typer.echo(f"{job.id}  tenant {job.tenant_id}  {job.kind}  attempts {job.attempts}  {job.last_error}")
+    if not jobs:
+        typer.echo("no failed jobs")
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: Annotated[str, typer.Argument(help="The job's id")]) -> None:
+    """Put a FAILED job back in the queue."""
+    import uuid
+
+    import nitida.migrations.models  # noqa: F401
+    from nitida.jobs.service import retry_any_tenant
+
+    try:
+        parsed = uuid.UUID(job_id)
+    except ValueError:
+        _fail(f"{job_id!r} is not a job id")
+        return
+    try:
+        job = retry_any_tenant(_database(), parsed)
+    except AppError as exc:
+        _fail(exc.detail)
+        return
+    if job is None:
+        _fail(f"no job {job_id}")
+        return
+    typer.echo(f"job {job_id} queued again")
+
+
 def main() -> None:  # pragma: no cover
     app(prog_name="nitida")
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

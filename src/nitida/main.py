@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+import nitida.handlers  # noqa: F401 - every job kind known, so enqueueing can check it
 import nitida.migrations.models  # noqa: F401 - every model mapped (tenants too) in a fresh worker process
 from nitida.auth.router import router as auth_router
 from nitida.core.db import Database
@@ -17,6 +18,8 @@ from nitida.customers.router import router as customers_router
 from nitida.invoices.router import resolutions_router
 from nitida.invoices.router import router as invoices_router
 from nitida.jobs.router import router as jobs_router
+from nitida.jobs.service import QueuePolicy
+from nitida.jobs.worker import Worker
 from nitida.users.router import router as users_router
 
 DESCRIPTION = """
@@ -33,7 +36,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        worker = None
+        if settings.inprocess_worker:
+            # SQLite's one-command demo: the jobs run in a thread of the server.
+            worker = Worker(db, policy=QueuePolicy.from_settings(settings), poll_seconds=settings.job_poll_seconds)
+            worker.start_thread()
         yield
+        if worker is not None:
+            worker.stop()
         if database is None:
             db.dispose()
 
@@ -87,7 +97,7 @@ def _register_problem_schema(app: FastAPI) -> None:
             components.pop(unused, None)
         return schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI documents this override
 
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

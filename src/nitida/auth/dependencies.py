@@ -119,9 +119,16 @@ class Guard:
         return ctx
 
 
+def guard(rule: Rule, *, after_lookup: bool = False) -> Any:
+    """The dependency marker of a handler's context guarded by ``rule``:
+    ``Writer = Annotated[TenantContext, guard(CUSTOMERS["write"])]``."""
+    return Depends(Guard(rule, deferred=after_lookup))
+
+
 def allowed(rule: Rule, *, after_lookup: bool = False) -> Any:
-    """The type of a handler's context parameter guarded by ``rule``."""
-    return Annotated[TenantContext, Depends(Guard(rule, deferred=after_lookup))]
+    """``Annotated[TenantContext, guard(rule)]`` built at run time (pages, tests);
+    modules that mypy checks spell the Annotated alias out."""
+    return Annotated[TenantContext, guard(rule, after_lookup=after_lookup)]
 
 
 def route_rule(route: Any) -> Rule | None:
@@ -135,4 +142,14 @@ def route_rule(route: Any) -> Rule | None:
     return None
 
 
-__all__ = ["Context", "Guard", "Principal", "Role", "TenantContext", "allowed", "get_database", "route_rule"]
+__all__ = [
+    "Context",
+    "Guard",
+    "Principal",
+    "Role",
+    "TenantContext",
+    "allowed",
+    "get_database",
+    "guard",
+    "route_rule",
+]

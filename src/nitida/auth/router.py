@@ -1,16 +1,18 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
 
 from nitida.auth import service
 from nitida.auth.access import ME
-from nitida.auth.dependencies import allowed
+from nitida.auth.dependencies import TenantContext, guard
 from nitida.auth.schemas import LoginRequest, MeResponse, TokenResponse
 from nitida.core.errors import problem_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
-Me = allowed(ME["read"])
+Me = Annotated[TenantContext, guard(ME["read"])]
 
 
 @router.post(

@@ -82,7 +82,7 @@ def _reserve_attempt(db: Database, settings: Settings, email_lower: str) -> _Can
 
 def _locked_throttle(session: Session, email_lower: str) -> LoginThrottle:
     """The email's throttle row, created if missing, locked until the transaction ends."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
         insert(LoginThrottle)
         .values(email_lower=email_lower, failures=0, window_started_at=utcnow())

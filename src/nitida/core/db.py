@@ -188,10 +188,11 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
             raise TenantScopeError("tenants queried in a login session")
         if not issubclass(cls, TenantScoped):
             continue
-        if not hasattr(cls, "email_lower"):
+        email_column = getattr(cls, "email_lower", None)
+        if email_column is None:
             raise TenantScopeError(f"{cls.__name__} queried in a login session")
         state.statement = state.statement.options(
-            with_loader_criteria(cls, cls.email_lower == email, include_aliases=True)
+            with_loader_criteria(cls, email_column == email, include_aliases=True)
         )
 
 
@@ -219,11 +220,15 @@ def _set_rls_context(session: Session, transaction, connection) -> None:
         return
     tenant_id = session.info.get(TENANT_KEY)
     email = session.info.get(LOGIN_EMAIL_KEY)
+    queue = "on" if session.info.get(QUEUE_KEY) else ""
     # set_config(..., is_local => true): the setting dies with the transaction,
     # so a pooled connection never carries one tenant's context into another's.
     connection.execute(
-        text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.login_email', :email, true)"),
-        {"tenant": str(tenant_id) if tenant_id else "", "email": email or ""},
+        text(
+            "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.login_email', :email, true),"
+            " set_config('app.queue_scan', :queue, true)"
+        ),
+        {"tenant": str(tenant_id) if tenant_id else "", "email": email or "", "queue": queue},
     )
 
 

@@ -228,11 +228,12 @@ def internal_error_response() -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(AppError, _on_app_error)
-    app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(DBAPIError, _on_database_error)
-    app.add_exception_handler(PoolTimeout, _on_pool_timeout)
+    # Starlette types every handler as taking Exception; each of ours takes the class it is registered for.
+    app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(AppError, _on_app_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _on_database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(PoolTimeout, _on_pool_timeout)  # type: ignore[arg-type]
     # Anything else is caught by RequestContextMiddleware, which still knows
     # the request id (Starlette's own 500 handler runs outside of it).
 

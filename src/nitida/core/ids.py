@@ -45,7 +45,7 @@ def read_or_404(session: Session, model: type, columns: Sequence[Any], raw_id: s
     return row
 
 
-def _by_id_or_404(stmt: Select, model: type, raw_id: str, what: str) -> Select:
+def _by_id_or_404(stmt: Select, model: Any, raw_id: str, what: str) -> Select:
     row_id = parse_id(raw_id)
     if row_id is None:
         raise NotFound(f"{what} not found.")

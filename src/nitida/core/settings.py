@@ -20,13 +20,19 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_SQLITE_URL
     # HS256 signing key. Required (≥ 32 chars) on PostgreSQL; on the embedded
     # SQLite default a random key is generated once and kept beside the database.
-    secret_key: str | None = None
+    secret_key: str = ""
     access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     max_body_bytes: int = 1_048_576
     # Login throttling: this many failures within the window lock the email.
     login_max_failures: int = 5
     login_window_seconds: int = 900
     db_pool_size: int = 10
+    # Background jobs (nitida worker; on SQLite, `nitida serve` runs one in-process).
+    inprocess_worker: bool = False
+    job_poll_seconds: float = Field(default=1.0, gt=0)
+    job_lease_seconds: float = Field(default=300, gt=0)
+    job_backoff_seconds: float = Field(default=5, ge=0)
+    job_backoff_cap_seconds: float = Field(default=3600, ge=0)
 
     @property
     def is_sqlite(self) -> bool:
@@ -34,7 +40,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secret_key(self) -> Settings:
-        if self.secret_key is None:
+        if not self.secret_key:
             if not self.is_sqlite:
                 raise ValueError("NITIDA_SECRET_KEY must be set when running on PostgreSQL")
             self.secret_key = _dev_secret_key()

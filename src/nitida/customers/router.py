@@ -7,7 +7,7 @@ from fastapi.responses import StreamingResponse
 
 from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
-from nitida.auth.dependencies import allowed
+from nitida.auth.dependencies import TenantContext, guard
 from nitida.core import bounds
 from nitida.core.errors import problem_responses
 from nitida.core.schemas import total_count_header
@@ -19,11 +19,11 @@ from nitida.customers.views import customer_response, customers_page, customers_
 
 router = APIRouter(prefix="/billing/customers", tags=["customers"])
 
-Reader = allowed(CUSTOMERS["read"])
-ItemReader = allowed(CUSTOMERS["read"], after_lookup=True)
-Writer = allowed(CUSTOMERS["write"])
-ItemWriter = allowed(CUSTOMERS["write"], after_lookup=True)
-ItemDeleter = allowed(CUSTOMERS["delete"], after_lookup=True)
+Reader = Annotated[TenantContext, guard(CUSTOMERS["read"])]
+ItemReader = Annotated[TenantContext, guard(CUSTOMERS["read"], after_lookup=True)]
+Writer = Annotated[TenantContext, guard(CUSTOMERS["write"])]
+ItemWriter = Annotated[TenantContext, guard(CUSTOMERS["write"], after_lookup=True)]
+ItemDeleter = Annotated[TenantContext, guard(CUSTOMERS["delete"], after_lookup=True)]
 
 
 @router.get(
@@ -48,12 +48,12 @@ def list_customers(
     total = service.count_customers(ctx.session, search, status_)
     headers = {"X-Total-Count": str(total)}
     if limit is not None:
-        rows = service.list_customers(ctx.session, search, status_, limit, offset)
-        return Response(customers_page(rows), media_type="application/json", headers=headers)
+        page = service.list_customers(ctx.session, search, status_, limit, offset)
+        return Response(customers_page(page), media_type="application/json", headers=headers)
     # The request's session has closed by the time the body is sent: the
     # stream reads page by page in short transactions of its own.
-    rows = service.stream_customers(ctx.reader, search, status_, offset)
-    return StreamingResponse(customers_stream(rows), media_type="application/json", headers=headers)
+    stream = service.stream_customers(ctx.reader, search, status_, offset)
+    return StreamingResponse(customers_stream(stream), media_type="application/json", headers=headers)
 
 
 @router.post(

@@ -265,9 +265,9 @@ def list_customers(
         # rows are read from the table.
         page = _filtered(select(Customer.id), search, status).order_by(*ORDER).offset(offset)
         stmt = select(*COLUMNS).where(Customer.id.in_(page.limit(limit))).order_by(*ORDER)
-        return session.execute(stmt).all()
+        return list(session.execute(stmt).all())
     stmt = _filtered(select(*COLUMNS), search, status).order_by(*ORDER).offset(offset)
-    return session.execute(stmt.limit(limit)).all()
+    return list(session.execute(stmt.limit(limit)).all())
 
 
 def stream_customers(

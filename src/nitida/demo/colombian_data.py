@@ -1179,7 +1179,7 @@ def _generate(count: int, rng: Random, seen: set[str]) -> Iterator[FakeCustomer]
             name, email = _foreign_company(r)
             mobile_share = 0.6
         else:
-            for limit, tipo, number_fn in _PERSON_DOCS:  # noqa: B007 - used after the break
+            for limit, tipo, number_fn in _PERSON_DOCS:  # type: ignore[assignment]  # noqa: B007 - used after the break
                 if x < limit:
                     break
             name, email = _person(r)

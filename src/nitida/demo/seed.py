@@ -46,6 +46,7 @@ def seed_demo(db: Database) -> tuple[bool, list[tuple[str, str, str]]]:
             ),
         )
         admin = session.get(User, (created.tenant_id, created.admin_user_id))
+        assert admin is not None  # added just above, in this transaction
         for role, email in DEMO_LOGINS[1:]:
             name = "Óscar Muñoz" if role is Role.OPERADOR else "Lucía Ibáñez"
             users.create_user(session, UserCreate(email=email, name=name, password=DEMO_PASSWORD, role=role))

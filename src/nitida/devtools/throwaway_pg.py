@@ -115,6 +115,7 @@ class ThrowawayPostgres:
 
     def _pg_ctl(self, action: str, *extra: str) -> None:
         bindir = _bindir()
+        assert self.datadir is not None, "start() first"
         args = [str(bindir / "pg_ctl"), "-D", str(self.datadir), "-w", "-t", "60"]
         if action == "start":
             args += ["-l", str(self.datadir / "server.log")]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
-from nitida.auth.dependencies import TenantContext, allowed
+from nitida.auth.dependencies import TenantContext, guard
 from nitida.core import bounds
 from nitida.core.errors import problem_responses
 from nitida.core.schemas import total_count_header
@@ -30,15 +30,15 @@ from nitida.invoices.schemas import (
 router = APIRouter(prefix="/billing/invoices", tags=["invoices"])
 resolutions_router = APIRouter(prefix="/billing/resolutions", tags=["numbering resolutions"])
 
-ResolutionReader = allowed(RESOLUTIONS["read"])
-ResolutionItemReader = allowed(RESOLUTIONS["read"], after_lookup=True)
-ResolutionManager = allowed(RESOLUTIONS["manage"])
-ResolutionItemManager = allowed(RESOLUTIONS["manage"], after_lookup=True)
-Reader = allowed(INVOICES["read"])
-ItemReader = allowed(INVOICES["read"], after_lookup=True)
-Writer = allowed(INVOICES["write"])
-ItemWriter = allowed(INVOICES["write"], after_lookup=True)
-ItemVoider = allowed(INVOICES["void"], after_lookup=True)
+ResolutionReader = Annotated[TenantContext, guard(RESOLUTIONS["read"])]
+ResolutionItemReader = Annotated[TenantContext, guard(RESOLUTIONS["read"], after_lookup=True)]
+ResolutionManager = Annotated[TenantContext, guard(RESOLUTIONS["manage"])]
+ResolutionItemManager = Annotated[TenantContext, guard(RESOLUTIONS["manage"], after_lookup=True)]
+Reader = Annotated[TenantContext, guard(INVOICES["read"])]
+ItemReader = Annotated[TenantContext, guard(INVOICES["read"], after_lookup=True)]
+Writer = Annotated[TenantContext, guard(INVOICES["write"])]
+ItemWriter = Annotated[TenantContext, guard(INVOICES["write"], after_lookup=True)]
+ItemVoider = Annotated[TenantContext, guard(INVOICES["void"], after_lookup=True)]
 
 
 # --- numbering resolutions -------------------------------------------------------

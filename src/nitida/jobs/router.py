@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from nitida.auth.dependencies import allowed
+from nitida.auth.dependencies import TenantContext, guard
 from nitida.core.errors import problem_responses
 from nitida.jobs import service
 from nitida.jobs.access import JOBS
@@ -13,9 +13,9 @@ from nitida.jobs.schemas import JobRead
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
-Lister = allowed(JOBS["list"])
-ItemReader = allowed(JOBS["read"], after_lookup=True)
-ItemRetrier = allowed(JOBS["retry"], after_lookup=True)
+Lister = Annotated[TenantContext, guard(JOBS["list"])]
+ItemReader = Annotated[TenantContext, guard(JOBS["read"], after_lookup=True)]
+ItemRetrier = Annotated[TenantContext, guard(JOBS["retry"], after_lookup=True)]
 
 
 @router.get("", response_model=list[JobRead], responses=problem_responses(400, 401, 403))

@@ -25,6 +25,7 @@ from nitida.core import bounds
 from nitida.core.db import Database, TenantSession, utcnow
 from nitida.core.errors import Conflict
 from nitida.core.ids import get_or_404
+from nitida.core.settings import Settings
 from nitida.jobs.models import Job, JobStatus
 from nitida.jobs.registry import HANDLERS, JobRun, PermanentJobError
 from nitida.users.models import User
@@ -39,6 +40,14 @@ class QueuePolicy:
     lease: timedelta = timedelta(minutes=5)
     backoff_base: timedelta = timedelta(seconds=5)
     backoff_cap: timedelta = timedelta(hours=1)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> QueuePolicy:
+        return cls(
+            lease=timedelta(seconds=settings.job_lease_seconds),
+            backoff_base=timedelta(seconds=settings.job_backoff_seconds),
+            backoff_cap=timedelta(seconds=settings.job_backoff_cap_seconds),
+        )
 
     def backoff(self, attempts: int) -> timedelta:
         delay = min(self.backoff_cap, self.backoff_base * (2 ** max(0, attempts - 1)))
@@ -126,8 +135,8 @@ class Claim:
     attempt: int
 
 
-def claim(db: Database, worker_id: str, policy: QueuePolicy, kinds: frozenset[str] | None = None) -> Claim | None:
-    """Lease the next due job of any tenant to ``worker_id``, or None if none is due."""
+def claim(db: Database, worker_id: str, policy: QueuePolicy, *, only_tenant: uuid.UUID | None = None) -> Claim | None:
+    """Lease the next due job of any tenant (or of ``only_tenant``) to ``worker_id``, or None if none is due."""
     now = utcnow()
     due = or_(
         (Job.status == JobStatus.QUEUED) & (Job.run_after <= now),
@@ -135,8 +144,8 @@ def claim(db: Database, worker_id: str, policy: QueuePolicy, kinds: frozenset[st
         (Job.status == JobStatus.RUNNING) & (Job.leased_until < now),
     )
     stmt = select(Job).where(due).order_by(Job.run_after).limit(1).with_for_update(skip_locked=True)
-    if kinds is not None:
-        stmt = stmt.where(Job.kind.in_(kinds))
+    if only_tenant is not None:
+        stmt = stmt.where(Job.tenant_id == only_tenant)
     with db.queue_session() as session:
         job = session.scalar(stmt)
         if job is None:
@@ -184,7 +193,7 @@ def run_claimed(db: Database, claimed: Claim, worker_id: str, policy: QueuePolic
                 )
                 .execution_options(synchronize_session=False)
             )
-            if finished.rowcount != 1:
+            if finished.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's CursorResult
                 # Our lease ran out and another worker took the job: undo our effects.
                 raise _LeaseLost()
         return JobStatus.SUCCEEDED

@@ -30,16 +30,18 @@ class Worker:
         policy: QueuePolicy | None = None,
         poll_seconds: float = 1.0,
         name: str | None = None,
+        only_tenant: uuid.UUID | None = None,
     ) -> None:
         self.db = db
         self.policy = policy or QueuePolicy()
         self.poll_seconds = poll_seconds
         self.id = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
+        self.only_tenant = only_tenant  # drain one tenant's queue (tests, support)
 
     def run_once(self) -> JobStatus | None:
         """Claim and run one due job; None when none is due."""
-        claimed = service.claim(self.db, self.id, self.policy)
+        claimed = service.claim(self.db, self.id, self.policy, only_tenant=self.only_tenant)
         if claimed is None:
             return None
         return service.run_claimed(self.db, claimed, self.id, self.policy)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, status
 
-from nitida.auth.dependencies import allowed
+from nitida.auth.dependencies import TenantContext, guard
 from nitida.core.errors import problem_responses
 from nitida.users import service
 from nitida.users.access import USERS
@@ -10,8 +12,8 @@ from nitida.users.schemas import UserCreate, UserRead, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-Admin = allowed(USERS["manage"])
-ItemAdmin = allowed(USERS["manage"], after_lookup=True)
+Admin = Annotated[TenantContext, guard(USERS["manage"])]
+ItemAdmin = Annotated[TenantContext, guard(USERS["manage"], after_lookup=True)]
 
 
 @router.get("", response_model=list[UserRead], responses=problem_responses(401, 403))

@@ -1,0 +1,63 @@
+"""Layers point one way, checked on the source (AST), not by convention:
+
+* ``nitida.core`` imports no domain package;
+* services and other domain modules import nothing of the web layer
+  (FastAPI, Starlette): only routers, the auth dependencies and the app do.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nitida
+
+PACKAGE = Path(nitida.__file__).resolve().parent
+DOMAINS = {
+    p.name
+    for p in PACKAGE.iterdir()
+    if p.is_dir() and (p / "__init__.py").exists() and p.name not in {"core", "migrations", "devtools"}
+}
+# Modules allowed to speak HTTP: routers, the request dependencies, views that
+# build responses, the app itself and the command line that starts it.
+WEB_MODULES = {"router.py", "dependencies.py", "views.py", "main.py", "cli.py"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_domain_packages_are_found():
+    assert {"auth", "customers", "invoices", "jobs", "users"} <= DOMAINS
+
+
+def test_core_imports_no_domain():
+    offenders = {
+        str(path.relative_to(PACKAGE)): sorted(
+            m for m in imported_modules(path) if m.split(".")[:2][-1] in DOMAINS and m.startswith("nitida.")
+        )
+        for path in (PACKAGE / "core").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_services_import_nothing_from_the_web_layer():
+    offenders = {}
+    for domain in DOMAINS:
+        for path in (PACKAGE / domain).rglob("*.py"):
+            if path.name in WEB_MODULES or "web" in path.relative_to(PACKAGE).parts[:1]:
+                continue
+            web = sorted(
+                m
+                for m in imported_modules(path)
+                if m.split(".")[0] in {"fastapi", "starlette"} or m == "nitida.auth.dependencies"
+            )
+            if web:
+                offenders[str(path.relative_to(PACKAGE))] = web
+    assert offenders == {}
