@@ -78,10 +78,11 @@ def load_p12(data: bytes | str, password: str | bytes | None, *, now: dt.datetim
         raise CertificateUnreadable(
             "the certificate cannot be opened: it is not a PKCS#12 (.p12/.pfx) file or the password is wrong"
         ) from None
+    if key is None:
+        # A file without a key lists its certificates as "additional" ones: say what is missing.
+        raise CertificateWithoutKey("the PKCS#12 file has no private key: export the certificate with its key")
     if cert is None:
         raise CertificateUnreadable("the PKCS#12 file holds no certificate")
-    if key is None:
-        raise CertificateWithoutKey("the PKCS#12 file has no private key: export it with its key")
     if not isinstance(key, rsa.RSAPrivateKey):
         raise CertificateUnreadable("the certificate's key is not RSA, which the DIAN signature (RSA-SHA256) needs")
     moment = now or dt.datetime.now(dt.UTC)
