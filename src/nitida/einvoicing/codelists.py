@@ -167,12 +167,19 @@ def departamentos() -> dict[str, str]:
 def search_municipios(query: str, limit: int = 20) -> list[Municipio]:
     """Municipalities whose name (or department) contains every word of the query, accents and case ignored.
 
-    Names that start with the query come first ("cali" -> Cali before Calima), then by code.
+    The exact name comes first, then names that start with the query ("cali": Cali, California,
+    then Calima's neighbours that only contain it), each group by code.
     """
-    words = fold(query).split()
+    folded = fold(query)
+    words = folded.split()
     if not words:
         return []
     hits = [m for key, m in _folded_names() if all(w in key for w in words)]
-    first = words[0]
-    hits.sort(key=lambda m: (not fold(m.name).startswith(first), m.code))
+    whole = " ".join(words)
+
+    def rank(m: Municipio) -> tuple[bool, bool, str]:
+        name = fold(m.name)
+        return (name.rstrip(" .") != whole and not name.startswith(whole + ","), not name.startswith(whole), m.code)
+
+    hits.sort(key=rank)
     return hits[:limit]
