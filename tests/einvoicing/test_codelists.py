@@ -1,0 +1,115 @@
+"""The DIAN code lists we ship, compared with the DIAN's own genericode files in ../shared."""
+
+from __future__ import annotations
+
+import tomllib
+
+from lxml import etree
+
+from fixtures.einvoicing import REPO_ROOT, shared_dian
+from nitida.einvoicing import codelists
+from nitida.invoices.models import PaymentMethod
+
+GC = {"gc": "http://docs.oasis-open.org/codelist/ns/genericode/1.0/"}
+
+
+def dian_list(name: str) -> dict[str, str]:
+    """code -> name of a DIAN genericode list (names with their whitespace collapsed)."""
+    root = etree.parse(str(shared_dian() / "codelists" / f"{name}-2.1.gc")).getroot()
+    out = {}
+    for row in root.iter("Row"):
+        values = {v.get("ColumnRef"): v.findtext("SimpleValue") for v in row.iter("Value")}
+        out[values["code"].strip()] = " ".join(values["name"].split())
+    return out
+
+
+def test_municipios_file_equals_the_dian_list():
+    dian = dian_list("Municipio")
+    ours = {m.code: m.name for m in codelists.all_municipios()}
+    assert len(ours) == len(dian) == 1122
+    assert ours == dian
+
+
+def test_departments_equal_the_dian_list_and_prefix_each_municipality():
+    assert codelists.departamentos() == dian_list("Departamentos")
+    for m in codelists.all_municipios():
+        assert m.code[:2] == m.departamento_code
+
+
+def test_municipio_lookup():
+    bogota = codelists.municipio("11001")
+    assert bogota is not None and bogota.departamento_code == "11" and bogota.departamento == "Bogotá"
+    medellin = codelists.municipio("05001")
+    assert (medellin.name, medellin.departamento) == ("Medellín", "Antioquia")
+    assert codelists.municipio("99999") is None
+    assert codelists.municipio("") is None
+
+
+def test_search_is_accent_and_case_insensitive():
+    assert [m.code for m in codelists.search_municipios("MEDELLIN")] == ["05001"]
+    names = [m.name for m in codelists.search_municipios("bogota")]
+    assert names[0].startswith("Bogotá")
+    # names starting with the query come first
+    assert codelists.search_municipios("cali")[0].code == "76001"
+    # words may match the department too
+    assert all(m.departamento == "Boyacá" for m in codelists.search_municipios("san boyaca"))
+    assert codelists.search_municipios("   ") == []
+    assert len(codelists.search_municipios("a", limit=5)) == 5
+
+
+def test_the_municipios_file_names_its_source_and_ships_as_package_data():
+    data = REPO_ROOT / "src" / "nitida" / "einvoicing" / "data" / "municipios.csv"
+    assert data.read_text(encoding="utf-8").startswith("# DANE DIVIPOLA")
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "einvoicing/data/*.csv" in pyproject["tool"]["setuptools"]["package-data"]["nitida"]
+
+
+def test_every_payment_method_maps_to_a_dian_payment_means_code():
+    dian = dian_list("MediosPago")
+    assert set(codelists.PAYMENT_MEANS_BY_METHOD) == {m.value for m in PaymentMethod}
+    for code in codelists.PAYMENT_MEANS_BY_METHOD.values():
+        assert code in dian and code in codelists.PAYMENT_MEANS
+    for code in codelists.PAYMENT_MEANS:
+        assert code in dian
+
+
+def test_payment_forms_equal_the_dian_list():
+    assert codelists.PAYMENT_FORMS == dian_list("FormasPago")
+
+
+def test_note_concepts_equal_the_dian_lists():
+    assert set(codelists.CREDIT_NOTE_CONCEPTS) == set(dian_list("ConceptoNotaCredito")) == {"1", "2", "3", "4", "5"}
+    assert codelists.DEBIT_NOTE_CONCEPTS == dian_list("ConceptoNotaDebito")
+    assert codelists.CREDIT_NOTE_CONCEPTS["2"] == dian_list("ConceptoNotaCredito")["2"]
+
+
+def test_identification_types_cover_the_dian_list_plus_pep_and_ppt():
+    dian = dian_list("TipoIdFiscal")
+    assert set(dian) <= set(codelists.IDENTIFICATION_TYPES)
+    # added by Resolución 000165 de 2023 after the 2019 list
+    assert set(codelists.IDENTIFICATION_TYPES) - set(dian) == {"47", "48"}
+
+
+def test_responsabilidades_are_the_dian_ones():
+    dian = dian_list("TipoResponsabilidad")
+    assert set(dian) | {"R-99-PN"} == set(codelists.RESPONSABILIDADES)
+
+
+def test_tax_schemes_are_dian_tax_codes():
+    dian = dian_list("TipoImpuesto")
+    for scheme_id, name in codelists.TAX_SCHEMES.values():
+        assert dian[scheme_id] == name
+    assert {"01", "04", "ZZ"} <= set(dian)
+    assert set(codelists.TRIBUTOS) == {"01", "04", "ZA", "ZZ"}
+
+
+def test_unit_codes_are_in_the_dian_list():
+    dian = dian_list("UnidadesMedida")
+    for code in codelists.UNIT_CODES:
+        assert code in dian, code
+    assert dian[codelists.DEFAULT_UNIT_CODE] == "unidad"
+
+
+def test_customization_ids_are_dian_operation_types():
+    assert codelists.CUSTOMIZATION_INVOICE in dian_list("TipoOperacionF")
+    assert codelists.CUSTOMIZATION_CREDIT_NOTE in dian_list("TipoOperacionNC")
