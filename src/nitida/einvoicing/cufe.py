@@ -132,7 +132,7 @@ def key_input_from_xml(root: etree._Element) -> KeyInput:
     taxes: dict[str, Decimal] = {}
     for tax_total in root.findall("cac:TaxTotal", NS):
         scheme = tax_total.find("cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:ID", NS)
-        if scheme is None:
+        if scheme is None or scheme.text is None:
             continue
         taxes[scheme.text.strip()] = taxes.get(scheme.text.strip(), Decimal(0)) + Decimal(
             _text(tax_total, "cbc:TaxAmount")

@@ -157,6 +157,8 @@ def verify_or_raise(xml_bytes: bytes) -> x509.Certificate:
         results = XMLVerifier().verify(xml_bytes, x509_cert=cert, expect_config=config)
     except (InvalidSignature, InvalidDigest, InvalidCertificate, InvalidInput) as exc:
         raise SignatureInvalid(str(exc)) from None
+    # expect_references is not given, so verify() returns a list of results.
+    results = results if isinstance(results, list) else [results]
     signed_tags = {etree.QName(r.signed_xml).localname for r in results if r.signed_xml is not None}
     if etree.QName(root).localname not in signed_tags:
         raise SignatureInvalid("the signature does not sign the whole document")

@@ -114,7 +114,8 @@ class _Builder:
             "ds": DS,
             "xades": XADES,
         }
-        root = etree.Element(f"{{{NS_DOC[kind]}}}{ROOT_NAME[kind]}", nsmap=nsmap)
+        # The default namespace is keyed None, as lxml wants it (its stubs say str only).
+        root = etree.Element(f"{{{NS_DOC[kind]}}}{ROOT_NAME[kind]}", nsmap=nsmap)  # type: ignore[arg-type]
         self.extensions(root, key)
         self.cbc(root, "UBLVersionID", "UBL 2.1")
         self.cbc(root, "CustomizationID", CUSTOMIZATION_ID[kind])
