@@ -11,8 +11,9 @@ import nitida.handlers  # noqa: F401 - every job kind known, so enqueueing can c
 import nitida.migrations.models  # noqa: F401 - every model mapped (tenants too) in a fresh worker process
 from nitida.auth.router import router as auth_router
 from nitida.core.db import Database
-from nitida.core.errors import PROBLEM_JSON, Problem, install_error_handlers
+from nitida.core.errors import PROBLEM_JSON, Problem
 from nitida.core.middleware import RequestContextMiddleware
+from nitida.core.problems import install_error_handlers
 from nitida.core.settings import Settings, get_settings
 from nitida.customers.router import router as customers_router
 from nitida.invoices.router import resolutions_router

@@ -56,8 +56,27 @@ def test_services_import_nothing_from_the_web_layer():
             web = sorted(
                 m
                 for m in imported_modules(path)
-                if m.split(".")[0] in {"fastapi", "starlette"} or m == "nitida.auth.dependencies"
+                if m.split(".")[0] in {"fastapi", "starlette"}
+                or m in {"nitida.auth.dependencies", "nitida.core.problems", "nitida.core.middleware"}
             )
             if web:
                 offenders[str(path.relative_to(PACKAGE))] = web
     assert offenders == {}
+
+
+def test_services_do_not_load_the_web_framework_even_indirectly():
+    """Importing every non-web module of every domain, in a fresh interpreter,
+    loads neither FastAPI nor Starlette."""
+    import subprocess
+    import sys
+
+    modules = sorted(
+        "nitida." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+        for domain in DOMAINS
+        for path in (PACKAGE / domain).rglob("*.py")
+        if path.name not in WEB_MODULES and "web" not in path.relative_to(PACKAGE).parts[:1]
+    )
+    assert "nitida.customers.service" in modules
+    code = f"import sys; import {', '.join(modules)}; print([m for m in ('fastapi', 'starlette') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"

@@ -8,7 +8,7 @@ from nitida.auth import service
 from nitida.auth.access import ME
 from nitida.auth.dependencies import TenantContext, guard
 from nitida.auth.schemas import LoginRequest, MeResponse, TokenResponse
-from nitida.core.errors import problem_responses
+from nitida.core.problems import problem_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

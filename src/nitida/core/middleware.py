@@ -8,7 +8,8 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nitida.core.errors import FieldError, internal_error_response, problem_response
+from nitida.core.errors import FieldError
+from nitida.core.problems import internal_error_response, problem_response
 from nitida.core.request_context import reset_request_id, set_request_id
 from nitida.core.schemas import CONTROL_CHARACTERS
 

@@ -10,7 +10,7 @@ from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
 from nitida.auth.dependencies import TenantContext, guard
 from nitida.core import bounds
-from nitida.core.errors import problem_responses
+from nitida.core.problems import problem_responses
 from nitida.core.schemas import total_count_header
 from nitida.invoices import numbering, service
 from nitida.invoices.access import INVOICES, RESOLUTIONS

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from nitida.auth.dependencies import TenantContext, guard
-from nitida.core.errors import problem_responses
+from nitida.core.problems import problem_responses
 from nitida.jobs import service
 from nitida.jobs.access import JOBS
 from nitida.jobs.models import JobStatus

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, status
 
 from nitida.auth.dependencies import TenantContext, guard
-from nitida.core.errors import problem_responses
+from nitida.core.problems import problem_responses
 from nitida.users import service
 from nitida.users.access import USERS
 from nitida.users.schemas import UserCreate, UserRead, UserUpdate
