@@ -16,9 +16,9 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     DateTime,
@@ -37,7 +37,6 @@ from sqlalchemy.orm import (
     Session,
     declared_attr,
     mapped_column,
-    sessionmaker,
     with_loader_criteria,
 )
 from sqlalchemy.types import TypeDecorator
@@ -140,6 +139,9 @@ class TenantSession(ScopedSession):
 class QueueSession(ScopedSession):
     """A job worker's session: it finds and claims due jobs of every tenant, and
     sees nothing else (models opt in with ``__queue_table__ = True``)."""
+
+
+_S = TypeVar("_S", bound="ScopedSession")
 
 
 class LoginSession(ScopedSession):
@@ -295,32 +297,30 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
-        self._tenant_factory = sessionmaker(self.engine, class_=TenantSession, expire_on_commit=False, autoflush=False)
-        self._login_factory = sessionmaker(self.engine, class_=LoginSession, expire_on_commit=False, autoflush=False)
-        self._queue_factory = sessionmaker(self.engine, class_=QueueSession, expire_on_commit=False, autoflush=False)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def _begin_write(self, session: Session, write: bool) -> None:
-        if write and self.dialect == "sqlite":
-            session.connection(execution_options={"nitida_write": True})
-
     @contextmanager
-    def tenant_session(self, tenant_id: uuid.UUID, *, write: bool = True) -> Iterator[TenantSession]:
+    def _open(self, kind: type[_S], info: dict[str, Any], write: bool) -> Iterator[_S]:
+        session = kind(self.engine, info=info, expire_on_commit=False, autoflush=False)
+        try:
+            if write and self.dialect == "sqlite":
+                # BEGIN IMMEDIATE: writers queue for the lock instead of failing later.
+                session.connection(execution_options={"nitida_write": True})
+            yield session
+        finally:
+            session.close()
+
+    def tenant_session(self, tenant_id: uuid.UUID, *, write: bool = True) -> AbstractContextManager[TenantSession]:
         """A session that can only see and write ``tenant_id``'s rows; the caller commits.
 
         Requests do not call this: they get ``unit_of_work`` through their
         context dependency. Work that did not come from a request (the job
         worker, the command line, tests) opens its tenant's session here.
         """
-        session = self._tenant_factory(info={TENANT_KEY: tenant_id})
-        try:
-            self._begin_write(session, write)
-            yield session
-        finally:
-            session.close()
+        return self._open(TenantSession, {TENANT_KEY: tenant_id}, write)
 
     @contextmanager
     def unit_of_work(self, tenant_id: uuid.UUID, *, write: bool = True) -> Iterator[TenantSession]:
@@ -330,28 +330,16 @@ class Database:
             yield session
             session.commit()
 
-    @contextmanager
-    def login_session(self, email_lower: str, *, write: bool = False) -> Iterator[LoginSession]:
+    def login_session(self, email_lower: str, *, write: bool = False) -> AbstractContextManager[LoginSession]:
         """A session for finding a user by email before any tenant is known."""
-        session = self._login_factory(info={LOGIN_EMAIL_KEY: email_lower})
-        try:
-            self._begin_write(session, write)
-            yield session
-        finally:
-            session.close()
+        return self._open(LoginSession, {LOGIN_EMAIL_KEY: email_lower}, write)
 
-    @contextmanager
-    def queue_session(self) -> Iterator[QueueSession]:
+    def queue_session(self) -> AbstractContextManager[QueueSession]:
         """A short write transaction of a job worker, to claim due jobs across tenants.
 
         The job itself then runs in its tenant's ``unit_of_work``.
         """
-        session = self._queue_factory(info={QUEUE_KEY: True})
-        try:
-            self._begin_write(session, True)
-            yield session
-        finally:
-            session.close()
+        return self._open(QueueSession, {QUEUE_KEY: True}, True)
 
     def dispose(self) -> None:
         self.engine.dispose()
