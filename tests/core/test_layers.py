@@ -24,12 +24,17 @@ WEB_MODULES = {"router.py", "dependencies.py", "views.py", "main.py", "cli.py"}
 
 
 def imported_modules(path: Path) -> set[str]:
+    """Absolute names of what a module imports, ``from nitida import x`` and relative imports included."""
+    package = ["nitida", *path.relative_to(PACKAGE).parent.parts]
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
     return names
 
 

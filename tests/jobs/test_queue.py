@@ -178,3 +178,87 @@ def test_sqlite_serve_runs_jobs_in_process(database_url, database, tenant):
             threading.Event().wait(0.05)
     assert job_row(database, tenant.id, job_id).status is JobStatus.SUCCEEDED
     assert effects(database, tenant.id, marker) == 1
+
+
+def test_after_commit_hooks_wait_for_the_outer_commit_and_die_with_their_savepoint(database, tenant):
+    ran = []
+    with database.unit_of_work(tenant.id) as session:
+        session.after_commit(lambda: ran.append("outer"))
+        with session.begin_nested():  # released: not yet durable
+            session.after_commit(lambda: ran.append("released savepoint"))
+        assert ran == []
+        savepoint = session.begin_nested()
+        session.after_commit(lambda: ran.append("rolled-back savepoint"))
+        with session.begin_nested():
+            session.after_commit(lambda: ran.append("inside the rolled-back savepoint"))
+        savepoint.rollback()
+        assert ran == []
+    assert ran == ["outer", "released savepoint"]
+
+
+def test_progress_is_recorded_on_both_engines(database, tenant):
+    job_id, marker = add_job(database, tenant.id, kind="tests.progress")
+    drain(database, tenant.id)
+    job = job_row(database, tenant.id, job_id)
+    assert (job.status, job.progress_done, job.progress_total) == (JobStatus.SUCCEEDED, 2, 2)
+    assert effects(database, tenant.id, marker) == 1
+
+
+def test_a_job_running_beside_committed_requests_still_commits(database, tenant, client):
+    # SQLite: the job's transaction must hold the write lock from its start, or a
+    # request committing meanwhile makes its first write fail ("database is locked").
+    job_id, marker = add_job(database, tenant.id, kind="tests.slow_record", payload={"seconds": 1})
+    worker = threading.Thread(target=drain, args=(database, tenant.id))
+    worker.start()
+    created = client.post(
+        "/billing/customers", headers=tenant.headers(Role.ADMIN), json={"razonSocial": "Durante", "nit": "900373914"}
+    )
+    worker.join(timeout=60)
+    assert created.status_code == 201
+    assert job_row(database, tenant.id, job_id).status is JobStatus.SUCCEEDED
+    assert effects(database, tenant.id, marker) == 1
+
+
+@pytest.mark.postgres_only
+def test_a_job_slower_than_its_lease_is_not_taken_over_while_it_runs(database, tenant):
+    job_id, marker = add_job(database, tenant.id, kind="tests.slow_record", payload={"seconds": 2})
+    short = QueuePolicy(lease=timedelta(seconds=0.6), backoff_base=timedelta(0))
+    first = Worker(database, policy=short, name="slow-one", only_tenant=tenant.id)
+    thread = threading.Thread(target=first.run_once)
+    thread.start()
+    taken = []
+    while thread.is_alive():  # the heartbeat renews the lease every 0.2 s
+        stolen = claim(database, "thief", short, only_tenant=tenant.id)
+        if stolen is not None:
+            taken.append(stolen)
+        threading.Event().wait(0.1)
+    thread.join()
+    assert taken == []
+    assert (job_row(database, tenant.id, job_id).status, effects(database, tenant.id, marker)) == (
+        JobStatus.SUCCEEDED,
+        1,
+    )
+
+
+def test_a_job_allowed_many_attempts_backs_off_without_overflowing():
+    policy = QueuePolicy(backoff_base=timedelta(seconds=5), backoff_cap=timedelta(hours=1))
+    assert policy.backoff(1000) <= timedelta(hours=1)
+
+
+def test_an_exhausted_job_does_not_stop_the_drain_and_a_retry_starts_afresh(database, tenant):
+    dead_id, _ = add_job(database, tenant.id, kind="tests.progress", max_attempts=1)
+    with database.unit_of_work(tenant.id) as session:  # its only attempt died with its worker
+        session.execute(
+            update(Job)
+            .where(Job.id == dead_id)
+            .values(status=JobStatus.RUNNING, attempts=1, leased_until=utcnow() - timedelta(seconds=1), progress_done=7)
+        )
+    live_id, marker = add_job(database, tenant.id)
+    drain(database, tenant.id)
+    assert job_row(database, tenant.id, dead_id).status is JobStatus.FAILED
+    assert job_row(database, tenant.id, live_id).status is JobStatus.SUCCEEDED
+    from nitida.jobs.service import retry
+
+    with database.unit_of_work(tenant.id) as session:
+        retried = retry(session, session.scalar(select(Job).where(Job.id == dead_id)))
+        assert (retried.attempts, retried.progress_done, retried.result) == (0, 0, None)

@@ -8,10 +8,16 @@ loosening a rule is a visible, deliberate change.
 
 from __future__ import annotations
 
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from fixtures.common import SECRET
 from nitida.auth.access import ME
+from nitida.auth.dependencies import route_rule
+from nitida.core.settings import Settings
 from nitida.customers.access import CUSTOMERS
 from nitida.invoices.access import INVOICES, RESOLUTIONS
 from nitida.jobs.access import JOBS
+from nitida.main import create_app
 from nitida.users.access import USERS
 from nitida.users.models import Role
 
@@ -35,3 +41,47 @@ def test_users_jobs_and_me():
     assert roles(USERS) == {"manage": {A}}
     assert roles(JOBS) == {"list": {A}, "read": {A, O}, "retry": {A}}
     assert roles(ME) == {"read": {A, O, C}}
+
+
+# Which action guards each operation: moving an endpoint to a looser action
+# (say, retry guarded by "read") fails here, not only where a test happens to look.
+ROUTE_ACTIONS = {
+    ("GET", "/auth/me"): "me.read",
+    ("GET", "/users"): "users.manage",
+    ("POST", "/users"): "users.manage",
+    ("GET", "/users/{user_id}"): "users.manage",
+    ("PATCH", "/users/{user_id}"): "users.manage",
+    ("GET", "/billing/customers"): "customers.read",
+    ("POST", "/billing/customers"): "customers.write",
+    ("GET", "/billing/customers/{customer_id}"): "customers.read",
+    ("PATCH", "/billing/customers/{customer_id}"): "customers.write",
+    ("DELETE", "/billing/customers/{customer_id}"): "customers.delete",
+    ("GET", "/billing/customers/{customer_id}/history"): "customers.read",
+    ("GET", "/billing/resolutions"): "resolutions.read",
+    ("POST", "/billing/resolutions"): "resolutions.manage",
+    ("GET", "/billing/resolutions/{resolution_id}"): "resolutions.read",
+    ("PATCH", "/billing/resolutions/{resolution_id}"): "resolutions.manage",
+    ("GET", "/billing/invoices"): "invoices.read",
+    ("POST", "/billing/invoices"): "invoices.write",
+    ("GET", "/billing/invoices/{invoice_id}"): "invoices.read",
+    ("PATCH", "/billing/invoices/{invoice_id}"): "invoices.write",
+    ("DELETE", "/billing/invoices/{invoice_id}"): "invoices.write",
+    ("POST", "/billing/invoices/{invoice_id}/issue"): "invoices.write",
+    ("POST", "/billing/invoices/{invoice_id}/payments"): "invoices.write",
+    ("POST", "/billing/invoices/{invoice_id}/void"): "invoices.void",
+    ("GET", "/billing/invoices/{invoice_id}/history"): "invoices.read",
+    ("GET", "/jobs"): "jobs.list",
+    ("GET", "/jobs/{job_id}"): "jobs.read",
+    ("POST", "/jobs/{job_id}/retry"): "jobs.retry",
+}
+
+
+def test_each_operation_is_guarded_by_its_action():
+    served = {}
+    for context in iter_route_contexts(create_app(Settings(database_url="sqlite://", secret_key=SECRET)).routes):
+        if isinstance(context.original_route, APIRoute):
+            rule = route_rule(context.original_route)
+            for method in context.methods or ():
+                if rule is not None:
+                    served[(method, context.path)] = f"{rule.domain}.{rule.action}"
+    assert served == ROUTE_ACTIONS

@@ -2,7 +2,7 @@
 
 A domain module builds one ``AccessRules`` (``CUSTOMERS = AccessRules("customers",
 read=EVERYONE, write=WRITERS, delete=ADMIN_ONLY)``); its endpoints guard
-themselves with those rules (see auth.dependencies.Allowed), the pages hide
+themselves with those rules (see auth.dependencies.guard), the pages hide
 buttons with ``rules.allows(action, role)``, and the role-matrix test reads
 the same declaration from the served routes. Nothing else lists roles.
 """

@@ -113,6 +113,8 @@ class Guard:
         self.deferred = deferred
 
     def __call__(self, ctx: Context) -> TenantContext:
+        if ctx.rule is not None and ctx.rule != self.rule:
+            raise RuntimeError(f"two access rules on one endpoint: {ctx.rule} and {self.rule}")
         ctx.rule = self.rule
         if not self.deferred:
             ctx.authorize()

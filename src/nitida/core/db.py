@@ -124,8 +124,11 @@ class ScopedSession(Session):
     transaction is durable (enqueueing outside the database, sending mail)."""
 
     def after_commit(self, hook: Callable[[], Any]) -> None:
-        """Run ``hook`` once this session's transaction commits; never if it rolls back."""
-        self.info.setdefault(AFTER_COMMIT_KEY, []).append(hook)
+        """Run ``hook`` once this session's transaction commits; never if it rolls back.
+
+        A hook registered inside a savepoint that rolls back is dropped with it.
+        """
+        self.info.setdefault(AFTER_COMMIT_KEY, []).append((self.get_nested_transaction(), hook))
 
 
 class TenantSession(ScopedSession):
@@ -236,8 +239,10 @@ def _set_rls_context(session: Session, transaction, connection) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit_hooks(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction itself is not durable yet
     hooks = session.info.pop(AFTER_COMMIT_KEY, [])
-    for hook in hooks:
+    for _savepoint, hook in hooks:
         try:
             hook()
         except Exception:  # the commit stands: a failed hook must not turn it into an error
@@ -248,6 +253,21 @@ def _run_after_commit_hooks(session: Session) -> None:
 def _drop_after_commit_hooks(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:  # the outermost transaction: its work is gone
         session.info.pop(AFTER_COMMIT_KEY, None)
+    elif AFTER_COMMIT_KEY in session.info:  # a savepoint: only the work done inside it is gone
+        session.info[AFTER_COMMIT_KEY] = [
+            (savepoint, hook)
+            for savepoint, hook in session.info[AFTER_COMMIT_KEY]
+            if not _inside(savepoint, previous_transaction)
+        ]
+
+
+def _inside(savepoint: Any, transaction: Any) -> bool:
+    """Whether ``savepoint`` is ``transaction`` or was opened inside it."""
+    while savepoint is not None:
+        if savepoint is transaction:
+            return True
+        savepoint = savepoint.parent
+    return False
 
 
 # --- engines ---------------------------------------------------------------

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,7 +52,8 @@ class QueuePolicy:
         )
 
     def backoff(self, attempts: int) -> timedelta:
-        delay = min(self.backoff_cap, self.backoff_base * (2 ** max(0, attempts - 1)))
+        # The exponent is bounded so a job allowed many attempts cannot overflow the delay.
+        delay = min(self.backoff_cap, self.backoff_base * (2 ** min(max(0, attempts - 1), 30)))
         return delay * random.uniform(0.8, 1.0)  # jitter: failed jobs do not all return at once
 
 
@@ -98,7 +101,8 @@ def retry(session: TenantSession, job: Job) -> Job:
     if job.status is not JobStatus.FAILED:
         raise Conflict(f"Only FAILED jobs can be retried; this one is {job.status.value}.", slug="job-not-failed")
     job.status, job.attempts, job.run_after = JobStatus.QUEUED, 0, utcnow()
-    job.leased_until = job.leased_by = job.finished_at = None
+    job.leased_until = job.leased_by = job.finished_at = job.result = job.progress_total = None
+    job.progress_done = 0
     return job
 
 
@@ -143,18 +147,27 @@ def claim(db: Database, worker_id: str, policy: QueuePolicy, *, only_tenant: uui
         # A lease that ran out: its worker died (or hangs); the job is due again.
         (Job.status == JobStatus.RUNNING) & (Job.leased_until < now),
     )
-    stmt = select(Job).where(due).order_by(Job.run_after).limit(1).with_for_update(skip_locked=True)
+    # Only kinds this worker can run: during a rolling deploy an older worker
+    # leaves a new kind to the workers that know it.
+    stmt = (
+        select(Job)
+        .where(due, Job.kind.in_(sorted(HANDLERS)))
+        .order_by(Job.run_after)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
     if only_tenant is not None:
         stmt = stmt.where(Job.tenant_id == only_tenant)
     with db.queue_session() as session:
-        job = session.scalar(stmt)
-        if job is None:
-            return None
-        if job.attempts >= job.max_attempts:
+        while True:
+            job = session.scalar(stmt)
+            if job is None:
+                return None
+            if job.attempts < job.max_attempts:
+                break
             # Leased max_attempts times and never finished: it keeps killing its workers.
             _mark_failed(job, job.last_error or "the worker running this job stopped before it finished")
-            session.commit()
-            return None
+            session.flush()
         job.status = JobStatus.RUNNING
         job.attempts += 1
         job.leased_by = worker_id
@@ -166,8 +179,12 @@ def claim(db: Database, worker_id: str, policy: QueuePolicy, *, only_tenant: uui
 def run_claimed(db: Database, claimed: Claim, worker_id: str, policy: QueuePolicy) -> JobStatus:
     """Run a leased job in its tenant's unit of work; record success, a retry or a failure."""
     handler = HANDLERS.get(claimed.kind)
+    heartbeat = _Heartbeat(db, claimed, worker_id, policy) if db.dialect == "postgresql" else None
     try:
-        with db.unit_of_work(claimed.tenant_id, write=False) as session:
+        # write=True: on SQLite the job takes the write lock up front (a deferred
+        # transaction that read first could not write once another connection
+        # had committed), so it holds it for its whole run: keep network calls short.
+        with db.unit_of_work(claimed.tenant_id, write=True) as session:
             job = session.scalar(select(Job).where(Job.id == claimed.job_id))
             if job is None or job.leased_by != worker_id or job.status is not JobStatus.RUNNING:
                 return JobStatus.RUNNING  # no longer ours
@@ -177,7 +194,7 @@ def run_claimed(db: Database, claimed: Claim, worker_id: str, policy: QueuePolic
                 job=job,
                 session=session,
                 actor=_actor(session, job),
-                progress=lambda done, total: _progress(db, claimed, worker_id, policy, done, total),
+                progress=_progress_recorder(db, session, claimed, worker_id, policy),
             )
             result = handler(run)
             finished = session.execute(
@@ -203,6 +220,9 @@ def run_claimed(db: Database, claimed: Claim, worker_id: str, policy: QueuePolic
     except Exception as exc:  # the handler's failure: its effects are rolled back
         log.warning("job %s (%s) attempt %d failed: %s", claimed.job_id, claimed.kind, claimed.attempt, exc)
         return _record_failure(db, claimed, worker_id, policy, exc)
+    finally:
+        if heartbeat is not None:
+            heartbeat.stop()
 
 
 class _LeaseLost(Exception):
@@ -220,15 +240,55 @@ def _actor(session: TenantSession, job: Job) -> Principal | None:
     return Principal(user_id=user.id, tenant_id=session.tenant_id, email=user.email, name=user.name, role=user.role)
 
 
-def _progress(db: Database, claimed: Claim, worker_id: str, policy: QueuePolicy, done: int, total: int | None) -> None:
-    """Progress in a short transaction of its own (visible while the job runs); renews the lease."""
-    with db.unit_of_work(claimed.tenant_id) as session:
-        session.execute(
-            update(Job)
-            .where(Job.id == claimed.job_id, Job.leased_by == worker_id)
-            .values(progress_done=done, progress_total=total, leased_until=utcnow() + policy.lease)
-            .execution_options(synchronize_session=False)
+def _progress_recorder(
+    db: Database, job_session: TenantSession, claimed: Claim, worker_id: str, policy: QueuePolicy
+) -> Callable[[int, int | None], None]:
+    """``run.progress(done, total)``. On PostgreSQL, a short transaction of its
+    own, visible while the job runs. On SQLite the job's transaction holds the
+    only write lock, so progress is written inside it and shows when the job ends."""
+
+    def record(done: int, total: int | None) -> None:
+        values: dict[str, Any] = {"progress_done": done, "progress_total": total}
+        if db.dialect == "sqlite":
+            _renew(job_session, claimed, worker_id, values)
+            return
+        with db.unit_of_work(claimed.tenant_id) as session:
+            _renew(session, claimed, worker_id, {**values, "leased_until": utcnow() + policy.lease})
+
+    return record
+
+
+def _renew(session: TenantSession, claimed: Claim, worker_id: str, values: dict[str, Any]) -> None:
+    session.execute(
+        update(Job)
+        .where(Job.id == claimed.job_id, Job.leased_by == worker_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+class _Heartbeat:
+    """Renews a running job's lease every third of it (PostgreSQL), so a slow
+    job is never taken over by another worker while its own is still at it."""
+
+    def __init__(self, db: Database, claimed: Claim, worker_id: str, policy: QueuePolicy) -> None:
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, args=(db, claimed, worker_id, policy), name=f"heartbeat-{claimed.job_id}", daemon=True
         )
+        self._thread.start()
+
+    def _beat(self, db: Database, claimed: Claim, worker_id: str, policy: QueuePolicy) -> None:
+        while not self._stopped.wait(policy.lease.total_seconds() / 3):
+            try:
+                with db.unit_of_work(claimed.tenant_id) as session:
+                    _renew(session, claimed, worker_id, {"leased_until": utcnow() + policy.lease})
+            except Exception:  # the database is away: the next beat tries again
+                log.exception("job %s: could not renew its lease", claimed.job_id)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=10)
 
 
 def _record_failure(db: Database, claimed: Claim, worker_id: str, policy: QueuePolicy, exc: Exception) -> JobStatus:
