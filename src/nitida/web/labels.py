@@ -63,8 +63,8 @@ FIELD = {
 def change_value(field: str, value: object) -> str:
     if value is None or value == "":
         return "—"
-    if field == "status" and value in CustomerStatus.__members__:
+    if field == "status" and isinstance(value, str) and value in CustomerStatus.__members__:
         return CUSTOMER_STATUS[CustomerStatus(value)]
-    if field == "tipoDocumento" and value in TipoDocumento.__members__:
+    if field == "tipoDocumento" and isinstance(value, str) and value in TipoDocumento.__members__:
         return TIPO_DOCUMENTO[TipoDocumento(value)]
     return str(value)

@@ -40,7 +40,7 @@ FORM_FIELDS = ("tipo_documento", "numero", "razon_social", "correo", "telefono",
 
 
 def _status(value: str | None) -> CustomerStatus | None:
-    return CustomerStatus(value) if value in CustomerStatus.__members__ else None
+    return CustomerStatus(value) if value and value in CustomerStatus.__members__ else None
 
 
 @router.get("/app/clientes")

@@ -70,7 +70,7 @@ def field_name(api_name: str) -> str:
 class _Names(dict):
     """API field -> form field, lines included ("lines.0.quantity" -> "cantidad_0")."""
 
-    def get(self, key, default=None):  # type: ignore[override]
+    def get(self, key, default=None):
         return field_name(key)
 
 
@@ -117,7 +117,7 @@ def list_invoices(
     customer_name = None
     if customer_id is not None:
         customer_name = ctx.session.scalar(select(Customer.razon_social).where(Customer.id == customer_id))
-    context = dict(
+    context: dict[str, Any] = dict(
         nav="facturas",
         rows=rows,
         total=total,
