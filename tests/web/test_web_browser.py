@@ -38,7 +38,9 @@ def _missing(what: str) -> None:
     pytest.skip(f"{what} is missing: run ./scripts/test.sh (it installs it)")
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it
+# is open, which would break later tests of the same worker that call asyncio.run().
+@pytest.fixture(scope="module")
 def browser():
     if CHROMIUM is None:
         _missing("Debian's chromium")

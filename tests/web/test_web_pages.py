@@ -243,27 +243,20 @@ def test_the_vendor_files_come_from_the_npm_install(app):
 
 
 def test_an_unexpected_error_is_a_friendly_500_page():
-    import asyncio
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
 
     from nitida.core.errors import internal_error_response
     from nitida.web.middleware import WebPagesMiddleware
 
-    async def failing(scope, receive, send):
-        await internal_error_response()(scope, receive, send)
-
-    sent = []
-
-    async def send(message):
-        sent.append(message)
-
-    async def receive():
-        return {"type": "http.request", "body": b""}
-
-    scope = {"type": "http", "path": "/app/clientes", "method": "GET", "headers": []}
-    asyncio.run(WebPagesMiddleware(failing)(scope, receive, send))
-    assert sent[0]["status"] == 500
-    body = sent[1]["body"].decode()
-    assert "Algo salió mal" in body and "Traceback" not in body and "problem" not in body
+    # What the request-id middleware answers when a handler raises, seen by the pages' middleware.
+    failing = Starlette(routes=[Route("/app/clientes", lambda request: internal_error_response())])
+    failing.add_middleware(WebPagesMiddleware)
+    response = TestClient(failing).get("/app/clientes")
+    assert response.status_code == 500 and response.headers["content-type"].startswith("text/html")
+    assert "Algo salió mal" in response.text and "Traceback" not in response.text and "problem" not in response.text
+    assert "script-src 'self'" in response.headers["content-security-policy"]
 
 
 # --- customers and invoices through the forms ---------------------------------------------------
