@@ -116,6 +116,7 @@ def demo() -> None:
     typer.echo("Demo tenant created." if created else "Demo tenant already exists.")
     for role, email, password in logins:
         typer.echo(f"  {role:<9} {email:<28} password: {password}")
+    typer.echo("Back office: http://127.0.0.1:8000 (after `nitida serve`); API docs: http://127.0.0.1:8000/docs")
 
 
 @app.command()

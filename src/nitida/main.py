@@ -22,6 +22,7 @@ from nitida.jobs.router import router as jobs_router
 from nitida.jobs.service import QueuePolicy
 from nitida.jobs.worker import Worker
 from nitida.users.router import router as users_router
+from nitida.web.mount import install_web
 
 DESCRIPTION = """
 Billing API of **La Oficina Nítida** for Colombian businesses.
@@ -64,6 +65,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(resolutions_router)
     app.include_router(invoices_router)
     app.include_router(jobs_router)
+    # The back office in the browser, under /app (after the API's middleware: its own is outermost).
+    install_web(app)
     _register_problem_schema(app)
     return app
 

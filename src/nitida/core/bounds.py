@@ -34,3 +34,4 @@ AUDIT_NAME = 40  # audit entity types and actions
 JOB_KIND = 80
 JOB_WORKER = 120  # host:pid:thread of the worker holding a job's lease
 LAST_ERROR = 4000  # the last failure of a job, as an ADMIN reads it
+WEB_TOKEN = 64  # a back-office session token's SHA-256 (hex), its CSRF token

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_seconds: int = 900
     db_pool_size: int = 10
+    # Back office in the browser: a session lasts this long from sign-in.
+    web_session_minutes: int = Field(default=12 * 60, ge=5, le=30 * 24 * 60)
     # Background jobs (nitida worker; on SQLite, `nitida serve` runs one in-process).
     inprocess_worker: bool = False
     job_poll_seconds: float = Field(default=1.0, gt=0)

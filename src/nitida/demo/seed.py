@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy import select
 
@@ -12,6 +13,8 @@ from nitida.customers import service as customers
 from nitida.customers.identity import TipoDocumento
 from nitida.customers.schemas import CustomerCreate
 from nitida.demo.colombian_data import demo_customers
+from nitida.invoices import numbering
+from nitida.invoices.schemas import ResolutionCreate
 from nitida.tenants.schemas import TenantCreate
 from nitida.tenants.service import add_tenant
 from nitida.users import service as users
@@ -66,4 +69,18 @@ def seed_demo(db: Database) -> tuple[bool, list[tuple[str, str, str]]]:
                     direccion=fake.direccion,
                 ),
             )
+        # A numbering resolution, so the back office can issue invoices at once.
+        this_year = date.today().year
+        numbering.create_resolution(
+            session,
+            actor,
+            ResolutionCreate(
+                resolution_number="18764000001234",
+                prefix="FE",
+                range_from=1,
+                range_to=5000,
+                valid_from=date(this_year, 1, 1),
+                valid_to=date(this_year + 1, 12, 31),
+            ),
+        )
     return True, logins

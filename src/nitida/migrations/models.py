@@ -8,5 +8,6 @@ from nitida.invoices.models import Invoice, InvoiceLine, InvoicePayment, Numberi
 from nitida.jobs.models import Job  # noqa: F401
 from nitida.tenants.models import Tenant  # noqa: F401
 from nitida.users.models import User  # noqa: F401
+from nitida.web.models import WebSession  # noqa: F401
 
 metadata = Base.metadata

@@ -1,0 +1,123 @@
+"""The signed-in user of a page request, its unit of work, and CSRF.
+
+A page gets ``Web`` (a ``WebContext``): the user as stored now (role changes
+apply at once), one tenant unit of work that commits when the handler returns
+(as the API's context does), and — for every POST — a CSRF check of the
+session's token, sent as the ``csrf_token`` form field or, by htmx, as the
+``X-CSRF-Token`` header (hx-headers on <body>).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote, urlsplit
+
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
+
+from nitida.auth.access import AccessRules
+from nitida.auth.principal import Principal
+from nitida.core.db import Database, TenantSession
+from nitida.core.errors import Forbidden
+from nitida.web import sessions
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOGIN_PATH = "/app/ingresar"
+
+
+class LoginRequired(Exception):
+    """No valid session: the page answers with a redirect to the login page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class CsrfRefused(Forbidden):
+    slug = "csrf"
+
+    def __init__(self) -> None:
+        super().__init__("The form's CSRF token is missing or wrong.", slug="csrf")
+
+
+@dataclass(slots=True)
+class WebContext:
+    session: TenantSession
+    principal: Principal
+    csrf_token: str
+    session_id: uuid.UUID
+    form: FormData
+
+    @property
+    def role(self):
+        return self.principal.role
+
+    def can(self, rules: AccessRules, action: str) -> bool:
+        return rules.allows(action, self.principal.role)
+
+    def require(self, rules: AccessRules, action: str) -> None:
+        """403 page unless the role may; pages call it after loading the item (other tenants' ids stay 404)."""
+        if not self.can(rules, action):
+            raise Forbidden(f"{rules.domain}.{action} is not allowed for {self.principal.role.value}.")
+
+    def field(self, name: str, default: str = "") -> str:
+        value = self.form.get(name, default)
+        return value if isinstance(value, str) else default
+
+
+async def posted_form(request: Request) -> FormData:
+    if request.method in READ_METHODS:
+        return FormData()
+    return await request.form()
+
+
+def same_origin(request: Request) -> bool:
+    """A cross-site POST is refused even with a token (defence in depth beside SameSite=Lax)."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.headers.get("Host", "")
+
+
+def next_path_of(request: Request) -> str:
+    path = request.url.path
+    if request.url.query and request.method in READ_METHODS:
+        path += "?" + request.url.query
+    return path
+
+
+def get_web_context(request: Request, form: Annotated[FormData, Depends(posted_form)]) -> Iterator[WebContext]:
+    parsed = sessions.parse_cookie(request.cookies.get(sessions.COOKIE))
+    if parsed is None:
+        raise LoginRequired(next_path_of(request))
+    tenant_id, token = parsed
+    db: Database = request.app.state.db
+    with db.unit_of_work(tenant_id, write=request.method not in READ_METHODS) as session:
+        signed_in = sessions.current(session, token)
+        if signed_in is None:
+            raise LoginRequired(next_path_of(request))
+        if request.method not in READ_METHODS:
+            given = request.headers.get("X-CSRF-Token") or form.get("csrf_token")
+            if not isinstance(given, str) or not sessions.csrf_matches(signed_in.csrf_token, given):
+                raise CsrfRefused()
+            if not same_origin(request):
+                raise CsrfRefused()
+        yield WebContext(
+            session=session,
+            principal=signed_in.principal,
+            csrf_token=signed_in.csrf_token,
+            session_id=signed_in.session_id,
+            form=form,
+        )
+
+
+Web = Annotated[WebContext, Depends(get_web_context, scope="function")]
+
+
+def login_url(next_path: str) -> str:
+    if not next_path.startswith("/app") or next_path.startswith(LOGIN_PATH):
+        return LOGIN_PATH
+    return f"{LOGIN_PATH}?siguiente={quote(next_path, safe='/')}"

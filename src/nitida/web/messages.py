@@ -1,0 +1,122 @@
+"""Errors as the pages show them: in Spanish, beside their field.
+
+The services speak English (the API's choice); their messages and slugs are
+translated here, for display only — the rules themselves stay in the services.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from pydantic import ValidationError
+
+from nitida.core.errors import AppError
+from nitida.web.formatting import money
+
+GENERIC = "Valor no válido."
+
+_BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^(This field is required\.|Field required)$"), "Este campo es obligatorio."),
+    (re.compile(r"^must not be blank$|at least 1 character"), "Este campo es obligatorio."),
+    (re.compile(r"(?:must have|should have) at most (\d+) characters?"), "Debe tener como máximo {0} caracteres."),
+    (re.compile(r"should have at least (\d+) characters?"), "Debe tener al menos {0} caracteres."),
+    (
+        re.compile(r"^a NIT is digits"),
+        "Un NIT son dígitos, con puntos opcionales y el dígito de verificación tras un guion (p. ej. 900.123.456-8).",
+    ),
+    (re.compile(r"^a NIT has between 7 and 15 digits"), "Un NIT tiene entre 7 y 15 dígitos antes del DV."),
+    (re.compile(r"^is not a valid NIT$"), "No es un NIT válido."),
+    (
+        re.compile(r"check digit .* of NIT (\d+) is (\d), not (\d)"),
+        "El dígito de verificación (DV) del NIT {0} es {1}, no {2}.",
+    ),
+    (re.compile(r"^a (\w+) number has digits only$"), "Un documento {0} solo lleva dígitos."),
+    (re.compile(r"^may contain only letters and digits"), "Solo puede tener letras y dígitos."),
+    (
+        re.compile(r"^Another customer of this business already has number (\S+): (.*) \(id [^)]*\)\.$"),
+        "Ya existe un cliente con el número {0}: {1}.",
+    ),
+    (re.compile(r"valid email address"), "No es un correo electrónico válido."),
+    (re.compile(r"^must be greater than 0$"), "Debe ser mayor que 0."),
+    (re.compile(r"^must not be negative$"), "No puede ser negativo."),
+    (re.compile(r"^must be between 0 and 100$"), "Debe estar entre 0 y 100."),
+    (re.compile(r"must have at most (\d+) decimals"), "Admite como máximo {0} decimales."),
+    (re.compile(r"^must be at most (\S+)$"), "Es demasiado grande."),
+    (re.compile(r"^(\S+) is more than the balance of (\S+)\.$"), "Supera el saldo de la factura ({1})."),
+    (re.compile(r"^must not be in the future"), "No puede ser una fecha futura."),
+    (re.compile(r"^must not be before the issue date"), "No puede ser anterior a la fecha de emisión."),
+    (re.compile(r"valid date|date format"), "No es una fecha válida (dd/mm/aaaa)."),
+    (re.compile(r"^A user with the email .* already exists\.$"), "Ya existe un usuario con ese correo electrónico."),
+    (re.compile(r"^must be at least rangeFrom"), "Debe ser mayor o igual que el inicio del rango."),
+    (re.compile(r"^must not be before validFrom"), "No puede ser anterior a la fecha de inicio."),
+    (re.compile(r"overlaps resolution"), "El rango se cruza con otra resolución del mismo prefijo."),
+    (re.compile(r"clashes with the prefix"), "El prefijo choca con el de otra resolución."),
+    (re.compile(r"^must be 1 to 4 letters"), "De 1 a 4 letras o dígitos."),
+    (re.compile(r"^Customer not found\.$"), "Elige un cliente."),
+    (re.compile(r"is INACTIVE: activate it"), "El cliente está inactivo: actívalo antes de facturarle."),
+    (re.compile(r"^Resolution not found\.$"), "Elige una resolución de numeración."),
+    (re.compile(r"^Input should be a valid (decimal|number)|must be a decimal number"), "Debe ser un número."),
+    (re.compile(r"UUID"), "Elige una opción de la lista."),
+    (re.compile(r"^Input should be"), "Elige una opción válida."),
+    (re.compile(r"^The invoice total would exceed"), "El total de la factura es demasiado grande."),
+]
+
+_BY_SLUG = {
+    "resolution-not-valid": "La resolución de numeración no está vigente hoy: elige otra o registra una vigente.",
+    "resolution-range-used-up": "La resolución de numeración agotó su rango: registra una nueva.",
+    "due-date-required": "Una factura a crédito necesita fecha de vencimiento.",
+    "due-date-before-issue": "La fecha de vencimiento es anterior a hoy: cámbiala en el borrador.",
+    "customer-inactive": "El cliente está inactivo: actívalo antes de emitirle facturas.",
+    "invalid-invoice-state": "La factura no está en un estado que permita esta acción.",
+    "invoice-has-payments": "La factura tiene pagos registrados y no se puede anular.",
+    "customer-has-invoices": (
+        "Este cliente tiene facturas y no se puede eliminar: inactívalo para conservar su historial."
+    ),
+    "last-admin": "Es el último administrador activo: nombra otro administrador antes.",
+    "number-taken": "Ese número de factura ya existe: elige una resolución con otro prefijo.",
+    "duplicate-nit": "Ya existe un cliente con ese número de documento.",
+}
+
+
+def spanish(message: str) -> str:
+    message = message.removeprefix("Value error, ")
+    for pattern, template in _BY_PATTERN:
+        found = pattern.search(message)
+        if found:
+            groups = list(found.groups())
+            if "({1})" in template and len(groups) > 1:
+                groups[1] = _as_money(groups[1])
+            return template.format(*groups)
+    return GENERIC
+
+
+def _as_money(text: str) -> str:
+    try:
+        return money(Decimal(text))
+    except InvalidOperation:
+        return text
+
+
+def of_app_error(exc: AppError) -> tuple[dict[str, str], str | None]:
+    """(errors by API field, message for the whole form) of a service error."""
+    fields = {e.field: spanish(e.message) for e in exc.errors or []}
+    if fields:
+        return fields, None
+    if exc.slug in _BY_SLUG:
+        return {}, _BY_SLUG[exc.slug]
+    translated = spanish(exc.detail.partition(": ")[2] or exc.detail)
+    return {}, translated if translated != GENERIC else "No se pudo completar la acción."
+
+
+def of_validation_error(exc: ValidationError, aliases: dict[str, str] | None = None) -> dict[str, str]:
+    """Errors by field name (the first part of each error's location, through ``aliases``)."""
+    errors: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        name = ".".join(loc) if loc else "form"
+        if aliases:
+            name = aliases.get(name, name)
+        message = "Este campo es obligatorio." if err.get("type") == "missing" else spanish(str(err.get("msg", "")))
+        errors.setdefault(name, message)
+    return errors

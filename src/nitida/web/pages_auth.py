@@ -1,0 +1,125 @@
+"""Signing in and out of the back office."""
+
+from __future__ import annotations
+
+import math
+import secrets
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from nitida.core import bounds
+from nitida.core.errors import TooManyRequests, Unauthorized
+from nitida.web import sessions
+from nitida.web.deps import LOGIN_PATH, Web, same_origin
+from nitida.web.rendering import render_text
+
+router = APIRouter(include_in_schema=False)
+
+LOGIN_CSRF_COOKIE = "nitida_csrf_ingreso"
+
+
+def _safe_next(value: str | None) -> str:
+    if value and value.startswith("/app") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/app"
+
+
+def _login_page(token: str, *, next_path: str, email: str = "", error: str | None = None, status: int = 200):
+    html = render_text(
+        "ingresar.html", ctx=None, csrf_token=token, siguiente=next_path, email=email, error=error, max=bounds
+    )
+    response = HTMLResponse(html, status_code=status)
+    return response
+
+
+def _with_login_cookie(response: Response, request: Request, token: str) -> Response:
+    # Double-submit token for the sign-in form (no session yet to hold one).
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path=LOGIN_PATH,
+        max_age=3600,
+    )
+    return response
+
+
+@router.get("/app/ingresar")
+def login_form(request: Request, siguiente: str | None = None) -> Response:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    return _with_login_cookie(_login_page(token, next_path=_safe_next(siguiente)), request, token)
+
+
+@router.post("/app/ingresar")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    email = str(form.get("correo", ""))[: bounds.EMAIL + 10]
+    password = str(form.get("contrasena", ""))[: bounds.LOGIN_PASSWORD]
+    next_path = _safe_next(str(form.get("siguiente", "")))
+    cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE)
+    given = form.get("csrf_token")
+    if (
+        not cookie_token
+        or not isinstance(given, str)
+        or not sessions.csrf_matches(cookie_token, given)
+        or not same_origin(request)
+    ):
+        token = secrets.token_urlsafe(32)
+        page = _login_page(
+            token,
+            next_path=next_path,
+            email=email,
+            error="El formulario venció. Inténtalo de nuevo.",
+            status=403,
+        )
+        return _with_login_cookie(page, request, token)
+    if not email.strip() or not password:
+        page = _login_page(
+            cookie_token, next_path=next_path, email=email, error="Escribe tu correo y tu contraseña.", status=400
+        )
+        return page
+    try:
+        # argon2 and the database: off the event loop.
+        cookie = await run_in_threadpool(
+            sessions.sign_in, request.app.state.db, request.app.state.settings, email, password
+        )
+    except TooManyRequests as exc:
+        seconds = int((exc.headers or {}).get("Retry-After", "60"))
+        minutes = max(1, math.ceil(seconds / 60))
+        page = _login_page(
+            cookie_token,
+            next_path=next_path,
+            email=email,
+            error=f"Demasiados intentos fallidos con este correo. Inténtalo de nuevo en {minutes} minutos.",
+            status=429,
+        )
+        page.headers["Retry-After"] = str(seconds)
+        return page
+    except Unauthorized:
+        return _login_page(
+            cookie_token, next_path=next_path, email=email, error="Correo o contraseña incorrectos.", status=401
+        )
+    response = RedirectResponse(next_path, status_code=303)
+    response.set_cookie(
+        sessions.COOKIE,
+        cookie,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/app",
+        max_age=request.app.state.settings.web_session_minutes * 60,
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
+    return response
+
+
+@router.post("/app/salir")
+def logout(ctx: Web) -> Response:
+    sessions.sign_out(ctx.session, ctx.session_id)
+    response = RedirectResponse(LOGIN_PATH, status_code=303)
+    response.delete_cookie(sessions.COOKIE, path="/app")
+    return response

@@ -1,0 +1,26 @@
+"""Inicio (the dashboard) and Cartera (receivables by customer)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from nitida.invoices.service import bogota_today
+from nitida.web import queries
+from nitida.web.deps import Web
+from nitida.web.rendering import page
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/app")
+def home(request: Request, ctx: Web) -> HTMLResponse:
+    today = bogota_today()
+    return page(request, ctx, "inicio.html", nav="inicio", today=today, board=queries.dashboard(ctx.session, today))
+
+
+@router.get("/app/cartera")
+def receivables(request: Request, ctx: Web) -> HTMLResponse:
+    today = bogota_today()
+    rows = queries.balances(ctx.session, today)
+    return page(request, ctx, "cartera.html", nav="cartera", today=today, rows=rows)

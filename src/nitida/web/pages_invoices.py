@@ -1,0 +1,535 @@
+"""Facturas: the list, the editor with live totals (the server's own totals
+code), the invoice's page with payments, and voiding with a confirmation."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from nitida.audit.service import history
+from nitida.core import bounds
+from nitida.customers import service as customers
+from nitida.customers.models import Customer, CustomerStatus
+from nitida.invoices import numbering, service, totals
+from nitida.invoices.access import INVOICES
+from nitida.invoices.models import InvoiceStatus, NumberingResolution, PaymentForm, PaymentMethod
+from nitida.invoices.schemas import InvoiceCreate, PaymentCreate, VoidRequest
+from nitida.web import messages
+from nitida.web.deps import Web, WebContext
+from nitida.web.formatting import NotANumber, parse_number
+from nitida.web.forms import FormErrors, FormInvalid, attempt, validate
+from nitida.web.rendering import is_htmx, page
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 20
+INITIAL_LINES = 2
+MAX_FORM_LINES = 100
+CUSTOMER_OPTIONS = 30
+IVA_RATES = ("19", "5", "0")
+INC_RATES = ("8", "4", "16")
+LINE_FIELDS = {
+    "description": "descripcion",
+    "quantity": "cantidad",
+    "unitPrice": "precio",
+    "discountPercent": "descuento",
+    "taxes": "iva",
+}
+HEADER_FIELDS = {
+    "customerId": "customer_id",
+    "resolutionId": "resolution_id",
+    "paymentForm": "forma_pago",
+    "dueDate": "vencimiento",
+    "notes": "notas",
+    "lines": "lineas",
+    "amount": "valor",
+    "date": "fecha",
+    "method": "metodo",
+    "reference": "referencia",
+    "reason": "motivo",
+}
+_LINE_LOC = re.compile(r"^lines[.\[](\d+)\]?\.(\w+)")
+
+
+def field_name(api_name: str) -> str:
+    found = _LINE_LOC.match(api_name)
+    if found:
+        return f"{LINE_FIELDS.get(found[2], 'descripcion')}_{found[1]}"
+    return HEADER_FIELDS.get(api_name, api_name)
+
+
+class _Names(dict):
+    """API field -> form field, lines included ("lines.0.quantity" -> "cantidad_0")."""
+
+    def get(self, key, default=None):
+        return field_name(key)
+
+
+NAMES = _Names()
+
+
+# --- the list ------------------------------------------------------------------------------
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@router.get("/app/facturas")
+def list_invoices(
+    request: Request,
+    ctx: Web,
+    estado: str = "",
+    buscar: str = "",
+    cliente: str = "",
+    desde: str = "",
+    hasta: str = "",
+    pagina: str = "1",
+) -> HTMLResponse:
+    status = InvoiceStatus(estado) if estado in InvoiceStatus.__members__ else None
+    customer_id = _uuid(cliente)
+    issued_from, issued_to = _date(desde), _date(hasta)
+    if issued_from and issued_to and issued_to < issued_from:
+        issued_from, issued_to = issued_to, issued_from
+    page_number = max(1, int(pagina)) if pagina.isdigit() else 1
+    total, rows = service.list_invoices(
+        ctx.session,
+        customer_id=customer_id,
+        status=status,
+        issued_from=issued_from,
+        issued_to=issued_to,
+        search=buscar.strip()[: bounds.SEARCH_TERM] or None,
+        limit=PAGE_SIZE,
+        offset=(page_number - 1) * PAGE_SIZE,
+    )
+    customer_name = None
+    if customer_id is not None:
+        customer_name = ctx.session.scalar(select(Customer.razon_social).where(Customer.id == customer_id))
+    context: dict[str, Any] = dict(
+        nav="facturas",
+        rows=rows,
+        total=total,
+        estado=status.value if status else "",
+        buscar=buscar,
+        cliente=str(customer_id) if customer_id else "",
+        cliente_nombre=customer_name,
+        desde=issued_from.isoformat() if issued_from else "",
+        hasta=issued_to.isoformat() if issued_to else "",
+        pagina=page_number,
+        pages=max(1, math.ceil(total / PAGE_SIZE)),
+        statuses=list(InvoiceStatus),
+    )
+    template = "facturas/_resultados.html" if is_htmx(request, "resultados") else "facturas/lista.html"
+    return page(request, ctx, template, **context)
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+# --- the editor ------------------------------------------------------------------------------
+
+
+@dataclass
+class FormLine:
+    descripcion: str = ""
+    cantidad: str = "1"
+    precio: str = ""
+    descuento: str = "0"
+    iva: str = "19"
+    inc: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return not self.descripcion.strip() and not self.precio.strip()
+
+
+def _form_lines(ctx: WebContext) -> list[FormLine]:
+    raw = ctx.field("lineas", str(INITIAL_LINES))
+    count = min(int(raw), MAX_FORM_LINES) if raw.isdigit() else INITIAL_LINES
+    return [
+        FormLine(
+            descripcion=ctx.field(f"descripcion_{i}"),
+            cantidad=ctx.field(f"cantidad_{i}"),
+            precio=ctx.field(f"precio_{i}"),
+            descuento=ctx.field(f"descuento_{i}"),
+            iva=ctx.field(f"iva_{i}"),
+            inc=ctx.field(f"inc_{i}"),
+        )
+        for i in range(count)
+    ]
+
+
+def _number(text: str, default: str | None = None) -> str:
+    """A typed number as the API's decimal text ("1.234,5" -> "1234.5"); unreadable text passes
+    through so the service's own validation names the field."""
+    if not text.strip() and default is not None:
+        return default
+    try:
+        return f"{parse_number(text):f}"
+    except NotANumber:
+        return text
+
+
+def _line_body(line: FormLine) -> dict[str, Any]:
+    taxes = []
+    if line.iva in IVA_RATES:
+        taxes.append({"type": "IVA", "rate": line.iva})
+    if line.inc in INC_RATES:
+        taxes.append({"type": "INC", "rate": line.inc})
+    return {
+        "description": line.descripcion,
+        "quantity": _number(line.cantidad),
+        "unitPrice": _number(line.precio),
+        "discountPercent": _number(line.descuento, "0"),
+        "taxes": taxes,
+    }
+
+
+def _header_values(ctx: WebContext) -> dict[str, str]:
+    return {
+        name: ctx.field(name)
+        for name in ("customer_id", "cliente_buscar", "resolution_id", "forma_pago", "vencimiento", "notas")
+    }
+
+
+def _preview_totals(lines: list[FormLine]) -> totals.Totals:
+    """The totals of the lines as typed so far, by invoices.totals; unreadable lines are left out."""
+    computed = []
+    for line in lines:
+        if line.blank:
+            continue
+        try:
+            body = _line_body(line)
+            computed.append(
+                totals.Line(
+                    quantity=parse_number(line.cantidad or "0"),
+                    unit_price=parse_number(line.precio or "0"),
+                    discount_percent=Decimal(body["discountPercent"]),
+                    taxes=tuple(totals.Tax(totals.TaxType(t["type"]), Decimal(t["rate"])) for t in body["taxes"]),
+                )
+            )
+        except (NotANumber, ArithmeticError, ValueError):
+            continue
+    return totals.compute(computed)
+
+
+def _customer_options(ctx: WebContext, search: str, selected: str) -> list[Any]:
+    rows = customers.list_customers(
+        ctx.session, search.strip()[: bounds.SEARCH_TERM] or None, CustomerStatus.ACTIVE, CUSTOMER_OPTIONS, 0
+    )
+    chosen = _uuid(selected)
+    if chosen is not None and all(row.id != chosen for row in rows):
+        extra = ctx.session.execute(select(*customers.COLUMNS).where(Customer.id == chosen)).first()
+        if extra is not None:
+            rows = [extra, *rows]
+    return rows
+
+
+@dataclass
+class ResolutionInfo:
+    resolution: NumberingResolution
+    warnings: list[str]
+
+
+def resolution_info(resolution: NumberingResolution, today: date) -> ResolutionInfo:
+    """What a person issuing under this resolution should know: fewer than 10 % of the
+    numbers or 30 days left, or not valid today."""
+    warnings = []
+    size = resolution.range_to - resolution.range_from + 1
+    if resolution.remaining == 0:
+        warnings.append("La resolución agotó su rango: registra una nueva.")
+    elif resolution.remaining * 10 < size:
+        warnings.append(f"Quedan pocos números: {resolution.remaining} de {size}.")
+    if resolution.valid_to < today:
+        warnings.append("La resolución está vencida.")
+    elif resolution.valid_from > today:
+        warnings.append("La resolución aún no está vigente.")
+    elif (resolution.valid_to - today).days < 30:
+        warnings.append(f"La resolución vence en {(resolution.valid_to - today).days} días.")
+    return ResolutionInfo(resolution=resolution, warnings=warnings)
+
+
+def _resolutions(ctx: WebContext) -> list[NumberingResolution]:
+    return numbering.list_resolutions(ctx.session)
+
+
+def _default_resolution(resolutions: list[NumberingResolution], today: date) -> str:
+    for r in resolutions:
+        if r.valid_from <= today <= r.valid_to and r.remaining > 0:
+            return str(r.id)
+    return str(resolutions[0].id) if resolutions else ""
+
+
+def _render_editor(
+    request: Request,
+    ctx: WebContext,
+    *,
+    values: dict[str, str],
+    lines: list[FormLine],
+    errors: FormErrors,
+    status_code: int = 200,
+) -> HTMLResponse:
+    today = service.bogota_today()
+    resolutions = _resolutions(ctx)
+    selected = _uuid(values.get("resolution_id", ""))
+    info = next((resolution_info(r, today) for r in resolutions if r.id == selected), None)
+    return page(
+        request,
+        ctx,
+        "facturas/nueva.html",
+        nav="facturas",
+        values=values,
+        lines=lines,
+        errors=errors,
+        customers=_customer_options(ctx, values.get("cliente_buscar", ""), values.get("customer_id", "")),
+        resolutions=resolutions,
+        info=info,
+        totals=_preview_totals(lines),
+        iva_rates=IVA_RATES,
+        inc_rates=INC_RATES,
+        payment_forms=list(PaymentForm),
+        status_code=status_code,
+    )
+
+
+@router.get("/app/facturas/nueva")
+def new_invoice_form(request: Request, ctx: Web, cliente: str = "") -> HTMLResponse:
+    ctx.require(INVOICES, "write")
+    today = service.bogota_today()
+    values = {
+        "customer_id": cliente,
+        "cliente_buscar": "",
+        "resolution_id": _default_resolution(_resolutions(ctx), today),
+        "forma_pago": "CONTADO",
+        "vencimiento": "",
+        "notas": "",
+    }
+    return _render_editor(
+        request, ctx, values=values, lines=[FormLine() for _ in range(INITIAL_LINES)], errors=FormErrors()
+    )
+
+
+@router.post("/app/facturas/nueva")
+def create_invoice(request: Request, ctx: Web) -> Response:
+    ctx.require(INVOICES, "write")
+    values = _header_values(ctx)
+    lines = _form_lines(ctx)
+    action = ctx.field("accion")
+    if action == "agregar_linea":
+        return _render_editor(request, ctx, values=values, lines=[*lines, FormLine()], errors=FormErrors())
+    if action == "buscar_cliente":
+        return _render_editor(request, ctx, values=values, lines=lines, errors=FormErrors())
+    kept = [(i, line) for i, line in enumerate(lines) if not line.blank]
+    body = {
+        "customerId": values["customer_id"] or None,
+        "resolutionId": values["resolution_id"] or None,
+        "paymentForm": values["forma_pago"] or "CONTADO",
+        "dueDate": values["vencimiento"] or None,
+        "notes": values["notas"] or None,
+        "lines": [_line_body(line) for _i, line in kept],
+    }
+    # Errors of line k of the kept lines belong to row kept[k][0] of the form.
+    positions = {str(k): str(i) for k, (i, _line) in enumerate(kept)}
+
+    def renumber(errors: FormErrors) -> FormErrors:
+        fields = {}
+        for name, message in errors.fields.items():
+            base, _, k = name.rpartition("_")
+            fields[f"{base}_{positions.get(k, k)}" if base and k.isdigit() else name] = message
+        if "lineas" in fields and not kept:
+            fields["lineas"] = "Agrega al menos una línea con descripción y precio."
+        return FormErrors(fields=fields, general=errors.general)
+
+    try:
+        data = validate(InvoiceCreate, body, NAMES)
+        invoice = attempt(ctx.session, NAMES, lambda: service.create_draft(ctx.session, ctx.principal, data))
+    except FormInvalid as exc:
+        return _render_editor(request, ctx, values=values, lines=lines, errors=renumber(exc.errors), status_code=422)
+    if action == "emitir":
+        try:
+            attempt(ctx.session, NAMES, lambda: service.issue(ctx.session, ctx.principal, invoice))
+        except FormInvalid as exc:
+            # The draft stays saved; its page says why it could not be issued.
+            return RedirectResponse(f"/app/facturas/{invoice.id}?aviso=no_emitida&motivo={_slug(exc)}", 303)
+        return RedirectResponse(f"/app/facturas/{invoice.id}?aviso=emitida", status_code=303)
+    return RedirectResponse(f"/app/facturas/{invoice.id}?aviso=borrador", status_code=303)
+
+
+def _slug(exc: FormInvalid) -> str:
+    for slug, text in messages._BY_SLUG.items():
+        if text == exc.errors.general:
+            return slug
+    return ""
+
+
+@router.post("/app/facturas/totales")
+def live_totals(request: Request, ctx: Web) -> HTMLResponse:
+    """Subtotal, taxes by rate and Total of the lines being typed (htmx fragment)."""
+    return page(request, ctx, "facturas/_totales.html", totals=_preview_totals(_form_lines(ctx)))
+
+
+@router.get("/app/facturas/clientes")
+def customer_options(request: Request, ctx: Web, cliente_buscar: str = "", customer_id: str = "") -> HTMLResponse:
+    """The customer select's options for what is typed in Buscar cliente (htmx fragment)."""
+    options = _customer_options(ctx, cliente_buscar, "")
+    return page(request, ctx, "facturas/_opciones_clientes.html", customers=options, selected=customer_id)
+
+
+@router.get("/app/facturas/resolucion")
+def resolution_fragment(request: Request, ctx: Web, resolution_id: str = "") -> HTMLResponse:
+    chosen = _uuid(resolution_id)
+    resolution = numbering.find_resolution(ctx.session, chosen) if chosen else None
+    info = resolution_info(resolution, service.bogota_today()) if resolution else None
+    return page(request, ctx, "facturas/_resolucion.html", info=info)
+
+
+# --- one invoice ------------------------------------------------------------------------------
+
+NOTICES = {
+    "borrador": "Borrador guardado.",
+    "emitida": "Factura emitida.",
+    "pago": "Pago registrado.",
+    "anulada": "Factura anulada.",
+}
+
+
+def _render_invoice(
+    request: Request,
+    ctx: WebContext,
+    invoice_id: uuid.UUID,
+    *,
+    notice: str | None = None,
+    problem: str | None = None,
+    payment_values: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    invoice = service.invoice_read(ctx.session, service.load_full(ctx.session, invoice_id))
+    events = history(ctx.session, entity_type=service.ENTITY, entity_id=invoice_id)
+    today = service.bogota_today()
+    payment_values = payment_values or {
+        "valor": f"{invoice.balance:f}".replace(".", ","),
+        "fecha": today.isoformat(),
+        "metodo": "TRANSFERENCIA",
+        "referencia": "",
+    }
+    return page(
+        request,
+        ctx,
+        "facturas/detalle.html",
+        nav="facturas",
+        invoice=invoice,
+        events=list(reversed(events)),
+        notice=notice,
+        problem=problem,
+        payment=payment_values,
+        errors=errors or FormErrors(),
+        methods=list(PaymentMethod),
+        today=today,
+        status_code=status_code,
+    )
+
+
+@router.get("/app/facturas/{invoice_id}")
+def invoice_page(request: Request, ctx: Web, invoice_id: str, aviso: str = "", motivo: str = "") -> HTMLResponse:
+    invoice = service.get_invoice(ctx.session, invoice_id)
+    ctx.require(INVOICES, "read")
+    problem = None
+    if aviso == "no_emitida":
+        reason = messages._BY_SLUG.get(motivo, "Revisa el borrador.")
+        problem = f"El borrador se guardó, pero no se pudo emitir. {reason}"
+    return _render_invoice(request, ctx, invoice.id, notice=NOTICES.get(aviso), problem=problem)
+
+
+@router.post("/app/facturas/{invoice_id}/emitir")
+def issue_invoice(request: Request, ctx: Web, invoice_id: str) -> Response:
+    invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.require(INVOICES, "write")
+    try:
+        attempt(ctx.session, NAMES, lambda: service.issue(ctx.session, ctx.principal, invoice))
+    except FormInvalid as exc:
+        return _render_invoice(request, ctx, invoice.id, problem=exc.errors.general, status_code=409)
+    return RedirectResponse(f"/app/facturas/{invoice.id}?aviso=emitida", status_code=303)
+
+
+@router.post("/app/facturas/{invoice_id}/pagos")
+def record_payment(request: Request, ctx: Web, invoice_id: str) -> Response:
+    invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.require(INVOICES, "write")
+    values = {name: ctx.field(name) for name in ("valor", "fecha", "metodo", "referencia")}
+    body = {
+        "amount": _number(values["valor"]),
+        "date": values["fecha"] or None,
+        "method": values["metodo"],
+        "reference": values["referencia"] or None,
+    }
+    try:
+        data = validate(PaymentCreate, body, NAMES)
+        attempt(ctx.session, NAMES, lambda: service.record_payment(ctx.session, ctx.principal, invoice, data))
+    except FormInvalid as exc:
+        return _render_invoice(
+            request,
+            ctx,
+            invoice.id,
+            payment_values=values,
+            errors=exc.errors,
+            problem=exc.errors.general,
+            status_code=422,
+        )
+    return RedirectResponse(f"/app/facturas/{invoice.id}?aviso=pago", status_code=303)
+
+
+@router.get("/app/facturas/{invoice_id}/anular")
+def void_confirmation(request: Request, ctx: Web, invoice_id: str) -> HTMLResponse:
+    invoice = service.get_invoice(ctx.session, invoice_id)
+    ctx.require(INVOICES, "void")
+    return page(request, ctx, "facturas/anular.html", nav="facturas", invoice=invoice, errors=FormErrors(), motivo="")
+
+
+@router.post("/app/facturas/{invoice_id}/anular")
+def void_invoice(request: Request, ctx: Web, invoice_id: str) -> Response:
+    invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.require(INVOICES, "void")
+    reason = ctx.field("motivo")
+    try:
+        data = validate(VoidRequest, {"reason": reason}, NAMES)
+        attempt(ctx.session, NAMES, lambda: service.void(ctx.session, ctx.principal, invoice, data.reason))
+    except FormInvalid as exc:
+        return page(
+            request,
+            ctx,
+            "facturas/anular.html",
+            nav="facturas",
+            invoice=invoice,
+            errors=exc.errors,
+            motivo=reason,
+            status_code=422,
+        )
+    return RedirectResponse(f"/app/facturas/{invoice.id}?aviso=anulada", status_code=303)
+
+
+@router.post("/app/facturas/{invoice_id}/eliminar")
+def delete_draft(request: Request, ctx: Web, invoice_id: str) -> Response:
+    invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.require(INVOICES, "write")
+    try:
+        attempt(ctx.session, NAMES, lambda: service.delete_draft(ctx.session, ctx.principal, invoice))
+    except FormInvalid as exc:
+        return _render_invoice(request, ctx, invoice.id, problem=exc.errors.general, status_code=409)
+    return RedirectResponse("/app/facturas", status_code=303)

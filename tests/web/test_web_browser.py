@@ -1,0 +1,255 @@
+"""The back office in a real Chromium (Debian's, driven by Playwright) against a
+real service process, on SQLite and PostgreSQL: the flows a day's billing needs,
+screenshots of each main page (tests/web/screenshots/, git-ignored), and an axe-core
+check (no serious or critical violation) on every page visited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from fixtures.common import PASSWORD
+from fixtures.processes import free_port, start_service
+from nitida.auth.principal import Principal
+from nitida.customers import service as customers
+from nitida.customers.schemas import CustomerCreate
+from nitida.invoices import numbering
+from nitida.invoices.schemas import ResolutionCreate
+from nitida.users.models import Role
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_SOURCE = AXE.read_text() if AXE.exists() else ""
+CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if Path(p).exists()), None)
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is missing (scripts/test.sh installs it)")
+    pytest.skip(f"{what} is missing: run ./scripts/test.sh (it installs it)")
+
+
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it
+# is open, which would break later tests of the same worker that call asyncio.run().
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        _missing("Debian's chromium")
+    if not AXE.exists():
+        _missing("node_modules/axe-core (npm ci)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # Spanish environment: chromium-l10n then shows date inputs as dd/mm/aaaa.
+        env = {**os.environ, "LANG": "es_CO.UTF-8", "LANGUAGE": "es_CO"}
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, env=env)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def service_url(database, database_url, tmp_path_factory):
+    """A real service process on the test database (already migrated by ``database``)."""
+    port = free_port()
+    proc = start_service(database_url, port, tmp_path_factory.mktemp("web-service"))
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+class Page:
+    """One browser tab, with the checks every page gets: no CSP violation, axe-clean."""
+
+    def __init__(self, browser, base_url: str) -> None:
+        self.context = browser.new_context(
+            base_url=base_url, locale="es-CO", timezone_id="America/Bogota", viewport={"width": 1280, "height": 900}
+        )
+        self.page = self.context.new_page()
+        self.console_errors: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        self.page.set_default_timeout(10_000)
+
+    def sign_in(self, email: str) -> None:
+        self.page.goto("/")  # -> /app -> the login page
+        assert "/app/ingresar" in self.page.url
+        self.page.get_by_label("Correo electrónico").fill(email)
+        self.page.get_by_label("Contraseña").fill(PASSWORD)
+        self.page.get_by_role("button", name="Ingresar").click()
+        self.page.wait_for_url(re.compile(r"/app$"))
+
+    def check(self, shot: str | None = None) -> None:
+        """axe-core on the page as it is; a screenshot when named; no CSP violation so far."""
+        if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
+            self.page.evaluate(AXE_SOURCE)  # through the DevTools protocol: the page's CSP does not apply
+        result = self.page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"
+        )
+        serious = [v for v in result if v["impact"] in ("serious", "critical")]
+        assert not serious, f"{self.page.url}: {serious}"
+        if shot:
+            SCREENSHOTS.mkdir(exist_ok=True)
+            self.page.screenshot(path=SCREENSHOTS / f"{shot}.png", full_page=True)
+        csp = [e for e in self.console_errors if "Content Security Policy" in e]
+        assert not csp, csp
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tab(browser, service_url):
+    opened: list[Page] = []
+
+    def open_tab() -> Page:
+        opened.append(Page(browser, service_url))
+        return opened[-1]
+
+    yield open_tab
+    for page in opened:
+        page.close()
+
+
+def _seed(database, tenant, *names: str) -> None:
+    admin = tenant.users[Role.ADMIN]
+    actor = Principal(user_id=admin.id, tenant_id=tenant.id, email=admin.email, name=admin.name, role=Role.ADMIN)
+    today = dt.date.today()
+    with database.unit_of_work(tenant.id) as session:
+        for i, name in enumerate(names):
+            customers.create_customer(
+                session, actor, CustomerCreate(razon_social=name, nit=str(860_000_000 + i * 7919))
+            )
+        numbering.create_resolution(
+            session,
+            actor,
+            ResolutionCreate(
+                resolution_number="18760000001",
+                prefix="FE",
+                range_from=1,
+                range_to=5000,
+                valid_from=today - dt.timedelta(days=30),
+                valid_to=today + dt.timedelta(days=365),
+            ),
+        )
+
+
+def test_an_operador_finds_and_creates_customers(tab, database, tenant, engine_name):
+    _seed(database, tenant, "Papelería Peñalosa & Cía.", "Ferretería El Dorado S.A.S.", "Colegio Los Andes")
+    t = tab()
+    t.sign_in(tenant.users[Role.OPERADOR].email)
+    page = t.page
+    t.check(f"inicio-{engine_name}")
+    page.get_by_role("link", name="Clientes").first.click()
+    rows = page.locator("#resultados tbody tr")
+    assert rows.count() == 3
+    page.get_by_label("Buscar").press_sequentially("penalosa", delay=20)  # no accent, no ñ
+    expect(rows).to_have_count(1)
+    assert "Papelería Peñalosa & Cía." in rows.first.inner_text()
+    assert "buscar=penalosa" in page.url  # the URL keeps the filter
+    for header in ("Razón social", "Documento", "Correo electrónico", "Estado"):
+        assert page.get_by_role("columnheader", name=header).count() == 1
+    t.check(f"clientes-{engine_name}")
+
+    page.get_by_role("button", name="Nuevo cliente").click()
+    page.get_by_label("Número de documento").press_sequentially("900.123.456", delay=20)
+    expect(page.locator("#dv")).to_have_text("DV 8")
+    page.get_by_role("button", name="Guardar").click()  # no razón social yet
+    error = page.locator("#razon_social-error")
+    assert error.inner_text() == "Este campo es obligatorio."
+    assert page.get_by_label("Razón social").get_attribute("aria-invalid") == "true"
+    assert page.locator("#dv").inner_text() == "DV 8"  # still shown after the round trip
+    t.check(f"cliente-nuevo-error-{engine_name}")
+    page.get_by_label("Razón social").fill("Papelería Nítida S.A.S.")
+    page.get_by_label("Correo electrónico").fill("compras@nitida.co")
+    page.get_by_role("button", name="Guardar").click()
+    page.wait_for_url(re.compile(r"/app/clientes/[0-9a-f-]{36}\?aviso=creado"))
+    assert page.get_by_role("heading", name="Papelería Nítida S.A.S.").is_visible()
+    assert "900.123.456-8" in page.content()
+    assert page.get_by_role("heading", name="Historial").is_visible()
+    t.check(f"cliente-{engine_name}")
+
+
+def test_an_operador_bills_and_collects(tab, database, tenant, engine_name):
+    _seed(database, tenant, "Ferretería El Dorado S.A.S.", "Colegio Los Andes")
+    t = tab()
+    t.sign_in(tenant.users[Role.OPERADOR].email)
+    page = t.page
+    page.get_by_role("link", name="Facturas").first.click()
+    page.get_by_role("button", name="Nueva factura").click()
+    assert "próximo número FE1" in page.locator("#resolucion-info").inner_text()
+    page.get_by_label("Buscar cliente").press_sequentially("dorado", delay=20)
+    expect(page.locator("#customer_id option")).to_have_count(2)
+    page.get_by_label("Cliente", exact=True).select_option(index=1)
+    page.get_by_label("Descripción, línea 1").fill("Resma carta")
+    page.get_by_label("Cantidad, línea 1").fill("10")
+    page.get_by_label("Precio unitario, línea 1").fill("11.900")
+    page.get_by_label("Descripción, línea 2").fill("Asesoría")
+    page.get_by_label("Cantidad, línea 2").fill("1,5")
+    page.get_by_label("Precio unitario, línea 2").fill("100000")
+    page.get_by_label("Descuento %, línea 2").fill("10")
+    page.get_by_label("IVA, línea 2").select_option("")
+    # Live totals from the server: 119.000 + IVA 22.610, and 135.000 excluded from IVA.
+    expect(page.locator("#total")).to_have_text("$ 276.610,00")
+    assert page.locator("#subtotal").inner_text() == "$ 254.000,00"
+    assert "IVA 19 %" in page.locator("#totales").inner_text()
+    t.check(f"factura-nueva-{engine_name}")
+    page.get_by_role("button", name="Emitir").click()
+    page.wait_for_url(re.compile(r"aviso=emitida"))
+    assert page.get_by_role("heading", name="Factura de venta FE1").is_visible()
+    assert page.locator("#saldo").inner_text() == "$ 276.610,00"
+    t.check(f"factura-{engine_name}")
+
+    page.get_by_text("Registrar pago").click()
+    page.get_by_label("Valor").fill("100.000")
+    page.get_by_label("Referencia").fill("TRX-1")
+    page.get_by_role("button", name="Guardar pago").click()
+    page.wait_for_url(re.compile(r"aviso=pago"))
+    assert page.locator("#saldo").inner_text() == "$ 176.610,00"
+    page.get_by_text("Registrar pago").click()  # the amount offered is the balance
+    assert page.get_by_label("Valor").input_value() == "176610,00"
+    page.get_by_role("button", name="Guardar pago").click()
+    page.wait_for_url(re.compile(r"aviso=pago"))
+    assert "Pagada" in page.locator(".encabezado").inner_text()
+    t.check(f"factura-pagada-{engine_name}")
+    page.get_by_role("link", name="Facturas").first.click()
+    assert "FE1" in page.locator("#resultados").inner_text()
+    t.check(f"facturas-{engine_name}")
+
+
+def test_each_role_sees_only_the_buttons_it_may_use(tab, database, tenant, engine_name):
+    _seed(database, tenant, "Droguería La Salud")
+    consulta = tab()
+    consulta.sign_in(tenant.users[Role.CONSULTA].email)
+    page = consulta.page
+    for link in ("Clientes", "Facturas", "Cartera"):
+        page.get_by_role("link", name=link).first.click()
+        for button in ("Nuevo cliente", "Nueva factura", "Editar", "Inactivar", "Eliminar", "Configuración"):
+            assert page.get_by_text(button, exact=True).count() == 0, (link, button)
+    page.get_by_role("link", name="Clientes").first.click()
+    page.get_by_role("link", name="Droguería La Salud").click()
+    assert page.get_by_text("Editar", exact=True).count() == 0
+    consulta.check(f"cliente-consulta-{engine_name}")
+
+    admin = tab()
+    admin.sign_in(tenant.users[Role.ADMIN].email)
+    page = admin.page
+    page.get_by_role("link", name="Configuración").click()
+    assert page.get_by_role("heading", name="Resoluciones de numeración").is_visible()
+    assert "Pendiente" in page.content()
+    admin.check(f"configuracion-{engine_name}")
+    page.get_by_role("link", name="Cartera").click()
+    admin.check(f"cartera-{engine_name}")
+    page.get_by_role("button", name="Cerrar sesión").click()
+    page.wait_for_url(re.compile(r"/app/ingresar"))
+    admin.check(f"ingresar-{engine_name}")
+    page.goto("/app/clientes")
+    assert "/app/ingresar" in page.url
