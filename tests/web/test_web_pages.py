@@ -247,7 +247,7 @@ def test_an_unexpected_error_is_a_friendly_500_page():
     from starlette.routing import Route
     from starlette.testclient import TestClient
 
-    from nitida.core.errors import internal_error_response
+    from nitida.core.problems import internal_error_response
     from nitida.web.middleware import WebPagesMiddleware
 
     # What the request-id middleware answers when a handler raises, seen by the pages' middleware.
