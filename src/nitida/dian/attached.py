@@ -63,7 +63,7 @@ def _cdata_text(data: bytes) -> str:
 
 
 def _el(parent: etree._Element, ns: str, name: str, text: str | None = None, **attrs: str) -> etree._Element:
-    node = etree.SubElement(parent, f"{{{ns}}}{name}", **attrs)
+    node = etree.SubElement(parent, f"{{{ns}}}{name}", dict(attrs))
     if text is not None:
         node.text = text
     return node
@@ -117,7 +117,7 @@ def build(
 
     root = etree.Element(
         f"{{{NS_ATTACHED}}}AttachedDocument",
-        nsmap={None: NS_ATTACHED, "cac": CAC, "cbc": CBC, "ext": EXT, "ds": DS},
+        nsmap={None: NS_ATTACHED, "cac": CAC, "cbc": CBC, "ext": EXT, "ds": DS},  # type: ignore[dict-item]
     )
     extension = _el(_el(root, EXT, "UBLExtensions"), EXT, "UBLExtension")
     content = _el(extension, EXT, "ExtensionContent")
