@@ -32,7 +32,7 @@ Reply = bytes | Callable[[wssecurity.CheckedRequest], bytes]
 
 class Fault(enum.StrEnum):
     NONE = "NONE"  # answer with the operation's reply
-    TIMEOUT = "TIMEOUT"  # read the request, answer only after ``stall_seconds``
+    TIMEOUT = "TIMEOUT"  # process the request, answer only after ``stall_seconds``
     HTTP_500 = "HTTP_500"  # a Receiver fault, as WCF sends for an internal error
     MALFORMED = "MALFORMED"  # HTTP 200 with half of the reply: not XML
     HUNG = "HUNG"  # send the status line, headers and a few bytes, then stall
@@ -164,9 +164,11 @@ class FakeDian:
                     return
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 fault = fake.fault
+                # The request is processed before any failure: as with the real DIAN, a client that sees a
+                # timeout or a broken answer cannot know whether the document arrived.
+                status, body = fake._answer(raw, self.headers.get("Content-Type", ""))
                 if fault is Fault.TIMEOUT:
                     fake._release.wait(fake.stall_seconds)
-                status, body = fake._answer(raw, self.headers.get("Content-Type", ""))
                 if fault is Fault.HTTP_500:
                     self._send(
                         500,
