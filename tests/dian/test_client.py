@@ -319,3 +319,18 @@ def test_httpx_is_what_the_client_speaks():
     assert seen["content_type"] == (
         'application/soap+xml;charset=UTF-8;action="http://wcf.dian.colombia/IWcfDianCustomerServices/GetStatus"'
     )
+
+
+def test_settings_read_the_dian_and_smtp_variables(monkeypatch):
+    from nitida.core.settings import Settings
+
+    monkeypatch.setenv("NITIDA_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("NITIDA_DIAN_URL", "http://127.0.0.1:9/WcfDianCustomerServices.svc")
+    monkeypatch.setenv("NITIDA_SMTP_URL", "smtp://127.0.0.1:2525")
+    settings = Settings()
+    assert dian_client.service_url(Environment.PRODUCCION, settings.dian_url) == settings.dian_url
+    assert settings.smtp_url == "smtp://127.0.0.1:2525" and settings.dian_timeout_seconds == 60
+    monkeypatch.delenv("NITIDA_DIAN_URL")
+    assert dian_client.service_url(Environment.HABILITACION, Settings().dian_url) == (
+        "https://vpfe-hab.dian.gov.co/WcfDianCustomerServices.svc"
+    )
