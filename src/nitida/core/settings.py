@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(default=300, gt=0)
     job_backoff_seconds: float = Field(default=5, ge=0)
     job_backoff_cap_seconds: float = Field(default=3600, ge=0)
+    # Delivery (issue 11). Empty DIAN URL: the DIAN's host for each tenant's environment (nitida.dian.client).
+    dian_url: str = ""
+    dian_timeout_seconds: float = Field(default=60, gt=0)
+    # smtp://user:pass@host:port, smtps://… (implicit TLS), ?starttls=true; empty: e-mail is not sent.
+    smtp_url: str = ""
 
     @property
     def is_sqlite(self) -> bool:
