@@ -15,6 +15,7 @@ from nitida.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from nitida.core.middleware import RequestContextMiddleware
 from nitida.core.settings import Settings, get_settings
 from nitida.customers.router import router as customers_router
+from nitida.einvoicing.router import router as einvoicing_router
 from nitida.invoices.router import resolutions_router
 from nitida.invoices.router import router as invoices_router
 from nitida.jobs.router import router as jobs_router
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(customers_router)
     app.include_router(resolutions_router)
     app.include_router(invoices_router)
+    app.include_router(einvoicing_router)
     app.include_router(jobs_router)
     _register_problem_schema(app)
     return app
