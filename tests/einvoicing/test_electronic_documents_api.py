@@ -10,12 +10,20 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from lxml import etree
 
 from fixtures import conformance as c
 from fixtures.common import assert_problem
 from fixtures.einvoicing import SOFTWARE_PIN, TECHNICAL_KEY, assert_schema_valid
-from fixtures.einvoicing_api import LINES, configure, customer_body, issued_invoice, ok, resolution_body
+from fixtures.einvoicing_api import (
+    LINES,
+    change_one_peso,
+    configure,
+    customer_body,
+    issued_invoice,
+    ok,
+    resolution_body,
+    xml_of,
+)
 from nitida.einvoicing import codelists, cufe, signing
 from nitida.users.models import Role
 
@@ -27,13 +35,6 @@ def admin(client, tenant):
     return headers
 
 
-def xml_of(client, headers, path: str) -> bytes:
-    response = client.get(path, headers=headers)
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("application/xml")
-    return response.content
-
-
 def produced(xml: bytes, document: dict) -> c.Produced:
     return c.Produced(
         xml,
@@ -43,15 +44,6 @@ def produced(xml: bytes, document: dict) -> c.Produced:
         payable=Decimal(document["total"]),
         line_extension=Decimal(document["subtotal"]),
     )
-
-
-def change_one_peso(xml: bytes) -> bytes:
-    root = etree.fromstring(xml)
-    node = root.find("cac:LegalMonetaryTotal/cbc:PayableAmount", c.NS)
-    if node is None:
-        node = root.find("cac:RequestedMonetaryTotal/cbc:PayableAmount", c.NS)
-    node.text = f"{Decimal(node.text) + 1:.2f}"
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 # --- invoices --------------------------------------------------------------------------------
