@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy import select
@@ -34,7 +34,9 @@ SettingsManager = Annotated[TenantContext, guard(ELECTRONIC_INVOICING["configure
 NotesReader = Annotated[TenantContext, guard(NOTES["read"])]
 NoteReader = Annotated[TenantContext, guard(NOTES["read"], after_lookup=True)]
 NoteWriter = Annotated[TenantContext, guard(NOTES["write"], after_lookup=True)]
-XML_RESPONSE = {200: {"content": {"application/xml": {"schema": {"type": "string"}}}, "description": "Signed UBL 2.1"}}
+XML_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/xml": {"schema": {"type": "string"}}}, "description": "Signed UBL 2.1"}
+}
 
 
 def secret_key(request: Request) -> str:

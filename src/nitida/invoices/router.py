@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 
@@ -230,7 +230,9 @@ def void_invoice(invoice_id: str, body: VoidRequest, ctx: ItemVoider, request: R
     return _read(ctx, invoice.id)
 
 
-XML_RESPONSE = {200: {"content": {"application/xml": {"schema": {"type": "string"}}}, "description": "Signed UBL 2.1"}}
+XML_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/xml": {"schema": {"type": "string"}}}, "description": "Signed UBL 2.1"}
+}
 
 
 @router.get(
