@@ -112,7 +112,7 @@ def demo() -> None:
 
     db = _database()
     upgrade(db.engine)
-    created, logins = seed_demo(db)
+    created, logins = seed_demo(db, _settings().secret_key)
     typer.echo("Demo tenant created." if created else "Demo tenant already exists.")
     for role, email, password in logins:
         typer.echo(f"  {role:<9} {email:<28} password: {password}")

@@ -16,6 +16,7 @@ from nitida.core.middleware import RequestContextMiddleware
 from nitida.core.problems import install_error_handlers
 from nitida.core.settings import Settings, get_settings
 from nitida.customers.router import router as customers_router
+from nitida.einvoicing.router import router as einvoicing_router
 from nitida.invoices.router import resolutions_router
 from nitida.invoices.router import router as invoices_router
 from nitida.jobs.router import router as jobs_router
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(customers_router)
     app.include_router(resolutions_router)
     app.include_router(invoices_router)
+    app.include_router(einvoicing_router)
     app.include_router(jobs_router)
     # The back office in the browser, under /app (after the API's middleware: its own is outermost).
     install_web(app)

@@ -146,3 +146,60 @@ def test_the_installed_nitida_command_runs(cli_env):
         [exe, "db", "upgrade"], capture_output=True, text=True, env={**os.environ, **cli_env}, timeout=60
     )
     assert upgrade.returncode == 0 and "up to date" in upgrade.stdout
+
+
+def test_the_demo_issues_signed_electronic_invoices(cli_env, client):
+    from decimal import Decimal
+
+    from fixtures import conformance
+    from fixtures.einvoicing import assert_schema_valid
+    from nitida.demo.seed import DEMO_SOFTWARE_PIN, TEST_SET_RESOLUTION
+    from nitida.einvoicing import signing
+
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    token = client.post("/auth/login", json={"email": DEMO_LOGINS[1][1], "password": DEMO_PASSWORD}).json()[
+        "accessToken"
+    ]
+    headers = {"Authorization": f"Bearer {token}"}
+    settings = client.get("/billing/electronic-invoicing", headers=headers).json()
+    assert settings["environment"] == "HABILITACION" and settings["certificate"]["serialNumber"]
+    assert client.get("/billing/issuer", headers=headers).json()["municipio"]
+    [resolution] = [r for r in client.get("/billing/resolutions", headers=headers).json() if r["prefix"] == "SETP"]
+    customers = client.get("/billing/customers", headers=headers).json()
+    assert all(c["municipioCodigo"] for c in customers)
+    customer = next(c for c in customers if c["direccion"] and c["tipoDocumento"] == "NIT")
+    draft = client.post(
+        "/billing/invoices",
+        headers=headers,
+        json={
+            "customerId": customer["id"],
+            "resolutionId": resolution["id"],
+            "paymentMethod": "EFECTIVO",
+            "lines": [
+                {
+                    "description": "Resma carta",
+                    "quantity": "10",
+                    "unitPrice": "11900.00",
+                    "taxes": [{"type": "IVA", "rate": "19"}],
+                }
+            ],
+        },
+    ).json()
+    issued = client.post(f"/billing/invoices/{draft['id']}/issue", headers=headers)
+    assert issued.status_code == 200, issued.text
+    invoice = issued.json()
+    assert invoice["electronicStatus"] == "SIGNED" and invoice["number"].startswith("SETP")
+    xml = client.get(f"/billing/invoices/{invoice['id']}/xml", headers=headers).content
+    assert_schema_valid(xml)
+    assert signing.verify(xml)
+    conformance.check_all(
+        conformance.Produced(
+            xml,
+            technical_key=TEST_SET_RESOLUTION.technical_key or "",
+            pin=DEMO_SOFTWARE_PIN,
+            resolution_number=TEST_SET_RESOLUTION.resolution_number,
+            payable=Decimal(invoice["total"]),
+            line_extension=Decimal(invoice["subtotal"]),
+        )
+    )

@@ -15,6 +15,10 @@ COPIES = [
     (Invoice.customer_dv, Customer.dv),
     (Invoice.customer_email, Customer.email),
     (Invoice.customer_direccion, Customer.direccion),
+    (Invoice.customer_tipo_persona, Customer.tipo_persona),
+    (Invoice.customer_tributo, Customer.tributo),
+    (Invoice.customer_municipio_codigo, Customer.municipio_codigo),
+    (Invoice.customer_codigo_postal, Customer.codigo_postal),
 ]
 
 

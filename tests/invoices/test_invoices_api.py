@@ -205,6 +205,12 @@ def test_issue_numbers_and_snapshot_survives_customer_edit(client, tenant):
         "dv": "8",
         "email": "compras@example.co",
         "direccion": "Calle 10 # 5-20, Bogotá",
+        # fiscal data for electronic invoices (issue 10): the customer's defaults
+        "tipoPersona": None,
+        "responsabilidadesFiscales": ["R-99-PN"],
+        "tributo": "ZZ",
+        "municipioCodigo": None,
+        "codigoPostal": None,
     }
     assert first["customer"] == snapshot
     res = client.get(f"/billing/resolutions/{resolution['id']}", headers=tenant.headers()).json()

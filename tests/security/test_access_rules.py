@@ -15,6 +15,7 @@ from nitida.auth.access import ME
 from nitida.auth.dependencies import route_rule
 from nitida.core.settings import Settings
 from nitida.customers.access import CUSTOMERS
+from nitida.einvoicing.access import ELECTRONIC_INVOICING, ISSUER, NOTES
 from nitida.invoices.access import INVOICES, RESOLUTIONS
 from nitida.jobs.access import JOBS
 from nitida.main import create_app
@@ -41,6 +42,13 @@ def test_users_jobs_and_me():
     assert roles(USERS) == {"manage": {A}}
     assert roles(JOBS) == {"list": {A}, "read": {A, O}, "retry": {A}}
     assert roles(ME) == {"read": {A, O, C}}
+
+
+def test_electronic_invoicing():
+    assert roles(ISSUER) == {"read": {A, O, C}, "manage": {A}}
+    # what GET shows carries no secret (PIN, key, password), so every role reads it
+    assert roles(ELECTRONIC_INVOICING) == {"read": {A, O, C}, "configure": {A}}
+    assert roles(NOTES) == {"read": {A, O, C}, "write": {A, O}}
 
 
 # Which action guards each operation: moving an endpoint to a looser action

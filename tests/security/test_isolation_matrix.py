@@ -38,7 +38,8 @@ def _b_ids(walker_b: ApiWalker) -> set[str]:
         filled = walker_b.fill(path) if method == "GET" else None
         if filled:
             response = walker_b.client.get(filled, headers=walker_b.headers)
-            if response.status_code == 200:
+            # JSON bodies only: the signed documents (/xml) are application/xml.
+            if response.status_code == 200 and response.headers["content-type"].startswith("application/json"):
                 ids.update(str(i["id"]) for i in _items(response.json()) if isinstance(i, dict) and "id" in i)
     return ids
 

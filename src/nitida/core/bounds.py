@@ -35,3 +35,17 @@ JOB_KIND = 80
 JOB_WORKER = 120  # host:pid:thread of the worker holding a job's lease
 LAST_ERROR = 4000  # the last failure of a job, as an ADMIN reads it
 WEB_TOKEN = 64  # a back-office session token's SHA-256 (hex), its CSRF token
+# Electronic invoicing (issue 10).
+DANE_CODE = 5  # municipality code, e.g. 11001
+POSTAL_CODE = 10
+CODE = 10  # a DIAN code: tipo de persona, tributo, concept, payment means
+ELECTRONIC_STATUS = 20
+DOCUMENT_KEY = 96  # CUFE / CUDE: SHA-384 in hex
+QR_DATA = 300
+SOFTWARE_ID = 100
+SOFTWARE_PIN = 100
+TEST_SET_ID = 100
+CERTIFICATE_P12_BASE64 = 200_000  # a .p12 of a few certificates, in base64
+CERTIFICATE_PASSWORD = 200
+CERTIFICATE_SUBJECT = 500
+CERTIFICATE_SERIAL = 100

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nitida.core import bounds
@@ -41,6 +41,12 @@ class Customer(TenantScoped, Base):
     email: Mapped[str | None] = mapped_column(String(bounds.EMAIL), nullable=True)
     telefono: Mapped[str | None] = mapped_column(String(bounds.PHONE), nullable=True)
     direccion: Mapped[str | None] = mapped_column(String(bounds.ADDRESS), nullable=True)
+    # Fiscal data for electronic invoices (DIAN code lists); NULL on records made before them.
+    tipo_persona: Mapped[str | None] = mapped_column(String(20), nullable=True)  # JURIDICA | NATURAL
+    responsabilidades_fiscales: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    tributo: Mapped[str | None] = mapped_column(String(bounds.CODE), nullable=True)
+    municipio_codigo: Mapped[str | None] = mapped_column(String(bounds.DANE_CODE), nullable=True)
+    codigo_postal: Mapped[str | None] = mapped_column(String(bounds.POSTAL_CODE), nullable=True)
     status: Mapped[CustomerStatus] = mapped_column(
         Enum(CustomerStatus, native_enum=False, length=20), default=CustomerStatus.ACTIVE
     )

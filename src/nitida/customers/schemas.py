@@ -9,6 +9,9 @@ from nitida.core import bounds
 from nitida.core.schemas import ApiInput, ApiModel, LocalDateTime
 from nitida.customers.identity import TipoDocumento
 from nitida.customers.models import CustomerStatus
+from nitida.einvoicing import fiscal
+from nitida.einvoicing.fields import OptionalCodigoPostal, OptionalMunicipioCodigo, Responsabilidades, Tributo
+from nitida.einvoicing.models import PersonType
 
 
 def _blank_to_none(value: object) -> object:
@@ -40,6 +43,11 @@ class CustomerCreate(ApiInput):
     telefono: OptionalTelefono = None
     direccion: OptionalDireccion = None
     status: CustomerStatus = CustomerStatus.ACTIVE
+    tipo_persona: PersonType | None = Field(default=None, description="Defaults by document type when invoicing")
+    responsabilidades_fiscales: Responsabilidades = Field(default_factory=fiscal.default_responsabilidades)
+    tributo: Tributo = fiscal.DEFAULT_TRIBUTO
+    municipio_codigo: OptionalMunicipioCodigo = None
+    codigo_postal: OptionalCodigoPostal = None
 
 
 class CustomerUpdate(ApiInput):
@@ -52,6 +60,11 @@ class CustomerUpdate(ApiInput):
     telefono: OptionalTelefono = None
     direccion: OptionalDireccion = None
     status: CustomerStatus | None = None
+    tipo_persona: PersonType | None = None
+    responsabilidades_fiscales: Responsabilidades | None = None
+    tributo: Tributo | None = None
+    municipio_codigo: OptionalMunicipioCodigo = None
+    codigo_postal: OptionalCodigoPostal = None
 
 
 class CustomerRead(ApiModel):
@@ -66,5 +79,12 @@ class CustomerRead(ApiModel):
     telefono: str | None
     direccion: str | None
     status: CustomerStatus
+    tipo_persona: PersonType | None
+    responsabilidades_fiscales: list[str] | None
+    tributo: str | None
+    municipio_codigo: str | None
+    municipio: str | None = Field(description="Derived from municipioCodigo (DANE)")
+    departamento: str | None = Field(description="Derived from municipioCodigo (DANE)")
+    codigo_postal: str | None
     created_at: LocalDateTime
     updated_at: LocalDateTime

@@ -35,7 +35,13 @@ AUDITED = {
     "telefono": "telefono",
     "direccion": "direccion",
     "status": "status",
+    "tipoPersona": "tipo_persona",
+    "responsabilidadesFiscales": "responsabilidades_fiscales",
+    "tributo": "tributo",
+    "municipioCodigo": "municipio_codigo",
+    "codigoPostal": "codigo_postal",
 }
+FISCAL_FIELDS = ("tipo_persona", "responsabilidades_fiscales", "tributo", "municipio_codigo", "codigo_postal")
 
 UNIQUE_NIT = Constraint("uq_customers_tenant_nit", "UNIQUE constraint failed: customers.tenant_id, customers.nit")
 # Only invoices reference customers (composite FK, ON DELETE RESTRICT).
@@ -58,6 +64,11 @@ COLUMNS = (
     Customer.email,
     Customer.telefono,
     Customer.direccion,
+    Customer.tipo_persona,
+    Customer.responsabilidades_fiscales,
+    Customer.tributo,
+    Customer.municipio_codigo,
+    Customer.codigo_postal,
     Customer.status,
     Customer.created_at,
     Customer.updated_at,
@@ -72,6 +83,10 @@ def _audited_values(c: Customer, pending: dict[str, Any] | None = None) -> dict[
         value = pending.get(attr, getattr(c, attr))
         values[api] = value.value if isinstance(value, enum.Enum) else value
     return values
+
+
+def _stored(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 def _identity(tipo: TipoDocumento, raw: str) -> Identity:
@@ -125,6 +140,7 @@ def create_customer(session: TenantSession, actor: Principal, data: CustomerCrea
         "telefono": data.telefono,
         "direccion": data.direccion,
         "status": data.status,
+        **{name: _stored(getattr(data, name)) for name in FISCAL_FIELDS},
         "created_at": now,
         "updated_at": now,
         **_name_columns(data.razon_social),
@@ -187,6 +203,9 @@ def update_customer(session: TenantSession, actor: Principal, customer: Customer
     for name in ("email", "telefono", "direccion", "status"):
         if name in fields:
             updates[name] = fields[name]
+    for name in FISCAL_FIELDS:
+        if name in fields:
+            updates[name] = _stored(fields[name])
     changes = audit.diff(_audited_values(customer), _audited_values(customer, updates))
     if not changes:
         return customer

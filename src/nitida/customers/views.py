@@ -18,6 +18,7 @@ from nitida.core.schemas import local_iso
 from nitida.customers.identity import TipoDocumento
 from nitida.customers.models import CustomerStatus
 from nitida.customers.service import COLUMNS
+from nitida.einvoicing.fiscal import place
 
 _STREAM_BATCH = 500
 
@@ -33,7 +34,23 @@ def customer_json(c: Any) -> dict[str, Any]:
         c = tuple(getattr(c, column.key) for column in COLUMNS)
     # Unpacked by position: a fraction of 12 lookups by name when a list
     # formats 100,000 rows. Extra trailing columns (keyset keys) are ignored.
-    (id_, tenant_id, razon_social, tipo, nit, dv, email, telefono, direccion, status, created_at, updated_at, *_) = c
+    (
+        id_,
+        tenant_id,
+        razon_social,
+        tipo,
+        nit,
+        dv,
+        email,
+        telefono,
+        direccion,
+        *fiscal,
+        status,
+        created_at,
+        updated_at,
+    ) = c[: len(COLUMNS)]
+    tipo_persona, responsabilidades, tributo, municipio_codigo, codigo_postal = fiscal
+    municipio, departamento = place(municipio_codigo)
     tipo_value, tipo_codigo = _TIPO_JSON[tipo]
     created = local_iso(created_at)
     return {
@@ -48,6 +65,13 @@ def customer_json(c: Any) -> dict[str, Any]:
         "telefono": telefono,
         "direccion": direccion,
         "status": _STATUS_JSON[status],
+        "tipoPersona": tipo_persona,
+        "responsabilidadesFiscales": responsabilidades,
+        "tributo": tributo,
+        "municipioCodigo": municipio_codigo,
+        "municipio": municipio,
+        "departamento": departamento,
+        "codigoPostal": codigo_postal,
         "createdAt": created,
         # A customer never edited has updated_at == created_at: one conversion.
         "updatedAt": created if updated_at == created_at else local_iso(updated_at),

@@ -1,9 +1,13 @@
-"""The demo tenant: three logins (one per role) and a few dozen real-looking customers."""
+"""The demo tenant: three logins (one per role), a few dozen real-looking customers, and electronic
+invoicing configured for the DIAN's habilitación environment (a self-signed test certificate generated
+here, the DIAN's public test-set resolution), so the demo issues signed invoices out of the box."""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import secrets
 import uuid
-from datetime import date
 
 from sqlalchemy import select
 
@@ -13,6 +17,10 @@ from nitida.customers import service as customers
 from nitida.customers.identity import TipoDocumento
 from nitida.customers.schemas import CustomerCreate
 from nitida.demo.colombian_data import demo_customers
+from nitida.einvoicing import certificates, codelists
+from nitida.einvoicing import service as einvoicing
+from nitida.einvoicing.models import Environment, PersonType
+from nitida.einvoicing.schemas import ElectronicInvoicingWrite, IssuerWrite
 from nitida.invoices import numbering
 from nitida.invoices.schemas import ResolutionCreate
 from nitida.tenants.schemas import TenantCreate
@@ -29,8 +37,75 @@ DEMO_LOGINS = [
 ]
 
 
-def seed_demo(db: Database) -> tuple[bool, list[tuple[str, str, str]]]:
-    """Create the demo tenant unless it exists. Returns (created, logins)."""
+DEMO_NIT = "901234567"
+# The DIAN's public habilitación data (../shared/dian/README.md): resolution, prefix, range, technical key.
+TEST_SET_RESOLUTION = ResolutionCreate(
+    resolution_number="18760000001",
+    prefix="SETP",
+    range_from=990000000,
+    range_to=995000000,
+    valid_from=dt.date(2019, 1, 19),
+    valid_to=dt.date(2030, 1, 19),
+    technical_key="fc8eac422eba16e22ffd8c6f94b3f40a6e38162c",
+)
+# Sample software values: a real tenant uses the SoftwareID and PIN it registered at the DIAN.
+DEMO_SOFTWARE_ID = "56f2ae4e-9812-4fad-9255-08fcfcd5ccb0"
+DEMO_SOFTWARE_PIN = "20191"
+
+
+def municipio_of(direccion: str | None) -> str:
+    """The DANE code of the city an address ends with (", Medellín"), else Bogotá D.C."""
+    city = direccion.rsplit(",", 1)[1].strip() if direccion and "," in direccion else ""
+    if city and not city.startswith("Bogotá"):
+        found = codelists.search_municipios(city, limit=1)
+        if found:
+            return found[0].code
+    return "11001"
+
+
+def configure_electronic_invoicing(session, actor: Principal, secret_key: str) -> None:
+    """Issuer data, a generated self-signed certificate and habilitación settings for the demo tenant."""
+    einvoicing.put_issuer(
+        session,
+        actor,
+        IssuerWrite(
+            razon_social="Papelería Nítida Demo S.A.S.",
+            nombre_comercial="Papelería Nítida",
+            nit=DEMO_NIT,
+            tipo_persona=PersonType.JURIDICA,
+            responsabilidades_fiscales=["O-15"],
+            tributo="01",
+            actividad_economica=["4761"],
+            direccion="Carrera 7 # 71-21 Oficina 502",
+            municipio_codigo="11001",
+            codigo_postal="110231",
+            email="facturacion@demo.nitida.co",
+            telefono="+57 601 5550101",
+        ),
+    )
+    password = secrets.token_urlsafe(16)
+    p12 = certificates.generate_self_signed_p12("Papelería Nítida Demo S.A.S.", DEMO_NIT, password, days=730)
+    einvoicing.put_settings(
+        session,
+        actor,
+        ElectronicInvoicingWrite(
+            environment=Environment.HABILITACION,
+            software_id=DEMO_SOFTWARE_ID,
+            software_pin=DEMO_SOFTWARE_PIN,
+            test_set_id=None,
+            certificate_p12=base64.b64encode(p12).decode("ascii"),
+            certificate_password=password,
+        ),
+        secret_key=secret_key,
+    )
+    numbering.create_resolution(session, actor, TEST_SET_RESOLUTION)
+
+
+def seed_demo(db: Database, secret_key: str) -> tuple[bool, list[tuple[str, str, str]]]:
+    """Create the demo tenant unless it exists. Returns (created, logins).
+
+    ``secret_key`` (NITIDA_SECRET_KEY) encrypts the demo's certificate and software PIN.
+    """
     logins = [(role.value, email, DEMO_PASSWORD) for role, email in DEMO_LOGINS]
     admin_email = DEMO_LOGINS[0][1]
     with db.login_session(admin_email) as session:
@@ -67,20 +142,8 @@ def seed_demo(db: Database) -> tuple[bool, list[tuple[str, str, str]]]:
                     email=fake.email,
                     telefono=fake.telefono,
                     direccion=fake.direccion,
+                    municipio_codigo=municipio_of(fake.direccion),
                 ),
             )
-        # A numbering resolution, so the back office can issue invoices at once.
-        this_year = date.today().year
-        numbering.create_resolution(
-            session,
-            actor,
-            ResolutionCreate(
-                resolution_number="18764000001234",
-                prefix="FE",
-                range_from=1,
-                range_to=5000,
-                valid_from=date(this_year, 1, 1),
-                valid_to=date(this_year + 1, 12, 31),
-            ),
-        )
+        configure_electronic_invoicing(session, actor, secret_key)
     return True, logins

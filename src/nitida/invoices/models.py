@@ -21,16 +21,18 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     Uuid,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from nitida.core import bounds
 from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
 from nitida.core.money import Money, Quantity
 from nitida.customers.identity import TipoDocumento
+from nitida.einvoicing.models import ElectronicStatus
 
 
 class InvoiceStatus(enum.StrEnum):
@@ -113,6 +115,10 @@ class Invoice(TenantScoped, Base):
     )
     due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # How the customer is expected to pay (the DIAN's PaymentMeansCode); None: "instrumento no definido".
+    payment_method: Mapped[PaymentMethod | None] = mapped_column(
+        Enum(PaymentMethod, native_enum=False, length=20), nullable=True
+    )
 
     # Numbering, set on issue and kept for ever (a VOID invoice keeps its number).
     prefix: Mapped[str | None] = mapped_column(String(bounds.PREFIX), nullable=True)
@@ -126,6 +132,18 @@ class Invoice(TenantScoped, Base):
     tax_total: Mapped[Decimal] = mapped_column(Money())
     total: Mapped[Decimal] = mapped_column(Money())
     amount_paid: Mapped[Decimal] = mapped_column(Money())
+    # Σ of the credit and debit notes (einvoicing.notes): they lower and raise what is owed.
+    credited_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    debited_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+
+    # The electronic invoice, signed in the issuing transaction (tenants with electronic-invoicing settings).
+    electronic_status: Mapped[ElectronicStatus] = mapped_column(
+        Enum(ElectronicStatus, native_enum=False, length=bounds.ELECTRONIC_STATUS),
+        default=ElectronicStatus.NOT_APPLICABLE,
+    )
+    cufe: Mapped[str | None] = mapped_column(String(bounds.DOCUMENT_KEY), nullable=True)
+    qr_data: Mapped[str | None] = mapped_column(String(bounds.QR_DATA), nullable=True)
+    signed_xml: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
 
     # The customer's fiscal data as it was on issue: later edits of the customer never reach it.
     customer_razon_social: Mapped[str | None] = mapped_column(String(bounds.RAZON_SOCIAL), nullable=True)
@@ -136,6 +154,11 @@ class Invoice(TenantScoped, Base):
     customer_dv: Mapped[str | None] = mapped_column(String(bounds.DV), nullable=True)
     customer_email: Mapped[str | None] = mapped_column(String(bounds.EMAIL), nullable=True)
     customer_direccion: Mapped[str | None] = mapped_column(String(bounds.ADDRESS), nullable=True)
+    customer_tipo_persona: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    customer_responsabilidades_fiscales: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    customer_tributo: Mapped[str | None] = mapped_column(String(bounds.CODE), nullable=True)
+    customer_municipio_codigo: Mapped[str | None] = mapped_column(String(bounds.DANE_CODE), nullable=True)
+    customer_codigo_postal: Mapped[str | None] = mapped_column(String(bounds.POSTAL_CODE), nullable=True)
     # core.text.fold of the customer's name (on draft save and on issue), for search.
     customer_search: Mapped[str] = mapped_column(String(bounds.SEARCH_KEY))
 
@@ -154,7 +177,12 @@ class Invoice(TenantScoped, Base):
 
     @property
     def balance(self) -> Decimal:
-        return self.total - self.amount_paid
+        return self.total + self.debited_total - self.credited_total - self.amount_paid
+
+    @property
+    def uncredited_total(self) -> Decimal:
+        """What credit notes may still take back: the total, raised by debit notes, less the credits."""
+        return self.total + self.debited_total - self.credited_total
 
 
 class InvoiceLine(TenantScoped, Base):

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
@@ -181,16 +181,19 @@ def delete_invoice(invoice_id: str, ctx: ItemWriter) -> Response:
     response_model=InvoiceRead,
     responses=problem_responses(401, 403, 404, 409),
 )
-def issue_invoice(invoice_id: str, ctx: ItemWriter) -> InvoiceRead:
+def issue_invoice(invoice_id: str, ctx: ItemWriter, request: Request) -> InvoiceRead:
     """DRAFT -> ISSUED (ADMIN, OPERADOR): the resolution's next consecutive, today's date in
     Bogotá and a snapshot of the customer's fiscal data.
 
     409 when the invoice is not a DRAFT, the resolution does not cover today or has used up its
     range, the customer is INACTIVE, or the due date is missing (CREDITO) or before today.
+    A business with electronic-invoicing settings also gets the signed UBL 2.1 document (CUFE, QR,
+    ``electronicStatus: SIGNED``) in the same transaction; data the DIAN requires that is missing
+    is a 409 listing it, and nothing is issued.
     """
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
     ctx.authorize()
-    service.issue(ctx.session, ctx.principal, invoice)
+    service.issue(ctx.session, ctx.principal, invoice, secret_key=request.app.state.settings.secret_key)
     return _read(ctx, invoice.id)
 
 
@@ -216,12 +219,35 @@ def record_payment(invoice_id: str, body: PaymentCreate, ctx: ItemWriter) -> Inv
     response_model=InvoiceRead,
     responses=problem_responses(400, 401, 403, 404, 409, 413),
 )
-def void_invoice(invoice_id: str, body: VoidRequest, ctx: ItemVoider) -> InvoiceRead:
-    """ISSUED without payments -> VOID (ADMIN). The number is kept, never reused."""
+def void_invoice(invoice_id: str, body: VoidRequest, ctx: ItemVoider, request: Request) -> InvoiceRead:
+    """ISSUED without payments -> VOID (ADMIN). The number is kept, never reused.
+
+    An electronic invoice is voided by a credit note with concept 2 (anulación) for the whole invoice.
+    """
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
     ctx.authorize()
-    service.void(ctx.session, ctx.principal, invoice, body.reason)
+    service.void(ctx.session, ctx.principal, invoice, body.reason, secret_key=request.app.state.settings.secret_key)
     return _read(ctx, invoice.id)
+
+
+XML_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/xml": {"schema": {"type": "string"}}}, "description": "Signed UBL 2.1"}
+}
+
+
+@router.get(
+    "/{invoice_id}/xml",
+    response_class=Response,
+    responses={**XML_RESPONSE, **problem_responses(401, 404, 409)},
+)
+def invoice_xml(invoice_id: str, ctx: ItemReader) -> Response:
+    """The signed electronic invoice (UBL 2.1, XAdES-EPES), as stored at issue.
+
+    409 for a draft, or an invoice issued without electronic-invoicing settings.
+    """
+    invoice = service.get_invoice(ctx.session, invoice_id)
+    ctx.authorize()
+    return Response(service.signed_xml(ctx.session, invoice), media_type="application/xml")
 
 
 @router.get(

@@ -12,6 +12,7 @@ from nitida.core import bounds
 from nitida.core.money import MoneyIn, MoneyOut, QuantityIn, QuantityOut
 from nitida.core.schemas import ApiInput, ApiModel, LocalDateTime
 from nitida.customers.identity import TipoDocumento
+from nitida.einvoicing.models import ElectronicStatus
 from nitida.invoices.models import InvoiceStatus, PaymentForm, PaymentMethod
 from nitida.invoices.totals import TaxType, allowed_rates_text, rate_allowed
 
@@ -154,6 +155,9 @@ class InvoiceCreate(ApiInput):
     resolution_id: uuid.UUID
     due_date: dt.date | None = Field(default=None, description="Required for CREDITO by the time of issue")
     payment_form: PaymentForm = PaymentForm.CONTADO
+    payment_method: PaymentMethod | None = Field(
+        default=None, description="Expected means of payment (the electronic invoice's PaymentMeansCode)"
+    )
     notes: str | None = Field(default=None, max_length=bounds.NOTES)
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
 
@@ -165,6 +169,7 @@ class InvoiceUpdate(ApiInput):
     resolution_id: uuid.UUID | None = None
     due_date: dt.date | None = None
     payment_form: PaymentForm | None = None
+    payment_method: PaymentMethod | None = None
     notes: str | None = Field(default=None, max_length=bounds.NOTES)
     lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
 
@@ -222,6 +227,11 @@ class CustomerSnapshot(ApiModel):
     dv: str | None
     email: str | None
     direccion: str | None
+    tipo_persona: str | None = None
+    responsabilidades_fiscales: list[str] | None = None
+    tributo: str | None = None
+    municipio_codigo: str | None = None
+    codigo_postal: str | None = None
 
 
 class PaymentRead(ApiModel):
@@ -247,7 +257,10 @@ class InvoiceSummary(ApiModel):
     tax_total: MoneyOut
     total: MoneyOut
     amount_paid: MoneyOut
-    balance: MoneyOut
+    credited_total: MoneyOut = Field(description="Σ of the invoice's credit notes")
+    debited_total: MoneyOut = Field(description="Σ of the invoice's debit notes")
+    balance: MoneyOut = Field(description="total + debitedTotal − creditedTotal − amountPaid")
+    electronic_status: ElectronicStatus
     created_at: LocalDateTime
     updated_at: LocalDateTime
 
@@ -256,6 +269,9 @@ class InvoiceRead(InvoiceSummary):
     prefix: str | None
     consecutive: int | None
     issued_at: LocalDateTime | None
+    payment_method: PaymentMethod | None
+    cufe: str | None = Field(description="The electronic invoice's CUFE (SHA-384), once signed")
+    qr_data: str | None = Field(description="The DIAN consultation URL with the CUFE (habilitación or producción host)")
     notes: str | None
     customer: CustomerSnapshot
     lines: list[LineRead]

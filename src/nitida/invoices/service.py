@@ -30,6 +30,9 @@ from nitida.core.money import MAX_MONEY, ZERO, format_money
 from nitida.core.schemas import BOGOTA, refuse_nulls
 from nitida.core.text import fold
 from nitida.customers.models import Customer, CustomerStatus
+from nitida.einvoicing import notes as einvoicing_notes
+from nitida.einvoicing import service as einvoicing
+from nitida.einvoicing.models import ElectronicStatus, NoteKind
 from nitida.invoices import numbering, totals
 from nitida.invoices.models import (
     Invoice,
@@ -147,7 +150,19 @@ def _set_lines(invoice: Invoice, lines: list[LineIn]) -> None:
 
 # The customer's fiscal data an issued invoice keeps as it was (invoice column
 # = "customer_" + customer attribute).
-SNAPSHOT_FIELDS = ("razon_social", "tipo_documento", "nit", "dv", "email", "direccion")
+SNAPSHOT_FIELDS = (
+    "razon_social",
+    "tipo_documento",
+    "nit",
+    "dv",
+    "email",
+    "direccion",
+    "tipo_persona",
+    "responsabilidades_fiscales",
+    "tributo",
+    "municipio_codigo",
+    "codigo_postal",
+)
 
 
 def _snapshot(invoice: Invoice, customer: Customer | None) -> CustomerSnapshot:
@@ -175,7 +190,10 @@ def _summary_fields(invoice: Invoice, customer_name: str) -> dict[str, Any]:
         "tax_total": invoice.tax_total,
         "total": invoice.total,
         "amount_paid": invoice.amount_paid,
+        "credited_total": invoice.credited_total,
+        "debited_total": invoice.debited_total,
         "balance": invoice.balance,
+        "electronic_status": invoice.electronic_status,
         "created_at": invoice.created_at,
         "updated_at": invoice.updated_at,
     }
@@ -203,6 +221,9 @@ def invoice_read(session: TenantSession, invoice: Invoice) -> InvoiceRead:
         prefix=invoice.prefix,
         consecutive=invoice.consecutive,
         issued_at=invoice.issued_at,
+        payment_method=invoice.payment_method,
+        cufe=invoice.cufe,
+        qr_data=invoice.qr_data,
         notes=invoice.notes,
         customer=snapshot,
         lines=lines,
@@ -236,6 +257,7 @@ def _audited(invoice: Invoice) -> dict[str, Any]:
         "issueDate": invoice.issue_date.isoformat() if invoice.issue_date else None,
         "dueDate": invoice.due_date.isoformat() if invoice.due_date else None,
         "paymentForm": invoice.payment_form.value,
+        "paymentMethod": invoice.payment_method.value if invoice.payment_method else None,
         "notes": invoice.notes,
         "lines": [
             {
@@ -251,6 +273,10 @@ def _audited(invoice: Invoice) -> dict[str, Any]:
         "taxTotal": format_money(invoice.tax_total),
         "total": format_money(invoice.total),
         "amountPaid": format_money(invoice.amount_paid),
+        "creditedTotal": format_money(invoice.credited_total),
+        "debitedTotal": format_money(invoice.debited_total),
+        "electronicStatus": invoice.electronic_status.value,
+        "cufe": invoice.cufe,
         "voidReason": invoice.void_reason,
     }
 
@@ -348,9 +374,13 @@ def create_draft(session: TenantSession, actor: Principal, data: InvoiceCreate) 
         resolution_id=data.resolution_id,
         status=InvoiceStatus.DRAFT,
         payment_form=data.payment_form,
+        payment_method=data.payment_method,
         due_date=data.due_date,
         notes=data.notes,
         amount_paid=ZERO,
+        credited_total=ZERO,
+        debited_total=ZERO,
+        electronic_status=ElectronicStatus.NOT_APPLICABLE,
         customer_search=customer.razon_social_search,
         created_at=now,
         updated_at=now,
@@ -376,6 +406,8 @@ def update_draft(session: TenantSession, actor: Principal, invoice: Invoice, dat
         invoice.resolution_id = fields["resolution_id"]
     if "payment_form" in fields:
         invoice.payment_form = fields["payment_form"]
+    if "payment_method" in fields:
+        invoice.payment_method = fields["payment_method"]
     if "due_date" in fields:
         invoice.due_date = fields["due_date"]
     if "notes" in fields:
@@ -407,10 +439,13 @@ def delete_draft(session: TenantSession, actor: Principal, invoice: Invoice) -> 
 # --- issue -------------------------------------------------------------------------------
 
 
-def issue(session: TenantSession, actor: Principal, invoice: Invoice) -> Invoice:
+def issue(session: TenantSession, actor: Principal, invoice: Invoice, *, secret_key: str | None = None) -> Invoice:
     """DRAFT -> ISSUED: number, issue date and the customer's fiscal data frozen on the invoice.
 
-    The caller loaded ``invoice`` FOR UPDATE.
+    For a tenant with electronic-invoicing settings the invoice is also built as a UBL 2.1
+    document and signed here, in the same transaction as its number (``secret_key`` decrypts
+    the certificate): data the DIAN requires that is missing is a 409 listing it, and the
+    transaction rolls back, number included. The caller loaded ``invoice`` FOR UPDATE.
     """
     _require_draft(invoice, "issued")
     today = bogota_today()
@@ -458,6 +493,7 @@ def issue(session: TenantSession, actor: Principal, invoice: Invoice) -> Invoice
             "choose a resolution with another prefix.",
             slug="number-taken",
         )
+    einvoicing.sign_invoice(session, invoice, resolution, secret_key=secret_key)
     snapshot = _snapshot(invoice, None).model_dump(mode="json", by_alias=True, include={*SNAPSHOT_FIELDS})
     _record(session, actor, invoice, "ISSUED", before, customer=snapshot)
     return invoice
@@ -523,8 +559,14 @@ def record_payment(session: TenantSession, actor: Principal, invoice: Invoice, d
     return payment
 
 
-def void(session: TenantSession, actor: Principal, invoice: Invoice, reason: str) -> Invoice:
-    """ISSUED without payments -> VOID. The number stays with it, never reused."""
+def void(
+    session: TenantSession, actor: Principal, invoice: Invoice, reason: str, *, secret_key: str | None = None
+) -> Invoice:
+    """ISSUED without payments -> VOID. The number stays with it, never reused.
+
+    An electronic invoice is never just flagged: voiding it issues a credit note with concept 2
+    (anulación) for the whole invoice, which makes it VOID (einvoicing.notes).
+    """
     if invoice.status is not InvoiceStatus.ISSUED:
         raise Conflict(
             f"Invoice {invoice.number or '(draft)'} is {invoice.status.value}: only an ISSUED invoice can be voided"
@@ -537,6 +579,19 @@ def void(session: TenantSession, actor: Principal, invoice: Invoice, reason: str
             slug="invoice-has-payments",
         )
     before = _audited(invoice)
+    if invoice.cufe is not None:
+        note = einvoicing_notes.create_note(
+            session,
+            actor,
+            invoice,
+            NoteKind.CREDIT,
+            concept=einvoicing_notes.ANULACION,
+            description=reason,
+            lines=None,
+            secret_key=secret_key,
+        )
+        _record(session, actor, invoice, "VOIDED", before, creditNote={"id": str(note.id), "number": note.number})
+        return invoice
     now = utcnow()
     invoice.status = InvoiceStatus.VOID
     invoice.void_reason = reason
@@ -545,6 +600,19 @@ def void(session: TenantSession, actor: Principal, invoice: Invoice, reason: str
     session.flush()
     _record(session, actor, invoice, "VOIDED", before)
     return invoice
+
+
+def signed_xml(session: TenantSession, invoice: Invoice) -> bytes:
+    """The stored signed XML; 409 when the invoice has none (a draft, or not an electronic invoice)."""
+    if invoice.status is InvoiceStatus.DRAFT:
+        raise Conflict("A DRAFT has no electronic document yet: issue it first.", slug="invalid-invoice-state")
+    xml = session.scalar(select(Invoice.signed_xml).where(Invoice.id == invoice.id))
+    if xml is None:
+        raise Conflict(
+            f"Invoice {invoice.number} was issued without electronic-invoicing settings: it has no XML.",
+            slug="not-an-electronic-invoice",
+        )
+    return xml
 
 
 def load_full(session: TenantSession, invoice_id: uuid.UUID) -> Invoice:

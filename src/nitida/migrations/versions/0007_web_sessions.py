@@ -14,7 +14,7 @@ from nitida.core import bounds
 from nitida.core.rls import disable_tenant_rls, enable_tenant_rls
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006e"
 branch_labels = None
 depends_on = None
 

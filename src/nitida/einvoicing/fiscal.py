@@ -1,0 +1,68 @@
+"""Validation of the fiscal fields people type (issuer and customers), against the DIAN code lists.
+
+Pure functions raising ValueError with a message for the field; the schemas wrap
+them, so a bad value is a 400 naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nitida.einvoicing import codelists
+
+DEFAULT_RESPONSABILIDADES = ["R-99-PN"]
+DEFAULT_TRIBUTO = "ZZ"
+_CIIU = re.compile(r"^\d{4}$")
+_POSTAL = re.compile(r"^\d{6}$")
+
+
+def responsabilidades(values: list[str]) -> list[str]:
+    cleaned = [v.strip().upper() for v in values]
+    unknown = [v for v in cleaned if v not in codelists.RESPONSABILIDADES]
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)} not in the DIAN list ({', '.join(codelists.RESPONSABILIDADES)})")
+    if not cleaned:
+        raise ValueError("at least one (R-99-PN when none applies)")
+    if len(set(cleaned)) != len(cleaned):
+        raise ValueError("each responsibility at most once")
+    return cleaned
+
+
+def tributo(value: str) -> str:
+    value = value.strip().upper()
+    if value not in codelists.TRIBUTOS:
+        options = ", ".join(f"{k} ({v})" for k, v in codelists.TRIBUTOS.items())
+        raise ValueError(f"must be one of {options}")
+    return value
+
+
+def municipio_codigo(value: str) -> str:
+    value = value.strip()
+    if codelists.municipio(value) is None:
+        raise ValueError(f"{value!r} is not a DANE municipality code (5 digits, e.g. 11001 for Bogotá D.C.)")
+    return value
+
+
+def codigo_postal(value: str) -> str:
+    value = value.strip()
+    if not _POSTAL.match(value):
+        raise ValueError("a Colombian postal code has 6 digits (e.g. 110231)")
+    return value
+
+
+def actividades(values: list[str]) -> list[str]:
+    cleaned = [v.strip() for v in values]
+    bad = [v for v in cleaned if not _CIIU.match(v)]
+    if bad:
+        raise ValueError(f"{', '.join(bad)}: a CIIU code has 4 digits (e.g. 4761)")
+    return cleaned
+
+
+def place(code: str | None) -> tuple[str | None, str | None]:
+    """(municipio, departamento) names of a DANE code, or (None, None)."""
+    found = codelists.municipio(code) if code else None
+    return (found.name, found.departamento) if found else (None, None)
+
+
+def default_responsabilidades() -> list[str]:
+    return list(DEFAULT_RESPONSABILIDADES)

@@ -1,0 +1,336 @@
+"""Credit notes (notas crédito) and debit notes (notas débito) of issued electronic invoices.
+
+A note is issued, signed and stored in one transaction, with its own gap-free
+consecutive per tenant and kind: the transaction locks the tenant's settings row
+(FOR UPDATE), takes ``next_credit_note`` / ``next_debit_note`` and increments it,
+as invoices.numbering does with a resolution's counter; a failure rolls both back.
+
+How notes move an invoice (the caller holds the invoice row FOR UPDATE):
+
+* a credit note lowers what is owed (``credited_total``); it may take back at most the
+  uncredited total (total + debits − credits) and never more than the open balance: money
+  already paid would need a refund, which this service does not record (409 either way);
+* the balance reaching 0 makes the invoice PAID, except for a concept-2 note (anulación),
+  which must cover the whole uncredited total and makes it VOID;
+* a debit note raises what is owed (``debited_total``); a PAID invoice goes back to ISSUED;
+* DRAFT and VOID invoices take no notes; a tenant without electronic-invoicing settings,
+  or an invoice issued before they existed (no CUFE), neither: 409.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from nitida.audit import service as audit
+from nitida.auth.principal import Principal
+from nitida.core.db import TenantSession, utcnow
+from nitida.core.errors import BadRequest, Conflict, NotFound
+from nitida.core.ids import get_or_404
+from nitida.core.integrity import Constraint, apply_unless_violates
+from nitida.core.money import MAX_MONEY, format_money
+from nitida.core.schemas import BOGOTA
+from nitida.einvoicing import codelists, documents
+from nitida.einvoicing import service as einvoicing
+from nitida.einvoicing.models import ElectronicStatus, InvoiceNote, NoteKind
+from nitida.einvoicing.schemas import NoteRead
+from nitida.invoices import totals
+from nitida.invoices.models import Invoice, InvoiceStatus
+from nitida.invoices.schemas import LineIn, LineRead, TaxGroupRead, TaxRead
+
+ENTITY = {NoteKind.CREDIT: "credit_note", NoteKind.DEBIT: "debit_note"}
+LABEL = {NoteKind.CREDIT: "credit note", NoteKind.DEBIT: "debit note"}
+CONCEPTS = {NoteKind.CREDIT: codelists.CREDIT_NOTE_CONCEPTS, NoteKind.DEBIT: codelists.DEBIT_NOTE_CONCEPTS}
+ANULACION = "2"
+NUMBER_TAKEN = Constraint(
+    "uq_invoice_notes_tenant_number", "UNIQUE constraint failed: invoice_notes.tenant_id, invoice_notes.number"
+)
+
+
+def _stored_lines(lines: list[LineIn]) -> list[dict[str, Any]]:
+    return [
+        {
+            "description": line.description,
+            "quantity": f"{line.quantity.normalize():f}",
+            "unitPrice": format_money(line.unit_price),
+            "discountPercent": format_money(line.discount_percent),
+            "taxes": [{"type": t.type.value, "rate": format_money(t.rate)} for t in line.taxes],
+        }
+        for line in lines
+    ]
+
+
+def _invoice_lines(invoice: Invoice) -> list[dict[str, Any]]:
+    return [
+        {
+            "description": row.description,
+            "quantity": f"{row.quantity.normalize():f}",
+            "unitPrice": format_money(row.unit_price),
+            "discountPercent": format_money(row.discount_percent),
+            "taxes": list(row.taxes),
+        }
+        for row in invoice.lines
+    ]
+
+
+def _require_electronic(invoice: Invoice, kind: NoteKind) -> None:
+    if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
+        raise Conflict(
+            f"Invoice {invoice.number or '(draft)'} is {invoice.status.value}: {LABEL[kind]}s are issued only for "
+            "ISSUED or PAID invoices.",
+            slug="invalid-invoice-state",
+        )
+    if invoice.cufe is None:
+        raise Conflict(
+            f"Invoice {invoice.number} is not an electronic invoice (issued before electronic invoicing was "
+            f"configured): it cannot take a {LABEL[kind]}.",
+            slug="not-an-electronic-invoice",
+        )
+
+
+def _unconfigured() -> Conflict:
+    return Conflict(
+        "Configure electronic invoicing first (PUT /billing/issuer and PUT /billing/electronic-invoicing): "
+        "credit and debit notes are electronic documents.",
+        slug="electronic-invoicing-not-configured",
+    )
+
+
+def create_note(
+    session: TenantSession,
+    actor: Principal,
+    invoice: Invoice,
+    kind: NoteKind,
+    *,
+    concept: str,
+    description: str,
+    lines: list[LineIn] | None,
+    secret_key: str | None,
+) -> InvoiceNote:
+    """Issue, sign and store a note for ``invoice`` (which the caller loaded FOR UPDATE)."""
+    signer = einvoicing.signer(session, secret_key, lock=True)
+    if signer is None:
+        raise _unconfigured()
+    _require_electronic(invoice, kind)
+    stored = _stored_lines(lines) if lines is not None else _invoice_lines(invoice)
+    total_lines = [einvoicing.stored_line(raw) for raw in stored]
+    computed = totals.compute(total_lines)
+    if computed.total <= 0:
+        raise BadRequest.field("lines", f"the {LABEL[kind]}'s total must be more than 0")
+    if computed.total > MAX_MONEY:
+        raise BadRequest.field("lines", f"the {LABEL[kind]}'s total would exceed {format_money(MAX_MONEY)}")
+    if kind is NoteKind.CREDIT:
+        _check_credit(invoice, computed.total, concept)
+    settings = signer.settings
+    if kind is NoteKind.CREDIT:
+        prefix, consecutive = settings.credit_note_prefix, settings.next_credit_note
+        settings.next_credit_note = consecutive + 1
+    else:
+        prefix, consecutive = settings.debit_note_prefix, settings.next_debit_note
+        settings.next_debit_note = consecutive + 1
+    settings.updated_at = utcnow()
+    number = f"{prefix}{consecutive}"
+    issued_at = utcnow()
+    fig = einvoicing.figures(total_lines, [raw["description"] for raw in stored])
+    assert invoice.number is not None and invoice.issue_date is not None
+    doc = documents.Document(
+        kind=documents.DocumentKind.CREDIT_NOTE if kind is NoteKind.CREDIT else documents.DocumentKind.DEBIT_NOTE,
+        number=number,
+        issue_datetime=issued_at,
+        supplier=signer.supplier,
+        customer=einvoicing.customer_party(invoice),
+        lines=fig.lines,
+        tax_totals=fig.tax_totals,
+        totals=fig.totals,
+        software=signer.software,
+        payment=einvoicing.payment_of(invoice),
+        billing_reference=documents.BillingReference(invoice.number, invoice.cufe or "", invoice.issue_date),
+        concept_code=concept,
+        concept_description=description,
+    )
+    emitted = einvoicing.emit_or_409(doc, signer.certificate, f"The {LABEL[kind]} {number}")
+    note = InvoiceNote(
+        invoice_id=invoice.id,
+        kind=kind,
+        prefix=prefix,
+        consecutive=consecutive,
+        number=number,
+        concept=concept,
+        description=description,
+        issue_date=issued_at.astimezone(BOGOTA).date(),
+        issued_at=issued_at,
+        lines=stored,
+        subtotal=computed.subtotal,
+        tax_total=computed.tax_total,
+        total=computed.total,
+        cude=emitted.document_key,
+        qr_data=emitted.qr_data,
+        electronic_status=ElectronicStatus.SIGNED,
+        signed_xml=emitted.xml,
+        created_by=actor.user_id,
+        created_at=issued_at,
+    )
+    if not apply_unless_violates(session, NUMBER_TAKEN, lambda: session.add(note)):
+        raise Conflict(
+            f"The number {number} is already taken by another note of this business (the note prefixes were "
+            "changed to one in use): choose other prefixes in PUT /billing/electronic-invoicing.",
+            slug="number-taken",
+        )
+    before = _invoice_audited(invoice)
+    if kind is NoteKind.CREDIT:
+        invoice.credited_total = invoice.credited_total + computed.total
+        if concept == ANULACION:
+            invoice.status = InvoiceStatus.VOID
+            invoice.void_reason = description
+            invoice.voided_at = issued_at
+        elif invoice.balance == 0:
+            invoice.status = InvoiceStatus.PAID
+    else:
+        invoice.debited_total = invoice.debited_total + computed.total
+        if invoice.status is InvoiceStatus.PAID:
+            invoice.status = InvoiceStatus.ISSUED
+    invoice.updated_at = issued_at
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        entity_type=ENTITY[kind],
+        entity_id=note.id,
+        action="ISSUED",
+        changes=audit.diff({}, _note_audited(note, invoice)),
+    )
+    changes = audit.diff(before, _invoice_audited(invoice))
+    changes[ENTITY[kind]] = {
+        "from": None,
+        "to": {"id": str(note.id), "number": number, "total": format_money(note.total)},
+    }
+    audit.record(
+        session,
+        actor,
+        entity_type="invoice",
+        entity_id=invoice.id,
+        action="CREDITED" if kind is NoteKind.CREDIT else "DEBITED",
+        changes=changes,
+    )
+    return note
+
+
+def _check_credit(invoice: Invoice, amount: Decimal, concept: str) -> None:
+    uncredited = invoice.uncredited_total
+    if amount > uncredited:
+        raise Conflict(
+            f"A credit note of {format_money(amount)} is more than the uncredited total of invoice "
+            f"{invoice.number} ({format_money(uncredited)}).",
+            slug="credit-exceeds-invoice",
+        )
+    if concept == ANULACION and amount != uncredited:
+        raise Conflict(
+            f"An anulación (concept 2) credits the whole uncredited total of invoice {invoice.number} "
+            f"({format_money(uncredited)}), not {format_money(amount)}; use concept 1, 3, 4 or 5 for part of it.",
+            slug="anulacion-must-be-whole",
+        )
+    if amount > invoice.balance:
+        raise Conflict(
+            f"A credit note of {format_money(amount)} is more than the open balance of invoice {invoice.number} "
+            f"({format_money(invoice.balance)}): {format_money(invoice.amount_paid)} is already paid, and a refund "
+            "is not recorded by this service.",
+            slug="credit-exceeds-balance",
+        )
+
+
+def _invoice_audited(invoice: Invoice) -> dict[str, Any]:
+    return {
+        "status": invoice.status.value,
+        "creditedTotal": format_money(invoice.credited_total),
+        "debitedTotal": format_money(invoice.debited_total),
+        "balance": format_money(invoice.balance),
+        "voidReason": invoice.void_reason,
+    }
+
+
+def _note_audited(note: InvoiceNote, invoice: Invoice) -> dict[str, Any]:
+    return {
+        "number": note.number,
+        "invoiceId": str(invoice.id),
+        "invoiceNumber": invoice.number,
+        "concept": note.concept,
+        "description": note.description,
+        "lines": note.lines,
+        "total": format_money(note.total),
+        "cude": note.cude,
+    }
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def get_note(session: TenantSession, kind: NoteKind, raw_id: str) -> InvoiceNote:
+    what = "Credit note" if kind is NoteKind.CREDIT else "Debit note"
+    note = get_or_404(session, InvoiceNote, raw_id, what)
+    if note.kind is not kind:
+        raise NotFound(f"{what} not found.")
+    return note
+
+
+def list_notes(
+    session: TenantSession, kind: NoteKind, *, invoice_id: uuid.UUID | None, limit: int, offset: int
+) -> tuple[int, list[InvoiceNote]]:
+    conditions = [InvoiceNote.kind == kind]
+    if invoice_id is not None:
+        conditions.append(InvoiceNote.invoice_id == invoice_id)
+    total = session.scalar(select(func.count()).select_from(InvoiceNote).where(*conditions)) or 0
+    rows = session.scalars(
+        select(InvoiceNote)
+        .where(*conditions)
+        .order_by(InvoiceNote.issued_at.desc(), InvoiceNote.consecutive.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return total, list(rows)
+
+
+def note_read(session: TenantSession, note: InvoiceNote) -> NoteRead:
+    invoice_number = session.scalar(select(Invoice.number).where(Invoice.id == note.invoice_id)) or ""
+    total_lines = [einvoicing.stored_line(raw) for raw in note.lines]
+    computed = totals.compute(total_lines)
+    return NoteRead(
+        id=note.id,
+        kind=note.kind,
+        invoice_id=note.invoice_id,
+        invoice_number=invoice_number,
+        number=note.number,
+        prefix=note.prefix,
+        consecutive=note.consecutive,
+        concept=note.concept,
+        concept_name=CONCEPTS[note.kind].get(note.concept, ""),
+        description=note.description,
+        issue_date=note.issue_date,
+        issued_at=note.issued_at,
+        lines=[
+            LineRead(
+                description=raw["description"],
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount_percent=line.discount_percent,
+                taxes=[TaxRead(type=t.type, rate=t.rate, amount=t.amount) for t in lt.taxes],
+                base=lt.base,
+                tax_total=lt.tax_total,
+                total=lt.total,
+            )
+            for raw, line, lt in zip(note.lines, total_lines, computed.lines, strict=True)
+        ],
+        taxes=[
+            TaxGroupRead(type=g.type, rate=g.rate, taxable_amount=g.taxable_amount, tax_amount=g.tax_amount)
+            for g in computed.groups
+        ],
+        subtotal=note.subtotal,
+        tax_total=note.tax_total,
+        total=note.total,
+        cude=note.cude,
+        qr_data=note.qr_data,
+        electronic_status=note.electronic_status,
+        created_at=note.created_at,
+    )

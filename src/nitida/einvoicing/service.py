@@ -1,0 +1,426 @@
+"""The tenant's issuer data and electronic-invoicing settings, and signing an issued invoice.
+
+A tenant is *configured* when it has an ``einvoicing_settings`` row: from then on each
+invoice it issues is built, signed and stored in the issuing transaction (``sign_invoice``).
+Secrets are encrypted with ``secrets_box`` under NITIDA_SECRET_KEY, in a context naming the
+tenant and the field, so a value copied to another tenant or column does not decrypt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, text
+
+from nitida.audit import service as audit
+from nitida.auth.principal import Principal
+from nitida.core.db import TenantSession, utcnow
+from nitida.core.errors import BadRequest, Conflict, FieldError, NotFound
+from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
+from nitida.einvoicing import certificates, codelists, documents, emit, secrets_box
+from nitida.einvoicing.fiscal import place
+from nitida.einvoicing.models import ElectronicSettings, ElectronicStatus, Issuer
+from nitida.einvoicing.schemas import (
+    CertificateRead,
+    ElectronicInvoicingRead,
+    ElectronicInvoicingWrite,
+    IssuerRead,
+    IssuerWrite,
+)
+from nitida.invoices import totals
+from nitida.invoices.models import Invoice, NumberingResolution, PaymentForm
+
+ISSUER_ENTITY = "issuer"
+SETTINGS_ENTITY = "electronic-invoicing"
+
+
+def _lock_tenant_config(session: TenantSession) -> None:
+    """Serialise the first PUT of a tenant's singleton rows (PostgreSQL; SQLite writers are serial)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"nitida:einvoicing-config:{session.tenant_id}"},
+        )
+
+
+# --- issuer ------------------------------------------------------------------------
+
+
+def find_issuer(session: TenantSession) -> Issuer | None:
+    return session.scalar(select(Issuer))
+
+
+def issuer_read(issuer: Issuer) -> IssuerRead:
+    municipio, departamento = place(issuer.municipio_codigo)
+    return IssuerRead(
+        razon_social=issuer.razon_social,
+        nombre_comercial=issuer.nombre_comercial,
+        nit=issuer.nit,
+        dv=issuer.dv,
+        tipo_persona=issuer.tipo_persona,
+        responsabilidades_fiscales=list(issuer.responsabilidades_fiscales),
+        tributo=issuer.tributo,
+        actividad_economica=list(issuer.actividad_economica),
+        direccion=issuer.direccion,
+        municipio_codigo=issuer.municipio_codigo,
+        municipio=municipio,
+        departamento=departamento,
+        codigo_postal=issuer.codigo_postal,
+        email=issuer.email,
+        telefono=issuer.telefono,
+        updated_at=issuer.updated_at,
+    )
+
+
+def get_issuer(session: TenantSession) -> Issuer:
+    issuer = find_issuer(session)
+    if issuer is None:
+        raise NotFound("The issuer's fiscal data is not configured yet: PUT /billing/issuer (ADMIN).")
+    return issuer
+
+
+def put_issuer(session: TenantSession, actor: Principal, data: IssuerWrite) -> Issuer:
+    try:
+        identity = normalise(TipoDocumento.NIT, data.nit)
+    except InvalidIdentity as exc:
+        raise BadRequest.field("nit", str(exc)) from None
+    _lock_tenant_config(session)
+    issuer = find_issuer(session)
+    before = _audited_issuer(issuer) if issuer else {}
+    now = utcnow()
+    if issuer is None:
+        issuer = Issuer(created_at=now, updated_at=now)
+        session.add(issuer)
+    values = data.model_dump(exclude={"nit"})
+    values["tipo_persona"] = data.tipo_persona
+    for name, value in values.items():
+        setattr(issuer, name, value)
+    issuer.nit, issuer.dv = identity.number, identity.dv or ""
+    changes = audit.diff(before, _audited_issuer(issuer))
+    if changes or not before:
+        issuer.updated_at = now
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            entity_type=ISSUER_ENTITY,
+            entity_id=issuer.id,
+            action="UPDATED" if before else "CREATED",
+            changes=changes,
+        )
+    session.flush()
+    return issuer
+
+
+def _audited_issuer(issuer: Issuer) -> dict[str, Any]:
+    return issuer_read(issuer).model_dump(mode="json", by_alias=True, exclude={"updated_at"})
+
+
+# --- electronic-invoicing settings ----------------------------------------------------
+
+
+def _context(session: TenantSession, field: str) -> str:
+    return f"tenant:{session.tenant_id}:{field}"
+
+
+def find_settings(session: TenantSession, *, for_update: bool = False) -> ElectronicSettings | None:
+    stmt = select(ElectronicSettings)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(stmt)
+
+
+def settings_read(row: ElectronicSettings) -> ElectronicInvoicingRead:
+    return ElectronicInvoicingRead(
+        environment=row.environment,
+        software_id=row.software_id,
+        test_set_id=row.test_set_id,
+        certificate=CertificateRead(
+            subject=row.certificate_subject,
+            serial_number=row.certificate_serial_number,
+            expires_at=row.certificate_expires_at,
+        ),
+        credit_note_prefix=row.credit_note_prefix,
+        debit_note_prefix=row.debit_note_prefix,
+        next_credit_note=row.next_credit_note,
+        next_debit_note=row.next_debit_note,
+        updated_at=row.updated_at,
+    )
+
+
+def get_settings_row(session: TenantSession) -> ElectronicSettings:
+    row = find_settings(session)
+    if row is None:
+        raise NotFound(
+            "Electronic invoicing is not configured for this business: PUT /billing/electronic-invoicing (ADMIN)."
+        )
+    return row
+
+
+def put_settings(
+    session: TenantSession, actor: Principal, data: ElectronicInvoicingWrite, *, secret_key: str
+) -> ElectronicSettings:
+    """Create or replace the settings. A new certificate is opened (and checked) before anything is stored."""
+    if data.credit_note_prefix == data.debit_note_prefix:
+        raise BadRequest.field("debitNotePrefix", "must differ from creditNotePrefix")
+    _lock_tenant_config(session)
+    row = find_settings(session, for_update=True)
+    if row is None:
+        missing = [
+            name
+            for name, value in (
+                ("softwarePin", data.software_pin),
+                ("certificateP12", data.certificate_p12),
+                ("certificatePassword", data.certificate_password),
+            )
+            if value is None
+        ]
+        if missing:
+            message = "is required the first time electronic invoicing is configured"
+            raise BadRequest(
+                "; ".join(f"{m}: {message}" for m in missing),
+                errors=[FieldError(field=m, message=message) for m in missing],
+            )
+    if (data.certificate_p12 is None) != (data.certificate_password is None):
+        field = "certificatePassword" if data.certificate_password is None else "certificateP12"
+        raise BadRequest.field(field, "certificateP12 and certificatePassword are sent together")
+    certificate = None
+    if data.certificate_p12 is not None:
+        try:
+            certificate = certificates.load_p12(data.certificate_p12, data.certificate_password or "")
+        except certificates.CertificateError as exc:
+            raise BadRequest.field("certificateP12", str(exc)) from None
+    now = utcnow()
+    before = _audited_settings(row) if row else {}
+    if row is None:
+        row = ElectronicSettings(next_credit_note=1, next_debit_note=1, created_at=now)
+        session.add(row)
+    row.environment = data.environment
+    row.software_id = data.software_id
+    row.test_set_id = data.test_set_id
+    row.credit_note_prefix = data.credit_note_prefix
+    row.debit_note_prefix = data.debit_note_prefix
+    if data.software_pin is not None:
+        row.software_pin_encrypted = secrets_box.encrypt(
+            secret_key, data.software_pin, _context(session, "softwarePin")
+        )
+    if certificate is not None and data.certificate_p12 is not None:
+        raw = certificates._p12_bytes(data.certificate_p12)
+        row.certificate_encrypted = secrets_box.encrypt(secret_key, raw, _context(session, "certificateP12"))
+        row.certificate_password_encrypted = secrets_box.encrypt(
+            secret_key, data.certificate_password or "", _context(session, "certificatePassword")
+        )
+        row.certificate_subject = certificate.subject[:500]
+        row.certificate_serial_number = certificate.serial_number[:100]
+        row.certificate_expires_at = certificate.not_after
+    row.updated_at = now
+    session.flush()
+    after = _audited_settings(row)
+    changes = audit.diff(before, after)
+    # Secrets are never written to the audit trail; that they changed is.
+    if data.software_pin is not None:
+        changes["softwarePin"] = {"from": None, "to": "(changed)"}
+    if certificate is not None:
+        changes["certificatePassword"] = {"from": None, "to": "(changed)"}
+    audit.record(
+        session,
+        actor,
+        entity_type=SETTINGS_ENTITY,
+        entity_id=row.id,
+        action="UPDATED" if before else "CREATED",
+        changes=changes,
+    )
+    return row
+
+
+def _audited_settings(row: ElectronicSettings) -> dict[str, Any]:
+    return settings_read(row).model_dump(mode="json", by_alias=True, exclude={"updated_at"})
+
+
+# --- signing --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    """What a configured tenant signs with: its issuer data, software, PIN and certificate."""
+
+    settings: ElectronicSettings
+    supplier: documents.Party
+    software: documents.Software
+    certificate: certificates.Certificate
+
+
+def signer(session: TenantSession, secret_key: str | None, *, lock: bool = False) -> Signer | None:
+    """The tenant's signer, or None when it has no electronic-invoicing settings.
+
+    409 when settings exist but the issuer's data is missing, the certificate has expired, or the
+    stored secrets no longer decrypt (NITIDA_SECRET_KEY changed). ``lock`` takes the settings row
+    FOR UPDATE (note numbering).
+    """
+    row = find_settings(session, for_update=lock)
+    if row is None:
+        return None
+    if secret_key is None:
+        raise RuntimeError("a configured tenant's documents need the service's secret key to be signed")
+    issuer = find_issuer(session)
+    if issuer is None:
+        raise Conflict(
+            "Electronic invoicing is configured but the issuer's fiscal data is missing: PUT /billing/issuer first.",
+            slug="electronic-data-missing",
+        )
+    try:
+        pin = secrets_box.decrypt_text(secret_key, row.software_pin_encrypted, _context(session, "softwarePin"))
+        p12 = secrets_box.decrypt(secret_key, row.certificate_encrypted, _context(session, "certificateP12"))
+        password = secrets_box.decrypt_text(
+            secret_key, row.certificate_password_encrypted, _context(session, "certificatePassword")
+        )
+    except secrets_box.SecretDecryptionError:
+        raise Conflict(
+            "The stored certificate and PIN cannot be decrypted with the current NITIDA_SECRET_KEY: "
+            "send them again with PUT /billing/electronic-invoicing.",
+            slug="electronic-secrets-unreadable",
+        ) from None
+    try:
+        certificate = certificates.load_p12(p12, password)
+    except certificates.CertificateError as exc:
+        raise Conflict(
+            f"The signing certificate cannot be used ({exc}): upload a current one with "
+            "PUT /billing/electronic-invoicing.",
+            slug="certificate-unusable",
+        ) from None
+    supplier = documents.Party(
+        person_type=documents.PersonType(issuer.tipo_persona.value),
+        id_type=codelists.NIT,
+        id_number=issuer.nit,
+        dv=issuer.dv,
+        razon_social=issuer.razon_social,
+        nombre_comercial=issuer.nombre_comercial,
+        responsabilidades=tuple(issuer.responsabilidades_fiscales),
+        tributo=issuer.tributo,
+        municipio_code=issuer.municipio_codigo,
+        address_line=issuer.direccion,
+        postal_code=issuer.codigo_postal,
+        email=issuer.email,
+        phone=issuer.telefono,
+        actividad_economica=tuple(issuer.actividad_economica),
+    )
+    software = documents.Software(
+        software_id=row.software_id,
+        pin=pin,
+        environment=documents.Environment(row.environment.value),
+        provider_nit=issuer.nit,  # own software: the issuer is its provider
+        provider_dv=issuer.dv,
+    )
+    return Signer(settings=row, supplier=supplier, software=software, certificate=certificate)
+
+
+def customer_party(invoice: Invoice) -> documents.Party:
+    """The buyer as the invoice's snapshot (taken at issue) describes it."""
+    tipo = invoice.customer_tipo_documento
+    assert tipo is not None and invoice.customer_nit is not None  # issued invoices carry their snapshot
+    if invoice.customer_nit == codelists.CONSUMIDOR_FINAL_NUMBER:
+        return documents.Party.consumidor_final(email=invoice.customer_email)
+    person = invoice.customer_tipo_persona or ("JURIDICA" if tipo is TipoDocumento.NIT else "NATURAL")
+    return documents.Party(
+        person_type=documents.PersonType(person),
+        id_type=tipo.codigo,
+        id_number=invoice.customer_nit,
+        dv=invoice.customer_dv,
+        razon_social=invoice.customer_razon_social or "",
+        responsabilidades=tuple(invoice.customer_responsabilidades_fiscales or ("R-99-PN",)),
+        tributo=invoice.customer_tributo or "ZZ",
+        municipio_code=invoice.customer_municipio_codigo,
+        address_line=invoice.customer_direccion,
+        postal_code=invoice.customer_codigo_postal,
+        email=invoice.customer_email,
+    )
+
+
+def payment_of(invoice: Invoice) -> documents.Payment:
+    method = invoice.payment_method.value if invoice.payment_method else None
+    credit = invoice.payment_form is PaymentForm.CREDITO
+    return documents.Payment(
+        form=documents.PaymentForm.CREDITO if credit else documents.PaymentForm.CONTADO,
+        # No method chosen on the draft: "1", instrumento no definido.
+        means_code=codelists.PAYMENT_MEANS_BY_METHOD[method] if method else "1",
+        due_date=invoice.due_date if credit else None,
+    )
+
+
+def stored_line(raw: dict[str, Any]) -> totals.Line:
+    return totals.Line(
+        quantity=Decimal(str(raw["quantity"])),
+        unit_price=Decimal(str(raw["unitPrice"])),
+        discount_percent=Decimal(str(raw["discountPercent"])),
+        taxes=tuple(totals.Tax(totals.TaxType(t["type"]), Decimal(t["rate"])) for t in raw["taxes"]),
+    )
+
+
+def figures(lines: list[totals.Line], descriptions: list[str]) -> documents.Figures:
+    computed = totals.compute(lines)
+    return documents.from_totals(lines, [documents.LineText(d) for d in descriptions], computed)
+
+
+def emit_or_409(doc: documents.Document, certificate: certificates.Certificate, what: str) -> emit.Emitted:
+    """Build and sign; missing data is a 409 listing each problem (nothing is stored: the caller's
+    transaction rolls back with the error)."""
+    try:
+        return emit.emit(doc, certificate)
+    except documents.DocumentDataError as exc:
+        raise Conflict(
+            f"{what} cannot be issued as an electronic document; missing or invalid: " + "; ".join(exc.problems) + ".",
+            errors=[FieldError(field=p.split(" ", 1)[0], message=p) for p in exc.problems],
+            slug="electronic-data-missing",
+        ) from None
+
+
+def sign_invoice(
+    session: TenantSession, invoice: Invoice, resolution: NumberingResolution, *, secret_key: str | None
+) -> None:
+    """For a configured tenant: build, sign and store the just-numbered invoice (same transaction).
+
+    Unconfigured: the invoice stays NOT_APPLICABLE, as before electronic invoicing existed.
+    """
+    found = signer(session, secret_key)
+    if found is None:
+        invoice.electronic_status = ElectronicStatus.NOT_APPLICABLE
+        return
+    assert invoice.number is not None and invoice.issued_at is not None
+    rows = list(invoice.lines)
+    fig = figures(
+        [totals.Line(r.quantity, r.unit_price, r.discount_percent, _taxes(r.taxes)) for r in rows],
+        [r.description for r in rows],
+    )
+    doc = documents.Document(
+        kind=documents.DocumentKind.INVOICE,
+        number=invoice.number,
+        issue_datetime=invoice.issued_at,
+        supplier=found.supplier,
+        customer=customer_party(invoice),
+        lines=fig.lines,
+        tax_totals=fig.tax_totals,
+        totals=fig.totals,
+        software=found.software,
+        payment=payment_of(invoice),
+        numbering=documents.Numbering(
+            resolution_number=resolution.resolution_number,
+            valid_from=resolution.valid_from,
+            valid_to=resolution.valid_to,
+            prefix=resolution.prefix,
+            range_from=resolution.range_from,
+            range_to=resolution.range_to,
+            technical_key=resolution.technical_key or "",
+        ),
+        notes=(invoice.notes,) if invoice.notes else (),
+    )
+    emitted = emit_or_409(doc, found.certificate, f"Invoice {invoice.number}")
+    invoice.signed_xml = emitted.xml
+    invoice.cufe = emitted.document_key
+    invoice.qr_data = emitted.qr_data
+    invoice.electronic_status = ElectronicStatus.SIGNED
+
+
+def _taxes(raw: list[dict[str, Any]]) -> tuple[totals.Tax, ...]:
+    return tuple(totals.Tax(totals.TaxType(t["type"]), Decimal(t["rate"])) for t in raw)
