@@ -219,15 +219,16 @@ def test_a_job_running_beside_committed_requests_still_commits(database, tenant,
     assert effects(database, tenant.id, marker) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.postgres_only
 def test_a_job_slower_than_its_lease_is_not_taken_over_while_it_runs(database, tenant):
-    job_id, marker = add_job(database, tenant.id, kind="tests.slow_record", payload={"seconds": 2})
-    short = QueuePolicy(lease=timedelta(seconds=0.6), backoff_base=timedelta(0))
+    job_id, marker = add_job(database, tenant.id, kind="tests.slow_record", payload={"seconds": 6})
+    short = QueuePolicy(lease=timedelta(seconds=3), backoff_base=timedelta(0))
     first = Worker(database, policy=short, name="slow-one", only_tenant=tenant.id)
     thread = threading.Thread(target=first.run_once)
     thread.start()
     taken = []
-    while thread.is_alive():  # the heartbeat renews the lease every 0.2 s
+    while thread.is_alive():  # the heartbeat renews the lease every second
         stolen = claim(database, "thief", short, only_tenant=tenant.id)
         if stolen is not None:
             taken.append(stolen)
