@@ -5,13 +5,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from nitida.core.schemas import ApiInput, ApiModel
+from nitida.core.schemas import ApiInput, ApiModel, FreeText, Secret
 from nitida.users.models import Role
 
 
 class LoginRequest(ApiInput):
-    email: str = Field(min_length=1, max_length=254)
-    password: str = Field(min_length=1, max_length=256)
+    email: FreeText = Field(min_length=1, max_length=254)
+    password: Secret = Field(min_length=1, max_length=256)  # as typed: spaces are part of it
 
 
 class TokenResponse(ApiModel):

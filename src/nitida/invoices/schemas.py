@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from nitida.core.money import MoneyIn, MoneyOut, QuantityIn, QuantityOut
-from nitida.core.schemas import ApiInput, ApiModel, LocalDateTime
+from nitida.core.schemas import ApiInput, ApiModel, FreeText, LocalDateTime
 from nitida.customers.identity import TipoDocumento
 from nitida.invoices.models import InvoiceStatus, PaymentForm, PaymentMethod
 from nitida.invoices.totals import TaxType, allowed_rates_text, rate_allowed
@@ -41,13 +41,13 @@ Consecutive = Annotated[int, Field(ge=1, le=MAX_CONSECUTIVE)]
 
 
 class ResolutionCreate(ApiInput):
-    resolution_number: str = Field(min_length=1, max_length=50, description="The DIAN resolution number")
+    resolution_number: FreeText = Field(min_length=1, max_length=50, description="The DIAN resolution number")
     prefix: Prefix
     range_from: Consecutive
     range_to: Consecutive
     valid_from: dt.date
     valid_to: dt.date
-    technical_key: str | None = Field(default=None, max_length=200, description="Clave técnica")
+    technical_key: FreeText | None = Field(default=None, max_length=200, description="Clave técnica")
 
     @field_validator("range_to")
     @classmethod
@@ -70,7 +70,7 @@ class ResolutionUpdate(ApiInput):
     """validTo, technicalKey and rangeTo may change; rangeTo never below the numbers already used."""
 
     valid_to: dt.date | None = None
-    technical_key: str | None = Field(default=None, max_length=200)
+    technical_key: FreeText | None = Field(default=None, max_length=200)
     range_to: Consecutive | None = None
 
 
@@ -106,7 +106,7 @@ class TaxIn(ApiInput):
 
 
 class LineIn(ApiInput):
-    description: str = Field(min_length=1, max_length=500)
+    description: FreeText = Field(min_length=1, max_length=500)
     quantity: QuantityIn = Field(description="More than 0, at most 6 decimals")
     unit_price: MoneyIn = Field(description="0 or more, at most 2 decimals")
     discount_percent: MoneyIn = Field(default=Decimal("0"), description="0 to 100, at most 2 decimals")
@@ -151,7 +151,7 @@ class InvoiceCreate(ApiInput):
     resolution_id: uuid.UUID
     due_date: dt.date | None = Field(default=None, description="Required for CREDITO by the time of issue")
     payment_form: PaymentForm = PaymentForm.CONTADO
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: FreeText | None = Field(default=None, max_length=2000)
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
@@ -162,7 +162,7 @@ class InvoiceUpdate(ApiInput):
     resolution_id: uuid.UUID | None = None
     due_date: dt.date | None = None
     payment_form: PaymentForm | None = None
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: FreeText | None = Field(default=None, max_length=2000)
     lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
 
 
@@ -170,7 +170,7 @@ class PaymentCreate(ApiInput):
     amount: MoneyIn = Field(description="More than 0 and at most the balance")
     date: dt.date | None = Field(default=None, description="Defaults to today (Bogotá)")
     method: PaymentMethod
-    reference: str | None = Field(default=None, max_length=100)
+    reference: FreeText | None = Field(default=None, max_length=100)
 
     @field_validator("amount")
     @classmethod
@@ -181,7 +181,7 @@ class PaymentCreate(ApiInput):
 
 
 class VoidRequest(ApiInput):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: FreeText = Field(min_length=1, max_length=500)
 
 
 class TaxRead(ApiModel):
