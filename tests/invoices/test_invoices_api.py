@@ -539,3 +539,28 @@ def test_patch_refuses_null_for_required_fields(client, tenant, field):
     assert body["errors"] == [{"field": field, "message": "must not be null"}]
     after = client.get(f"/billing/invoices/{draft['id']}", headers=tenant.headers()).json()
     assert after["updatedAt"] == draft["updatedAt"]
+
+
+def test_a_zero_total_invoice_is_paid_when_issued(client, tenant):
+    # Issue 13 item 10: nothing is owed, so it must not stay ISSUED (open) for ever.
+    courtesy = make_draft(client, tenant, lines=[line("Cortesía", unit_price="50000.00", discount="100")])
+    assert (courtesy["total"], courtesy["status"]) == ("0.00", "DRAFT")
+    r = issue(client, tenant, courtesy["id"])
+    assert r.status_code == 200, r.text
+    issued = r.json()
+    assert (issued["status"], issued["balance"], issued["amountPaid"]) == ("PAID", "0.00", "0.00")
+    assert issued["number"] and issued["issueDate"] == today().isoformat()
+    events = client.get(f"/billing/invoices/{courtesy['id']}/history", headers=tenant.headers()).json()
+    assert events[-1]["action"] == "ISSUED" and events[-1]["changes"]["status"] == {"from": "DRAFT", "to": "PAID"}
+    assert_problem(pay(client, tenant, courtesy["id"], "0.01"), 409)
+    # An invoice that owes a cent is ISSUED as before.
+    cent = make_issued(client, tenant, lines=[line(unit_price="0.01", taxes=[])])
+    assert (cent["status"], cent["balance"]) == ("ISSUED", "0.01")
+    # Issued by mistake, it can be voided like any invoice without payments; its number stays used.
+    r = client.post(f"/billing/invoices/{courtesy['id']}/void", json={"reason": "Error"}, headers=tenant.headers())
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["number"]) == ("VOID", issued["number"])
+    paid = make_issued(client, tenant, lines=[line(unit_price="10.00", taxes=[])])
+    assert pay(client, tenant, paid["id"], "10.00").json()["status"] == "PAID"
+    r = client.post(f"/billing/invoices/{paid['id']}/void", json={"reason": "x"}, headers=tenant.headers())
+    assert_problem(r, 409)

@@ -3,7 +3,12 @@
 State machine::
 
     DRAFT --issue--> ISSUED --payments reach the total--> PAID
-                       \\--void (no payments)--> VOID
+           \\            \\--void (no payments)--> VOID
+            \\--issue, total 0--> PAID --void (no payments)--> VOID
+
+A zero-total invoice (a courtesy invoice, a fully discounted sale) owes nothing,
+so it is PAID from the moment it is issued; refusing it would block legitimate
+zero-value documents. Like any invoice without payments, it can be voided.
 
 Everything else is a 409. Issue, pay and void lock the invoice row first
 (SELECT … FOR UPDATE), so two concurrent payments cannot overpay and an
@@ -439,7 +444,7 @@ def issue(session: Session, actor: Principal, invoice: Invoice) -> Invoice:
         consecutive, number = numbering.take_next_number(resolution, today)
         numbers.append(number)
         now = utcnow()
-        invoice.status = InvoiceStatus.ISSUED
+        invoice.status = InvoiceStatus.ISSUED if invoice.total > 0 else InvoiceStatus.PAID
         invoice.prefix = resolution.prefix
         invoice.consecutive = consecutive
         invoice.number = number
@@ -524,8 +529,9 @@ def record_payment(session: Session, actor: Principal, invoice: Invoice, data: P
 
 
 def void(session: Session, actor: Principal, invoice: Invoice, reason: str) -> Invoice:
-    """ISSUED without payments -> VOID. The number stays with it, never reused."""
-    if invoice.status is not InvoiceStatus.ISSUED:
+    """ISSUED (or PAID at a total of 0) without payments -> VOID. The number stays with it, never reused."""
+    zero_total_paid = invoice.status is InvoiceStatus.PAID and invoice.total == 0
+    if invoice.status is not InvoiceStatus.ISSUED and not zero_total_paid:
         raise Conflict(
             f"Invoice {invoice.number or '(draft)'} is {invoice.status.value}: only an ISSUED invoice can be voided"
             + (" (delete a draft instead)." if invoice.status is InvoiceStatus.DRAFT else "."),
