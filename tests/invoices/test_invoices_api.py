@@ -45,6 +45,14 @@ def test_draft_totals_computed_by_the_server(client, tenant):
     assert draft["lines"][1]["quantity"] == "1.5" and draft["lines"][1]["unitPrice"] == "12000.00"
     assert draft["lines"][0]["taxes"] == [{"type": "IVA", "rate": "19.00", "amount": "17100.00"}]
     assert draft["lines"][4]["taxes"] == []
+    assert [(ln["taxTotal"], ln["total"]) for ln in draft["lines"]] == [
+        ("17100.00", "107100.00"),
+        ("900.00", "18900.00"),
+        ("0.00", "7500.00"),
+        ("3600.00", "48600.00"),
+        ("0.00", "4000.00"),
+        ("831.25", "5206.25"),
+    ]
     assert draft["taxes"] == [
         {"type": "INC", "rate": "8.00", "taxableAmount": "45000.00", "taxAmount": "3600.00"},
         {"type": "IVA", "rate": "0.00", "taxableAmount": "7500.00", "taxAmount": "0.00"},
@@ -229,7 +237,8 @@ def test_range_used_up(client, tenant):
     assert make_issued(client, tenant, resolution=resolution)["number"] == "AB8"
     draft = make_draft(client, tenant, resolution=resolution)
     body = assert_problem(issue(client, tenant, draft["id"]), 409)
-    assert "used up" in body["detail"] and "not valid" not in body["detail"]
+    assert body["type"].endswith("/resolution-range-used-up")
+    assert "has used up its range 7-8" in body["detail"] and "not valid" not in body["detail"]
     assert client.get(f"/billing/invoices/{draft['id']}", headers=tenant.headers()).json()["status"] == "DRAFT"
     # Growing the range lets the draft through, with the next number: no gap.
     r = client.patch(f"/billing/resolutions/{resolution['id']}", json={"rangeTo": 9}, headers=tenant.headers())
@@ -246,9 +255,21 @@ def test_resolution_not_valid_today(client, tenant, when):
     resolution = make_resolution(client, tenant, **dates)
     draft = make_draft(client, tenant, resolution=resolution)
     body = assert_problem(issue(client, tenant, draft["id"]), 409)
-    assert "not valid on" in body["detail"] and "used up" not in body["detail"]
+    assert body["type"].endswith("/resolution-not-valid")
+    assert f"is not valid on {today().isoformat()}" in body["detail"] and "used up" not in body["detail"]
     res = client.get(f"/billing/resolutions/{resolution['id']}", headers=tenant.headers()).json()
     assert res["nextNumber"] == res["rangeFrom"]  # nothing consumed
+
+
+@pytest.mark.parametrize("day", ["first", "last", "only"])
+def test_a_resolution_numbers_on_its_first_and_last_valid_day(client, tenant, day):
+    span = {
+        "first": {"valid_from": today(), "valid_to": today() + timedelta(days=30)},
+        "last": {"valid_from": today() - timedelta(days=30), "valid_to": today()},
+        "only": {"valid_from": today(), "valid_to": today()},
+    }[day]
+    resolution = make_resolution(client, tenant, prefix=f"D{day[0].upper()}", range_from=1, range_to=1, **span)
+    assert make_issued(client, tenant, resolution=resolution)["number"] == f"D{day[0].upper()}1"
 
 
 def test_issue_preconditions(client, tenant):

@@ -33,14 +33,16 @@ resolutions_router = APIRouter(prefix="/billing/resolutions", tags=["numbering r
 # --- numbering resolutions -------------------------------------------------------
 
 
-def _resolution_read(resolution) -> ResolutionRead:
-    return ResolutionRead.model_validate(resolution)
+def _resolution_read(resolution, role: Role) -> ResolutionRead:
+    read = ResolutionRead.model_validate(resolution)
+    # The technical key is what makes an invoice's CUFE valid for the DIAN: ADMIN only.
+    return read if role is Role.ADMIN else read.model_copy(update={"technical_key": None})
 
 
 @resolutions_router.get("", response_model=list[ResolutionRead], responses=problem_responses(401))
 def list_resolutions(ctx: Context) -> list[ResolutionRead]:
     """The tenant's DIAN numbering resolutions, by prefix and range."""
-    return [_resolution_read(r) for r in numbering.list_resolutions(ctx.session)]
+    return [_resolution_read(r, ctx.principal.role) for r in numbering.list_resolutions(ctx.session)]
 
 
 @resolutions_router.post(
@@ -53,12 +55,12 @@ def create_resolution(body: ResolutionCreate, ctx: Context, _: object = require_
     """Register a numbering resolution (ADMIN). Ranges of one prefix may not overlap."""
     resolution = numbering.create_resolution(ctx.session, ctx.principal, body)
     ctx.session.commit()
-    return _resolution_read(resolution)
+    return _resolution_read(resolution, ctx.principal.role)
 
 
 @resolutions_router.get("/{resolution_id}", response_model=ResolutionRead, responses=problem_responses(401, 404))
 def get_resolution(resolution_id: str, ctx: Context) -> ResolutionRead:
-    return _resolution_read(numbering.get_resolution(ctx.session, resolution_id))
+    return _resolution_read(numbering.get_resolution(ctx.session, resolution_id), ctx.principal.role)
 
 
 @resolutions_router.patch(
@@ -72,7 +74,7 @@ def update_resolution(resolution_id: str, body: ResolutionUpdate, ctx: Context) 
     ctx.require(Role.ADMIN)
     numbering.update_resolution(ctx.session, ctx.principal, resolution, body)
     ctx.session.commit()
-    return _resolution_read(resolution)
+    return _resolution_read(resolution, ctx.principal.role)
 
 
 # --- invoices ------------------------------------------------------------------------
