@@ -26,10 +26,17 @@ def _dotted(number: str) -> str:
 @given(nit_numbers)
 def test_every_written_form_of_a_nit_is_the_same_number(number):
     dv = stdnum_nit.calc_check_digit(number)
-    forms = [number, _dotted(number), f"{number}-{dv}", f"{_dotted(number)}-{dv}", f" {_dotted(number)} - {dv} "]
-    for form in forms:
+    with_dv = [f"{number}-{dv}", f"{_dotted(number)}-{dv}", f" {_dotted(number)} - {dv} ", f"0{number}-{dv}"]
+    for form in with_dv:
         identity = normalise(TipoDocumento.NIT, form)
         assert (identity.number, identity.dv) == (number, dv)
+    # Without a hyphen, a 10-digit 8xx/9xx number ending in the check digit of its first nine
+    # is that 9-digit NIT with its DV glued on (README); every other number is read whole.
+    glued = len(number) == 10 and number[0] in "89" and stdnum_nit.calc_check_digit(number[:9]) == number[9]
+    expected = (number[:9], number[9]) if glued else (number, dv)
+    for form in (number, _dotted(number), f"00{number}"):
+        identity = normalise(TipoDocumento.NIT, form)
+        assert (identity.number, identity.dv) == expected
     assert stdnum_nit.is_valid(number + dv)
 
 

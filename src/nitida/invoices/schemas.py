@@ -82,7 +82,9 @@ class ResolutionRead(ApiModel):
     range_to: int
     valid_from: dt.date
     valid_to: dt.date
-    technical_key: str | None = Field(description="The DIAN technical key (clave técnica); null unless the caller is ADMIN")
+    technical_key: str | None = Field(
+        description="The DIAN technical key (clave técnica); null unless the caller is ADMIN"
+    )
     next_number: int = Field(description="The consecutive the next issued invoice takes")
     remaining: int = Field(description="Numbers left in the range")
     created_at: LocalDateTime
