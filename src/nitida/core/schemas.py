@@ -62,14 +62,9 @@ class ApiInput(ApiModel):
         return _refuse_control_characters(value)
 
 
-# Every free-text field of a request: the text policy, stated in the OpenAPI document too.
-FreeText = Annotated[
-    str,
-    AfterValidator(check_text),
-    WithJsonSchema(
-        {"type": "string", "description": "Text without control, bidi-override or non-characters"}, mode="validation"
-    ),
-]
+# Every free-text field of a request: the text policy of core.text_policy (ApiInput also
+# applies it to every other string, so no field escapes it).
+FreeText = Annotated[str, AfterValidator(check_text)]
 
 # A secret as typed: never trimmed (surrounding spaces are part of it), never truncated.
 Secret = Annotated[str, StringConstraints(strip_whitespace=False)]

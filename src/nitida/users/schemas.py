@@ -14,8 +14,10 @@ Password = Annotated[
     Secret,
     AfterValidator(check_password),
     Field(
+        min_length=MIN_LENGTH,
+        max_length=MAX_LENGTH,
         description=f"{MIN_LENGTH} to {MAX_LENGTH} characters, as typed (spaces count); "
-        "not a common password nor your e-mail address"
+        "not a common password nor your e-mail address",
     ),
 ]
 
