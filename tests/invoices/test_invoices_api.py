@@ -238,7 +238,10 @@ def test_range_used_up(client, tenant):
     draft = make_draft(client, tenant, resolution=resolution)
     body = assert_problem(issue(client, tenant, draft["id"]), 409)
     assert body["type"].endswith("/resolution-range-used-up")
-    assert "has used up its range 7-8" in body["detail"] and "not valid" not in body["detail"]
+    assert body["detail"] == (
+        f"Resolution {resolution['resolutionNumber']} (prefix AB) has used up its range 7-8: no numbers remain. "
+        "Register a new resolution and choose it for the draft."
+    )
     assert client.get(f"/billing/invoices/{draft['id']}", headers=tenant.headers()).json()["status"] == "DRAFT"
     # Growing the range lets the draft through, with the next number: no gap.
     r = client.patch(f"/billing/resolutions/{resolution['id']}", json={"rangeTo": 9}, headers=tenant.headers())
@@ -256,7 +259,11 @@ def test_resolution_not_valid_today(client, tenant, when):
     draft = make_draft(client, tenant, resolution=resolution)
     body = assert_problem(issue(client, tenant, draft["id"]), 409)
     assert body["type"].endswith("/resolution-not-valid")
-    assert f"is not valid on {today().isoformat()}" in body["detail"] and "used up" not in body["detail"]
+    assert body["detail"] == (
+        f"Resolution {resolution['resolutionNumber']} (prefix {resolution['prefix']}) is not valid on "
+        f"{today().isoformat()}: it is valid from {resolution['validFrom']} to {resolution['validTo']}. "
+        "Choose another resolution for the draft or register a current one."
+    )
     res = client.get(f"/billing/resolutions/{resolution['id']}", headers=tenant.headers()).json()
     assert res["nextNumber"] == res["rangeFrom"]  # nothing consumed
 

@@ -83,7 +83,10 @@ def test_ranges_of_one_prefix_may_not_overlap(client, tenant, other_tenant):
             "/billing/resolutions", json=_body(prefix="SETP", rangeFrom=start, rangeTo=end), headers=tenant.headers()
         )
         body = assert_problem(r, 400, field="rangeFrom")
-        assert f"The range SETP {start}-{end} overlaps resolution 18760000001 (SETP 100-200)" in body["detail"]
+        assert body["errors"][0]["message"] == (
+            f"The range SETP {start}-{end} overlaps resolution 18760000001 (SETP 100-200); "
+            "ranges of one prefix may not overlap."
+        )
     # Adjacent ranges (above and below), another prefix, another tenant: all fine.
     make_resolution(client, tenant, prefix="SETP", range_from=201, range_to=300)
     make_resolution(client, tenant, prefix="SETP", range_from=1, range_to=99)
@@ -207,7 +210,9 @@ def test_range_cannot_shrink_below_used_numbers(client, tenant):
         make_issued(client, tenant, resolution=res)
     r = client.patch(f"/billing/resolutions/{res['id']}", json={"rangeTo": 2}, headers=tenant.headers())
     body = assert_problem(r, 400, field="rangeTo")
-    assert "already used" in body["detail"]
+    assert body["errors"] == [
+        {"field": "rangeTo", "message": "must be at least 3: the numbers up to 3 are already used"}
+    ]
     r = client.patch(f"/billing/resolutions/{res['id']}", json={"rangeTo": 3}, headers=tenant.headers())
     assert r.status_code == 200 and (r.json()["nextNumber"], r.json()["remaining"]) == (4, 0)
 
@@ -246,6 +251,22 @@ def test_a_prefix_may_not_be_another_prefix_followed_by_digits(client, tenant, f
     assert first in body["detail"] and second in body["detail"]
     prefixes = [x["prefix"] for x in client.get("/billing/resolutions", headers=tenant.headers()).json()]
     assert prefixes == [first]
+
+
+def test_the_prefix_clash_message_explains_it_with_an_example(client, tenant):
+    make_resolution(client, tenant, prefix="FE")
+    r = client.post("/billing/resolutions", json=_body(prefix="FE1"), headers=tenant.headers())
+    assert assert_problem(r, 400, field="prefix")["errors"][0]["message"] == (
+        "The prefix FE1 clashes with the prefix FE of another resolution: FE1 is FE followed by digits, so both "
+        "could give the same invoice number (FE with consecutive 11 and FE1 with consecutive 1 are both FE11). "
+        "A prefix may not be another prefix followed by digits."
+    )
+    # Digits starting with 0 make no example (FE + 01 is never a consecutive), the rest is the same.
+    r = client.post("/billing/resolutions", json=_body(prefix="FE01"), headers=tenant.headers())
+    assert assert_problem(r, 400, field="prefix")["errors"][0]["message"] == (
+        "The prefix FE01 clashes with the prefix FE of another resolution: FE01 is FE followed by digits, so both "
+        "could give the same invoice number. A prefix may not be another prefix followed by digits."
+    )
 
 
 def test_prefixes_that_cannot_spell_the_same_number_are_fine(client, tenant, other_tenant):
