@@ -189,9 +189,16 @@ def test_issued_invoices_pin_their_resolutions_validity_and_technical_key(client
         client.patch(url, json={"validTo": (today() - timedelta(days=1)).isoformat()}, headers=tenant.headers()), 409
     )
     assert body["type"].endswith("/resolution-valid-to-before-issued")
-    assert today().isoformat() in body["detail"]
+    assert body["detail"] == (
+        f"validTo {(today() - timedelta(days=1)).isoformat()} is before {today().isoformat()}, when an invoice was "
+        "already issued under this resolution: an issued invoice must stay within its resolution's validity."
+    )
     body = assert_problem(client.patch(url, json={"technicalKey": "k2"}, headers=tenant.headers()), 409)
     assert body["type"].endswith("/resolution-technical-key-in-use")
+    assert body["detail"] == (
+        "The technicalKey cannot change once an invoice has been issued under this resolution: "
+        "the issued invoices were signed with it. Register a new resolution instead."
+    )
     assert_problem(client.patch(url, json={"technicalKey": None}, headers=tenant.headers()), 409)
     after = client.get(url, headers=tenant.headers()).json()
     assert (after["technicalKey"], after["validTo"]) == ("k1", res["validTo"])
@@ -236,7 +243,11 @@ def test_another_tenants_resolution_is_404(client, tenant, other_tenant):
         )
         assert_problem(r, 404)
     assert client.get("/billing/resolutions", headers=other_tenant.headers()).json() == []
-    assert_problem(client.get("/billing/resolutions/not-a-uuid", headers=tenant.headers()), 404)
+    assert assert_problem(client.get("/billing/resolutions/not-a-uuid", headers=tenant.headers()), 404)["detail"] == (
+        "Resolution not found."
+    )
+    r = client.patch(f"/billing/resolutions/{res['id']}", json={"rangeTo": 5000}, headers=other_tenant.headers())
+    assert r.json()["detail"] == "Resolution not found."
 
 
 @pytest.mark.parametrize(
