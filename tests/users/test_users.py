@@ -133,6 +133,9 @@ def test_weak_passwords_are_refused_saying_why(client, tenant):
         assert reason in body["detail"], (password, body)
         assert reason in (password_problem(password, email) or ""), password
     assert len(client.get("/users", headers=h).json()) == 3  # nothing was created
+    assert password_problem(email.upper(), email) == "must not be your e-mail address"
+    assert password_problem("x" * 11) == "must have at least 12 characters"
+    assert password_problem("x" * 129) == "must have at most 128 characters"
     assert password_problem(PASSWORD) is None and len(PASSWORD) >= 12
     assert password_problem("una clave bien larga") is None  # no composition rules: words and spaces are fine
     assert password_problem("Ñandú-köln-2026") is None  # non-ASCII counts as typed
