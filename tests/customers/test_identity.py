@@ -57,7 +57,7 @@ def test_real_nits():
         normalise(TipoDocumento.NIT, "800.197.268-5")
 
 
-_FORM = "a NIT is digits 0-9, optionally grouped with dots"
+_FORM = "a NIT is digits 0-9, optionally grouped with dots and followed by '-' and its check digit (e.g. 900.123.456-8)"
 _LENGTH = "a NIT has between 7 and 15 digits before its check digit"
 
 
@@ -80,7 +80,7 @@ _LENGTH = "a NIT has between 7 and 15 digits before its check digit"
     ],
 )
 def test_malformed_nits_are_refused(raw, message):
-    with pytest.raises(InvalidIdentity, match=re.escape(message)):
+    with pytest.raises(InvalidIdentity, match="^" + re.escape(message)):
         normalise(TipoDocumento.NIT, raw)
 
 

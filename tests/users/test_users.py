@@ -136,6 +136,13 @@ def test_weak_passwords_are_refused_saying_why(client, tenant):
     assert password_problem(email.upper(), email) == "must not be your e-mail address"
     assert password_problem("x" * 11) == "must have at least 12 characters"
     assert password_problem("x" * 129) == "must have at most 128 characters"
+    assert password_problem("password2026x") == (
+        "is too easy to guess (a common password, a word list entry or a pattern); try a longer passphrase"
+    )
+    assert password_problem("dragon2020!!") is None  # zxcvbn score 3: the lowest accepted
+    # The e-mail is a known word for the rating: fine for anyone else, refused for its owner.
+    assert password_problem("nubia.penalosa2026") is None
+    assert "too easy to guess" in password_problem("nubia.penalosa2026", "Nubia.Penalosa@example.co")
     assert password_problem(PASSWORD) is None and len(PASSWORD) >= 12
     assert password_problem("una clave bien larga") is None  # no composition rules: words and spaces are fine
     assert password_problem("Ñandú-köln-2026") is None  # non-ASCII counts as typed
