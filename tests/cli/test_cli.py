@@ -28,6 +28,21 @@ def cli_env(monkeypatch, database_url, database):
     get_settings.cache_clear()
 
 
+def _args(*, nit: str = "800.197.268-4", email: str | None = None, password: str = PASSWORD) -> list[str]:
+    return [
+        "tenant",
+        "create",
+        "--name",
+        "Droguería Ñandú Ltda.",
+        "--nit",
+        nit,
+        "--admin-email",
+        email or unique_email("cli"),
+        "--admin-password",
+        password,
+    ]
+
+
 def create(*extra: str, email: str | None = None):
     args = [
         "tenant",
@@ -84,6 +99,19 @@ def _tenant_count(database) -> int:
         return n
     with database.engine.connect() as conn:
         return conn.execute(text("select count(*) from tenants")).scalar()
+
+
+def test_the_tenants_own_nit_follows_the_customer_rules(cli_env, database):
+    from nitida.tenants.models import Tenant
+
+    for typed in ("９００３７３９１４", "0900373914", "9003739141"):
+        result = runner.invoke(app, _args(nit=typed))
+        assert result.exit_code == 0, result.output
+        tenant_id = uuid.UUID(json.loads(result.stdout)["tenantId"])
+        with database.tenant_session(tenant_id, write=False) as session:
+            assert session.get(Tenant, tenant_id).nit == "900373914"
+    result = runner.invoke(app, _args(nit="٩٠٠٣٧٣٩١٤"))
+    assert result.exit_code == 1 and "NIT" in result.output
 
 
 @pytest.mark.parametrize(

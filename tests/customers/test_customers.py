@@ -125,6 +125,26 @@ def test_duplicate_nit_in_a_tenant_is_400_naming_the_existing_customer(client, t
     assert client.get(URL, headers=tenant.headers()).headers["x-total-count"] == "1"
 
 
+def test_one_taxpayer_cannot_be_registered_twice_by_typing_its_nit_differently(client, tenant):
+    # Issue 13 item 2: each of these was a new customer beside 900373914.
+    first = created(client, tenant, razonSocial="Distribuidora Andina S.A.S.", nit="900373914")
+    assert (first["nit"], first["dv"]) == ("900373914", "1")
+    for typed in ("９００３７３９１４", "９00373914", "0900373914", "00900373914", "9003739141"):
+        body = assert_problem(create(client, tenant, razonSocial="Otra", nit=typed), 400, field="nit")
+        assert first["id"] in body["detail"], typed
+    other = created(client, tenant, razonSocial="Otra", tipoDocumento="CC", nit="0012345678")
+    assert other["nit"] == "12345678"
+    assert_problem(
+        create(client, tenant, razonSocial="Otra más", tipoDocumento="CC", nit="１２３４５６７８"), 400, field="nit"
+    )
+    # The same rules on PATCH.
+    r = client.patch(
+        f"{URL}/{other['id']}", json={"tipoDocumento": "NIT", "nit": "09003739141"}, headers=tenant.headers()
+    )
+    assert_problem(r, 400, field="nit")
+    assert client.get(URL, headers=tenant.headers()).headers["x-total-count"] == "2"
+
+
 # --- list, search, order -----------------------------------------------------
 
 NAMES = ["Beltrán Ltda.", "Álvarez & Cía.", "alba s.a.s.", "Peña Hermanos", "Penz", "Zapata", "Ñandú Café", "Nuñez"]

@@ -45,6 +45,14 @@ def test_draft_totals_computed_by_the_server(client, tenant):
     assert draft["lines"][1]["quantity"] == "1.5" and draft["lines"][1]["unitPrice"] == "12000.00"
     assert draft["lines"][0]["taxes"] == [{"type": "IVA", "rate": "19.00", "amount": "17100.00"}]
     assert draft["lines"][4]["taxes"] == []
+    assert [(ln["taxTotal"], ln["total"]) for ln in draft["lines"]] == [
+        ("17100.00", "107100.00"),
+        ("900.00", "18900.00"),
+        ("0.00", "7500.00"),
+        ("3600.00", "48600.00"),
+        ("0.00", "4000.00"),
+        ("831.25", "5206.25"),
+    ]
     assert draft["taxes"] == [
         {"type": "INC", "rate": "8.00", "taxableAmount": "45000.00", "taxAmount": "3600.00"},
         {"type": "IVA", "rate": "0.00", "taxableAmount": "7500.00", "taxAmount": "0.00"},
@@ -235,7 +243,11 @@ def test_range_used_up(client, tenant):
     assert make_issued(client, tenant, resolution=resolution)["number"] == "AB8"
     draft = make_draft(client, tenant, resolution=resolution)
     body = assert_problem(issue(client, tenant, draft["id"]), 409)
-    assert "used up" in body["detail"] and "not valid" not in body["detail"]
+    assert body["type"].endswith("/resolution-range-used-up")
+    assert body["detail"] == (
+        f"Resolution {resolution['resolutionNumber']} (prefix AB) has used up its range 7-8: no numbers remain. "
+        "Register a new resolution and choose it for the draft."
+    )
     assert client.get(f"/billing/invoices/{draft['id']}", headers=tenant.headers()).json()["status"] == "DRAFT"
     # Growing the range lets the draft through, with the next number: no gap.
     r = client.patch(f"/billing/resolutions/{resolution['id']}", json={"rangeTo": 9}, headers=tenant.headers())
@@ -252,9 +264,25 @@ def test_resolution_not_valid_today(client, tenant, when):
     resolution = make_resolution(client, tenant, **dates)
     draft = make_draft(client, tenant, resolution=resolution)
     body = assert_problem(issue(client, tenant, draft["id"]), 409)
-    assert "not valid on" in body["detail"] and "used up" not in body["detail"]
+    assert body["type"].endswith("/resolution-not-valid")
+    assert body["detail"] == (
+        f"Resolution {resolution['resolutionNumber']} (prefix {resolution['prefix']}) is not valid on "
+        f"{today().isoformat()}: it is valid from {resolution['validFrom']} to {resolution['validTo']}. "
+        "Choose another resolution for the draft or register a current one."
+    )
     res = client.get(f"/billing/resolutions/{resolution['id']}", headers=tenant.headers()).json()
     assert res["nextNumber"] == res["rangeFrom"]  # nothing consumed
+
+
+@pytest.mark.parametrize("day", ["first", "last", "only"])
+def test_a_resolution_numbers_on_its_first_and_last_valid_day(client, tenant, day):
+    span = {
+        "first": {"valid_from": today(), "valid_to": today() + timedelta(days=30)},
+        "last": {"valid_from": today() - timedelta(days=30), "valid_to": today()},
+        "only": {"valid_from": today(), "valid_to": today()},
+    }[day]
+    resolution = make_resolution(client, tenant, prefix=f"D{day[0].upper()}", range_from=1, range_to=1, **span)
+    assert make_issued(client, tenant, resolution=resolution)["number"] == f"D{day[0].upper()}1"
 
 
 def test_issue_preconditions(client, tenant):
@@ -545,3 +573,28 @@ def test_patch_refuses_null_for_required_fields(client, tenant, field):
     assert body["errors"] == [{"field": field, "message": "must not be null"}]
     after = client.get(f"/billing/invoices/{draft['id']}", headers=tenant.headers()).json()
     assert after["updatedAt"] == draft["updatedAt"]
+
+
+def test_a_zero_total_invoice_is_paid_when_issued(client, tenant):
+    # Issue 13 item 10: nothing is owed, so it must not stay ISSUED (open) for ever.
+    courtesy = make_draft(client, tenant, lines=[line("Cortesía", unit_price="50000.00", discount="100")])
+    assert (courtesy["total"], courtesy["status"]) == ("0.00", "DRAFT")
+    r = issue(client, tenant, courtesy["id"])
+    assert r.status_code == 200, r.text
+    issued = r.json()
+    assert (issued["status"], issued["balance"], issued["amountPaid"]) == ("PAID", "0.00", "0.00")
+    assert issued["number"] and issued["issueDate"] == today().isoformat()
+    events = client.get(f"/billing/invoices/{courtesy['id']}/history", headers=tenant.headers()).json()
+    assert events[-1]["action"] == "ISSUED" and events[-1]["changes"]["status"] == {"from": "DRAFT", "to": "PAID"}
+    assert_problem(pay(client, tenant, courtesy["id"], "0.01"), 409)
+    # An invoice that owes a cent is ISSUED as before.
+    cent = make_issued(client, tenant, lines=[line(unit_price="0.01", taxes=[])])
+    assert (cent["status"], cent["balance"]) == ("ISSUED", "0.01")
+    # Issued by mistake, it can be voided like any invoice without payments; its number stays used.
+    r = client.post(f"/billing/invoices/{courtesy['id']}/void", json={"reason": "Error"}, headers=tenant.headers())
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["number"]) == ("VOID", issued["number"])
+    paid = make_issued(client, tenant, lines=[line(unit_price="10.00", taxes=[])])
+    assert pay(client, tenant, paid["id"], "10.00").json()["status"] == "PAID"
+    r = client.post(f"/billing/invoices/{paid['id']}/void", json={"reason": "x"}, headers=tenant.headers())
+    assert_problem(r, 409)

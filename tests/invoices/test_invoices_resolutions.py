@@ -26,16 +26,34 @@ def _body(**kw):
 
 
 def test_create_read_list(client, tenant):
-    r = client.post("/billing/resolutions", json=_body(rangeFrom=990, rangeTo=1000), headers=tenant.headers())
+    sent = _body(rangeFrom=990, rangeTo=1000)
+    r = client.post("/billing/resolutions", json=sent, headers=tenant.headers())
     assert r.status_code == 201, r.text
     created = r.json()
     assert created["prefix"] == "FE"  # uppercased
     assert (created["nextNumber"], created["remaining"]) == (990, 11)
+    for field in ("resolutionNumber", "rangeFrom", "rangeTo", "validFrom", "validTo", "technicalKey"):
+        assert created[field] == sent[field], field
     for role in Role:
         got = client.get(f"/billing/resolutions/{created['id']}", headers=tenant.headers(role))
-        assert got.status_code == 200 and got.json() == created
         listed = client.get("/billing/resolutions", headers=tenant.headers(role))
-        assert [x["id"] for x in listed.json()] == [created["id"]]
+        # Issue 13 item 12: only ADMIN sees the DIAN technical key.
+        expected = created if role is Role.ADMIN else {**created, "technicalKey": None}
+        assert got.status_code == 200 and got.json() == expected, role
+        assert listed.json() == [expected], role
+
+
+def test_the_technical_key_is_shown_only_to_admin_and_the_openapi_says_so(client, tenant):
+    res = make_resolution(client, tenant)
+    assert res["technicalKey"] == "fc8eac422eba16e22ffd8c6f94b3f40a6e38162c"
+    for role in (Role.OPERADOR, Role.CONSULTA):
+        assert (
+            client.get(f"/billing/resolutions/{res['id']}", headers=tenant.headers(role)).json()["technicalKey"] is None
+        )
+        assert "fc8eac42" not in client.get("/billing/resolutions", headers=tenant.headers(role)).text
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["ResolutionRead"]["properties"]["technicalKey"]
+    assert "null unless the caller is ADMIN" in schema["description"]
+    assert {"type": "null"} in schema["anyOf"]
 
 
 @pytest.mark.parametrize(
@@ -65,20 +83,28 @@ def test_ranges_of_one_prefix_may_not_overlap(client, tenant, other_tenant):
             "/billing/resolutions", json=_body(prefix="SETP", rangeFrom=start, rangeTo=end), headers=tenant.headers()
         )
         body = assert_problem(r, 400, field="rangeFrom")
-        assert "overlaps" in body["detail"]
-    # Adjacent ranges, another prefix, another tenant: all fine.
+        assert body["errors"][0]["message"] == (
+            f"The range SETP {start}-{end} overlaps resolution 18760000001 (SETP 100-200); "
+            "ranges of one prefix may not overlap."
+        )
+    # Adjacent ranges (above and below), another prefix, another tenant: all fine.
     make_resolution(client, tenant, prefix="SETP", range_from=201, range_to=300)
+    make_resolution(client, tenant, prefix="SETP", range_from=1, range_to=99)
     make_resolution(client, tenant, prefix="SETQ", range_from=100, range_to=200)
     make_resolution(client, other_tenant, prefix="SETP", range_from=100, range_to=200)
-    # Growing a range into its neighbour is refused too.
-    low = client.get("/billing/resolutions", headers=tenant.headers()).json()[0]
-    assert (low["prefix"], low["rangeFrom"]) == ("SETP", 100)
+    listed = client.get("/billing/resolutions", headers=tenant.headers()).json()
+    # Ordered by prefix, then range.
+    assert [(x["prefix"], x["rangeFrom"]) for x in listed] == [("SETP", 1), ("SETP", 100), ("SETP", 201), ("SETQ", 100)]
+    # Growing a range into its neighbour is refused too, naming the neighbour.
+    low = listed[1]
     r = client.patch(f"/billing/resolutions/{low['id']}", json={"rangeTo": 250}, headers=tenant.headers())
-    assert_problem(r, 400, field="rangeTo")
+    assert "overlaps resolution 18760000001 (SETP 201-300)" in assert_problem(r, 400, field="rangeTo")["detail"]
+    r = client.patch(f"/billing/resolutions/{low['id']}", json={"rangeTo": 200}, headers=tenant.headers())
+    assert r.status_code == 200  # its own range is no overlap
 
 
 def test_patch(client, tenant):
-    res = make_resolution(client, tenant, range_from=1, range_to=10)
+    res = make_resolution(client, tenant, range_from=5, range_to=10)
     new_to = (today() + timedelta(days=30)).isoformat()
     r = client.patch(
         f"/billing/resolutions/{res['id']}",
@@ -90,18 +116,97 @@ def test_patch(client, tenant):
         new_to,
         None,
         20,
-        20,
+        16,
     )
-    for change, field in (
-        ({"validTo": "2000-01-01"}, "validTo"),
-        ({"rangeTo": 0}, "rangeTo"),
-        ({"rangeTo": None}, "rangeTo"),
-        ({"prefix": "X"}, "prefix"),
-        ({"rangeFrom": 2}, "rangeFrom"),
+    r = client.patch(
+        f"/billing/resolutions/{res['id']}", json={"technicalKey": "nueva-clave"}, headers=tenant.headers()
+    )
+    assert r.json()["technicalKey"] == "nueva-clave"
+    # The boundaries: validTo on validFrom, rangeTo on rangeFrom.
+    r = client.patch(
+        f"/billing/resolutions/{res['id']}", json={"validTo": res["validFrom"], "rangeTo": 5}, headers=tenant.headers()
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["validTo"], r.json()["rangeTo"], r.json()["remaining"]) == (res["validFrom"], 5, 1)
+    day_before = (today() - timedelta(days=31)).isoformat()
+    for change, field, message in (
+        ({"validTo": day_before}, "validTo", f"must not be before validFrom ({res['validFrom']})"),
+        ({"validTo": None}, "validTo", "must not be null"),
+        ({"rangeTo": 4}, "rangeTo", "must be at least rangeFrom (5)"),
+        ({"rangeTo": 0}, "rangeTo", None),
+        ({"rangeTo": None}, "rangeTo", "must not be null"),
+        ({"prefix": "X"}, "prefix", None),
+        ({"rangeFrom": 2}, "rangeFrom", None),
     ):
-        assert_problem(
-            client.patch(f"/billing/resolutions/{res['id']}", json=change, headers=tenant.headers()), 400, field=field
-        )
+        r = client.patch(f"/billing/resolutions/{res['id']}", json=change, headers=tenant.headers())
+        body = assert_problem(r, 400, field=field)
+        if message:
+            assert message in body["detail"], body
+    after = client.get(f"/billing/resolutions/{res['id']}", headers=tenant.headers()).json()
+    assert (after["validTo"], after["rangeTo"]) == (res["validFrom"], 5)
+
+
+def test_resolution_changes_are_audited(client, tenant, database):
+    import uuid
+
+    from nitida.audit.service import history
+
+    res = make_resolution(client, tenant, range_from=1, range_to=10)
+    client.patch(
+        f"/billing/resolutions/{res['id']}", json={"rangeTo": 20, "technicalKey": "k2"}, headers=tenant.headers()
+    )
+    client.patch(f"/billing/resolutions/{res['id']}", json={"rangeTo": 20}, headers=tenant.headers())  # no change
+    with database.tenant_session(tenant.id, write=False) as session:
+        events = history(session, entity_type="resolution", entity_id=uuid.UUID(res["id"]))
+        assert [e.action for e in events] == ["CREATED", "UPDATED"]
+        assert events[0].changes["rangeTo"] == {"from": None, "to": 10}
+        assert events[0].changes["prefix"] == {"from": None, "to": res["prefix"]}
+        assert events[0].changes["validTo"] == {"from": None, "to": res["validTo"]}
+        assert events[1].changes == {
+            "rangeTo": {"from": 10, "to": 20},
+            "technicalKey": {"from": "fc8eac422eba16e22ffd8c6f94b3f40a6e38162c", "to": "k2"},
+        }
+        assert events[1].actor_email == tenant.users[Role.ADMIN].email
+
+
+def test_issued_invoices_pin_their_resolutions_validity_and_technical_key(client, tenant):
+    """Issue 13 item 11: validTo cannot move before an issued invoice, technicalKey cannot change after one."""
+    from test_invoices_support import make_issued
+
+    res = make_resolution(client, tenant, valid_from=today() - timedelta(days=10))
+    url = f"/billing/resolutions/{res['id']}"
+    # Before any issue both may change.
+    assert client.patch(url, json={"technicalKey": "k1"}, headers=tenant.headers()).status_code == 200
+    assert (
+        client.patch(
+            url, json={"validTo": (today() - timedelta(days=1)).isoformat()}, headers=tenant.headers()
+        ).status_code
+        == 200
+    )
+    assert client.patch(url, json={"validTo": res["validTo"]}, headers=tenant.headers()).status_code == 200
+    make_issued(client, tenant, resolution=res)
+    body = assert_problem(
+        client.patch(url, json={"validTo": (today() - timedelta(days=1)).isoformat()}, headers=tenant.headers()), 409
+    )
+    assert body["type"].endswith("/resolution-valid-to-before-issued")
+    assert body["detail"] == (
+        f"validTo {(today() - timedelta(days=1)).isoformat()} is before {today().isoformat()}, when an invoice was "
+        "already issued under this resolution: an issued invoice must stay within its resolution's validity."
+    )
+    body = assert_problem(client.patch(url, json={"technicalKey": "k2"}, headers=tenant.headers()), 409)
+    assert body["type"].endswith("/resolution-technical-key-in-use")
+    assert body["detail"] == (
+        "The technicalKey cannot change once an invoice has been issued under this resolution: "
+        "the issued invoices were signed with it. Register a new resolution instead."
+    )
+    assert_problem(client.patch(url, json={"technicalKey": None}, headers=tenant.headers()), 409)
+    after = client.get(url, headers=tenant.headers()).json()
+    assert (after["technicalKey"], after["validTo"]) == ("k1", res["validTo"])
+    # Still allowed: validTo on the issue day or later, the same key again, a larger range.
+    r = client.patch(
+        url, json={"validTo": today().isoformat(), "technicalKey": "k1", "rangeTo": 2000}, headers=tenant.headers()
+    )
+    assert r.status_code == 200, r.text
 
 
 def test_range_cannot_shrink_below_used_numbers(client, tenant):
@@ -112,7 +217,9 @@ def test_range_cannot_shrink_below_used_numbers(client, tenant):
         make_issued(client, tenant, resolution=res)
     r = client.patch(f"/billing/resolutions/{res['id']}", json={"rangeTo": 2}, headers=tenant.headers())
     body = assert_problem(r, 400, field="rangeTo")
-    assert "already used" in body["detail"]
+    assert body["errors"] == [
+        {"field": "rangeTo", "message": "must be at least 3: the numbers up to 3 are already used"}
+    ]
     r = client.patch(f"/billing/resolutions/{res['id']}", json={"rangeTo": 3}, headers=tenant.headers())
     assert r.status_code == 200 and (r.json()["nextNumber"], r.json()["remaining"]) == (4, 0)
 
@@ -136,7 +243,11 @@ def test_another_tenants_resolution_is_404(client, tenant, other_tenant):
         )
         assert_problem(r, 404)
     assert client.get("/billing/resolutions", headers=other_tenant.headers()).json() == []
-    assert_problem(client.get("/billing/resolutions/not-a-uuid", headers=tenant.headers()), 404)
+    assert assert_problem(client.get("/billing/resolutions/not-a-uuid", headers=tenant.headers()), 404)["detail"] == (
+        "Resolution not found."
+    )
+    r = client.patch(f"/billing/resolutions/{res['id']}", json={"rangeTo": 5000}, headers=other_tenant.headers())
+    assert r.json()["detail"] == "Resolution not found."
 
 
 @pytest.mark.parametrize(
@@ -151,6 +262,22 @@ def test_a_prefix_may_not_be_another_prefix_followed_by_digits(client, tenant, f
     assert first in body["detail"] and second in body["detail"]
     prefixes = [x["prefix"] for x in client.get("/billing/resolutions", headers=tenant.headers()).json()]
     assert prefixes == [first]
+
+
+def test_the_prefix_clash_message_explains_it_with_an_example(client, tenant):
+    make_resolution(client, tenant, prefix="FE")
+    r = client.post("/billing/resolutions", json=_body(prefix="FE1"), headers=tenant.headers())
+    assert assert_problem(r, 400, field="prefix")["errors"][0]["message"] == (
+        "The prefix FE1 clashes with the prefix FE of another resolution: FE1 is FE followed by digits, so both "
+        "could give the same invoice number (FE with consecutive 11 and FE1 with consecutive 1 are both FE11). "
+        "A prefix may not be another prefix followed by digits."
+    )
+    # Digits starting with 0 make no example (FE + 01 is never a consecutive), the rest is the same.
+    r = client.post("/billing/resolutions", json=_body(prefix="FE01"), headers=tenant.headers())
+    assert assert_problem(r, 400, field="prefix")["errors"][0]["message"] == (
+        "The prefix FE01 clashes with the prefix FE of another resolution: FE01 is FE followed by digits, so both "
+        "could give the same invoice number. A prefix may not be another prefix followed by digits."
+    )
 
 
 def test_prefixes_that_cannot_spell_the_same_number_are_fine(client, tenant, other_tenant):

@@ -144,7 +144,35 @@ def test_groups_are_ordered_by_type_then_rate():
 
 def test_no_lines_is_zero():
     result = compute([])
-    assert (result.subtotal, result.tax_total, result.total, result.groups) == (D("0.00"), D("0.00"), D("0.00"), ())
+    # As strings: D(0) == D("0.00"), but only the latter is a money amount of two decimals.
+    assert (str(result.subtotal), str(result.tax_total), str(result.total)) == ("0.00", "0.00", "0.00")
+    assert (result.lines, result.groups) == ((), ())
+
+
+def test_each_line_carries_its_base_taxes_and_total():
+    result = compute(
+        [
+            Line(D(2), D("50000.00"), D(10), (IVA19, INC8)),  # base 90000.00, IVA 17100.00, INC 7200.00
+            Line(D(1), D("999.99"), D(0), ()),
+            Line(D(3), D("0.05"), D(0), (IVA5,)),  # 0.15, tax 0.0075 -> 0.01
+        ]
+    )
+    first, second, third = result.lines
+    assert first.base == D("90000.00")
+    assert [(t.type, t.rate, str(t.amount)) for t in first.taxes] == [
+        (TaxType.IVA, D(19), "17100.00"),
+        (TaxType.INC, D(8), "7200.00"),
+    ]
+    assert (str(first.tax_total), str(first.total)) == ("24300.00", "114300.00")
+    assert (second.taxes, str(second.tax_total), str(second.total)) == ((), "0.00", "999.99")
+    assert (str(third.base), str(third.tax_total), str(third.total)) == ("0.15", "0.01", "0.16")
+    assert str(result.total) == "115300.15"
+    assert sum((lt.total for lt in result.lines), D(0)) == result.total
+
+
+def test_a_rate_written_19_00_is_the_same_group_as_19():
+    result = compute([Line(D(1), D(100), D(0), (IVA19,)), Line(D(1), D(100), D(0), (Tax(TaxType.IVA, D("19.00")),))])
+    assert [(g.rate, g.taxable_amount, g.tax_amount) for g in result.groups] == [(D("19.00"), D(200), D(38))]
 
 
 _taxes = st.sampled_from([(), (IVA19,), (IVA5,), (IVA0,), (INC8,), (Tax(TaxType.INC, D(16)),), (IVA19, INC8)])
@@ -262,3 +290,23 @@ def test_allowed_rates():
     assert totals.rate_allowed(TaxType.IVA, D("19.00"))
     assert not totals.rate_allowed(TaxType.IVA, D(8))
     assert totals.rate_allowed(TaxType.INC, D(8)) and totals.rate_allowed(TaxType.INC, D(16))
+    allowed = {t: [r for r in map(D, range(0, 101)) if totals.rate_allowed(t, r)] for t in TaxType}
+    assert allowed == {TaxType.IVA: [0, 5, 19], TaxType.INC: [4, 8, 16]}
+    assert totals.allowed_rates_text(TaxType.IVA) == "0, 5, 19"
+    assert totals.allowed_rates_text(TaxType.INC) == "4, 8, 16"
+
+
+@pytest.mark.parametrize(
+    ("tax_type", "rate"), [("IVA", "0"), ("IVA", "5"), ("IVA", "19.00"), ("INC", "4"), ("INC", "8"), ("INC", "16")]
+)
+def test_every_legal_rate_is_accepted(tax_type, rate):
+    assert _line(taxes=[{"type": tax_type, "rate": rate}]).taxes[0].rate == D(rate)
+
+
+@pytest.mark.parametrize(
+    ("tax_type", "rate", "message"),
+    [("IVA", "16", "IVA rate must be one of 0, 5, 19"), ("INC", "19", "INC rate must be one of 4, 8, 16")],
+)
+def test_an_illegal_rate_names_the_legal_ones(tax_type, rate, message):
+    with pytest.raises(ValidationError, match=message):
+        _line(taxes=[{"type": tax_type, "rate": rate}])

@@ -103,3 +103,78 @@ def test_an_email_that_lengthens_when_lower_cased_is_refused(client, tenant):
     body = {"email": email, "name": "X", "password": PASSWORD, "role": "CONSULTA"}
     r = client.post("/users", json=body, headers=tenant.headers())
     assert r.status_code == 400, r.text
+
+
+# --- passwords (issue 13 item 8: NIST SP 800-63B) ----------------------------------------------
+
+
+def test_weak_passwords_are_refused_saying_why(client, tenant):
+    from nitida.core.passwords import password_problem
+
+    h = tenant.headers()
+    email = unique_email("clave")
+    for password, reason in [
+        ("password", "at least 12 characters"),
+        ("12345678", "at least 12 characters"),
+        ("Abcdefghij1", "at least 12 characters"),  # 11
+        ("123456789012", "too easy to guess"),
+        ("passwordpassword", "too easy to guess"),
+        ("qwertyuiopasdf", "too easy to guess"),
+        ("aaaaaaaaaaaaaaaa", "too easy to guess"),
+        (email, "must not be your e-mail address"),
+        (email.upper(), "must not be your e-mail address"),
+        (email.partition("@")[0], "must not be your e-mail address"),
+        ("x" * 129, "at most 128 characters"),
+    ]:
+        r = client.post(
+            "/users", json={"email": email, "name": "N", "password": password, "role": "CONSULTA"}, headers=h
+        )
+        body = assert_problem(r, 400, field="password")
+        assert reason in body["detail"], (password, body)
+        assert reason in (password_problem(password, email) or ""), password
+    assert len(client.get("/users", headers=h).json()) == 3  # nothing was created
+    assert password_problem(email.upper(), email) == "must not be your e-mail address"
+    assert password_problem("x" * 11) == "must have at least 12 characters"
+    assert password_problem("x" * 129) == "must have at most 128 characters"
+    assert password_problem("password2026x") == (
+        "is too easy to guess (a common password, a word list entry or a pattern); try a longer passphrase"
+    )
+    assert password_problem("dragon2020!!") is None  # zxcvbn score 3: the lowest accepted
+    # The e-mail is a known word for the rating: fine for anyone else, refused for its owner.
+    assert password_problem("nubia.penalosa2026") is None
+    assert "too easy to guess" in password_problem("nubia.penalosa2026", "Nubia.Penalosa@example.co")
+    assert password_problem(PASSWORD) is None and len(PASSWORD) >= 12
+    assert password_problem("una clave bien larga") is None  # no composition rules: words and spaces are fine
+    assert password_problem("Ñandú-köln-2026") is None  # non-ASCII counts as typed
+
+
+def test_passwords_are_kept_as_typed_never_trimmed(client, tenant):
+    h = tenant.headers()
+    email = unique_email("espacios")
+    spaced = "  una clave con espacios  "
+    r = client.post("/users", json={"email": email, "name": "N", "password": spaced, "role": "CONSULTA"}, headers=h)
+    assert r.status_code == 201, r.text
+    assert client.post("/auth/login", json={"email": email, "password": spaced}).status_code == 200
+    assert client.post("/auth/login", json={"email": email, "password": spaced.strip()}).status_code == 401
+    # Changing it: the same rules, the user's own e-mail included; 128 characters are kept whole.
+    long = "una frase muy larga " * 6 + "ocho0000"
+    assert len(long) == 128
+    uid = r.json()["id"]
+    assert_problem(client.patch(f"/users/{uid}", json={"password": email}, headers=h), 400, field="password")
+    assert_problem(client.patch(f"/users/{uid}", json={"password": "short"}, headers=h), 400, field="password")
+    assert client.patch(f"/users/{uid}", json={"password": long}, headers=h).status_code == 200
+    assert client.post("/auth/login", json={"email": email, "password": long}).status_code == 200
+    assert client.post("/auth/login", json={"email": email, "password": long[:72]}).status_code == 401
+
+
+def test_tenant_admin_password_follows_the_same_rules():
+    import pytest
+    from pydantic import ValidationError
+
+    from nitida.tenants.schemas import TenantCreate
+
+    base = {"name": "Papelería", "nit": "900123456", "admin_email": "jefe@papeleria.co"}
+    for weak in ("Nitida2026!", "password1234", "jefe@papeleria.co", "JEFE"):
+        with pytest.raises(ValidationError, match="admin_password"):
+            TenantCreate(**base, admin_password=weak)
+    assert TenantCreate(**base, admin_password=" una clave larga ").admin_password == " una clave larga "

@@ -6,13 +6,13 @@ from typing import Literal
 from pydantic import Field
 
 from nitida.core import bounds
-from nitida.core.schemas import ApiInput, ApiModel
+from nitida.core.schemas import ApiInput, ApiModel, FreeText, Secret
 from nitida.users.models import Role
 
 
 class LoginRequest(ApiInput):
-    email: str = Field(min_length=1, max_length=bounds.EMAIL)
-    password: str = Field(min_length=1, max_length=bounds.LOGIN_PASSWORD)
+    email: FreeText = Field(min_length=1, max_length=bounds.EMAIL)
+    password: Secret = Field(min_length=1, max_length=bounds.LOGIN_PASSWORD)  # as typed: spaces are part of it
 
 
 class TokenResponse(ApiModel):

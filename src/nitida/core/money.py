@@ -79,7 +79,8 @@ def Quantity() -> ScaledDecimal:  # noqa: N802
 
 # --- Pydantic ----------------------------------------------------------------
 
-_DECIMAL_TEXT = re.compile(r"^[+-]?\d+(\.\d+)?$")
+# ASCII digits only, and nothing after them: "１００" and "100\n" are not numbers here.
+_DECIMAL_TEXT = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _MAX_INPUT_CHARS = 40
 _INPUT_LIMIT = Decimal(10) ** 20
 
@@ -103,7 +104,7 @@ def to_decimal(value: Any) -> Decimal:
         result = exact
     elif isinstance(value, str):
         text = value  # no trimming: the documented pattern allows no spaces either
-        if len(text) > _MAX_INPUT_CHARS or not _DECIMAL_TEXT.match(text):
+        if len(text) > _MAX_INPUT_CHARS or not _DECIMAL_TEXT.fullmatch(text):
             raise ValueError('must be a decimal number such as "1234.50"')
         try:
             result = Decimal(text)

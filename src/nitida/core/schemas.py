@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from nitida.core.errors import BadRequest
+from nitida.core.text_policy import FORBIDDEN, check_text
 
 BOGOTA = ZoneInfo("America/Bogota")
 
@@ -21,28 +29,25 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
 
 
-# C0 controls other than tab, newline and carriage return, and DEL: never
-# meaningful in business text, and PostgreSQL refuses NUL outright.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What no text may hold (controls, bidi overrides, separators, non-characters):
+# one policy, core.text_policy, for bodies and query parameters alike.
+CONTROL_CHARACTERS = FORBIDDEN
 
 
 def _refuse_control_characters(value: Any) -> Any:
+    # Objects are left to the nested ApiInput they become, which applies this
+    # same check and names the exact field (lines[0].description, not lines).
     if isinstance(value, str):
-        if CONTROL_CHARACTERS.search(value):
-            raise ValueError("must not contain control characters")
+        check_text(value)
     elif isinstance(value, list | tuple | set):
         for item in value:
-            _refuse_control_characters(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _refuse_control_characters(key)
             _refuse_control_characters(item)
     return value
 
 
 class ApiInput(ApiModel):
     """A request body: unknown fields are refused by name, strings are trimmed,
-    control characters are refused."""
+    every string (nested ones too) follows the text policy of core.text_policy."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -55,6 +60,14 @@ class ApiInput(ApiModel):
     @classmethod
     def _no_control_characters(cls, value: Any) -> Any:
         return _refuse_control_characters(value)
+
+
+# Every free-text field of a request: the text policy of core.text_policy (ApiInput also
+# applies it to every other string, so no field escapes it).
+FreeText = Annotated[str, AfterValidator(check_text)]
+
+# A secret as typed: never trimmed (surrounding spaces are part of it), never truncated.
+Secret = Annotated[str, StringConstraints(strip_whitespace=False)]
 
 
 def refuse_nulls(data: ApiInput, *fields: str) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from stdnum.co import nit as stdnum_nit
-from stdnum.exceptions import InvalidLength, ValidationError
 
 
 class TipoDocumento(enum.StrEnum):
@@ -49,9 +49,14 @@ DIAN_CODES: dict[TipoDocumento, str] = {
 
 NUMERIC_TYPES = frozenset({TipoDocumento.CC, TipoDocumento.TI, TipoDocumento.RC, TipoDocumento.NUIP, TipoDocumento.CE})
 MAX_NUMBER_LENGTH = 20
+MIN_NIT_LENGTH, MAX_NIT_LENGTH = 7, 15  # digits before the check digit, as python-stdnum counts them
 
 _SEPARATORS = re.compile(r"[\s.\-]+")
-_NIT_FORM = re.compile(r"^\s*(?P<number>\d[\d.\s]*?)\s*(?:-\s*(?P<dv>\d)\s*)?$")
+# ASCII digits only (re.ASCII): after NFKC, a digit of another script is still not a NIT digit.
+_NIT_FORM = re.compile(r"^\s*(?P<number>\d[\d.\s]*?)\s*(?:-\s*(?P<dv>\d)\s*)?$", re.ASCII)
+# A 9-digit NIT of the 800/900 series typed with its check digit glued on: "9003739141".
+# (10-digit cédulas, which people also use as NIT, start with 1 and are never split.)
+_GLUED_DV_FORM = re.compile(r"^[89]\d{9}$", re.ASCII)
 
 
 class InvalidIdentity(ValueError):
@@ -74,18 +79,27 @@ def normalise(tipo: TipoDocumento, raw: str) -> Identity:
 
     NIT: ``900123456``, ``900.123.456``, ``900123456-8``, ``900.123.456-8``
     (spaces tolerated). A given check digit must be the right one.
+    Every type: NFKC first (full-width "９００" is "900"), then only ASCII digits
+    count as digits; leading zeros of a numeric number are not part of it
+    ("0900123456" is 900123456). A 10-digit NIT starting with 8 or 9 whose last
+    digit is the check digit of the first nine is that 9-digit NIT with its DV glued on.
     """
+    text = unicodedata.normalize("NFKC", raw)
     if tipo is TipoDocumento.NIT:
-        return _normalise_nit(raw)
-    number = _SEPARATORS.sub("", raw).upper()
+        return _normalise_nit(text)
+    number = _SEPARATORS.sub("", text).upper()
     if not number:
         raise InvalidIdentity("must not be blank")
     if len(number) > MAX_NUMBER_LENGTH:
         raise InvalidIdentity(f"must have at most {MAX_NUMBER_LENGTH} characters")
-    if tipo in NUMERIC_TYPES and not number.isdigit():
-        raise InvalidIdentity(f"a {tipo.value} number has digits only")
-    if not number.isalnum() or not number.isascii():
-        raise InvalidIdentity("may contain only letters and digits (dots, spaces and hyphens are ignored)")
+    if not number.isascii() or not number.isalnum():
+        raise InvalidIdentity("may contain only letters A-Z and digits 0-9 (dots, spaces and hyphens are ignored)")
+    if tipo in NUMERIC_TYPES:
+        if not number.isdigit():
+            raise InvalidIdentity(f"a {tipo.value} number has digits only")
+        number = number.lstrip("0")
+        if not number:
+            raise InvalidIdentity("must not be zero")
     return Identity(tipo=tipo, number=number, dv=None)
 
 
@@ -93,17 +107,18 @@ def _normalise_nit(raw: str) -> Identity:
     match = _NIT_FORM.match(raw)
     if not match:
         raise InvalidIdentity(
-            "a NIT is digits, optionally grouped with dots and followed by '-' and its check digit (e.g. 900.123.456-8)"
+            "a NIT is digits 0-9, optionally grouped with dots and followed by '-' and its check digit "
+            "(e.g. 900.123.456-8)"
         )
-    number = re.sub(r"[.\s]", "", match["number"])
-    expected = nit_check_digit(number)
-    try:
-        stdnum_nit.validate(number + expected)
-    except InvalidLength:
-        raise InvalidIdentity("a NIT has between 7 and 15 digits before its check digit") from None
-    except ValidationError:
-        raise InvalidIdentity("is not a valid NIT") from None
+    number = re.sub(r"[.\s]", "", match["number"]).lstrip("0")
     given = match["dv"]
+    if given is None and _GLUED_DV_FORM.match(number) and nit_check_digit(number[:-1]) == number[-1]:
+        number, given = number[:-1], number[-1]
+    if not number:
+        raise InvalidIdentity("is not a valid NIT")
+    if not MIN_NIT_LENGTH <= len(number) <= MAX_NIT_LENGTH:
+        raise InvalidIdentity(f"a NIT has between {MIN_NIT_LENGTH} and {MAX_NIT_LENGTH} digits before its check digit")
+    expected = nit_check_digit(number)
     if given is not None and given != expected:
         raise InvalidIdentity(f"the check digit (dígito de verificación) of NIT {number} is {expected}, not {given}")
     return Identity(tipo=TipoDocumento.NIT, number=number, dv=expected)

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, EmailStr, Field
 
 from nitida.core import bounds
-from nitida.core.schemas import ApiInput, ApiModel, LocalDateTime
+from nitida.core.schemas import ApiInput, ApiModel, FreeText, LocalDateTime
 from nitida.customers.identity import TipoDocumento
 from nitida.customers.models import CustomerStatus
 from nitida.einvoicing import fiscal
@@ -22,11 +22,17 @@ def _blank_to_none(value: object) -> object:
 
 
 OptionalEmail = Annotated[Annotated[EmailStr, Field(max_length=bounds.EMAIL)] | None, BeforeValidator(_blank_to_none)]
-OptionalTelefono = Annotated[Annotated[str, Field(max_length=bounds.PHONE)] | None, BeforeValidator(_blank_to_none)]
-OptionalDireccion = Annotated[Annotated[str, Field(max_length=bounds.ADDRESS)] | None, BeforeValidator(_blank_to_none)]
-RazonSocial = Annotated[str, Field(min_length=1, max_length=bounds.RAZON_SOCIAL, description="Legal or business name")]
+OptionalTelefono = Annotated[
+    Annotated[FreeText, Field(max_length=bounds.PHONE)] | None, BeforeValidator(_blank_to_none)
+]
+OptionalDireccion = Annotated[
+    Annotated[FreeText, Field(max_length=bounds.ADDRESS)] | None, BeforeValidator(_blank_to_none)
+]
+RazonSocial = Annotated[
+    FreeText, Field(min_length=1, max_length=bounds.RAZON_SOCIAL, description="Legal or business name")
+]
 NitInput = Annotated[
-    str,
+    FreeText,
     Field(
         min_length=1,
         max_length=bounds.IDENTITY_NUMBER,

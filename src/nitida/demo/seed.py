@@ -29,7 +29,7 @@ from nitida.users import service as users
 from nitida.users.models import Role, User
 from nitida.users.schemas import UserCreate
 
-DEMO_PASSWORD = "Nitida2026!"
+DEMO_PASSWORD = "Nitida-demo-2026"
 DEMO_LOGINS = [
     (Role.ADMIN, "admin@demo.nitida.co"),
     (Role.OPERADOR, "operador@demo.nitida.co"),

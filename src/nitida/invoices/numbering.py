@@ -13,7 +13,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from nitida.audit import service as audit
 from nitida.auth.principal import Principal
@@ -21,7 +21,7 @@ from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict
 from nitida.core.ids import get_or_404
 from nitida.core.schemas import refuse_nulls
-from nitida.invoices.models import NumberingResolution
+from nitida.invoices.models import Invoice, NumberingResolution
 from nitida.invoices.schemas import ResolutionCreate, ResolutionUpdate
 
 ENTITY = "resolution"
@@ -172,6 +172,13 @@ def update_resolution(
     if "valid_to" in fields:
         if fields["valid_to"] < resolution.valid_from:
             raise BadRequest.field("validTo", f"must not be before validFrom ({resolution.valid_from.isoformat()})")
+        last_issue = _last_issue_date(session, resolution)
+        if last_issue is not None and fields["valid_to"] < last_issue:
+            raise Conflict(
+                f"validTo {fields['valid_to'].isoformat()} is before {last_issue.isoformat()}, when an invoice was "
+                "already issued under this resolution: an issued invoice must stay within its resolution's validity.",
+                slug="resolution-valid-to-before-issued",
+            )
         resolution.valid_to = fields["valid_to"]
     if "range_to" in fields:
         new_to = fields["range_to"]
@@ -186,7 +193,13 @@ def update_resolution(
             _lock_prefix(session, resolution.prefix)
             _check_no_overlap(session, resolution.prefix, resolution.range_from, new_to, exclude=resolution.id)
         resolution.range_to = new_to
-    if "technical_key" in fields:
+    if "technical_key" in fields and fields["technical_key"] != resolution.technical_key:
+        if resolution.next_number > resolution.range_from:
+            raise Conflict(
+                "The technicalKey cannot change once an invoice has been issued under this resolution: "
+                "the issued invoices were signed with it. Register a new resolution instead.",
+                slug="resolution-technical-key-in-use",
+            )
         resolution.technical_key = fields["technical_key"]
     changes = audit.diff(before, _audited(resolution))
     if changes:
@@ -194,6 +207,11 @@ def update_resolution(
         audit.record(session, actor, entity_type=ENTITY, entity_id=resolution.id, action="UPDATED", changes=changes)
     session.flush()
     return resolution
+
+
+def _last_issue_date(session: TenantSession, resolution: NumberingResolution) -> date | None:
+    """The latest issue date of the invoices numbered under ``resolution`` (voided ones too: they keep their number)."""
+    return session.scalar(select(func.max(Invoice.issue_date)).where(Invoice.resolution_id == resolution.id))
 
 
 def take_next_number(resolution: NumberingResolution, on: date) -> tuple[int, str]:

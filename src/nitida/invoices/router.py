@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
 from nitida.auth.dependencies import TenantContext, guard
+from nitida.auth.principal import Role
 from nitida.core import bounds
 from nitida.core.problems import problem_responses
 from nitida.core.schemas import total_count_header
@@ -44,14 +45,16 @@ ItemVoider = Annotated[TenantContext, guard(INVOICES["void"], after_lookup=True)
 # --- numbering resolutions -------------------------------------------------------
 
 
-def _resolution_read(resolution) -> ResolutionRead:
-    return ResolutionRead.model_validate(resolution)
+def _resolution_read(resolution, role: Role) -> ResolutionRead:
+    read = ResolutionRead.model_validate(resolution)
+    # The technical key is what makes an invoice's CUFE valid for the DIAN: ADMIN only.
+    return read if role is Role.ADMIN else read.model_copy(update={"technical_key": None})
 
 
 @resolutions_router.get("", response_model=list[ResolutionRead], responses=problem_responses(401))
 def list_resolutions(ctx: ResolutionReader) -> list[ResolutionRead]:
     """The tenant's DIAN numbering resolutions, by prefix and range."""
-    return [_resolution_read(r) for r in numbering.list_resolutions(ctx.session)]
+    return [_resolution_read(r, ctx.principal.role) for r in numbering.list_resolutions(ctx.session)]
 
 
 @resolutions_router.post(
@@ -63,14 +66,14 @@ def list_resolutions(ctx: ResolutionReader) -> list[ResolutionRead]:
 def create_resolution(body: ResolutionCreate, ctx: ResolutionManager) -> ResolutionRead:
     """Register a numbering resolution (ADMIN). Ranges of one prefix may not overlap."""
     resolution = numbering.create_resolution(ctx.session, ctx.principal, body)
-    return _resolution_read(resolution)
+    return _resolution_read(resolution, ctx.principal.role)
 
 
 @resolutions_router.get("/{resolution_id}", response_model=ResolutionRead, responses=problem_responses(401, 404))
 def get_resolution(resolution_id: str, ctx: ResolutionItemReader) -> ResolutionRead:
     resolution = numbering.get_resolution(ctx.session, resolution_id)
     ctx.authorize()
-    return _resolution_read(resolution)
+    return _resolution_read(resolution, ctx.principal.role)
 
 
 @resolutions_router.patch(
@@ -83,7 +86,7 @@ def update_resolution(resolution_id: str, body: ResolutionUpdate, ctx: Resolutio
     resolution = numbering.get_resolution(ctx.session, resolution_id, for_update=True)
     ctx.authorize()
     numbering.update_resolution(ctx.session, ctx.principal, resolution, body)
-    return _resolution_read(resolution)
+    return _resolution_read(resolution, ctx.principal.role)
 
 
 # --- invoices ------------------------------------------------------------------------

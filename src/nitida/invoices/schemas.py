@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from nitida.core import bounds
 from nitida.core.money import MoneyIn, MoneyOut, QuantityIn, QuantityOut
-from nitida.core.schemas import ApiInput, ApiModel, LocalDateTime
+from nitida.core.schemas import ApiInput, ApiModel, FreeText, LocalDateTime
 from nitida.customers.identity import TipoDocumento
 from nitida.einvoicing.models import ElectronicStatus
 from nitida.invoices.models import InvoiceStatus, PaymentForm, PaymentMethod
@@ -43,7 +43,7 @@ Consecutive = Annotated[int, Field(ge=1, le=MAX_CONSECUTIVE)]
 
 
 class ResolutionCreate(ApiInput):
-    resolution_number: str = Field(
+    resolution_number: FreeText = Field(
         min_length=1, max_length=bounds.RESOLUTION_NUMBER, description="The DIAN resolution number"
     )
     prefix: Prefix
@@ -51,7 +51,7 @@ class ResolutionCreate(ApiInput):
     range_to: Consecutive
     valid_from: dt.date
     valid_to: dt.date
-    technical_key: str | None = Field(default=None, max_length=bounds.TECHNICAL_KEY, description="Clave técnica")
+    technical_key: FreeText | None = Field(default=None, max_length=bounds.TECHNICAL_KEY, description="Clave técnica")
 
     @field_validator("range_to")
     @classmethod
@@ -74,7 +74,7 @@ class ResolutionUpdate(ApiInput):
     """validTo, technicalKey and rangeTo may change; rangeTo never below the numbers already used."""
 
     valid_to: dt.date | None = None
-    technical_key: str | None = Field(default=None, max_length=bounds.TECHNICAL_KEY)
+    technical_key: FreeText | None = Field(default=None, max_length=bounds.TECHNICAL_KEY)
     range_to: Consecutive | None = None
 
 
@@ -86,7 +86,9 @@ class ResolutionRead(ApiModel):
     range_to: int
     valid_from: dt.date
     valid_to: dt.date
-    technical_key: str | None
+    technical_key: str | None = Field(
+        description="The DIAN technical key (clave técnica); null unless the caller is ADMIN"
+    )
     next_number: int = Field(description="The consecutive the next issued invoice takes")
     remaining: int = Field(description="Numbers left in the range")
     created_at: LocalDateTime
@@ -110,7 +112,7 @@ class TaxIn(ApiInput):
 
 
 class LineIn(ApiInput):
-    description: str = Field(min_length=1, max_length=bounds.DESCRIPTION)
+    description: FreeText = Field(min_length=1, max_length=bounds.DESCRIPTION)
     quantity: QuantityIn = Field(description="More than 0, at most 6 decimals")
     unit_price: MoneyIn = Field(description="0 or more, at most 2 decimals")
     discount_percent: MoneyIn = Field(default=Decimal("0"), description="0 to 100, at most 2 decimals")
@@ -158,7 +160,7 @@ class InvoiceCreate(ApiInput):
     payment_method: PaymentMethod | None = Field(
         default=None, description="Expected means of payment (the electronic invoice's PaymentMeansCode)"
     )
-    notes: str | None = Field(default=None, max_length=bounds.NOTES)
+    notes: FreeText | None = Field(default=None, max_length=bounds.NOTES)
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
@@ -170,7 +172,7 @@ class InvoiceUpdate(ApiInput):
     due_date: dt.date | None = None
     payment_form: PaymentForm | None = None
     payment_method: PaymentMethod | None = None
-    notes: str | None = Field(default=None, max_length=bounds.NOTES)
+    notes: FreeText | None = Field(default=None, max_length=bounds.NOTES)
     lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
 
 
@@ -178,7 +180,7 @@ class PaymentCreate(ApiInput):
     amount: MoneyIn = Field(description="More than 0 and at most the balance")
     date: dt.date | None = Field(default=None, description="Defaults to today (Bogotá)")
     method: PaymentMethod
-    reference: str | None = Field(default=None, max_length=bounds.PAYMENT_REFERENCE)
+    reference: FreeText | None = Field(default=None, max_length=bounds.PAYMENT_REFERENCE)
 
     @field_validator("amount")
     @classmethod
@@ -189,7 +191,7 @@ class PaymentCreate(ApiInput):
 
 
 class VoidRequest(ApiInput):
-    reason: str = Field(min_length=1, max_length=bounds.DESCRIPTION)
+    reason: FreeText = Field(min_length=1, max_length=bounds.DESCRIPTION)
 
 
 class TaxRead(ApiModel):

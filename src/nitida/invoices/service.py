@@ -3,7 +3,12 @@
 State machine::
 
     DRAFT --issue--> ISSUED --payments reach the total--> PAID
-                       \\--void (no payments)--> VOID
+           \\            \\--void (no payments)--> VOID
+            \\--issue, total 0--> PAID --void (no payments)--> VOID
+
+A zero-total invoice (a courtesy invoice, a fully discounted sale) owes nothing,
+so it is PAID from the moment it is issued; refusing it would block legitimate
+zero-value documents. Like any invoice without payments, it can be voided.
 
 Everything else is a 409. Issue, pay and void lock the invoice row first
 (SELECT … FOR UPDATE), so two concurrent payments cannot overpay and an
@@ -474,7 +479,7 @@ def issue(session: TenantSession, actor: Principal, invoice: Invoice, *, secret_
         consecutive, number = numbering.take_next_number(resolution, today)
         numbers.append(number)
         now = utcnow()
-        invoice.status = InvoiceStatus.ISSUED
+        invoice.status = InvoiceStatus.ISSUED if invoice.total > 0 else InvoiceStatus.PAID
         invoice.prefix = resolution.prefix
         invoice.consecutive = consecutive
         invoice.number = number
@@ -562,12 +567,13 @@ def record_payment(session: TenantSession, actor: Principal, invoice: Invoice, d
 def void(
     session: TenantSession, actor: Principal, invoice: Invoice, reason: str, *, secret_key: str | None = None
 ) -> Invoice:
-    """ISSUED without payments -> VOID. The number stays with it, never reused.
+    """ISSUED (or PAID at a total of 0) without payments -> VOID. The number stays with it, never reused.
 
     An electronic invoice is never just flagged: voiding it issues a credit note with concept 2
     (anulación) for the whole invoice, which makes it VOID (einvoicing.notes).
     """
-    if invoice.status is not InvoiceStatus.ISSUED:
+    zero_total_paid = invoice.status is InvoiceStatus.PAID and invoice.total == 0
+    if invoice.status is not InvoiceStatus.ISSUED and not zero_total_paid:
         raise Conflict(
             f"Invoice {invoice.number or '(draft)'} is {invoice.status.value}: only an ISSUED invoice can be voided"
             + (" (delete a draft instead)." if invoice.status is InvoiceStatus.DRAFT else "."),

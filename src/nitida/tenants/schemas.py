@@ -1,18 +1,25 @@
 from __future__ import annotations
 
-from pydantic import EmailStr, Field, field_validator
+from pydantic import EmailStr, Field, ValidationInfo, field_validator
 
 from nitida.core import bounds
-from nitida.core.schemas import ApiInput
+from nitida.core.passwords import check_password
+from nitida.core.schemas import ApiInput, FreeText
 from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
+from nitida.users.schemas import Password
 
 
 class TenantCreate(ApiInput):
-    name: str = Field(min_length=1, max_length=bounds.PERSON_NAME)
-    nit: str = Field(min_length=1, max_length=bounds.IDENTITY_NUMBER)
+    name: FreeText = Field(min_length=1, max_length=bounds.PERSON_NAME)
+    nit: FreeText = Field(min_length=1, max_length=bounds.IDENTITY_NUMBER)
     admin_email: EmailStr = Field(max_length=bounds.EMAIL)
-    admin_password: str = Field(min_length=8, max_length=128)
-    admin_name: str = Field(default="Administrador", min_length=1, max_length=bounds.PERSON_NAME)
+    admin_password: Password
+    admin_name: FreeText = Field(default="Administrador", min_length=1, max_length=bounds.PERSON_NAME)
+
+    @field_validator("admin_password")
+    @classmethod
+    def _password_is_not_the_email(cls, value: str, info: ValidationInfo) -> str:
+        return check_password(value, info.data.get("admin_email"))
 
     @field_validator("nit")
     @classmethod

@@ -1,28 +1,45 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from pydantic import EmailStr, Field
+from pydantic import AfterValidator, EmailStr, Field, ValidationInfo, field_validator
 
 from nitida.core import bounds
-from nitida.core.schemas import ApiInput, ApiModel, LocalDateTime
+from nitida.core.passwords import MAX_LENGTH, MIN_LENGTH, check_password
+from nitida.core.schemas import ApiInput, ApiModel, FreeText, LocalDateTime, Secret
 from nitida.users.models import Role, UserStatus
 
-Password = Field(min_length=8, max_length=128, description="8 to 128 characters")
+# As typed (never trimmed), 12 to 128 characters, not a common password; see core.passwords.
+Password = Annotated[
+    Secret,
+    AfterValidator(check_password),
+    Field(
+        min_length=MIN_LENGTH,
+        max_length=MAX_LENGTH,
+        description=f"{MIN_LENGTH} to {MAX_LENGTH} characters, as typed (spaces count); "
+        "not a common password nor your e-mail address",
+    ),
+]
 
 
 class UserCreate(ApiInput):
     email: EmailStr = Field(max_length=bounds.EMAIL)
-    name: str = Field(min_length=1, max_length=bounds.PERSON_NAME)
-    password: str = Password
+    name: FreeText = Field(min_length=1, max_length=bounds.PERSON_NAME)
+    password: Password
     role: Role
+
+    @field_validator("password")
+    @classmethod
+    def _password_is_not_the_email(cls, value: str, info: ValidationInfo) -> str:
+        return check_password(value, info.data.get("email"))
 
 
 class UserUpdate(ApiInput):
-    name: str | None = Field(default=None, min_length=1, max_length=bounds.PERSON_NAME)
+    name: FreeText | None = Field(default=None, min_length=1, max_length=bounds.PERSON_NAME)
     role: Role | None = None
     status: UserStatus | None = None
-    password: str | None = Field(default=None, min_length=8, max_length=128)
+    password: Password | None = None
 
 
 class UserRead(ApiModel):

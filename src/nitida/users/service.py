@@ -10,6 +10,7 @@ from nitida.core.db import TenantSession
 from nitida.core.errors import BadRequest
 from nitida.core.ids import get_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
+from nitida.core.passwords import password_problem
 from nitida.core.schemas import refuse_nulls
 from nitida.core.security import hash_password
 from nitida.users.models import EMAIL_MAX_LENGTH, Role, User, UserStatus
@@ -71,6 +72,9 @@ def update_user(session: TenantSession, user: User, data: UserUpdate) -> User:
             user.token_version += 1
         user.status = fields["status"]
     if fields.get("password") is not None:
+        problem = password_problem(fields["password"], user.email)
+        if problem is not None:
+            raise BadRequest.field("password", problem)
         user.password_hash = hash_password(fields["password"])
         user.token_version += 1  # outstanding tokens die with the old password
     session.flush()

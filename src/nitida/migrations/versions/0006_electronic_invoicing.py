@@ -18,7 +18,7 @@ from nitida.core.money import ScaledDecimal
 from nitida.core.rls import disable_tenant_rls, enable_tenant_rls
 
 revision = "0006e"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

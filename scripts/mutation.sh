@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Mutation testing (mutmut, pinned in pyproject's dev extra) of the pure-logic modules.
+#
+#   ./scripts/mutation.sh                    # every module below, SQLite half then PostgreSQL half
+#   ./scripts/mutation.sh --engine sqlite    # the SQLite half only (PostgreSQL-only paths then survive)
+#   ./scripts/mutation.sh src/nitida/core/text.py   # only the modules named
+#
+# Each mutant runs only the tests that call its function (mutmut's per-function test
+# selection). Phase 1 runs the SQLite half of those tests; phase 2 gives the mutants that
+# survived it to the PostgreSQL half (a throwaway cluster), which is what can kill the
+# PostgreSQL-only paths (advisory locks, FOR UPDATE). Prints, per module, mutants / killed /
+# score and every survivor; survivors that change no behaviour are explained in
+# tests/MUTATION.md. mutmut works in a fresh ./mutants/ copy (git-ignored).
+
+# Pure-logic modules under mutation testing. Add new ones here (path under src/).
+MODULES=(
+  src/nitida/customers/identity.py
+  src/nitida/invoices/totals.py
+  src/nitida/invoices/numbering.py
+  src/nitida/core/text.py
+  src/nitida/core/text_policy.py
+  src/nitida/core/passwords.py
+)
+# Tests mutmut chooses from (per function, it keeps those that call it).
+TEST_PATHS=(tests/customers tests/invoices tests/core tests/users)
+
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ENGINE=both
+CHILDREN=2
+SELECTED=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --engine) ENGINE="$2"; shift 2 ;;
+    --children) CHILDREN="$2"; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) SELECTED+=("$1"); shift ;;
+  esac
+done
+[ ${#SELECTED[@]} -gt 0 ] && MODULES=("${SELECTED[@]}")
+case "$ENGINE" in sqlite|postgresql|both) ;; *) echo "--engine is sqlite, postgresql or both" >&2; exit 2 ;; esac
+
+./scripts/setup.sh
+EXISTING_TESTS=()
+for t in "${TEST_PATHS[@]}"; do [ -e "$t" ] && EXISTING_TESTS+=("$t"); done
+export MUTATE="$(IFS=:; echo "${MODULES[*]}")" TESTS="$(IFS=:; echo "${EXISTING_TESTS[*]}")" CHILDREN
+
+# One phase: mutmut on MUTATE with the tests of one engine; with SURVIVORS_OF=<dir>,
+# only the mutants that survived the phase whose results are in <dir>.
+phase() {
+  KEYWORD="$1" SURVIVORS_OF="${2:-}" .venv/bin/python - <<'PY'
+import json
+import os
+import sys
+from pathlib import Path
+
+from mutmut import configuration
+from mutmut.__main__ import cli
+from mutmut.stats import status_by_exit_code
+
+modules = os.environ["MUTATE"].split(":")
+cfg = configuration.config()  # [tool.mutmut] in pyproject.toml, then this script's lists
+cfg.only_mutate = modules
+cfg.pytest_add_cli_args_test_selection = os.environ["TESTS"].split(":") + ["-k", os.environ["KEYWORD"]]
+
+names = []
+if os.environ["SURVIVORS_OF"]:
+    for module in modules:
+        meta = json.loads(Path(os.environ["SURVIVORS_OF"], module + ".meta").read_text())["exit_code_by_key"]
+        names += [n for n, code in meta.items() if status_by_exit_code[code] not in ("killed", "timeout")]
+    if not names:
+        sys.exit(0)
+
+cluster = None
+if os.environ["KEYWORD"] == "not sqlite" and not os.environ.get("NITIDA_TEST_POSTGRES_URL"):
+    # One cluster for the whole phase (tests/conftest.py uses it rather than start one per pytest run).
+    from nitida.devtools.throwaway_pg import ThrowawayPostgres
+
+    cluster = ThrowawayPostgres().start()
+    os.environ["NITIDA_TEST_POSTGRES_URL"] = cluster.app_url
+    # The tests must import nitida from mutants/, not the copy imported just now.
+    for name in [m for m in sys.modules if m == "nitida" or m.startswith("nitida.")]:
+        del sys.modules[name]
+pid = os.getpid()
+try:
+    cli.main(["run", "--max-children", os.environ["CHILDREN"], *names], standalone_mode=False)
+except SystemExit as exit_:
+    if exit_.code:
+        raise
+finally:
+    if cluster is not None and os.getpid() == pid:
+        cluster.stop()
+PY
+}
+
+rm -rf mutants mutants-sqlite
+if [ "$ENGINE" = postgresql ]; then
+  phase "not sqlite"
+else
+  phase "not postgresql"
+  if [ "$ENGINE" = both ]; then
+    mv mutants mutants-sqlite
+    phase "not sqlite" mutants-sqlite
+  fi
+fi
+
+ENGINE="$ENGINE" .venv/bin/python - <<'PY'
+import json
+import os
+from pathlib import Path
+
+from mutmut.stats import status_by_exit_code
+
+
+def statuses(directory: str, module: str) -> dict[str, str]:
+    path = Path(directory, module + ".meta")
+    if not path.exists():
+        return {}
+    meta = json.loads(path.read_text())["exit_code_by_key"]
+    return {name: status_by_exit_code[code] for name, code in meta.items()}
+
+
+engine = os.environ["ENGINE"]
+print(f"\nMutation score per module (tests: {'SQLite, then PostgreSQL for its survivors' if engine == 'both' else engine}):")
+print(f"{'module':<32} {'mutants':>7} {'killed':>7} {'score':>7}")
+survivors = []
+for module in os.environ["MUTATE"].split(":"):
+    if engine == "both":
+        first, second = statuses("mutants-sqlite", module), statuses("mutants", module)
+        result = {n: (second.get(n, s) if s not in ("killed", "timeout") else s) for n, s in first.items()}
+    else:
+        result = statuses("mutants", module)
+    killed = sum(s in ("killed", "timeout") for s in result.values())
+    score = 100.0 * killed / len(result) if result else 100.0
+    print(f"{module.removeprefix('src/nitida/'):<32} {len(result):>7} {killed:>7} {score:>6.1f}%")
+    survivors += [f"  {n}: {s}" for n, s in sorted(result.items()) if s not in ("killed", "timeout")]
+if survivors:
+    print("\nNot killed (.venv/bin/mutmut show NAME shows one; equivalent ones are explained in tests/MUTATION.md):")
+    print("\n".join(survivors))
+PY
