@@ -81,6 +81,19 @@ ROUTE_ACTIONS = {
     ("GET", "/jobs"): "jobs.list",
     ("GET", "/jobs/{job_id}"): "jobs.read",
     ("POST", "/jobs/{job_id}/retry"): "jobs.retry",
+    ("GET", "/billing/invoices/{invoice_id}/xml"): "invoices.read",
+    ("GET", "/billing/issuer"): "issuer.read",
+    ("PUT", "/billing/issuer"): "issuer.manage",
+    ("GET", "/billing/electronic-invoicing"): "electronic-invoicing.read",
+    ("PUT", "/billing/electronic-invoicing"): "electronic-invoicing.configure",
+    ("POST", "/billing/invoices/{invoice_id}/credit-notes"): "notes.write",
+    ("POST", "/billing/invoices/{invoice_id}/debit-notes"): "notes.write",
+    ("GET", "/billing/credit-notes"): "notes.read",
+    ("GET", "/billing/credit-notes/{note_id}"): "notes.read",
+    ("GET", "/billing/credit-notes/{note_id}/xml"): "notes.read",
+    ("GET", "/billing/debit-notes"): "notes.read",
+    ("GET", "/billing/debit-notes/{note_id}"): "notes.read",
+    ("GET", "/billing/debit-notes/{note_id}/xml"): "notes.read",
 }
 
 

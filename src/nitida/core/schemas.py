@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     PlainSerializer,
@@ -62,9 +61,10 @@ class ApiInput(ApiModel):
         return _refuse_control_characters(value)
 
 
-# Every free-text field of a request: the text policy of core.text_policy (ApiInput also
-# applies it to every other string, so no field escapes it).
-FreeText = Annotated[str, AfterValidator(check_text)]
+# A free-text field of a request. ApiInput applies the text policy of core.text_policy
+# to every string it holds, this type included, before any length check: a type of
+# its own here would turn "String should have at least 1 character" into a generic message.
+FreeText = str
 
 # A secret as typed: never trimmed (surrounding spaces are part of it), never truncated.
 Secret = Annotated[str, StringConstraints(strip_whitespace=False)]
