@@ -29,7 +29,7 @@ import orjson
 from bench import load, sql
 from bench.seed import BIG_TENANT, PASSWORD, SIZES, THOUSAND_TENANT, Seeded, seed_postgres, seed_sqlite
 
-SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
+SECRET = sql.SECRET
 HOST = "127.0.0.1"
 COMMON = ["mar", "san", "per"]  # 3-letter fragments found in thousands of names
 RARE = ["ursula", "monteria", "getsemani", "cajica"]  # Úrsula, Montería, Getsemaní, Cajicá: typed without accents
@@ -359,7 +359,7 @@ def scenarios(seeded: Seeded, run_tag: int):
 
 def run_postgres(args, run: Run, workdir: Path) -> None:
     from nitida.core.db import make_engine
-    from nitida.core.migrations import upgrade
+    from nitida.core.migrations import service_role_of, upgrade
     from nitida.devtools.throwaway_pg import ThrowawayPostgres
 
     size = SIZES[args.size]
@@ -377,8 +377,9 @@ def run_postgres(args, run: Run, workdir: Path) -> None:
     try:
         super_dsn = pg.superuser_url.replace("postgresql+psycopg", "postgresql")
         app_dsn = pg.app_url.replace("postgresql+psycopg", "postgresql")
-        engine = make_engine(pg.app_url)
-        upgrade(engine)  # the real migrations, as the app role
+        engine = make_engine(pg.owner_url)
+        # The real migrations, as the owner, granting the service role (nitida_app).
+        upgrade(engine, service_role=service_role_of(pg.app_url), secret_key=SECRET)
         engine.dispose()
         log(
             f"seeding {size.tenants:,} tenants, {size.customers:,} customers "
@@ -494,7 +495,7 @@ def explain_plans(dsn: str, seeded: Seeded) -> dict[str, str]:
     with psycopg.connect(dsn) as conn:
         for label, term in (("common", COMMON[0]), ("rare", RARE[0]), ("nit", nit)):
             name_p, nit_p = search_params(term)
-            conn.execute(sql.RLS, (str(big), ""))
+            conn.execute(sql.RLS, sql.rls_params(conn, big))
             for kind, stmt, params in (
                 ("count", sql.SEARCH_COUNT, (name_p, nit_p, big)),
                 ("page", sql.SEARCH_PAGE, (name_p, nit_p, big, 50, big)),
@@ -502,7 +503,7 @@ def explain_plans(dsn: str, seeded: Seeded) -> dict[str, str]:
                 rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + stmt, params).fetchall()
                 plans[f"{label} {term!r} {kind}"] = "\n".join(r[0] for r in rows)
             conn.rollback()
-        conn.execute(sql.RLS, (str(big), ""))
+        conn.execute(sql.RLS, sql.rls_params(conn, big))
         rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql.LIST_COUNT, (big,)).fetchall()
         plans["list count"] = "\n".join(r[0] for r in rows)
         conn.rollback()

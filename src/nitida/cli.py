@@ -11,8 +11,8 @@ from pydantic import ValidationError
 
 from nitida.core.db import Database
 from nitida.core.errors import AppError
-from nitida.core.migrations import upgrade
-from nitida.core.settings import get_settings
+from nitida.core.migrations import service_role_of, upgrade
+from nitida.core.settings import Settings, get_settings
 
 app = typer.Typer(help="La Oficina Nítida — billing service.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -26,19 +26,49 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
-def _database() -> Database:
+def _settings() -> Settings:
     try:
-        settings = get_settings()
+        return get_settings()
     except ValidationError as exc:
         _fail("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()))
-    return Database(settings.database_url)
+
+
+def _database() -> Database:
+    settings = _settings()
+    return Database(settings.database_url, secret_key=settings.secret_key)
+
+
+def _migrate(*, required: bool = False) -> bool:
+    """Apply pending migrations: on SQLite through NITIDA_DATABASE_URL; on
+    PostgreSQL as the owner (NITIDA_MIGRATION_DATABASE_URL), granting the
+    service role (the user of NITIDA_DATABASE_URL). Returns whether it ran."""
+    settings = _settings()
+    if settings.is_sqlite:
+        db = _database()
+        upgrade(db.engine)
+        db.dispose()
+        return True
+    if not settings.migration_database_url:
+        if required:
+            _fail(
+                "on PostgreSQL the migrations run as the owner role: set NITIDA_MIGRATION_DATABASE_URL "
+                "(NITIDA_DATABASE_URL is the service role, which owns nothing)"
+            )
+        return False
+    owner = Database(settings.migration_database_url, secret_key=settings.secret_key, pool_size=1)
+    try:
+        upgrade(owner.engine, service_role=service_role_of(settings.database_url), secret_key=settings.secret_key)
+    except ValueError as exc:
+        _fail(str(exc))
+    finally:
+        owner.dispose()
+    return True
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply pending migrations."""
-    db = _database()
-    upgrade(db.engine)
+    """Apply pending migrations (PostgreSQL: as NITIDA_MIGRATION_DATABASE_URL, the owner)."""
+    _migrate(required=True)
     typer.echo("database is up to date")
 
 
@@ -48,12 +78,21 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
 ) -> None:
-    """Apply pending migrations, then serve the API."""
+    """Apply pending migrations (PostgreSQL: when NITIDA_MIGRATION_DATABASE_URL is set), then serve the API.
+
+    On PostgreSQL it refuses to serve as a superuser, a BYPASSRLS role or the tables' owner."""
     import uvicorn
 
+    from nitida.core.service_role import service_role_problem
+
+    _migrate()
     db = _database()
-    upgrade(db.engine)
-    db.dispose()
+    try:
+        problem = service_role_problem(db)
+    finally:
+        db.dispose()
+    if problem:
+        _fail(f"refusing to serve: {problem}")
     uvicorn.run(
         "nitida.main:create_app",
         factory=True,
@@ -85,8 +124,8 @@ def tenant_create(
         _fail(
             "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
         )
+    _migrate()
     db = _database()
-    upgrade(db.engine)
     try:
         created = create_tenant(db, data)
     except AppError as exc:
@@ -99,8 +138,8 @@ def demo() -> None:
     """Create the demo tenant (once) and print its logins."""
     from nitida.demo.seed import seed_demo
 
+    _migrate()
     db = _database()
-    upgrade(db.engine)
     created, logins = seed_demo(db)
     typer.echo("Demo tenant created." if created else "Demo tenant already exists.")
     for role, email, password in logins:

@@ -29,7 +29,7 @@ Every error is an RFC 9457 problem (`application/problem+json`).
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
-    db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+    db = database or Database(settings.database_url, secret_key=settings.secret_key, pool_size=settings.db_pool_size)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):

@@ -20,11 +20,14 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def cli_env(monkeypatch, database_url, database):
-    monkeypatch.setenv("NITIDA_DATABASE_URL", database_url)
-    monkeypatch.setenv("NITIDA_SECRET_KEY", SECRET)
+def cli_env(monkeypatch, database_url, database, engine_name, request):
+    env = {"NITIDA_DATABASE_URL": database_url, "NITIDA_SECRET_KEY": SECRET}
+    if engine_name == "postgresql":  # the owner runs the migrations
+        env["NITIDA_MIGRATION_DATABASE_URL"] = request.getfixturevalue("postgres")[3]
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
-    yield {"NITIDA_DATABASE_URL": database_url, "NITIDA_SECRET_KEY": SECRET}
+    yield env
     get_settings.cache_clear()
 
 

@@ -6,12 +6,12 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from nitida.auth.models import LoginThrottle
-from nitida.core.db import Database, utcnow
+from nitida.core.db import Database, LoginSession, utcnow
 from nitida.core.errors import TooManyRequests, Unauthorized
 from nitida.core.security import TokenClaims, create_access_token, verify_password
 from nitida.core.settings import Settings
@@ -69,14 +69,38 @@ def _reserve_attempt(db: Database, settings: Settings, email_lower: str) -> _Can
         throttle.failures += 1
         if throttle.failures >= settings.login_max_failures:
             throttle.locked_until = now + window
-        user = session.scalar(select(User).where(User.email_lower == email_lower))
+        candidate = find_login(db, session, email_lower)
         session.commit()
-    if user is None:
+    return candidate
+
+
+def find_login(db: Database, session: LoginSession, email_lower: str) -> _Candidate | None:
+    """What login needs of the user with this e-mail, or None.
+
+    On PostgreSQL the service role cannot read users by e-mail nor any
+    password hash: ``nitida_login_candidate`` answers, for one e-mail, only
+    when called with the service's seal of that e-mail (core.seals).
+    """
+    if session.bind.dialect.name == "postgresql":
+        row = session.execute(
+            text(
+                "SELECT user_id, tenant_id, password_hash, status, token_version "
+                "FROM nitida_login_candidate(:email, :seal)"
+            ),
+            {"email": email_lower, "seal": db.login_seal(session, email_lower)},
+        ).first()
+    else:
+        row = session.execute(
+            select(User.id.label("user_id"), User.tenant_id, User.password_hash, User.status, User.token_version).where(
+                User.email_lower == email_lower
+            )
+        ).first()
+    if row is None:
         return None
     return _Candidate(
-        claims=TokenClaims(user_id=user.id, tenant_id=user.tenant_id, token_version=user.token_version),
-        password_hash=user.password_hash,
-        active=user.status is UserStatus.ACTIVE,
+        claims=TokenClaims(user_id=row.user_id, tenant_id=row.tenant_id, token_version=row.token_version),
+        password_hash=row.password_hash,
+        active=UserStatus(row.status) is UserStatus.ACTIVE,
     )
 
 

@@ -34,3 +34,5 @@ AUDIT_NAME = 40  # audit entity types and actions
 JOB_KIND = 80
 JOB_WORKER = 120  # host:pid:thread of the worker holding a job's lease
 LAST_ERROR = 4000  # the last failure of a job, as an ADMIN reads it
+CLIENT_ADDRESS = 64  # an IPv6 address with zone, as the client address of a security event
+USER_AGENT = 300  # the User-Agent of a login, cut to this length

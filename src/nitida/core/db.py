@@ -7,8 +7,9 @@ Tenant scoping is applied by the session itself, never by the query author:
   each tenant-owned entity it touches (``with_loader_criteria``);
 * every new tenant-owned row is stamped with the session's tenant on flush, and
   a row stamped with another tenant is refused;
-* on PostgreSQL each transaction also sets ``app.tenant_id`` so row-level
-  security policies (see the migrations) are a second wall under the first.
+* on PostgreSQL each transaction also sets ``app.tenant_id`` with its seal
+  (core.seals), so row-level security policies (core.rls) are a second wall
+  under the first that SQL run as the service role cannot move.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 from sqlalchemy.types import TypeDecorator
+
+from nitida.core import seals
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -155,6 +158,7 @@ class LoginSession(ScopedSession):
 TENANT_KEY = "tenant_id"
 LOGIN_EMAIL_KEY = "login_email"
 QUEUE_KEY = "queue_scan"
+RLS_KEY = "rls_key"
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -217,14 +221,30 @@ def _stamp_tenant(session: Session, flush_context, instances) -> None:
 def _set_rls_context(session: Session, transaction, connection) -> None:
     if connection.dialect.name != "postgresql":
         return
+    key: bytes | None = session.info.get(RLS_KEY)
     tenant_id = session.info.get(TENANT_KEY)
-    email = session.info.get(LOGIN_EMAIL_KEY)
-    # set_config(..., is_local => true): the setting dies with the transaction,
+    if key is None or (tenant_id is None and not session.info.get(QUEUE_KEY)):
+        return  # nothing to see: no setting, no rows (a login session reads through a function)
+    pid = backend_pid(connection)
+    tenant = str(tenant_id) if tenant_id else ""
+    # set_config(..., is_local => true): the settings die with the transaction,
     # so a pooled connection never carries one tenant's context into another's.
     connection.execute(
-        text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.login_email', :email, true)"),
-        {"tenant": str(tenant_id) if tenant_id else "", "email": email or ""},
+        text(
+            "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.tenant_seal', :seal, true), "
+            "set_config('app.queue_scan', :queue, true)"
+        ),
+        {
+            "tenant": tenant,
+            "seal": seals.tenant_seal(key, tenant, pid) if tenant else "",
+            "queue": seals.queue_seal(key, pid) if session.info.get(QUEUE_KEY) else "",
+        },
     )
+
+
+def backend_pid(connection) -> int:
+    """The PostgreSQL backend process of a SQLAlchemy connection (known to the driver: no round trip)."""
+    return connection.connection.dbapi_connection.info.backend_pid
 
 
 @event.listens_for(Session, "after_commit")
@@ -285,11 +305,18 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
 
 class Database:
-    """The engine and the only ways to open a session on it."""
+    """The engine and the only ways to open a session on it.
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    On PostgreSQL ``secret_key`` (NITIDA_SECRET_KEY) is required: the seals of
+    the row-level-security settings are derived from it (core.seals).
+    """
+
+    def __init__(self, url: str, *, secret_key: str | None = None, pool_size: int = 10) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
+        if self.dialect == "postgresql" and not secret_key:
+            raise ValueError("a Database on PostgreSQL needs the secret key (row-level-security seals)")
+        self.rls_key: bytes | None = seals.derive_rls_key(secret_key) if secret_key else None
         self._tenant_factory = sessionmaker(self.engine, class_=TenantSession, expire_on_commit=False, autoflush=False)
         self._login_factory = sessionmaker(self.engine, class_=LoginSession, expire_on_commit=False, autoflush=False)
         self._queue_factory = sessionmaker(self.engine, class_=QueueSession, expire_on_commit=False, autoflush=False)
@@ -310,7 +337,7 @@ class Database:
         context dependency. Work that did not come from a request (the job
         worker, the command line, tests) opens its tenant's session here.
         """
-        session = self._tenant_factory(info={TENANT_KEY: tenant_id})
+        session = self._tenant_factory(info={TENANT_KEY: tenant_id, RLS_KEY: self.rls_key})
         try:
             self._begin_write(session, write)
             yield session
@@ -328,7 +355,7 @@ class Database:
     @contextmanager
     def login_session(self, email_lower: str, *, write: bool = False) -> Iterator[LoginSession]:
         """A session for finding a user by email before any tenant is known."""
-        session = self._login_factory(info={LOGIN_EMAIL_KEY: email_lower})
+        session = self._login_factory(info={LOGIN_EMAIL_KEY: email_lower, RLS_KEY: self.rls_key})
         try:
             self._begin_write(session, write)
             yield session
@@ -341,12 +368,17 @@ class Database:
 
         The job itself then runs in its tenant's ``unit_of_work``.
         """
-        session = self._queue_factory(info={QUEUE_KEY: True})
+        session = self._queue_factory(info={QUEUE_KEY: True, RLS_KEY: self.rls_key})
         try:
             self._begin_write(session, True)
             yield session
         finally:
             session.close()
+
+    def login_seal(self, session: Session, email_lower: str) -> str:
+        """The seal that lets ``nitida_login_candidate`` answer for this e-mail on this session's connection."""
+        assert self.rls_key is not None
+        return seals.login_seal(self.rls_key, email_lower, backend_pid(session.connection()))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -6,6 +6,7 @@ from nitida.core.db import Base
 from nitida.customers.models import Customer  # noqa: F401
 from nitida.invoices.models import Invoice, InvoiceLine, InvoicePayment, NumberingResolution  # noqa: F401
 from nitida.jobs.models import Job  # noqa: F401
+from nitida.security_events.models import SecurityEvent  # noqa: F401
 from nitida.tenants.models import Tenant  # noqa: F401
 from nitida.users.models import User  # noqa: F401
 
