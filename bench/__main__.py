@@ -103,7 +103,7 @@ class Server:
     def _answers(self) -> bool:
         try:
             with socket.create_connection((HOST, self.port), timeout=1) as s:
-                s.sendall(b"GET /auth/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                s.sendall(b"GET /auth/me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
                 return s.recv(12).startswith(b"HTTP/1.1 401")
         except OSError:
             return False

@@ -11,7 +11,7 @@ import nitida.migrations.models  # noqa: F401 - every model mapped (tenants too)
 from nitida.auth.router import router as auth_router
 from nitida.core.db import Database
 from nitida.core.errors import PROBLEM_JSON, Problem, install_error_handlers
-from nitida.core.middleware import RequestContextMiddleware
+from nitida.core.middleware import AllowedHostsMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from nitida.core.settings import Settings, get_settings
 from nitida.customers.router import router as customers_router
 from nitida.invoices.router import resolutions_router
@@ -42,11 +42,23 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # No redirect built from the request: "/auth/login/" is a 404, not a
+        # 307 to whatever host the Host header named.
+        redirect_slashes=False,
+        # The docs page is served from a package (below), never from a CDN.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs else None,
     )
     app.state.settings = settings
     app.state.db = db
     install_error_handlers(app)
+    # Outermost last: every answer, a refused host's included, carries the headers.
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(AllowedHostsMiddleware, allowed_hosts=settings.allowed_host_list)
+    app.add_middleware(SecurityHeadersMiddleware)
+    if settings.docs:
+        _serve_docs(app)
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(customers_router)
@@ -55,6 +67,29 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(jobs_router)
     _register_problem_schema(app)
     return app
+
+
+def _serve_docs(app: FastAPI) -> None:
+    """The OpenAPI page at /docs with Swagger UI's assets from the swagger-ui-py
+    package (works without internet; NITIDA_DOCS=false turns it off)."""
+    from pathlib import Path
+
+    import swagger_ui
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    static = Path(swagger_ui.__file__).parent / "static"
+    app.mount("/docs/assets", StaticFiles(directory=static), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} — docs",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+        )
 
 
 def _register_problem_schema(app: FastAPI) -> None:
