@@ -19,6 +19,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Tenants.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
+security_app = typer.Typer(help="Security events.", no_args_is_help=True)
+app.add_typer(security_app, name="security-events")
 
 
 def _fail(message: str) -> None:
@@ -131,6 +133,19 @@ def tenant_create(
     except AppError as exc:
         _fail(exc.detail)
     typer.echo(json.dumps({"tenantId": str(created.tenant_id), "adminUserId": str(created.admin_user_id)}))
+
+
+@security_app.command("purge")
+def security_events_purge() -> None:
+    """Delete the security events older than two years, of every tenant (run it daily, e.g. from cron)."""
+    from nitida.security_events.service import purge_expired
+
+    db = _database()
+    try:
+        gone = purge_expired(db)
+    finally:
+        db.dispose()
+    typer.echo(f"{gone} security events older than two years deleted")
 
 
 @app.command()

@@ -9,6 +9,8 @@ from fastapi import FastAPI
 
 import nitida.migrations.models  # noqa: F401 - every model mapped (tenants too) in a fresh worker process
 from nitida.auth.router import router as auth_router
+from nitida.core.client import ClientResolver
+from nitida.core.cpu_pool import CpuPool
 from nitida.core.db import Database
 from nitida.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from nitida.core.middleware import AllowedHostsMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
@@ -17,6 +19,7 @@ from nitida.customers.router import router as customers_router
 from nitida.invoices.router import resolutions_router
 from nitida.invoices.router import router as invoices_router
 from nitida.jobs.router import router as jobs_router
+from nitida.security_events.router import router as security_events_router
 from nitida.users.router import router as users_router
 
 DESCRIPTION = """
@@ -31,9 +34,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     db = database or Database(settings.database_url, secret_key=settings.secret_key, pool_size=settings.db_pool_size)
 
+    password_checks = CpuPool(settings.login_concurrency, settings.login_queue_seconds)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         yield
+        password_checks.shutdown()
         if database is None:
             db.dispose()
 
@@ -52,6 +58,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = db
+    # Logins check passwords (argon2) on threads of their own, never on the
+    # pool every other endpoint runs on (auth.router).
+    app.state.password_checks = password_checks
+    app.state.clients = ClientResolver(settings.trusted_proxy_header, settings.trusted_proxy_list)
     install_error_handlers(app)
     # Outermost last: every answer, a refused host's included, carries the headers.
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
@@ -65,6 +75,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(resolutions_router)
     app.include_router(invoices_router)
     app.include_router(jobs_router)
+    app.include_router(security_events_router)
     _register_problem_schema(app)
     return app
 

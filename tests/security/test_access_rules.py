@@ -12,6 +12,7 @@ from nitida.auth.access import ME
 from nitida.customers.access import CUSTOMERS
 from nitida.invoices.access import INVOICES, RESOLUTIONS
 from nitida.jobs.access import JOBS
+from nitida.security_events.access import SECURITY_EVENTS
 from nitida.users.access import USERS
 from nitida.users.models import Role
 
@@ -35,3 +36,7 @@ def test_users_jobs_and_me():
     assert roles(USERS) == {"manage": {A}}
     assert roles(JOBS) == {"list": {A}, "read": {A, O}, "retry": {A}}
     assert roles(ME) == {"read": {A, O, C}}
+
+
+def test_security_events():
+    assert roles(SECURITY_EVENTS) == {"read": {A}}

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from nitida.auth import service
 from nitida.auth.access import ME
-from nitida.auth.dependencies import allowed
+from nitida.auth.dependencies import allowed, client_info
 from nitida.auth.schemas import LoginRequest, MeResponse, TokenResponse
-from nitida.core.errors import problem_responses
+from nitida.core.cpu_pool import CpuPool, PoolSaturated
+from nitida.core.errors import ServiceUnavailable, problem_responses
+from nitida.core.security import verify_password
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -16,12 +19,31 @@ Me = allowed(ME["read"])
 @router.post(
     "/login",
     response_model=TokenResponse,
-    responses=problem_responses(400, 401, 413, 429),
+    responses=problem_responses(400, 401, 413, 429, 503),
     openapi_extra={"security": []},
 )
-def login(body: LoginRequest, request: Request) -> TokenResponse:
-    """Exchange an email and password for a bearer token."""
-    token, expires_in = service.login(request.app.state.db, request.app.state.settings, body.email, body.password)
+async def login(body: LoginRequest, request: Request) -> TokenResponse:
+    """Exchange an email and password for a bearer token.
+
+    Too many failed logins for the email or from the client's address: 429.
+    More logins at once than the service checks passwords for: 503; both with Retry-After.
+    """
+    db, settings = request.app.state.db, request.app.state.settings
+    pool: CpuPool = request.app.state.password_checks
+    client = client_info(request)
+    # The database steps are short and run on the shared thread pool; argon2
+    # (tens of ms of CPU each) waits and runs on its own pool, with a bounded
+    # wait, so a flood of logins never holds the threads other requests need.
+    attempt = await run_in_threadpool(service.begin_login, db, settings, body.email, client)
+    try:
+        password_ok = await pool.run(verify_password, attempt.password_hash, body.password)
+    except PoolSaturated as busy:
+        raise ServiceUnavailable(
+            "Too many logins at once. Try again shortly.",
+            headers={"Retry-After": str(busy.retry_after)},
+            slug="login-busy",
+        ) from None
+    token, expires_in = await run_in_threadpool(service.finish_login, db, settings, attempt, password_ok)
     return TokenResponse(access_token=token, expires_in=expires_in)
 
 

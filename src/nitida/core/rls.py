@@ -95,12 +95,14 @@ def ensure_login_function(conn: Connection) -> None:
     """Login's one way to a user before any tenant is known: what login needs,
     for one e-mail, and only with the service's seal of that e-mail."""
     ensure_rls_functions(conn)
+    conn.execute(text("DROP FUNCTION IF EXISTS public.nitida_login_candidate(text, text)"))
     conn.execute(
         text(
-            "CREATE OR REPLACE FUNCTION public.nitida_login_candidate(p_email text, p_seal text) "
-            "RETURNS TABLE (user_id uuid, tenant_id uuid, password_hash text, status text, token_version integer) "
+            "CREATE FUNCTION public.nitida_login_candidate(p_email text, p_seal text) "
+            "RETURNS TABLE (user_id uuid, tenant_id uuid, password_hash text, status text, token_version integer, "
+            "email text) "
             "LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$ "
-            "SELECT u.id, u.tenant_id, u.password_hash::text, u.status::text, u.token_version "
+            "SELECT u.id, u.tenant_id, u.password_hash::text, u.status::text, u.token_version, u.email::text "
             "FROM public.users u WHERE u.email_lower = p_email "
             "AND nitida_private.seal_ok('login:' || p_email, p_seal) $$"
         )
