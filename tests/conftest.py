@@ -72,7 +72,11 @@ def database_url(engine_name, request, tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def settings(database_url) -> Settings:
-    return Settings(database_url=database_url, secret_key=SECRET, login_max_failures=5)
+    # Every TestClient request comes from one address ("testclient"): the
+    # per-address throttle is tested on its own (tests/auth/test_login_flood.py).
+    return Settings(
+        database_url=database_url, secret_key=SECRET, login_max_failures=5, login_max_failures_per_address=10**9
+    )
 
 
 @pytest.fixture(scope="session")

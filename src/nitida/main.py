@@ -39,7 +39,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         yield
-        password_checks.shutdown()
+        # (The password-check pool is kept: its idle threads cost nothing, and
+        # an app may be started again, as tests do.)
         if database is None:
             db.dispose()
 

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import case, delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -115,10 +115,17 @@ def finish_login(db: Database, settings: Settings, attempt: Attempt, password_ok
         if attempt.client.address:
             # The address's count only loses this attempt: a valid account must
             # not wipe out the failures the same address made guessing others.
+            # (Its reservation may have set the lock: it stands only if the failures alone reach the limit.)
             session.execute(
                 update(LoginThrottle)
                 .where(LoginThrottle.email_lower == ADDRESS_KEY + attempt.client.address, LoginThrottle.failures > 0)
-                .values(failures=LoginThrottle.failures - 1)
+                .values(
+                    failures=LoginThrottle.failures - 1,
+                    locked_until=case(
+                        (LoginThrottle.failures - 1 < settings.login_max_failures_per_address, None),
+                        else_=LoginThrottle.locked_until,
+                    ),
+                )
             )
         events.record(
             session,
