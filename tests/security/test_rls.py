@@ -237,6 +237,18 @@ def test_the_queue_scan_cannot_be_forged(client, database, tenant):
         conn.rollback()
     with database.queue_session() as session:  # the worker's sealed scan does see it
         assert session.execute(text("SELECT count(*) FROM jobs WHERE tenant_id = :t"), {"t": tenant.id}).scalar() >= 1
+    # ... and a worker claims and runs a due job of any tenant through it.
+    from nitida.jobs.models import JobStatus
+    from nitida.jobs.service import QueuePolicy, claim, run_claimed
+
+    with database.unit_of_work(tenant.id) as session:
+        job = enqueue(session, "tests.record", {"marker": str(uuid.uuid4())})
+    claimed = claim(database, "rls-test-worker", QueuePolicy(), kinds=frozenset({"tests.record"}))
+    while claimed is not None and claimed.job_id != job.id:  # jobs other tests left due
+        run_claimed(database, claimed, "rls-test-worker", QueuePolicy())
+        claimed = claim(database, "rls-test-worker", QueuePolicy(), kinds=frozenset({"tests.record"}))
+    assert claimed is not None and claimed.tenant_id == tenant.id
+    assert run_claimed(database, claimed, "rls-test-worker", QueuePolicy()) is JobStatus.SUCCEEDED
 
 
 @pytest.mark.postgres_only
