@@ -57,11 +57,21 @@ def _migrate(*, required: bool = False) -> bool:
                 "(NITIDA_DATABASE_URL is the service role, which owns nothing)"
             )
         return False
+    from sqlalchemy.exc import DBAPIError
+
+    service_role = service_role_of(settings.database_url)
+    if service_role_of(settings.migration_database_url) == service_role:
+        _fail(
+            f"the service role {service_role!r} must not be the role that runs the migrations (the owner): "
+            "NITIDA_MIGRATION_DATABASE_URL and NITIDA_DATABASE_URL must name different roles"
+        )
     owner = Database(settings.migration_database_url, secret_key=settings.secret_key, pool_size=1)
     try:
-        upgrade(owner.engine, service_role=service_role_of(settings.database_url), secret_key=settings.secret_key)
+        upgrade(owner.engine, service_role=service_role, secret_key=settings.secret_key)
     except ValueError as exc:
         _fail(str(exc))
+    except DBAPIError as exc:
+        _fail(f"the migrations failed as the role of NITIDA_MIGRATION_DATABASE_URL (the owner?): {exc.orig}")
     finally:
         owner.dispose()
     return True

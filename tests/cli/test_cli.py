@@ -149,3 +149,16 @@ def test_the_installed_nitida_command_runs(cli_env):
         [exe, "db", "upgrade"], capture_output=True, text=True, env={**os.environ, **cli_env}, timeout=60
     )
     assert upgrade.returncode == 0 and "up to date" in upgrade.stdout
+
+
+@pytest.mark.postgres_only
+def test_db_upgrade_on_postgresql_runs_as_the_owner_only(cli_env, monkeypatch):
+    monkeypatch.delenv("NITIDA_MIGRATION_DATABASE_URL")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 1 and "NITIDA_MIGRATION_DATABASE_URL" in result.stderr
+    # The service role given as the owner too: refused, it must own nothing.
+    monkeypatch.setenv("NITIDA_MIGRATION_DATABASE_URL", cli_env["NITIDA_DATABASE_URL"])
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 1 and "must not be the role that runs the migrations" in result.stderr

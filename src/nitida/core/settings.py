@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     # Login throttling per client address, beside the per-e-mail one.
     login_max_failures_per_address: int = 50
     # Password checks (argon2) run on a pool of their own, this many at once per
-    # process; a login waits at most login_queue_seconds for a slot, then 503.
+    # process (never more than core.security.ARGON2_CONCURRENCY hashes run at
+    # once, for memory); a login waits at most login_queue_seconds, then 503.
     login_concurrency: int = Field(default=2, ge=1, le=64)
     login_queue_seconds: float = Field(default=2.0, ge=0, le=60)
     # The client address: the socket's peer, or, when the peer is one of
