@@ -50,7 +50,8 @@ def postgres():
     if external:
         yield None, external, None, os.environ["NITIDA_TEST_POSTGRES_OWNER_URL"]
         return
-    cluster = ThrowawayPostgres().start()
+    # track_functions: tests/security/test_rls.py counts how often the RLS seal is checked.
+    cluster = ThrowawayPostgres(extra_settings={"track_functions": "'all'"}).start()
     try:
         yield cluster.superuser_url, cluster.app_url, cluster, cluster.owner_url
     finally:

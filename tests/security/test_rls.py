@@ -396,3 +396,27 @@ def test_serve_refuses_a_service_whose_secret_key_the_database_does_not_know(dat
         assert "NITIDA_SECRET_KEY" in service_role_problem(db)
     finally:
         db.dispose()
+
+
+@pytest.mark.postgres_only
+def test_the_seal_is_checked_once_per_statement_not_once_per_row(client, database, tenant, other_tenant):
+    """The policies compare with ``(SELECT nitida_current_tenant())``: one HMAC per
+    statement, even when the plan filters every row of a sequential scan."""
+    _seed_two(client, tenant, other_tenant)
+    calls = text(
+        "SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions WHERE funcname = 'nitida_current_tenant'"
+    )
+    with database.tenant_session(tenant.id, write=False) as session:
+        if session.execute(text("SHOW track_functions")).scalar() != "all":
+            pytest.skip("needs track_functions = all (set on the throwaway cluster)")
+        for setting in ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan"):
+            session.execute(text(f"SET LOCAL {setting} = off"))  # a sequential scan, filtering each row
+        before = session.execute(calls).scalar()
+        plan = session.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM customers")).scalar()
+        after = session.execute(calls).scalar()
+
+    def removed(node) -> int:
+        return node.get("Rows Removed by Filter", 0) + sum(removed(n) for n in node.get("Plans", []))
+
+    assert removed(plan[0]["Plan"]) > 0  # other tenants' rows were read and filtered out, one by one
+    assert after - before == 1
