@@ -31,19 +31,21 @@ async def login(body: LoginRequest, request: Request) -> TokenResponse:
     db, settings = request.app.state.db, request.app.state.settings
     pool: CpuPool = request.app.state.password_checks
     client = client_info(request)
-    # The database steps are short and run on the shared thread pool; argon2
-    # (tens of ms of CPU each) waits and runs on its own pool, with a bounded
-    # wait, so a flood of logins never holds the threads other requests need.
-    attempt = await run_in_threadpool(service.begin_login, db, settings, body.email, client)
+    # At most login_concurrency logins at once per process; the others wait
+    # (holding no thread) up to the bound, then get 503 having done nothing.
+    # The short transactions run on the shared thread pool, argon2 (tens of ms
+    # of CPU) on the login pool's own low-priority threads.
     try:
-        password_ok = await pool.run(verify_password, attempt.password_hash, body.password)
-    except PoolSaturated as busy:
+        async with pool.admitted():
+            attempt = await run_in_threadpool(service.begin_login, db, settings, body.email, client)
+            password_ok = await pool.run(verify_password, attempt.password_hash, body.password)
+            token, expires_in = await run_in_threadpool(service.finish_login, db, settings, attempt, password_ok)
+    except PoolSaturated as busy:  # raised only when not admitted
         raise ServiceUnavailable(
             "Too many logins at once. Try again shortly.",
             headers={"Retry-After": str(busy.retry_after)},
             slug="login-busy",
         ) from None
-    token, expires_in = await run_in_threadpool(service.finish_login, db, settings, attempt, password_ok)
     return TokenResponse(access_token=token, expires_in=expires_in)
 
 

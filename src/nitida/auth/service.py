@@ -52,10 +52,8 @@ ADDRESS_KEY = "addr:"  # throttle rows per client address; e-mails always hold a
 def login(
     db: Database, settings: Settings, email: str, password: str, client: ClientInfo = UNKNOWN_CLIENT
 ) -> tuple[str, int]:
-    """An access token and its lifetime in seconds, or 401 / 429 (all in the caller's thread).
-
-    The HTTP endpoint runs the same three steps, with the password check on a
-    pool of its own (auth.router)."""
+    """An access token and its lifetime in seconds, or 401 / 429, in the caller's
+    thread (the HTTP endpoint calls it on the login pool: auth.router)."""
     attempt = begin_login(db, settings, email, client)
     return finish_login(db, settings, attempt, verify_password(attempt.password_hash, password))
 

@@ -1,28 +1,28 @@
-"""A small pool of threads of its own for CPU-heavy work (argon2), with a
-bounded wait, so a burst of such work never holds the threads every other
-request needs.
+"""Admission and threads of their own for CPU-heavy requests (logins: argon2).
 
-Beyond ``max_waiting`` queued jobs, or when a job could not start within
-``max_wait_seconds``, the caller gets ``PoolSaturated`` at once (the HTTP layer
-answers 503 with Retry-After) and the queued work is skipped, not done late.
-The threads run at a lower OS priority (nice), so the CPU goes first to the
-short requests when both compete for it.
+``admitted()`` lets at most ``workers`` such requests in at once per process;
+one that cannot get in within ``max_wait_seconds`` (or finds ``max_waiting``
+already waiting) gets ``PoolSaturated`` having done nothing (the HTTP layer
+answers 503 with Retry-After): under a flood the excess costs neither the
+database nor the CPU, and waiting holds no thread. ``run()`` executes the
+heavy part on the pool's own threads, never on the thread pool every other
+endpoint needs, at a lower OS priority (nice), so when both compete for the
+CPU the short requests go first.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 import os
 import threading
-import time
-from collections.abc import Callable
+import weakref
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
-log = logging.getLogger("nitida.cpu")
 
 NICENESS = 10
 
@@ -31,10 +31,6 @@ class PoolSaturated(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__("busy")
         self.retry_after = retry_after
-
-
-class _Expired(Exception):
-    pass
 
 
 def _lower_priority() -> None:
@@ -48,34 +44,38 @@ class CpuPool:
     def __init__(self, workers: int, max_wait_seconds: float, max_waiting: int | None = None) -> None:
         self.workers = workers
         self.max_wait = max_wait_seconds
-        self.max_waiting = max_waiting if max_waiting is not None else workers * 16
+        self.max_waiting = max_waiting if max_waiting is not None else workers * 32
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="nitida-cpu", initializer=_lower_priority)
-        self._lock = threading.Lock()
-        self._pending = 0
+        # One semaphore per event loop (a served app has one; tests may start several).
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._waiting = 0
 
     @property
     def retry_after(self) -> int:
         return max(1, math.ceil(self.max_wait))
 
-    async def run(self, fn: Callable[..., T], *args) -> T:
-        with self._lock:
-            if self._pending >= self.workers + self.max_waiting:
-                raise PoolSaturated(self.retry_after)
-            self._pending += 1
-        deadline = time.monotonic() + self.max_wait
-
-        def job() -> T:
-            if time.monotonic() > deadline:
-                raise _Expired()  # its caller has been answered 503 already, or is about to be
-            return fn(*args)
-
+    @asynccontextmanager
+    async def admitted(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = asyncio.Semaphore(self.workers)
+        if slots.locked() and self._waiting >= self.max_waiting:
+            raise PoolSaturated(self.retry_after)
+        self._waiting += 1
         try:
-            return await asyncio.wrap_future(self._executor.submit(job))
-        except _Expired:
+            async with asyncio.timeout(self.max_wait):
+                await slots.acquire()
+        except TimeoutError:
             raise PoolSaturated(self.retry_after) from None
         finally:
-            with self._lock:
-                self._pending -= 1
+            self._waiting -= 1
+        try:
+            yield
+        finally:
+            slots.release()
 
-    def shutdown(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+    async def run(self, fn: Callable[..., T], *args) -> T:
+        return await asyncio.wrap_future(self._executor.submit(fn, *args))
