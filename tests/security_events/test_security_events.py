@@ -126,3 +126,9 @@ def test_events_older_than_two_years_are_purged(client, database, tenant, cli_en
     left = _events(client, tenant, userId=str(marker))
     assert len(left) == 1  # the one under two years stays
     assert datetime.fromisoformat(left[0]["occurredAt"]) > now - timedelta(days=2 * 365)
+
+
+def test_dates_at_the_edges_of_time_are_400_not_500(client, tenant):
+    h = tenant.headers(Role.ADMIN)
+    for name, value in (("to", "9999-12-31T23:59:59"), ("from", "0001-01-01T00:00:00+14:00")):
+        assert_problem(client.get("/security-events", params={name: value}, headers=h), 400, field=name)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -20,11 +20,16 @@ Reader = allowed(SECURITY_EVENTS["read"])
 BOGOTA = ZoneInfo("America/Bogota")
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # A time without offset is a Colombian time, as people write it.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=BOGOTA)
+def _instant(value: datetime | None, field: str) -> datetime | None:
+    """The instant in UTC; a time without offset is a Colombian time, as people write it."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=BOGOTA)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):  # e.g. 9999-12-31T23:59 in Bogotá is past year 9999 in UTC
+        raise BadRequest.field(field, "is out of range") from None
 
 
 @router.get("", response_model=list[SecurityEventRead], responses=problem_responses(400, 401, 403))
@@ -40,7 +45,7 @@ def list_security_events(
     """The tenant's security events, newest first (ADMIN): users created, roles
     changed, passwords reset, users deactivated, every login and failed login
     with its client address and user agent. Kept two years."""
-    from_, to = _aware(from_), _aware(to)
+    from_, to = _instant(from_, "from"), _instant(to, "to")
     if from_ is not None and to is not None and to < from_:
         raise BadRequest.field("to", "must not be before from")
     events = service.list_events(
