@@ -29,7 +29,7 @@ import orjson
 from bench import load, sql
 from bench.seed import BIG_TENANT, PASSWORD, SIZES, THOUSAND_TENANT, Seeded, seed_postgres, seed_sqlite
 
-SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
+SECRET = sql.SECRET
 HOST = "127.0.0.1"
 COMMON = ["mar", "san", "per"]  # 3-letter fragments found in thousands of names
 RARE = ["ursula", "monteria", "getsemani", "cajica"]  # Úrsula, Montería, Getsemaní, Cajicá: typed without accents
@@ -70,7 +70,15 @@ class Server:
     def __init__(self, database_url: str, workers: int, logdir: Path) -> None:
         self.port = free_port()
         self.log_path = logdir / f"server-{self.port}.log"
-        env = {**os.environ, "NITIDA_DATABASE_URL": database_url, "NITIDA_SECRET_KEY": SECRET}
+        env = {
+            **os.environ,
+            "NITIDA_DATABASE_URL": database_url,
+            "NITIDA_SECRET_KEY": SECRET,
+            # The load comes from one address: the per-address login throttle would
+            # turn the login flood away at once; the bench measures a flood it does
+            # not stop (many addresses), where only the password-check pool protects.
+            "NITIDA_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000000000",
+        }
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -103,7 +111,7 @@ class Server:
     def _answers(self) -> bool:
         try:
             with socket.create_connection((HOST, self.port), timeout=1) as s:
-                s.sendall(b"GET /auth/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                s.sendall(b"GET /auth/me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
                 return s.recv(12).startswith(b"HTTP/1.1 401")
         except OSError:
             return False
@@ -198,6 +206,7 @@ class Run:
     seed_seconds: float = 0.0
     plans: dict[str, str] = field(default_factory=dict)
     leakproof: bool = False
+    login_flood: dict | None = None
     load_start: str = field(default_factory=lambda: loadavg())
 
 
@@ -359,7 +368,7 @@ def scenarios(seeded: Seeded, run_tag: int):
 
 def run_postgres(args, run: Run, workdir: Path) -> None:
     from nitida.core.db import make_engine
-    from nitida.core.migrations import upgrade
+    from nitida.core.migrations import service_role_of, upgrade
     from nitida.devtools.throwaway_pg import ThrowawayPostgres
 
     size = SIZES[args.size]
@@ -377,8 +386,9 @@ def run_postgres(args, run: Run, workdir: Path) -> None:
     try:
         super_dsn = pg.superuser_url.replace("postgresql+psycopg", "postgresql")
         app_dsn = pg.app_url.replace("postgresql+psycopg", "postgresql")
-        engine = make_engine(pg.app_url)
-        upgrade(engine)  # the real migrations, as the app role
+        engine = make_engine(pg.owner_url)
+        # The real migrations, as the owner, granting the service role (nitida_app).
+        upgrade(engine, service_role=service_role_of(pg.app_url), secret_key=SECRET)
         engine.dispose()
         log(
             f"seeding {size.tenants:,} tenants, {size.customers:,} customers "
@@ -406,12 +416,65 @@ def run_postgres(args, run: Run, workdir: Path) -> None:
                 row = measure(args, name, clients, server, headers, http_make, floor_make, opts, app_dsn)
                 run.rows.append(row)
                 print_row(row)
+        if not args.only or re.search(args.only, "login flood"):
+            run.login_flood = login_flood(args, server, seeded)
         if not args.only:
             run.count_costs = count_costs(args, seeded, app_dsn)
     finally:
         if server is not None:
             server.stop()
         pg.stop()
+
+
+FLOOD_CLIENTS = 80
+
+
+def login_flood(args, server, seeded: Seeded) -> dict:
+    """get-by-id p95 at 1 client, unloaded, then while 80 clients log in as fast as they can
+    (right passwords: every attempt costs an argon2 check). Goal: p95 within 3x the unloaded one."""
+    import threading
+
+    found = {name: http for name, _t, http, _f, _o in scenarios(seeded, 1)}
+    headers = token_for(seeded, BIG_TENANT)
+    window = max(args.duration, 5.0)
+    unloaded = load.run_http(HOST, server.port, headers, found["get by id"](1), clients=1, warmup=1, duration=window)
+    flood: dict = {}
+
+    def flood_run():
+        flood["result"] = load.run_http(
+            HOST,
+            server.port,
+            {},
+            found["login"](FLOOD_CLIENTS),
+            clients=FLOOD_CLIENTS,
+            warmup=0,
+            duration=window + 3,
+        )
+
+    thread = threading.Thread(target=flood_run, daemon=True)
+    thread.start()
+    time.sleep(1.5)  # the flood is on
+    loaded = load.run_http(HOST, server.port, headers, found["get by id"](1), clients=1, warmup=0, duration=window)
+    thread.join()
+    logins = flood["result"]
+    out = {
+        "unloaded_p50": unloaded.pct(50),
+        "unloaded_p95": unloaded.pct(95),
+        "loaded_p50": loaded.pct(50),
+        "loaded_p95": loaded.pct(95),
+        "gets": loaded.count,
+        "get_errors": loaded.errors,
+        "logins_ok": logins.count,
+        "logins_refused": logins.errors,
+        "refused_sample": logins.error_sample[:80],
+        "login_rps": logins.rps,
+    }
+    log(
+        f"login flood ({FLOOD_CLIENTS} clients): get-by-id p95 {ms(out['unloaded_p95'])} ms unloaded, "
+        f"{ms(out['loaded_p95'])} ms during the flood ({out['loaded_p95'] / out['unloaded_p95']:.2f}x); "
+        f"logins: {logins.count} ok ({logins.rps:.0f}/s), {logins.errors} refused ({out['refused_sample']})"
+    )
+    return out
 
 
 def measure(args, name, clients, server, headers, http_make, floor_make, opts, dsn) -> Row:
@@ -494,7 +557,7 @@ def explain_plans(dsn: str, seeded: Seeded) -> dict[str, str]:
     with psycopg.connect(dsn) as conn:
         for label, term in (("common", COMMON[0]), ("rare", RARE[0]), ("nit", nit)):
             name_p, nit_p = search_params(term)
-            conn.execute(sql.RLS, (str(big), ""))
+            conn.execute(sql.RLS, sql.rls_params(conn, big))
             for kind, stmt, params in (
                 ("count", sql.SEARCH_COUNT, (name_p, nit_p, big)),
                 ("page", sql.SEARCH_PAGE, (name_p, nit_p, big, 50, big)),
@@ -502,7 +565,7 @@ def explain_plans(dsn: str, seeded: Seeded) -> dict[str, str]:
                 rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + stmt, params).fetchall()
                 plans[f"{label} {term!r} {kind}"] = "\n".join(r[0] for r in rows)
             conn.rollback()
-        conn.execute(sql.RLS, (str(big), ""))
+        conn.execute(sql.RLS, sql.rls_params(conn, big))
         rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql.LIST_COUNT, (big,)).fetchall()
         plans["list count"] = "\n".join(r[0] for r in rows)
         conn.rollback()
@@ -701,6 +764,14 @@ def goals(run: Run) -> list[tuple[str, str, bool | None]]:
             f"{ms(r.service.pct(95))} ms (floor {ms(r.floor.pct(95))} ms)",
             r.service.pct(95) <= 0.020,
         )
+    if run.login_flood:
+        f = run.login_flood
+        ratio = f["loaded_p95"] / f["unloaded_p95"]
+        add(
+            f"get by id p95 during an {FLOOD_CLIENTS}-login flood <= 3x unloaded p95",
+            f"{ms(f['loaded_p95'])} vs {ms(f['unloaded_p95'])} ms ({ratio:.2f}x)",
+            ratio <= 3,
+        )
     return out
 
 
@@ -753,6 +824,19 @@ def report(run: Run) -> str:
             "|---|---:|---:|",
         ]
         parts += [f"| {name} | {ms(c)} | {ms(p)} |" for name, c, p in run.count_costs]
+    if run.login_flood:
+        f = run.login_flood
+        parts += [
+            "",
+            f"### Login flood: get by id at 1 client while {FLOOD_CLIENTS} clients log in",
+            "| | p50 ms | p95 ms |",
+            "|---|---:|---:|",
+            f"| unloaded | {ms(f['unloaded_p50'])} | {ms(f['unloaded_p95'])} |",
+            f"| during the flood | {ms(f['loaded_p50'])} | {ms(f['loaded_p95'])} |",
+            "",
+            f"Logins during the flood: {f['logins_ok']} answered 200 ({f['login_rps']:.0f}/s), "
+            f"{f['logins_refused']} refused ({f['refused_sample'] or '-'}); get errors: {f['get_errors']}.",
+        ]
     if run.sqlite_rows:
         parts += ["", "### SQLite (embedded default), 1 client, through the service over HTTP", table(run.sqlite_rows)]
     parts += ["", "### Goals", "| goal | figure | met |", "|---|---|---|"]

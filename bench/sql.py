@@ -16,10 +16,24 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-RLS = "SELECT set_config('app.tenant_id', %s, true), set_config('app.login_email', %s, true)"
+from nitida.core import seals
+
+SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
+RLS_KEY = seals.derive_rls_key(SECRET)
+RLS = (
+    "SELECT set_config('app.tenant_id', %s, true), set_config('app.tenant_seal', %s, true), "
+    "set_config('app.queue_scan', '', true)"
+)
+
+
+def rls_params(conn, tenant) -> tuple[str, str]:
+    """The tenant setting and its seal for this connection, as core.db sets them."""
+    return str(tenant), seals.tenant_seal(RLS_KEY, str(tenant), conn.info.backend_pid)
+
+
 USER = (
     "SELECT users.tenant_id, users.id, users.email, users.email_lower, users.name, users.role, "
-    "users.status, users.password_hash, users.token_version, users.created_at, users.updated_at "
+    "users.status, users.token_version, users.created_at, users.updated_at "
     "FROM users WHERE users.tenant_id = %s::UUID AND users.id = %s::UUID AND users.tenant_id = %s::UUID"
 )
 CUSTOMER_ALL = (
@@ -87,14 +101,12 @@ THROTTLE = (
     "login_throttle.locked_until FROM login_throttle WHERE login_throttle.email_lower = %s::VARCHAR"
 )
 USER_BY_EMAIL = (
-    "SELECT users.tenant_id, users.id, users.email, users.email_lower, users.name, users.role, users.status, "
-    "users.password_hash, users.token_version, users.created_at, users.updated_at "
-    "FROM users WHERE users.email_lower = %s::VARCHAR"
+    "SELECT user_id, tenant_id, password_hash, status, token_version FROM nitida_login_candidate(%s, %s)"
 )
 
 
 def _begin(conn, tenant: uuid.UUID, user: uuid.UUID) -> None:
-    conn.execute(RLS, (str(tenant), ""))
+    conn.execute(RLS, rls_params(conn, tenant))
     conn.execute(USER, (tenant, user, tenant)).fetchone()
 
 
@@ -123,7 +135,7 @@ def list_all(conn, tenant, user, marks: list, *, count=True) -> int:
     conn.rollback()
     n, after = 0, None
     while True:
-        conn.execute(RLS, (str(tenant), ""))
+        conn.execute(RLS, rls_params(conn, tenant))
         if after is None:
             rows = conn.execute(LIST_FIRST, (tenant, STREAM_PAGE, 0)).fetchall()
         else:
@@ -188,9 +200,9 @@ def patch(conn, tenant, user, email, customer_id, telefono: str, changes_json: s
 
 
 def login(conn, email: str) -> None:
-    conn.execute(RLS, ("", email))
     conn.execute(THROTTLE, (email,)).fetchone()
-    if conn.execute(USER_BY_EMAIL, (email,)).fetchone() is None:
+    seal = seals.login_seal(RLS_KEY, email, conn.info.backend_pid)
+    if conn.execute(USER_BY_EMAIL, (email, seal)).fetchone() is None:
         conn.rollback()
         raise LookupError("user not found")
     conn.execute(THROTTLE, (email,)).fetchone()

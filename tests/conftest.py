@@ -1,8 +1,10 @@
 """Test fixtures: every test runs on SQLite and on a real PostgreSQL.
 
-PostgreSQL is a throwaway cluster started here (or NITIDA_TEST_POSTGRES_URL, a
-URL for a role without BYPASSRLS on an empty database). If it cannot be
-started the PostgreSQL half of the suite errors: it never skips.
+PostgreSQL is a throwaway cluster started here (or NITIDA_TEST_POSTGRES_URL, the
+service role: NOSUPERUSER NOBYPASSRLS, owning nothing, with
+NITIDA_TEST_POSTGRES_OWNER_URL, the owner of an empty database, which runs the
+migrations). If it cannot be started the PostgreSQL half of the suite errors:
+it never skips.
 
 Tests never clean up: each one makes its own tenants, and tenancy keeps them apart.
 Helpers shared by tests live in the ``fixtures`` package beside this file.
@@ -16,7 +18,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from fixtures.common import PASSWORD, SECRET, TenantHandle, unique_email
+from fixtures.common import PASSWORD, SECRET, TenantHandle, migrate_as_owner, unique_email
 from nitida.core import security
 from nitida.core.db import Database
 from nitida.core.migrations import upgrade
@@ -48,14 +50,15 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def postgres():
-    """A running PostgreSQL: (superuser URL or None, app URL, cluster or None)."""
+    """A running PostgreSQL: (superuser URL or None, service URL, cluster or None, owner URL)."""
     external = os.environ.get("NITIDA_TEST_POSTGRES_URL")
     if external:
-        yield None, external, None
+        yield None, external, None, os.environ["NITIDA_TEST_POSTGRES_OWNER_URL"]
         return
-    cluster = ThrowawayPostgres().start()
+    # track_functions: tests/security/test_rls.py counts how often the RLS seal is checked.
+    cluster = ThrowawayPostgres(extra_settings={"track_functions": "'all'"}).start()
     try:
-        yield cluster.superuser_url, cluster.app_url, cluster
+        yield cluster.superuser_url, cluster.app_url, cluster, cluster.owner_url
     finally:
         cluster.stop()
 
@@ -75,13 +78,20 @@ def database_url(engine_name, request, tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def settings(database_url) -> Settings:
-    return Settings(database_url=database_url, secret_key=SECRET, login_max_failures=5)
+    # Every TestClient request comes from one address ("testclient"): the
+    # per-address throttle is tested on its own (tests/auth/test_login_flood.py).
+    return Settings(
+        database_url=database_url, secret_key=SECRET, login_max_failures=5, login_max_failures_per_address=10**9
+    )
 
 
 @pytest.fixture(scope="session")
-def database(settings) -> Database:
-    db = Database(settings.database_url)
-    upgrade(db.engine)
+def database(settings, engine_name, request) -> Database:
+    db = Database(settings.database_url, secret_key=settings.secret_key)
+    if engine_name == "sqlite":
+        upgrade(db.engine)
+    else:
+        migrate_as_owner(request.getfixturevalue("postgres")[3], settings.database_url)
     yield db
     db.dispose()
 

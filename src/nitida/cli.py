@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from nitida.core.db import Database
 from nitida.core.errors import AppError
-from nitida.core.migrations import upgrade
+from nitida.core.migrations import service_role_of, upgrade
 from nitida.core.settings import Settings, get_settings
 
 app = typer.Typer(help="La Oficina Nítida — billing service.", no_args_is_help=True)
@@ -20,6 +20,8 @@ jobs_app = typer.Typer(help="Background jobs of every tenant.", no_args_is_help=
 app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(jobs_app, name="jobs")
+security_app = typer.Typer(help="Security events.", no_args_is_help=True)
+app.add_typer(security_app, name="security-events")
 
 
 def _fail(message: str) -> None:
@@ -36,14 +38,51 @@ def _settings() -> Settings:
 
 
 def _database() -> Database:
-    return Database(_settings().database_url)
+    settings = _settings()
+    return Database(settings.database_url, secret_key=settings.secret_key)
+
+
+def _migrate(*, required: bool = False) -> bool:
+    """Apply pending migrations: on SQLite through NITIDA_DATABASE_URL; on
+    PostgreSQL as the owner (NITIDA_MIGRATION_DATABASE_URL), granting the
+    service role (the user of NITIDA_DATABASE_URL). Returns whether it ran."""
+    settings = _settings()
+    if settings.is_sqlite:
+        db = _database()
+        upgrade(db.engine)
+        db.dispose()
+        return True
+    if not settings.migration_database_url:
+        if required:
+            _fail(
+                "on PostgreSQL the migrations run as the owner role: set NITIDA_MIGRATION_DATABASE_URL "
+                "(NITIDA_DATABASE_URL is the service role, which owns nothing)"
+            )
+        return False
+    from sqlalchemy.exc import DBAPIError
+
+    service_role = service_role_of(settings.database_url)
+    if service_role_of(settings.migration_database_url) == service_role:
+        _fail(
+            f"the service role {service_role!r} must not be the role that runs the migrations (the owner): "
+            "NITIDA_MIGRATION_DATABASE_URL and NITIDA_DATABASE_URL must name different roles"
+        )
+    owner = Database(settings.migration_database_url, secret_key=settings.secret_key, pool_size=1)
+    try:
+        upgrade(owner.engine, service_role=service_role, secret_key=settings.secret_key)
+    except ValueError as exc:
+        _fail(str(exc))
+    except DBAPIError as exc:
+        _fail(f"the migrations failed as the role of NITIDA_MIGRATION_DATABASE_URL (the owner?): {exc.orig}")
+    finally:
+        owner.dispose()
+    return True
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply pending migrations."""
-    db = _database()
-    upgrade(db.engine)
+    """Apply pending migrations (PostgreSQL: as NITIDA_MIGRATION_DATABASE_URL, the owner)."""
+    _migrate(required=True)
     typer.echo("database is up to date")
 
 
@@ -53,16 +92,24 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
 ) -> None:
-    """Apply pending migrations, then serve the API."""
-    import os
+    """Apply pending migrations (PostgreSQL: when NITIDA_MIGRATION_DATABASE_URL is set), then serve the API.
 
+    On PostgreSQL it refuses to serve as a superuser, a BYPASSRLS role or the tables' owner."""
     import uvicorn
 
-    settings = _settings()
-    db = Database(settings.database_url)
-    upgrade(db.engine)
-    db.dispose()
-    if settings.is_sqlite and "NITIDA_INPROCESS_WORKER" not in os.environ:
+    from nitida.core.service_role import service_role_problem
+
+    _migrate()
+    db = _database()
+    try:
+        problem = service_role_problem(db)
+    finally:
+        db.dispose()
+    if problem:
+        _fail(f"refusing to serve: {problem}")
+    import os
+
+    if _settings().is_sqlite and "NITIDA_INPROCESS_WORKER" not in os.environ:
         # One command for the demo: SQLite has no other worker to rely on.
         os.environ["NITIDA_INPROCESS_WORKER"] = "true"
     uvicorn.run(
@@ -96,8 +143,8 @@ def tenant_create(
         _fail(
             "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
         )
+    _migrate()
     db = _database()
-    upgrade(db.engine)
     try:
         created = create_tenant(db, data)
     except AppError as exc:
@@ -105,13 +152,26 @@ def tenant_create(
     typer.echo(json.dumps({"tenantId": str(created.tenant_id), "adminUserId": str(created.admin_user_id)}))
 
 
+@security_app.command("purge")
+def security_events_purge() -> None:
+    """Delete the security events older than two years, of every tenant (run it daily, e.g. from cron)."""
+    from nitida.security_events.service import purge_expired
+
+    db = _database()
+    try:
+        gone = purge_expired(db)
+    finally:
+        db.dispose()
+    typer.echo(f"{gone} security events older than two years deleted")
+
+
 @app.command()
 def demo() -> None:
     """Create the demo tenant (once) and print its logins."""
     from nitida.demo.seed import seed_demo
 
+    _migrate()
     db = _database()
-    upgrade(db.engine)
     created, logins = seed_demo(db, _settings().secret_key)
     typer.echo("Demo tenant created." if created else "Demo tenant already exists.")
     for role, email, password in logins:
@@ -134,8 +194,8 @@ def worker(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = _settings()
-    db = Database(settings.database_url, pool_size=2)
-    upgrade(db.engine)
+    _migrate()
+    db = Database(settings.database_url, secret_key=settings.secret_key, pool_size=2)
     runner = Worker(db, policy=QueuePolicy.from_settings(settings), poll_seconds=settings.job_poll_seconds)
     if until_idle:
         typer.echo(f"ran {runner.run_until_idle()} jobs")

@@ -10,9 +10,11 @@ from fastapi import FastAPI
 import nitida.handlers  # noqa: F401 - every job kind known, so enqueueing can check it
 import nitida.migrations.models  # noqa: F401 - every model mapped (tenants too) in a fresh worker process
 from nitida.auth.router import router as auth_router
+from nitida.core.client import ClientResolver
+from nitida.core.cpu_pool import CpuPool
 from nitida.core.db import Database
 from nitida.core.errors import PROBLEM_JSON, Problem
-from nitida.core.middleware import RequestContextMiddleware
+from nitida.core.middleware import AllowedHostsMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from nitida.core.problems import install_error_handlers
 from nitida.core.settings import Settings, get_settings
 from nitida.customers.router import router as customers_router
@@ -22,6 +24,7 @@ from nitida.invoices.router import router as invoices_router
 from nitida.jobs.router import router as jobs_router
 from nitida.jobs.service import QueuePolicy
 from nitida.jobs.worker import Worker
+from nitida.security_events.router import router as security_events_router
 from nitida.users.router import router as users_router
 from nitida.web.mount import install_web
 
@@ -35,7 +38,9 @@ Every error is an RFC 9457 problem (`application/problem+json`).
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
-    db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+    db = database or Database(settings.database_url, secret_key=settings.secret_key, pool_size=settings.db_pool_size)
+
+    password_checks = CpuPool(settings.login_concurrency, settings.login_queue_seconds)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -47,6 +52,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         if worker is not None:
             worker.stop()
+        # (The password-check pool is kept: its idle threads cost nothing, and
+        # an app may be started again, as tests do.)
         if database is None:
             db.dispose()
 
@@ -55,11 +62,27 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # No redirect built from the request: "/auth/login/" is a 404, not a
+        # 307 to whatever host the Host header named.
+        redirect_slashes=False,
+        # The docs page is served from a package (below), never from a CDN.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs else None,
     )
     app.state.settings = settings
     app.state.db = db
+    # Logins check passwords (argon2) on threads of their own, never on the
+    # pool every other endpoint runs on (auth.router).
+    app.state.password_checks = password_checks
+    app.state.clients = ClientResolver(settings.trusted_proxy_header, settings.trusted_proxy_list)
     install_error_handlers(app)
+    # Outermost last: every answer, a refused host's included, carries the headers.
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(AllowedHostsMiddleware, allowed_hosts=settings.allowed_host_list)
+    app.add_middleware(SecurityHeadersMiddleware)
+    if settings.docs:
+        _serve_docs(app)
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(customers_router)
@@ -67,10 +90,34 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(invoices_router)
     app.include_router(einvoicing_router)
     app.include_router(jobs_router)
+    app.include_router(security_events_router)
     # The back office in the browser, under /app (after the API's middleware: its own is outermost).
     install_web(app)
     _register_problem_schema(app)
     return app
+
+
+def _serve_docs(app: FastAPI) -> None:
+    """The OpenAPI page at /docs with Swagger UI's assets from the swagger-ui-py
+    package (works without internet; NITIDA_DOCS=false turns it off)."""
+    from pathlib import Path
+
+    import swagger_ui
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    static = Path(swagger_ui.__file__).parent / "static"
+    app.mount("/docs/assets", StaticFiles(directory=static), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} — docs",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+        )
 
 
 def _register_problem_schema(app: FastAPI) -> None:

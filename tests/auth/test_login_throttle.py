@@ -46,7 +46,7 @@ def test_unknown_emails_are_throttled_the_same_way(client):
 def test_the_lock_is_shared_by_separate_app_instances(settings, tenant):
     """Two 'workers': separate apps, engines and pools, one database."""
     email = tenant.users[Role.ADMIN].email
-    dbs = [Database(settings.database_url, pool_size=2) for _ in range(2)]
+    dbs = [Database(settings.database_url, secret_key=settings.secret_key, pool_size=2) for _ in range(2)]
     try:
         with TestClient(create_app(settings, dbs[0])) as w1, TestClient(create_app(settings, dbs[1])) as w2:
             for i in range(5):

@@ -20,11 +20,14 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def cli_env(monkeypatch, database_url, database):
-    monkeypatch.setenv("NITIDA_DATABASE_URL", database_url)
-    monkeypatch.setenv("NITIDA_SECRET_KEY", SECRET)
+def cli_env(monkeypatch, database_url, database, engine_name, request):
+    env = {"NITIDA_DATABASE_URL": database_url, "NITIDA_SECRET_KEY": SECRET}
+    if engine_name == "postgresql":  # the owner runs the migrations
+        env["NITIDA_MIGRATION_DATABASE_URL"] = request.getfixturevalue("postgres")[3]
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
-    yield {"NITIDA_DATABASE_URL": database_url, "NITIDA_SECRET_KEY": SECRET}
+    yield env
     get_settings.cache_clear()
 
 
@@ -231,3 +234,16 @@ def test_the_demo_issues_signed_electronic_invoices(cli_env, client):
             line_extension=Decimal(invoice["subtotal"]),
         )
     )
+
+
+@pytest.mark.postgres_only
+def test_db_upgrade_on_postgresql_runs_as_the_owner_only(cli_env, monkeypatch):
+    monkeypatch.delenv("NITIDA_MIGRATION_DATABASE_URL")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 1 and "NITIDA_MIGRATION_DATABASE_URL" in result.stderr
+    # The service role given as the owner too: refused, it must own nothing.
+    monkeypatch.setenv("NITIDA_MIGRATION_DATABASE_URL", cli_env["NITIDA_DATABASE_URL"])
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 1 and "must not be the role that runs the migrations" in result.stderr

@@ -12,10 +12,17 @@ from nitida.users.models import Role, User
 
 
 def test_login_session_sees_only_the_user_with_its_email(database, tenant, other_tenant):
+    from nitida.auth.service import find_login
+
     email = tenant.users[Role.OPERADOR].email_lower
     with database.login_session(email) as s:
         users = s.scalars(select(User)).all()  # deliberately unfiltered
-        assert [u.email_lower for u in users] == [email]
+        # PostgreSQL: the service role reads no user by e-mail at all; login
+        # goes through nitida_login_candidate (tests/security/test_rls.py).
+        assert [u.email_lower for u in users] == ([email] if database.dialect == "sqlite" else [])
+        candidate = find_login(database, s, email)
+        assert candidate.claims.user_id == tenant.users[Role.OPERADOR].id and candidate.active
+        assert candidate.password_hash.startswith("$argon2id$")
         with pytest.raises(TenantScopeError):
             s.scalars(select(Customer)).all()
 

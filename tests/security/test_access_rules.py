@@ -19,6 +19,7 @@ from nitida.einvoicing.access import ELECTRONIC_INVOICING, ISSUER, NOTES
 from nitida.invoices.access import INVOICES, RESOLUTIONS
 from nitida.jobs.access import JOBS
 from nitida.main import create_app
+from nitida.security_events.access import SECURITY_EVENTS
 from nitida.users.access import USERS
 from nitida.users.models import Role
 
@@ -42,6 +43,10 @@ def test_users_jobs_and_me():
     assert roles(USERS) == {"manage": {A}}
     assert roles(JOBS) == {"list": {A}, "read": {A, O}, "retry": {A}}
     assert roles(ME) == {"read": {A, O, C}}
+
+
+def test_security_events():
+    assert roles(SECURITY_EVENTS) == {"read": {A}}
 
 
 def test_electronic_invoicing():

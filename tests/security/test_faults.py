@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from fixtures.common import PASSWORD, SECRET, random_nit, unique_email
+from fixtures.common import PASSWORD, SECRET, migrate_as_owner, random_nit, unique_email
 from fixtures.processes import free_port, start_service
 from nitida.core.db import Database
 from nitida.core.migrations import upgrade
@@ -31,9 +31,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def own_cluster():
     cluster = ThrowawayPostgres().start()
-    db = Database(cluster.app_url, pool_size=2)
-    upgrade(db.engine)
-    db.dispose()
+    migrate_as_owner(cluster.owner_url, cluster.app_url)
     yield cluster
     cluster.stop()
 
@@ -51,7 +49,7 @@ def _tenant(db: Database) -> tuple[str, dict[str, str]]:
 
 def test_postgres_down_gives_503_and_the_service_recovers_without_restart(own_cluster):
     settings = Settings(database_url=own_cluster.app_url, secret_key=SECRET)
-    db = Database(settings.database_url, pool_size=2)
+    db = Database(settings.database_url, secret_key=SECRET, pool_size=2)
     email, headers = _tenant(db)
     requests = [
         ("GET", "/auth/me", None, {}),
@@ -96,8 +94,9 @@ def test_postgres_down_gives_503_and_the_service_recovers_without_restart(own_cl
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_sigkill_during_a_burst_loses_no_acknowledged_create(engine, own_cluster, tmp_path):
     url = f"sqlite:///{tmp_path / 'kill.db'}" if engine == "sqlite" else own_cluster.app_url
-    db = Database(url, pool_size=2)
-    upgrade(db.engine)
+    db = Database(url, secret_key=SECRET, pool_size=2)
+    if engine == "sqlite":
+        upgrade(db.engine)
     _email, headers = _tenant(db)
     db.dispose()
     port = free_port()

@@ -28,11 +28,12 @@ def test_admin_creates_lists_gets_and_updates_users(client, tenant):
 
 
 def test_password_is_stored_as_an_argon2_hash(database, tenant):
-    from nitida.users.models import User
+    from nitida.auth.service import find_login
 
-    with database.tenant_session(tenant.id) as s:
-        user = s.get(User, (tenant.id, tenant.users[Role.ADMIN].id))
-        assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
+    email = tenant.users[Role.ADMIN].email_lower
+    with database.login_session(email) as s:  # on PostgreSQL, the one way to a hash
+        stored = find_login(database, s, email).password_hash
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
 
 def test_email_is_unique_across_tenants_case_insensitively(client, tenant, other_tenant):

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from nitida.auth.access import Rule
 from nitida.auth.principal import Principal, Role
+from nitida.core.client import ClientInfo
 from nitida.core.db import Database, TenantSession
 from nitida.core.errors import Forbidden, Unauthorized
 from nitida.core.security import decode_access_token
@@ -61,6 +62,12 @@ class TenantContext:
 
 def get_database(request: Request) -> Database:
     return request.app.state.db
+
+
+def client_info(request: Request) -> ClientInfo:
+    """The caller's address (through trusted proxies only) and user agent."""
+    peer = request.client.host if request.client else None
+    return request.app.state.clients.resolve(peer, request.scope.get("headers", []))
 
 
 def get_context(
@@ -147,6 +154,7 @@ def route_rule(route: Any) -> Rule | None:
 __all__ = [
     "Context",
     "Guard",
+    "client_info",
     "Principal",
     "Role",
     "TenantContext",

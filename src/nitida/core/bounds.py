@@ -49,3 +49,5 @@ CERTIFICATE_P12_BASE64 = 200_000  # a .p12 of a few certificates, in base64
 CERTIFICATE_PASSWORD = 200
 CERTIFICATE_SUBJECT = 500
 CERTIFICATE_SERIAL = 100
+CLIENT_ADDRESS = 64  # an IPv6 address with zone, as the client address of a security event
+USER_AGENT = 300  # the User-Agent of a login, cut to this length

@@ -7,8 +7,9 @@ Tenant scoping is applied by the session itself, never by the query author:
   each tenant-owned entity it touches (``with_loader_criteria``);
 * every new tenant-owned row is stamped with the session's tenant on flush, and
   a row stamped with another tenant is refused;
-* on PostgreSQL each transaction also sets ``app.tenant_id`` so row-level
-  security policies (see the migrations) are a second wall under the first.
+* on PostgreSQL each transaction also sets ``app.tenant_id`` with its seal
+  (core.seals), so row-level security policies (core.rls) are a second wall
+  under the first that SQL run as the service role cannot move.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 from sqlalchemy.types import TypeDecorator
+
+from nitida.core import seals
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -160,6 +163,7 @@ class LoginSession(ScopedSession):
 TENANT_KEY = "tenant_id"
 LOGIN_EMAIL_KEY = "login_email"
 QUEUE_KEY = "queue_scan"
+RLS_KEY = "rls_key"
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -223,18 +227,30 @@ def _stamp_tenant(session: Session, flush_context, instances) -> None:
 def _set_rls_context(session: Session, transaction, connection) -> None:
     if connection.dialect.name != "postgresql":
         return
+    key: bytes | None = session.info.get(RLS_KEY)
     tenant_id = session.info.get(TENANT_KEY)
-    email = session.info.get(LOGIN_EMAIL_KEY)
-    queue = "on" if session.info.get(QUEUE_KEY) else ""
-    # set_config(..., is_local => true): the setting dies with the transaction,
+    if key is None or (tenant_id is None and not session.info.get(QUEUE_KEY)):
+        return  # nothing to see: no setting, no rows (a login session reads through a function)
+    pid = backend_pid(connection)
+    tenant = str(tenant_id) if tenant_id else ""
+    # set_config(..., is_local => true): the settings die with the transaction,
     # so a pooled connection never carries one tenant's context into another's.
     connection.execute(
         text(
-            "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.login_email', :email, true),"
-            " set_config('app.queue_scan', :queue, true)"
+            "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.tenant_seal', :seal, true), "
+            "set_config('app.queue_scan', :queue, true)"
         ),
-        {"tenant": str(tenant_id) if tenant_id else "", "email": email or "", "queue": queue},
+        {
+            "tenant": tenant,
+            "seal": seals.tenant_seal(key, tenant, pid) if tenant else "",
+            "queue": seals.queue_seal(key, pid) if session.info.get(QUEUE_KEY) else "",
+        },
     )
+
+
+def backend_pid(connection) -> int:
+    """The PostgreSQL backend process of a SQLAlchemy connection (known to the driver: no round trip)."""
+    return connection.connection.dbapi_connection.info.backend_pid
 
 
 @event.listens_for(Session, "after_commit")
@@ -312,11 +328,18 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
 
 class Database:
-    """The engine and the only ways to open a session on it."""
+    """The engine and the only ways to open a session on it.
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    On PostgreSQL ``secret_key`` (NITIDA_SECRET_KEY) is required: the seals of
+    the row-level-security settings are derived from it (core.seals).
+    """
+
+    def __init__(self, url: str, *, secret_key: str | None = None, pool_size: int = 10) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
+        if self.dialect == "postgresql" and not secret_key:
+            raise ValueError("a Database on PostgreSQL needs the secret key (row-level-security seals)")
+        self.rls_key: bytes | None = seals.derive_rls_key(secret_key) if secret_key else None
 
     @property
     def dialect(self) -> str:
@@ -324,7 +347,7 @@ class Database:
 
     @contextmanager
     def _open(self, kind: type[_S], info: dict[str, Any], write: bool) -> Iterator[_S]:
-        session = kind(self.engine, info=info, expire_on_commit=False, autoflush=False)
+        session = kind(self.engine, info={**info, RLS_KEY: self.rls_key}, expire_on_commit=False, autoflush=False)
         try:
             if write and self.dialect == "sqlite":
                 # BEGIN IMMEDIATE: writers queue for the lock instead of failing later.
@@ -360,6 +383,11 @@ class Database:
         The job itself then runs in its tenant's ``unit_of_work``.
         """
         return self._open(QueueSession, {QUEUE_KEY: True}, True)
+
+    def login_seal(self, session: Session, email_lower: str) -> str:
+        """The seal that lets ``nitida_login_candidate`` answer for this e-mail on this session's connection."""
+        assert self.rls_key is not None
+        return seals.login_seal(self.rls_key, email_lower, backend_pid(session.connection()))
 
     def dispose(self) -> None:
         self.engine.dispose()

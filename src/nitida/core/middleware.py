@@ -133,3 +133,77 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()  # e.g. http.disconnect
 
     return replay
+
+
+class AllowedHostsMiddleware:
+    """Serves only the Host names of NITIDA_ALLOWED_HOSTS ("*" serves any);
+    anything else is a 400 problem, never a redirect. Links and redirects are
+    never built from a Host header the operator did not list."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: list[str]) -> None:
+        self.app = app
+        self.any_host = "*" in allowed_hosts
+        self.exact = {h.lower() for h in allowed_hosts if not h.startswith("*.")}
+        self.suffixes = tuple(h[1:].lower() for h in allowed_hosts if h.startswith("*."))
+
+    def _allowed(self, host: str) -> bool:
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        name = name.lower()
+        return name in self.exact or (bool(self.suffixes) and name.endswith(self.suffixes))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.any_host or scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = ""
+        for name, value in scope.get("headers", []):
+            if name == b"host":
+                host = value.decode("latin-1")
+                break
+        if not self._allowed(host):
+            await problem_response(400, "This host name is not served here.", slug="invalid-host")(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+# Paths with pages of their own (the back office under /app sets its own
+# Content-Security-Policy; the OpenAPI page runs an inline script).
+PAGE_PREFIXES = ("/app", "/docs")
+DOCS_ASSETS = "/docs/assets/"
+API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+
+
+class SecurityHeadersMiddleware:
+    """Headers every response carries: no caching of tokens and personal data
+    (``Cache-Control: no-store`` unless the response chose its own, as static
+    assets do), no MIME sniffing, no Referer leaving the service; API responses
+    (JSON) also get a CSP that allows nothing, which pages under PAGE_PREFIXES
+    are left to set themselves."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        is_page = path.startswith(PAGE_PREFIXES)
+        # Swagger UI's files are the same for everyone: let browsers keep them.
+        cache = b"public, max-age=86400" if path.startswith(DOCS_ASSETS) else b"no-store"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                extra = [
+                    (b"cache-control", cache),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                ]
+                if not is_page:
+                    extra += [(b"content-security-policy", API_CSP), (b"x-frame-options", b"DENY")]
+                message["headers"] = headers + [(n, v) for n, v in extra if n not in present]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

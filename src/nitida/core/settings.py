@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NITIDA_", extra="ignore")
 
     database_url: str = DEFAULT_SQLITE_URL
+    # PostgreSQL: the owner role that runs the migrations (``nitida db upgrade``,
+    # and ``serve`` at start-up when set). NITIDA_DATABASE_URL is the service
+    # role, which owns nothing and is granted what it needs by the migrations.
+    migration_database_url: str | None = None
     # HS256 signing key. Required (≥ 32 chars) on PostgreSQL; on the embedded
     # SQLite default a random key is generated once and kept beside the database.
     secret_key: str = ""
@@ -26,6 +30,22 @@ class Settings(BaseSettings):
     # Login throttling: this many failures within the window lock the email.
     login_max_failures: int = 5
     login_window_seconds: int = 900
+    # Login throttling per client address, beside the per-e-mail one.
+    login_max_failures_per_address: int = 50
+    # Password checks (argon2) run on a pool of their own, this many at once per
+    # process (never more than core.security.ARGON2_CONCURRENCY hashes run at
+    # once, for memory); a login waits at most login_queue_seconds, then 503.
+    login_concurrency: int = Field(default=2, ge=1, le=64)
+    login_queue_seconds: float = Field(default=2.0, ge=0, le=60)
+    # The client address: the socket's peer, or, when the peer is one of
+    # NITIDA_TRUSTED_PROXIES (comma-separated addresses), the last address of
+    # this header (e.g. X-Forwarded-For) that is not itself a trusted proxy.
+    trusted_proxy_header: str | None = None
+    trusted_proxies: str = ""
+    # Host headers served (comma-separated; "*" serves any). Others get 400.
+    allowed_hosts: str = "localhost,127.0.0.1,testserver"
+    # The OpenAPI pages (/docs, /redoc, /openapi.json); false in production if unwanted.
+    docs: bool = True
     db_pool_size: int = 10
     # Back office in the browser: a session lasts this long from sign-in.
     web_session_minutes: int = Field(default=12 * 60, ge=5, le=30 * 24 * 60)
@@ -40,6 +60,14 @@ class Settings(BaseSettings):
     dian_timeout_seconds: float = Field(default=60, gt=0)
     # smtp://user:pass@host:port, smtps://… (implicit TLS), ?starttls=true; empty: e-mail is not sent.
     smtp_url: str = ""
+
+    @property
+    def allowed_host_list(self) -> list[str]:
+        return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [h.strip() for h in self.trusted_proxies.split(",") if h.strip()]
 
     @property
     def is_sqlite(self) -> bool:

@@ -9,9 +9,8 @@ import datetime as dt
 import secrets
 import uuid
 
-from sqlalchemy import select
-
 from nitida.auth.principal import Principal
+from nitida.auth.service import find_login
 from nitida.core.db import Database
 from nitida.customers import service as customers
 from nitida.customers.identity import TipoDocumento
@@ -109,7 +108,7 @@ def seed_demo(db: Database, secret_key: str) -> tuple[bool, list[tuple[str, str,
     logins = [(role.value, email, DEMO_PASSWORD) for role, email in DEMO_LOGINS]
     admin_email = DEMO_LOGINS[0][1]
     with db.login_session(admin_email) as session:
-        if session.scalar(select(User.id).where(User.email_lower == admin_email)) is not None:
+        if find_login(db, session, admin_email) is not None:
             return False, logins
     # One transaction: a crash half-way leaves no half-made demo behind.
     with db.unit_of_work(uuid.uuid4()) as session:

@@ -2,8 +2,10 @@
 
 Starts a private cluster in a temporary folder on a free loopback port. As
 root, the server runs as the ``postgres`` system user (PostgreSQL refuses to
-start as root). The service's role is created without SUPERUSER or BYPASSRLS,
-so row-level security binds it exactly as in production.
+start as root). Two roles, as in production: the owner (``nitida_owner``, owns
+the database, runs the migrations) and the service role (``nitida_app``:
+NOSUPERUSER NOBYPASSRLS, owns nothing, granted by the migrations), so
+row-level security binds the service exactly as in production.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from pathlib import Path
 
 APP_ROLE = "nitida_app"
 APP_PASSWORD = "nitida_app_pw"
+OWNER_ROLE = "nitida_owner"
+OWNER_PASSWORD = "nitida_owner_pw"
+EXTENSIONS = ("pg_trgm", "btree_gin", "pgcrypto")
 
 
 class PostgresUnavailable(RuntimeError):
@@ -63,6 +68,10 @@ class ThrowawayPostgres:
     @property
     def superuser_url(self) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/nitida"
+
+    @property
+    def owner_url(self) -> str:
+        return f"postgresql+psycopg://{OWNER_ROLE}:{OWNER_PASSWORD}@127.0.0.1:{self.port}/nitida"
 
     @property
     def app_url(self) -> str:
@@ -149,14 +158,14 @@ class ThrowawayPostgres:
                     raise
                 time.sleep(0.2)
         with conn:
-            conn.execute(
-                f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_PASSWORD}' "
-                "NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
-            )
-            conn.execute(f"CREATE DATABASE nitida OWNER {APP_ROLE}")
+            for role, password in ((OWNER_ROLE, OWNER_PASSWORD), (APP_ROLE, APP_PASSWORD)):
+                conn.execute(
+                    f"CREATE ROLE {role} LOGIN PASSWORD '{password}' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
+                )
+            conn.execute(f"CREATE DATABASE nitida OWNER {OWNER_ROLE}")
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=nitida", autocommit=True) as conn:
-            # Created by the superuser so the app role needs no extra privileges.
-            for ext in ("pg_trgm", "btree_gin"):
+            # Created once by the superuser, as in production (README, Running on PostgreSQL).
+            for ext in EXTENSIONS:
                 conn.execute(f"CREATE EXTENSION IF NOT EXISTS {ext}")
 
     def stop(self) -> None:

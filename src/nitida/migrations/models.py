@@ -7,6 +7,7 @@ from nitida.customers.models import Customer  # noqa: F401
 from nitida.einvoicing.models import ElectronicSettings, InvoiceNote, Issuer  # noqa: F401
 from nitida.invoices.models import Invoice, InvoiceLine, InvoicePayment, NumberingResolution  # noqa: F401
 from nitida.jobs.models import Job  # noqa: F401
+from nitida.security_events.models import SecurityEvent  # noqa: F401
 from nitida.tenants.models import Tenant  # noqa: F401
 from nitida.users.models import User  # noqa: F401
 from nitida.web.models import WebSession  # noqa: F401

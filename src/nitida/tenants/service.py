@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 
 from nitida.core.db import Database, TenantSession
+from nitida.security_events import service as events
+from nitida.security_events.models import SecurityEventType
 from nitida.tenants.models import Tenant
 from nitida.tenants.schemas import TenantCreate
 from nitida.users import service as users
@@ -35,5 +37,13 @@ def add_tenant(session: TenantSession, data: TenantCreate) -> CreatedTenant:
         session,
         UserCreate(email=data.admin_email, name=data.admin_name, password=data.admin_password, role=Role.ADMIN),
         tenant_id=tenant_id,
+    )
+    session.flush()
+    events.record(
+        session,
+        SecurityEventType.USER_CREATED,
+        user_id=admin.id,
+        user_email=admin.email,
+        details={"role": Role.ADMIN.value, "with": "tenant"},
     )
     return CreatedTenant(tenant_id=tenant_id, admin_user_id=admin.id)

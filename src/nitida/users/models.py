@@ -35,7 +35,9 @@ class User(TenantScoped, Base):
     status: Mapped[UserStatus] = mapped_column(
         Enum(UserStatus, native_enum=False, length=20), default=UserStatus.ACTIVE
     )
-    password_hash: Mapped[str] = mapped_column(String(bounds.PASSWORD_HASH))
+    # Deferred: on PostgreSQL the service role may not SELECT it (only login's
+    # nitida_login_candidate returns it), so no ordinary query asks for it.
+    password_hash: Mapped[str] = mapped_column(String(bounds.PASSWORD_HASH), deferred=True)
     # Bumped when the password changes or the user is deactivated: tokens
     # carrying an older version stop working at once.
     token_version: Mapped[int] = mapped_column(Integer, default=1)

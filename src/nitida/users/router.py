@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
-from nitida.auth.dependencies import TenantContext, guard
+from nitida.auth.dependencies import TenantContext, client_info, guard
+from nitida.core.client import ClientInfo
 from nitida.core.problems import problem_responses
+from nitida.security_events import service as events
+from nitida.security_events.models import SecurityEventType
 from nitida.users import service
 from nitida.users.access import USERS
 from nitida.users.schemas import UserCreate, UserRead, UserUpdate
@@ -14,6 +17,7 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 Admin = Annotated[TenantContext, guard(USERS["manage"])]
 ItemAdmin = Annotated[TenantContext, guard(USERS["manage"], after_lookup=True)]
+Client = Annotated[ClientInfo, Depends(client_info)]
 
 
 @router.get("", response_model=list[UserRead], responses=problem_responses(401, 403))
@@ -28,9 +32,19 @@ def list_users(ctx: Admin) -> list[UserRead]:
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 401, 403, 413),
 )
-def create_user(body: UserCreate, ctx: Admin) -> UserRead:
+def create_user(body: UserCreate, ctx: Admin, client: Client) -> UserRead:
     """Add a user to the caller's tenant (ADMIN). Emails are unique across the service."""
     user = service.create_user(ctx.session, body)
+    ctx.session.flush()
+    events.record(
+        ctx.session,
+        SecurityEventType.USER_CREATED,
+        user_id=user.id,
+        user_email=user.email,
+        actor=ctx.principal,
+        client=client,
+        details={"role": user.role.value},
+    )
     return UserRead.model_validate(user)
 
 
@@ -42,12 +56,23 @@ def get_user(user_id: str, ctx: ItemAdmin) -> UserRead:
 
 
 @router.patch("/{user_id}", response_model=UserRead, responses=problem_responses(400, 401, 403, 404, 413))
-def update_user(user_id: str, body: UserUpdate, ctx: ItemAdmin) -> UserRead:
+def update_user(user_id: str, body: UserUpdate, ctx: ItemAdmin, client: Client) -> UserRead:
     """Change a user's name, role, status or password (ADMIN).
 
-    The tenant's last active ADMIN cannot be demoted or deactivated.
+    The tenant's last active ADMIN cannot be demoted or deactivated. Role,
+    status and password changes are security events (GET /security-events).
     """
     user = service.get_user(ctx.session, user_id)
     ctx.authorize()
+    role_before, status_before = user.role, user.status
     service.update_user(ctx.session, user, body)
+    events.record_user_changes(
+        ctx.session,
+        ctx.principal,
+        client,
+        user,
+        role_before=role_before,
+        status_before=status_before,
+        password_changed=body.password is not None,
+    )
     return UserRead.model_validate(user)

@@ -1,0 +1,1 @@
+"""Security events: user administration and every login, for the tenant's ADMIN."""
