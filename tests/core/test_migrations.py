@@ -28,7 +28,7 @@ def test_migrated_schema_matches_the_models(database):
     assert diff == []
 
 
-def test_identity_duplicates_are_reported_not_merged(client, tenant, other_tenant, database):
+def test_identity_duplicates_are_reported_not_merged(client, tenant, other_tenant, database, engine_name, request):
     """Migration 0006 lists the customers that are one taxpayer under the new identity rules."""
     import importlib.util
     import uuid
@@ -60,7 +60,13 @@ def test_identity_duplicates_are_reported_not_merged(client, tenant, other_tenan
     )
     assert r.status_code == 201
 
-    with database.engine.connect() as connection:
+    # Migrations run as the tables' owner (the service role owns nothing on PostgreSQL).
+    engine = database.engine
+    if engine_name == "postgresql":
+        from sqlalchemy import create_engine
+
+        engine = create_engine(request.getfixturevalue("postgres")[3])
+    with engine.connect() as connection:
         lines = [
             line
             for line in report.find_duplicates(connection)

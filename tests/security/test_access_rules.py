@@ -99,6 +99,7 @@ ROUTE_ACTIONS = {
     ("GET", "/billing/debit-notes"): "notes.read",
     ("GET", "/billing/debit-notes/{note_id}"): "notes.read",
     ("GET", "/billing/debit-notes/{note_id}/xml"): "notes.read",
+    ("GET", "/security-events"): "security_events.read",
 }
 
 

@@ -196,13 +196,13 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                extra = [
-                    (b"cache-control", cache),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                ]
-                if not is_page:
-                    extra += [(b"content-security-policy", API_CSP), (b"x-frame-options", b"DENY")]
+                extra = [(b"cache-control", cache), (b"x-content-type-options", b"nosniff")]
+                if not is_page:  # pages (the back office, /docs) set their own
+                    extra += [
+                        (b"referrer-policy", b"no-referrer"),
+                        (b"content-security-policy", API_CSP),
+                        (b"x-frame-options", b"DENY"),
+                    ]
                 message["headers"] = headers + [(n, v) for n, v in extra if n not in present]
             await send(message)
 
