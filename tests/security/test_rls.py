@@ -244,7 +244,7 @@ def test_the_queue_scan_cannot_be_forged(client, database, tenant):
     with database.unit_of_work(tenant.id) as session:
         job = enqueue(session, "tests.record", {"marker": str(uuid.uuid4())})
     claimed = claim(database, "rls-test-worker", QueuePolicy(), only_tenant=tenant.id)
-    assert claimed is not None and claimed.tenant_id == tenant.id
+    assert claimed is not None and (claimed.tenant_id, claimed.job_id) == (tenant.id, job.id)
     assert run_claimed(database, claimed, "rls-test-worker", QueuePolicy()) is JobStatus.SUCCEEDED
 
 
