@@ -17,6 +17,7 @@ from nitida.customers.router import router as customers_router
 from nitida.invoices.router import resolutions_router
 from nitida.invoices.router import router as invoices_router
 from nitida.jobs.router import router as jobs_router
+from nitida.reports.router import router as reports_router
 from nitida.users.router import router as users_router
 
 DESCRIPTION = """
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(resolutions_router)
     app.include_router(invoices_router)
     app.include_router(jobs_router)
+    app.include_router(reports_router)
     _register_problem_schema(app)
     return app
 

@@ -1,0 +1,369 @@
+"""Receivables in SQL: every report reads the same signed movements.
+
+``movements()`` is the one place that says what moves a customer's balance:
+an issued invoice (+ its total, on its issue date) and each payment (- its
+amount, on its payment date). Credit notes (-) and debit notes (+) join it as
+one more SELECT each in the UNION ALL; the ageing, the statement and the
+summary then count them with no other change.
+
+DRAFT invoices owe nothing; a VOID invoice (voidable only without payments)
+is left out entirely, as if never issued.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    type_coerce,
+    union_all,
+)
+
+from nitida.core.db import TenantSession
+from nitida.core.money import ZERO, Money
+from nitida.core.schemas import BOGOTA
+from nitida.customers.models import Customer
+from nitida.invoices.models import Invoice, InvoicePayment, InvoiceStatus, PaymentForm, PaymentMethod
+
+# Invoices that are receivables (or were, once paid).
+LIVE = (InvoiceStatus.ISSUED, InvoiceStatus.PAID)
+
+
+class Kind:
+    """Movement kinds, and their order within one day (a document before what settles it)."""
+
+    INVOICE = "INVOICE"
+    DEBIT_NOTE = "DEBIT_NOTE"
+    CREDIT_NOTE = "CREDIT_NOTE"
+    PAYMENT = "PAYMENT"
+
+
+KIND_ORDER = {Kind.INVOICE: 0, Kind.DEBIT_NOTE: 1, Kind.CREDIT_NOTE: 2, Kind.PAYMENT: 3}
+KIND_SPANISH = {
+    Kind.INVOICE: "Factura",
+    Kind.DEBIT_NOTE: "Nota débito",
+    Kind.CREDIT_NOTE: "Nota crédito",
+    Kind.PAYMENT: "Pago",
+}
+
+
+def _money(value) -> type_coerce:
+    return type_coerce(value, Money())
+
+
+def _zero():
+    return literal(ZERO, Money())
+
+
+def movements(session: TenantSession) -> Select:
+    """Every signed movement of the tenant's receivables, one row each.
+
+    Columns: invoice_id, customer_id, movement_date, kind, kind_order,
+    document (the number shown), invoice_number, movement_id, amount (signed),
+    recorded_at (tie-break within a day).
+
+    When credit and debit notes land, add one SELECT per kind here with the
+    same columns (amount negative for a credit note, positive for a debit note).
+    """
+    tenant = session.tenant_id
+    invoices = select(
+        Invoice.id.label("invoice_id"),
+        Invoice.customer_id.label("customer_id"),
+        type_coerce(Invoice.issue_date, Date()).label("movement_date"),
+        literal(Kind.INVOICE, String(20)).label("kind"),
+        literal(KIND_ORDER[Kind.INVOICE], Integer()).label("kind_order"),
+        Invoice.number.label("document"),
+        Invoice.number.label("invoice_number"),
+        Invoice.id.label("movement_id"),
+        _money(Invoice.total).label("amount"),
+        Invoice.issued_at.label("recorded_at"),
+    ).where(Invoice.tenant_id == tenant, Invoice.status.in_(LIVE))
+    payments = (
+        select(
+            InvoicePayment.invoice_id,
+            Invoice.customer_id,
+            InvoicePayment.payment_date,
+            literal(Kind.PAYMENT, String(20)),
+            literal(KIND_ORDER[Kind.PAYMENT], Integer()),
+            func.coalesce(InvoicePayment.reference, Invoice.number),
+            Invoice.number,
+            InvoicePayment.id,
+            _money(-InvoicePayment.amount),
+            InvoicePayment.created_at,
+        )
+        .join(Invoice, and_(Invoice.tenant_id == InvoicePayment.tenant_id, Invoice.id == InvoicePayment.invoice_id))
+        .where(InvoicePayment.tenant_id == tenant, Invoice.status.in_(LIVE))
+    )
+    return union_all(invoices, payments)
+
+
+def _due_date():
+    # A CONTADO invoice is due the day it is issued.
+    return case(
+        (Invoice.payment_form == PaymentForm.CONTADO, Invoice.issue_date),
+        else_=func.coalesce(Invoice.due_date, Invoice.issue_date),
+    )
+
+
+def _invoice_balances(session: TenantSession, as_of: date):
+    """Per invoice: what is still owed on ``as_of`` (movements up to that day)."""
+    m = movements(session).subquery("movements")
+    return (
+        select(m.c.invoice_id, _money(func.sum(m.c.amount)).label("balance"))
+        .where(m.c.movement_date <= as_of)
+        .group_by(m.c.invoice_id)
+        .subquery("balances")
+    )
+
+
+# --- ageing ---------------------------------------------------------------------------
+
+BUCKETS = ("not_due", "days_1_to_30", "days_31_to_60", "days_61_to_90", "over_90")
+
+
+@dataclass
+class AgingRow:
+    customer_id: uuid.UUID
+    razon_social: str
+    tipo_documento: object
+    nit: str
+    dv: str | None
+    not_due: Decimal
+    days_1_to_30: Decimal
+    days_31_to_60: Decimal
+    days_61_to_90: Decimal
+    over_90: Decimal
+    total: Decimal
+
+
+@dataclass
+class AgingReport:
+    as_of: date
+    rows: list[AgingRow]
+    totals: dict[str, Decimal] = field(default_factory=dict)
+
+
+def aging(session: TenantSession, as_of: date, customer_id: uuid.UUID | None = None) -> AgingReport:
+    """What each customer owes on ``as_of``, by days past due, biggest debtor first.
+
+    Days past due = as_of - due date: 0 or less is not yet due, then 1-30,
+    31-60, 61-90 and over 90. The buckets compare the due date with dates
+    computed here, so the SQL is the same on SQLite and PostgreSQL and uses
+    no date arithmetic of either.
+    """
+    balances = _invoice_balances(session, as_of)
+    due = _due_date()
+    edges = [as_of, as_of - timedelta(days=30), as_of - timedelta(days=60), as_of - timedelta(days=90)]
+    bucket = [
+        _money(func.sum(case((due >= edges[0], balances.c.balance), else_=_zero()))),
+        _money(func.sum(case((and_(due < edges[0], due >= edges[1]), balances.c.balance), else_=_zero()))),
+        _money(func.sum(case((and_(due < edges[1], due >= edges[2]), balances.c.balance), else_=_zero()))),
+        _money(func.sum(case((and_(due < edges[2], due >= edges[3]), balances.c.balance), else_=_zero()))),
+        _money(func.sum(case((due < edges[3], balances.c.balance), else_=_zero()))),
+    ]
+    total = _money(func.sum(balances.c.balance))
+    stmt = (
+        select(
+            Customer.id,
+            Customer.razon_social,
+            Customer.tipo_documento,
+            Customer.nit,
+            Customer.dv,
+            *[b.label(name) for b, name in zip(bucket, BUCKETS)],
+            total.label("total"),
+        )
+        .select_from(balances)
+        .join(Invoice, and_(Invoice.tenant_id == session.tenant_id, Invoice.id == balances.c.invoice_id))
+        .join(Customer, and_(Customer.tenant_id == Invoice.tenant_id, Customer.id == Invoice.customer_id))
+        .where(balances.c.balance != _zero())
+        .group_by(
+            Customer.id,
+            Customer.razon_social,
+            Customer.tipo_documento,
+            Customer.nit,
+            Customer.dv,
+            Customer.razon_social_sort,
+        )
+        .having(total != _zero())
+        .order_by(total.desc(), Customer.razon_social_sort, Customer.nit)
+    )
+    if customer_id is not None:
+        stmt = stmt.where(Invoice.customer_id == customer_id)
+    rows = [AgingRow(*row) for row in session.execute(stmt)]
+    totals = {name: sum((getattr(r, name) for r in rows), ZERO) for name in (*BUCKETS, "total")}
+    return AgingReport(as_of=as_of, rows=rows, totals=totals)
+
+
+# --- statement -------------------------------------------------------------------------
+
+
+@dataclass
+class StatementLine:
+    date: date
+    kind: str
+    document: str | None
+    invoice_number: str | None
+    amount: Decimal
+    balance: Decimal
+
+
+@dataclass
+class Statement:
+    customer_id: uuid.UUID
+    date_from: date | None
+    date_to: date
+    opening_balance: Decimal
+    lines: list[StatementLine]
+    closing_balance: Decimal
+
+
+def statement(session: TenantSession, customer_id: uuid.UUID, date_from: date | None, date_to: date) -> Statement:
+    """Opening balance (everything before ``date_from``), each movement in the period in
+    date order with the running balance, and the closing balance."""
+    m = movements(session).subquery("movements")
+    mine = m.c.customer_id == customer_id
+    opening = ZERO
+    if date_from is not None:
+        opening = session.scalar(
+            select(func.coalesce(_money(func.sum(m.c.amount)), _zero())).where(mine, m.c.movement_date < date_from)
+        )
+    period = [mine, m.c.movement_date <= date_to]
+    if date_from is not None:
+        period.append(m.c.movement_date >= date_from)
+    stmt = (
+        select(m.c.movement_date, m.c.kind, m.c.document, m.c.invoice_number, m.c.amount)
+        .where(*period)
+        .order_by(m.c.movement_date, m.c.kind_order, m.c.recorded_at, m.c.movement_id)
+    )
+    running = opening
+    lines = []
+    for movement_date, kind, document, invoice_number, amount in session.execute(stmt):
+        running += amount
+        lines.append(StatementLine(movement_date, kind, document, invoice_number, amount, running))
+    return Statement(customer_id, date_from, date_to, opening, lines, running)
+
+
+def customer_balance(session: TenantSession, customer_id: uuid.UUID) -> Decimal:
+    """What the customer owes now, by the invoices' own columns (total - amount paid)."""
+    value = session.scalar(
+        select(func.coalesce(_money(func.sum(Invoice.total - Invoice.amount_paid)), _zero())).where(
+            Invoice.customer_id == customer_id, Invoice.status.in_(LIVE)
+        )
+    )
+    return value
+
+
+# --- payments ----------------------------------------------------------------------------
+
+PAYMENT_COLUMNS = (
+    InvoicePayment.id,
+    InvoicePayment.payment_date,
+    InvoicePayment.amount,
+    InvoicePayment.method,
+    InvoicePayment.reference,
+    InvoicePayment.invoice_id,
+    Invoice.number,
+    Invoice.customer_id,
+    Customer.razon_social,
+    Customer.nit,
+    InvoicePayment.created_at,
+)
+
+
+def payments(
+    session: TenantSession,
+    date_from: date | None,
+    date_to: date | None,
+    customer_id: uuid.UUID | None,
+    method: PaymentMethod | None,
+) -> Iterator:
+    """Every payment with its invoice's number and customer, oldest first."""
+    stmt = (
+        select(*PAYMENT_COLUMNS)
+        .join(Invoice, and_(Invoice.tenant_id == InvoicePayment.tenant_id, Invoice.id == InvoicePayment.invoice_id))
+        .join(Customer, and_(Customer.tenant_id == Invoice.tenant_id, Customer.id == Invoice.customer_id))
+        .where(InvoicePayment.tenant_id == session.tenant_id)
+        .order_by(InvoicePayment.payment_date, InvoicePayment.created_at, InvoicePayment.id)
+    )
+    if date_from is not None:
+        stmt = stmt.where(InvoicePayment.payment_date >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(InvoicePayment.payment_date <= date_to)
+    if customer_id is not None:
+        stmt = stmt.where(Invoice.customer_id == customer_id)
+    if method is not None:
+        stmt = stmt.where(InvoicePayment.method == method)
+    return session.execute(stmt).all()
+
+
+# --- monthly summary -------------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    month: str
+    invoiced_before_tax: Decimal
+    invoiced_tax: Decimal
+    invoiced_total: Decimal
+    collected: Decimal
+    receivables_at_month_end: Decimal
+    overdue_at_month_end: Decimal
+    invoices_by_status: dict[str, int]
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    first = date(year, month, 1)
+    next_first = date(year + (month == 12), month % 12 + 1, 1)
+    return first, next_first - timedelta(days=1)
+
+
+def summary(session: TenantSession, year: int, month: int) -> Summary:
+    first, last = month_bounds(year, month)
+    issued_in_month = [Invoice.status.in_(LIVE), Invoice.issue_date >= first, Invoice.issue_date <= last]
+    before_tax, tax, total = session.execute(
+        select(
+            func.coalesce(_money(func.sum(Invoice.subtotal)), _zero()),
+            func.coalesce(_money(func.sum(Invoice.tax_total)), _zero()),
+            func.coalesce(_money(func.sum(Invoice.total)), _zero()),
+        ).where(*issued_in_month)
+    ).one()
+    collected = session.scalar(
+        select(func.coalesce(_money(func.sum(InvoicePayment.amount)), _zero()))
+        .join(Invoice, and_(Invoice.tenant_id == InvoicePayment.tenant_id, Invoice.id == InvoicePayment.invoice_id))
+        .where(Invoice.status.in_(LIVE), InvoicePayment.payment_date >= first, InvoicePayment.payment_date <= last)
+    )
+    balances = _invoice_balances(session, last)
+    receivable, overdue = session.execute(
+        select(
+            func.coalesce(_money(func.sum(balances.c.balance)), _zero()),
+            func.coalesce(_money(func.sum(case((_due_date() < last, balances.c.balance), else_=_zero()))), _zero()),
+        )
+        .select_from(balances)
+        .join(Invoice, and_(Invoice.tenant_id == session.tenant_id, Invoice.id == balances.c.invoice_id))
+    ).one()
+    # Issued (or voided) invoices by their issue date; drafts by when they were made, in Bogotá.
+    start = datetime.combine(first, time.min, BOGOTA)
+    end = datetime.combine(last + timedelta(days=1), time.min, BOGOTA)
+    in_month = case(
+        (Invoice.status == InvoiceStatus.DRAFT, and_(Invoice.created_at >= start, Invoice.created_at < end)),
+        else_=and_(Invoice.issue_date >= first, Invoice.issue_date <= last),
+    )
+    counts = {status.value: 0 for status in InvoiceStatus}
+    for status, count in session.execute(
+        select(Invoice.status, func.count(Invoice.id)).where(in_month).group_by(Invoice.status)
+    ):
+        counts[status.value] = count
+    return Summary(f"{year:04d}-{month:02d}", before_tax, tax, total, collected, receivable, overdue, counts)
