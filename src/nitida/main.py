@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+import nitida.handlers  # noqa: F401 - every job kind known to the API that enqueues it
 import nitida.migrations.models  # noqa: F401 - every model mapped (tenants too) in a fresh worker process
 from nitida.auth.router import router as auth_router
 from nitida.core.db import Database
 from nitida.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from nitida.core.middleware import RequestContextMiddleware
 from nitida.core.settings import Settings, get_settings
+from nitida.customers import importing
 from nitida.customers.router import router as customers_router
 from nitida.invoices.router import resolutions_router
 from nitida.invoices.router import router as invoices_router
@@ -47,7 +49,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = db
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        path_limits={"/billing/customers/import": importing.MAX_BYTES},
+    )
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(customers_router)

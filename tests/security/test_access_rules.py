@@ -12,6 +12,7 @@ from nitida.auth.access import ME
 from nitida.customers.access import CUSTOMERS
 from nitida.invoices.access import INVOICES, RESOLUTIONS
 from nitida.jobs.access import JOBS
+from nitida.reports.access import REPORTS
 from nitida.users.access import USERS
 from nitida.users.models import Role
 
@@ -23,7 +24,7 @@ def roles(rules) -> dict[str, set[Role]]:
 
 
 def test_customers():
-    assert roles(CUSTOMERS) == {"read": {A, O, C}, "write": {A, O}, "delete": {A}}
+    assert roles(CUSTOMERS) == {"read": {A, O, C}, "write": {A, O}, "delete": {A}, "import": {A, O}}
 
 
 def test_invoices_and_resolutions():
@@ -35,3 +36,7 @@ def test_users_jobs_and_me():
     assert roles(USERS) == {"manage": {A}}
     assert roles(JOBS) == {"list": {A}, "read": {A, O}, "retry": {A}}
     assert roles(ME) == {"read": {A, O, C}}
+
+
+def test_reports():
+    assert roles(REPORTS) == {"read": {A, O, C}}

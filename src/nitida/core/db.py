@@ -221,9 +221,13 @@ def _set_rls_context(session: Session, transaction, connection) -> None:
     email = session.info.get(LOGIN_EMAIL_KEY)
     # set_config(..., is_local => true): the setting dies with the transaction,
     # so a pooled connection never carries one tenant's context into another's.
+    queue_scan = "on" if session.info.get(QUEUE_KEY) else ""
     connection.execute(
-        text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.login_email', :email, true)"),
-        {"tenant": str(tenant_id) if tenant_id else "", "email": email or ""},
+        text(
+            "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.login_email', :email, true), "
+            "set_config('app.queue_scan', :queue_scan, true)"
+        ),
+        {"tenant": str(tenant_id) if tenant_id else "", "email": email or "", "queue_scan": queue_scan},
     )
 
 

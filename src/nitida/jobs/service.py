@@ -168,7 +168,7 @@ def run_claimed(db: Database, claimed: Claim, worker_id: str, policy: QueuePolic
                 job=job,
                 session=session,
                 actor=_actor(session, job),
-                progress=lambda done, total: _progress(db, claimed, worker_id, policy, done, total),
+                progress=lambda done, total: _progress(db, claimed, worker_id, policy, done, total, session),
             )
             result = handler(run)
             finished = session.execute(
@@ -211,8 +211,27 @@ def _actor(session: TenantSession, job: Job) -> Principal | None:
     return Principal(user_id=user.id, tenant_id=session.tenant_id, email=user.email, name=user.name, role=user.role)
 
 
-def _progress(db: Database, claimed: Claim, worker_id: str, policy: QueuePolicy, done: int, total: int | None) -> None:
-    """Progress in a short transaction of its own (visible while the job runs); renews the lease."""
+def _progress(
+    db: Database,
+    claimed: Claim,
+    worker_id: str,
+    policy: QueuePolicy,
+    done: int,
+    total: int | None,
+    job_session: TenantSession | None = None,
+) -> None:
+    """Progress in a short transaction of its own (visible while the job runs); renews the lease.
+
+    On SQLite (WAL) a transaction that has read cannot write once another
+    connection has committed (SQLITE_BUSY_SNAPSHOT, "database is locked"):
+    the job's session, which has only read so far, ends its read transaction
+    here, so its next statement starts after this progress and may still
+    write. Progress is therefore reported only before the handler writes.
+    """
+    if job_session is not None and db.dialect == "sqlite":
+        if job_session.new or job_session.dirty or job_session.deleted:
+            raise RuntimeError("run.progress() after the job's session wrote: on SQLite it could never commit")
+        job_session.commit()
     with db.unit_of_work(claimed.tenant_id) as session:
         session.execute(
             update(Job)
