@@ -155,6 +155,8 @@ def timed(fn, runs: int = RUNS) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.aging", description=__doc__)
     parser.add_argument("--out", help="append the markdown table to this file")
+    parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the SQL, as the app role")
+    parser.add_argument("--sql-only", action="store_true", help="measure the SQL only (no HTTP)")
     args = parser.parse_args()
 
     from fastapi.testclient import TestClient
@@ -182,6 +184,15 @@ def main() -> None:
                 return len(service.aging(session, today).rows)
 
         customers_owing = sql()
+        if args.explain:
+            from sqlalchemy import text
+
+            with db.unit_of_work(tenant, write=False) as session:
+                service._room_to_aggregate(session)
+                stmt = service.aging_statement(session, today)
+                compiled = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+                for (line,) in session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")):
+                    print(line)
         secret = "bench-secret-key-that-is-long-enough-0123456789"
         app = create_app(Settings(database_url=pg.app_url, secret_key=secret), db)
         token = create_access_token(TokenClaims(user_id=user_ids[0], tenant_id=tenant, token_version=1), secret,
@@ -197,7 +208,10 @@ def main() -> None:
 
                 return call
 
-            for name, fn in (("sql (service.aging)", sql), ("http json", http("json")), ("http xlsx", http("xlsx"))):
+            measured = [("sql (service.aging)", sql)]
+            if not args.sql_only:
+                measured += [("http json", http("json")), ("http xlsx", http("xlsx"))]
+            for name, fn in measured:
                 samples = timed(fn)
                 p50, p95 = statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
                 rows.append((name, p50, p95, samples[-1]))

@@ -272,3 +272,12 @@ def test_bad_parameters_are_400(client, tenant):
         ("/billing/payments", {"from": "2026-11-02", "to": "2026-11-01"}, "from"),
     ):
         assert_problem(client.get(path, params=params, headers=tenant.headers()), 400, field=field)
+
+
+def test_aging_json_has_the_documented_shape(client, tenant):
+    from nitida.reports.schemas import AgingReportRead
+
+    customer = make_customer(client, tenant, "Cliente Documentado")
+    make_invoice(client, tenant, customer, make_resolution(client, tenant), "10.00")
+    body = get(client, tenant, "/billing/reports/aging").json()
+    assert AgingReportRead.model_validate(body).model_dump(mode="json", by_alias=True) == body

@@ -235,6 +235,8 @@ def validate_row(row: int, values: dict[str, str], name_check: Callable[[str], A
     except ValidationError as exc:
         errors.extend(RowError(row, _field_of(e), _message(e)) for e in exc.errors())
         return errors
+    if errors:  # an unknown type code: the number cannot be checked against a type
+        return errors
     try:
         identity = normalise(data.tipo_documento, data.nit)
     except InvalidIdentity as exc:

@@ -8,20 +8,21 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import StreamingResponse
+from pydantic.alias_generators import to_camel
 
 from nitida.auth.dependencies import allowed
 from nitida.core.errors import BadRequest, problem_responses
+from nitida.core.money import format_money
 from nitida.customers import service as customers
 from nitida.customers.identity import TipoDocumento
 from nitida.invoices.models import PaymentMethod
 from nitida.reports import exporters, service
 from nitida.reports.access import REPORTS
 from nitida.reports.schemas import (
-    AgingAmounts,
     AgingReportRead,
-    AgingRowRead,
     PaymentListItem,
     StatementLineRead,
     StatementRead,
@@ -63,6 +64,29 @@ def _file(fmt: str, title: str, header: Sequence[str], rows: Iterable[Sequence[A
 
 # --- ageing -------------------------------------------------------------------------------
 
+_AMOUNT_KEYS = {name: to_camel(name) for name in (*service.BUCKETS, "total")}
+_TIPO = {t: (t.value, t.codigo) for t in TipoDocumento}
+
+
+def aging_json(report: service.AgingReport) -> dict[str, Any]:
+    rows = []
+    for r in report.rows:
+        tipo, codigo = _TIPO[r.tipo_documento]
+        row = {
+            "customerId": str(r.customer_id),
+            "razonSocial": r.razon_social,
+            "tipoDocumento": tipo,
+            "tipoDocumentoCodigo": codigo,
+            "nit": r.nit,
+            "dv": r.dv,
+        }
+        for name, key in _AMOUNT_KEYS.items():
+            row[key] = format_money(getattr(r, name))
+        rows.append(row)
+    totals = {key: format_money(report.totals[name]) for name, key in _AMOUNT_KEYS.items()}
+    return {"asOf": report.as_of.isoformat(), "rows": rows, "totals": totals}
+
+
 AGING_HEADER = (
     "Cliente",
     "Tipo de documento",
@@ -90,14 +114,9 @@ def aging_report(
     report = service.aging(ctx.session, as_of or _today(), customer_id)
     fmt = exporters.negotiate(format_, accept)
     if fmt == exporters.JSON:
-        return AgingReportRead(
-            as_of=report.as_of,
-            rows=[
-                AgingRowRead(**vars(r), tipo_documento_codigo=TipoDocumento(r.tipo_documento).codigo)
-                for r in report.rows
-            ],
-            totals=AgingAmounts(**report.totals),
-        )
+        # Built by hand (the shape of AgingReportRead, which a test holds equal):
+        # 10,000 rows through two rounds of model validation cost more than the SQL.
+        return Response(orjson.dumps(aging_json(report)), media_type="application/json")
     amounts = (*service.BUCKETS, "total")
     rows = [
         (r.razon_social, r.tipo_documento, r.tipo_documento.codigo, r.nit, r.dv, *[getattr(r, a) for a in amounts])
