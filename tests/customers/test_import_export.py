@@ -323,4 +323,17 @@ def test_a_100000_row_import_runs_as_a_job_with_progress(client, tenant, databas
     result = job["result"]
     assert (result["applied"], result["new"], result["invalid"], result["totalRows"]) == (True, 100_000, 0, 100_000)
     assert count(client, tenant) == 100_000
+    exported = client.get(f"{URL}/export", params={"format": "csv"}, headers=tenant.headers())
+    assert exported.status_code == 200 and exported.content.count(b"\r\n") == 100_001  # header + every customer
     print(f"100,000-row import on {database.dialect}: {time.monotonic() - started:.1f} s")
+
+
+def test_an_import_never_sees_or_touches_another_tenants_customers(client, tenant, other_tenant):
+    theirs = create(client, other_tenant, razonSocial="Cliente Ajeno", nit="900123456", email="ajeno@x.co")
+    content = csv_bytes([["Razón social", "NIT", "Correo electrónico"], ["Mi Cliente", "900123456-8", "mio@x.co"]])
+    dry = upload(client, tenant, content, mode="upsert").json()
+    assert (dry["new"], dry["toUpdate"], dry["invalid"]) == (1, 0, 0)  # the same number elsewhere is not a match
+    assert upload(client, tenant, content, mode="upsert", dryRun="false").json()["applied"] is True
+    assert client.get(f"{URL}/{theirs['id']}", headers=other_tenant.headers()).json() == theirs
+    exported = client.get(f"{URL}/export", params={"format": "csv"}, headers=tenant.headers()).text
+    assert "Mi Cliente" in exported and "Ajeno" not in exported and theirs["id"] not in exported

@@ -273,16 +273,6 @@ def statement(session: TenantSession, customer_id: uuid.UUID, date_from: date | 
     return Statement(customer_id, date_from, date_to, opening, lines, running)
 
 
-def customer_balance(session: TenantSession, customer_id: uuid.UUID) -> Decimal:
-    """What the customer owes now, by the invoices' own columns (total - amount paid)."""
-    value = session.scalar(
-        select(func.coalesce(_money(func.sum(Invoice.total - Invoice.amount_paid)), _zero())).where(
-            Invoice.customer_id == customer_id, Invoice.status.in_(LIVE)
-        )
-    )
-    return value
-
-
 # --- payments ----------------------------------------------------------------------------
 
 PAYMENT_COLUMNS = (
