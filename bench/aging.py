@@ -161,7 +161,7 @@ def main() -> None:
 
     from fastapi.testclient import TestClient
 
-    from bench.__main__ import ensure_postgres_binaries, machine
+    from bench.__main__ import ensure_postgres_binaries, loadavg, machine
     from nitida.core.db import Database
     from nitida.core.migrations import upgrade
     from nitida.core.security import TokenClaims, create_access_token
@@ -171,6 +171,7 @@ def main() -> None:
     from nitida.reports import service
 
     ensure_postgres_binaries()
+    load_at_start = loadavg()
     pg = ThrowawayPostgres(durable=True, extra_settings={"shared_buffers": "'1GB'"}).start()
     try:
         db = Database(pg.app_url)
@@ -218,7 +219,8 @@ def main() -> None:
                 print(f"{name}: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {samples[-1]:.0f} ms", flush=True)
         table = [
             f"Ageing report, {customers_owing:,} customers with a balance out of 10,000; 100,000 invoices "
-            f"(+10,000 of another tenant); {RUNS} runs after one warm-up; {machine()}",
+            f"(+10,000 of another tenant); {RUNS} runs after one warm-up; {machine()}; "
+            f"load average {load_at_start} at start, {loadavg()} at end",
             "",
             "| measurement | p50 | p95 | max | goal < 1 s |",
             "|---|---|---|---|---|",
