@@ -142,6 +142,12 @@ def seed(superuser_dsn: str, log=print) -> tuple[list[uuid.UUID], list[uuid.UUID
     return tenant_ids, user_ids
 
 
+def _verdict(name: str, p50: float) -> str:
+    if "xlsx" in name:
+        return "(no goal)"
+    return "yes" if p50 < 1000 else "**no**"
+
+
 def timed(fn, runs: int = RUNS) -> list[float]:
     fn()  # warm-up (plans, caches)
     samples = []
@@ -224,10 +230,7 @@ def main() -> None:
             "",
             "| measurement | p50 | p95 | max | goal < 1 s |",
             "|---|---|---|---|---|",
-            *[
-                f"| {n} | {a:.0f} ms | {b:.0f} ms | {c:.0f} ms | {'yes' if a < 1000 else '**no**'} |"
-                for n, a, b, c in rows
-            ],
+            *[f"| {n} | {a:.0f} ms | {b:.0f} ms | {c:.0f} ms | {_verdict(n, a)} |" for n, a, b, c in rows],
         ]
         text = "\n".join(table)
         print(text)
