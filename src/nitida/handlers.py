@@ -1,2 +1,4 @@
 """Every background-job handler of the application, imported so that a worker
 knows them all (as migrations/models.py does for the models)."""
+
+import nitida.customers.jobs  # noqa: F401

@@ -17,6 +17,7 @@ from nitida.core.errors import PROBLEM_JSON, Problem
 from nitida.core.middleware import AllowedHostsMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from nitida.core.problems import install_error_handlers
 from nitida.core.settings import Settings, get_settings
+from nitida.customers import importing
 from nitida.customers.router import router as customers_router
 from nitida.einvoicing.router import router as einvoicing_router
 from nitida.invoices.router import resolutions_router
@@ -24,6 +25,7 @@ from nitida.invoices.router import router as invoices_router
 from nitida.jobs.router import router as jobs_router
 from nitida.jobs.service import QueuePolicy
 from nitida.jobs.worker import Worker
+from nitida.reports.router import router as reports_router
 from nitida.security_events.router import router as security_events_router
 from nitida.users.router import router as users_router
 from nitida.web.mount import install_web
@@ -78,7 +80,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.clients = ClientResolver(settings.trusted_proxy_header, settings.trusted_proxy_list)
     install_error_handlers(app)
     # Outermost last: every answer, a refused host's included, carries the headers.
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        path_limits={"/billing/customers/import": importing.MAX_BYTES},
+    )
     app.add_middleware(AllowedHostsMiddleware, allowed_hosts=settings.allowed_host_list)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.docs:
@@ -90,6 +96,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(invoices_router)
     app.include_router(einvoicing_router)
     app.include_router(jobs_router)
+    app.include_router(reports_router)
     app.include_router(security_events_router)
     # The back office in the browser, under /app (after the API's middleware: its own is outermost).
     install_web(app)

@@ -19,6 +19,7 @@ from nitida.einvoicing.access import ELECTRONIC_INVOICING, ISSUER, NOTES
 from nitida.invoices.access import INVOICES, RESOLUTIONS
 from nitida.jobs.access import JOBS
 from nitida.main import create_app
+from nitida.reports.access import REPORTS
 from nitida.security_events.access import SECURITY_EVENTS
 from nitida.users.access import USERS
 from nitida.users.models import Role
@@ -31,7 +32,7 @@ def roles(rules) -> dict[str, set[Role]]:
 
 
 def test_customers():
-    assert roles(CUSTOMERS) == {"read": {A, O, C}, "write": {A, O}, "delete": {A}}
+    assert roles(CUSTOMERS) == {"read": {A, O, C}, "write": {A, O}, "delete": {A}, "import": {A, O}}
 
 
 def test_invoices_and_resolutions():
@@ -43,6 +44,10 @@ def test_users_jobs_and_me():
     assert roles(USERS) == {"manage": {A}}
     assert roles(JOBS) == {"list": {A}, "read": {A, O}, "retry": {A}}
     assert roles(ME) == {"read": {A, O, C}}
+
+
+def test_reports():
+    assert roles(REPORTS) == {"read": {A, O, C}}
 
 
 def test_security_events():

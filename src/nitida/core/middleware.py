@@ -24,9 +24,11 @@ class RequestContextMiddleware:
     whose length is not declared.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, path_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Exact paths with a cap of their own (file uploads).
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,16 +56,17 @@ class RequestContextMiddleware:
                     errors=[FieldError(field=bad_parameter, message="must not contain control characters")],
                 )(scope, receive, send_with_id)
                 return
+            limit = self.path_limits.get(scope.get("path", ""), self.max_body_bytes)
             declared = _content_length(scope)
-            if declared is not None and declared > self.max_body_bytes:
-                await self._too_large(scope, receive, send_with_id)
+            if declared is not None and declared > limit:
+                await self._too_large(scope, receive, send_with_id, limit)
                 return
             if declared is None and scope.get("method") in ("POST", "PUT", "PATCH"):
                 # Chunked body of unknown length: read it (up to the cap) before
                 # the app does, so an oversized one is refused without parsing.
-                buffered = await self._read_capped(receive)
+                buffered = await self._read_capped(receive, limit)
                 if buffered is None:
-                    await self._too_large(scope, receive, send_with_id)
+                    await self._too_large(scope, receive, send_with_id, limit)
                     return
                 receive = _replay(buffered, receive)
             try:
@@ -76,7 +79,7 @@ class RequestContextMiddleware:
         finally:
             reset_request_id(token)
 
-    async def _read_capped(self, receive: Receive) -> bytes | None:
+    async def _read_capped(self, receive: Receive, limit: int) -> bytes | None:
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -85,16 +88,16 @@ class RequestContextMiddleware:
                 return b"".join(chunks)
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem_response(
             413,
-            f"The request body exceeds the limit of {self.max_body_bytes} bytes.",
+            f"The request body exceeds the limit of {limit} bytes.",
             slug="payload-too-large",
         )
         await response(scope, receive, send)

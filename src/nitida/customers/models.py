@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, Index, Integer, LargeBinary, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nitida.core import bounds
@@ -52,3 +53,16 @@ class Customer(TenantScoped, Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CustomerImportFile(TenantScoped, Base):
+    """An uploaded import file kept for the background job that imports it
+    (a job's payload is JSON and shown by GET /jobs/:id: no place for 20 MB).
+    The job deletes it in the transaction that records its result."""
+
+    __tablename__ = "customer_import_files"
+
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

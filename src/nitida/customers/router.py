@@ -1,21 +1,25 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
 from nitida.auth.dependencies import TenantContext, guard
 from nitida.core import bounds
+from nitida.core.errors import PROBLEM_JSON
 from nitida.core.problems import problem_responses
 from nitida.core.schemas import total_count_header
-from nitida.customers import service
+from nitida.customers import exporting, importing, service
 from nitida.customers.access import CUSTOMERS
-from nitida.customers.models import CustomerStatus
+from nitida.customers.jobs import IMPORT
+from nitida.customers.models import CustomerImportFile, CustomerStatus
 from nitida.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
 from nitida.customers.views import customer_response, customers_page, customers_stream
+from nitida.jobs.service import enqueue
+from nitida.reports import exporters
 
 router = APIRouter(prefix="/billing/customers", tags=["customers"])
 
@@ -24,6 +28,7 @@ ItemReader = Annotated[TenantContext, guard(CUSTOMERS["read"], after_lookup=True
 Writer = Annotated[TenantContext, guard(CUSTOMERS["write"])]
 ItemWriter = Annotated[TenantContext, guard(CUSTOMERS["write"], after_lookup=True)]
 ItemDeleter = Annotated[TenantContext, guard(CUSTOMERS["delete"], after_lookup=True)]
+Importer = Annotated[TenantContext, guard(CUSTOMERS["import"])]
 
 
 @router.get(
@@ -66,6 +71,131 @@ def create_customer(body: CustomerCreate, ctx: Writer) -> Response:
     """Create a customer (ADMIN, OPERADOR). The number is unique in the tenant."""
     row = service.create_customer(ctx.session, ctx.principal, body)
     return customer_response(row, status.HTTP_201_CREATED)
+
+
+# Declared before "/{customer_id}": these two words are not ids.
+@router.get(
+    "/export",
+    response_model=list[CustomerRead],
+    responses={
+        200: {"content": exporters.file_content_doc(), "description": "Every customer (JSON, CSV or XLSX)"},
+        **problem_responses(400, 401),
+    },
+)
+def export_customers(
+    ctx: Reader,
+    format_: Annotated[
+        Literal["json", "csv", "xlsx"] | None,
+        Query(alias="format", description="json (default), csv or xlsx; or send Accept: text/csv or the XLSX type"),
+    ] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Response:
+    """Every customer with every field, the DIAN code beside the document type, streamed.
+
+    CSV is UTF-8 with BOM, ``;`` between fields (as Excel in Colombia opens it);
+    its header row is what the import reads back.
+    """
+    rows = service.stream_customers(ctx.reader, None, None, 0)
+    fmt = exporters.negotiate(format_, accept)
+    if fmt == exporters.JSON:
+        return StreamingResponse(customers_stream(rows), media_type="application/json")
+    body, media, headers = exporters.file_response_parts(exporting.export_table(rows), fmt, "clientes")
+    return StreamingResponse(body, media_type=media, headers=headers)
+
+
+async def _upload(request: Request) -> bytes:
+    # The body cap for this path is the import's 20 MB (see main.py), checked before this reads it.
+    return await request.body()
+
+
+IMPORT_BODY = {
+    "required": True,
+    "description": "The file itself (not a multipart form): CSV (UTF-8 or Windows-1252, ';' or ',') or XLSX",
+    "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        exporters.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+    },
+}
+IMPORT_REPORT = {
+    "type": "object",
+    "properties": {
+        "dryRun": {"type": "boolean"},
+        "mode": {"type": "string", "enum": ["create", "upsert"]},
+        "applied": {"type": "boolean"},
+        "totalRows": {"type": "integer"},
+        "new": {"type": "integer"},
+        "unchanged": {"type": "integer"},
+        "toUpdate": {"type": "integer"},
+        "invalid": {"type": "integer"},
+        "invalidRows": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"row": {"type": "integer"}, "field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+        "ignoredColumns": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+@router.post(
+    "/import",
+    responses={
+        200: {"description": "The import's report", "content": {"application/json": {"schema": IMPORT_REPORT}}},
+        202: {
+            "description": f"More than {importing.JOB_THRESHOLD} rows: a background job (GET /jobs/{{jobId}})",
+            "content": {
+                "application/json": {"schema": {"type": "object", "properties": {"jobId": {"type": "string"}}}}
+            },
+        },
+        **problem_responses(400, 401, 403, 409, 413),
+    },
+    openapi_extra={"requestBody": IMPORT_BODY},
+)
+def import_customers(
+    ctx: Importer,
+    data: Annotated[bytes, Depends(_upload)],
+    dry_run: Annotated[bool, Query(alias="dryRun", description="true (default): only report, change nothing")] = True,
+    mode: Annotated[service.ImportMode, Query(description="create (default) or upsert (match on the number)")] = (
+        service.ImportMode.CREATE
+    ),
+) -> Response:
+    """Load customers from a CSV or XLSX file (ADMIN, OPERADOR), all or nothing.
+
+    With ``dryRun=true`` (the default) nothing changes: the answer counts the
+    rows that are new, unchanged, to update and invalid, and names every
+    invalid row's number, field and message. With ``dryRun=false`` a file with
+    any invalid row is refused (400, nothing written); a valid one is applied
+    in one transaction. Files of more than 2,000 rows run as a background job:
+    202 with its id; ``GET /jobs/{id}`` shows rows done of total and, at the
+    end, the same report as its result.
+    """
+    rows = importing.count_rows(data)
+    if rows > importing.JOB_THRESHOLD:
+        upload = CustomerImportFile(content=data, size_bytes=len(data), created_by=ctx.principal.user_id)
+        ctx.session.add(upload)
+        ctx.session.flush()
+        payload = {"fileId": str(upload.id), "mode": mode.value, "dryRun": dry_run, "rows": rows}
+        job = enqueue(ctx.session, IMPORT, payload, actor=ctx.principal, max_attempts=3)
+        return JSONResponse(
+            {"jobId": str(job.id), "rows": rows, "status": job.status.value},
+            status_code=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/jobs/{job.id}"},
+        )
+    report = service.run_import(ctx.session, ctx.principal, data, mode=mode, dry_run=dry_run)
+    if not dry_run and not report["applied"]:
+        # Nothing is written; the problem names every invalid row.
+        errors = [{"field": f"row {e['row']}: {e['field']}", "message": e["message"]} for e in report["invalidRows"]]
+        body = {
+            "type": "https://nitida.co/problems/import-has-invalid-rows",
+            "title": "Bad Request",
+            "status": 400,
+            "detail": f"{report['invalid']} of {report['totalRows']} rows are invalid: nothing was imported.",
+            "errors": errors,
+        }
+        return JSONResponse(body, status_code=400, media_type=PROBLEM_JSON)
+    return JSONResponse(report)
 
 
 @router.get("/{customer_id}", response_model=CustomerRead, responses=problem_responses(401, 404))

@@ -75,7 +75,7 @@ COLUMNS = (
 )
 
 
-def _audited_values(c: Customer, pending: dict[str, Any] | None = None) -> dict[str, Any]:
+def audited_values(c: Customer, pending: dict[str, Any] | None = None) -> dict[str, Any]:
     """The audited fields in API form; ``pending`` values (by attribute) win over the row's."""
     pending = pending or {}
     values = {}
@@ -108,7 +108,7 @@ def _find_by_nit(session: TenantSession, nit: str) -> Customer | None:
     return session.scalar(select(Customer).where(Customer.nit == nit))
 
 
-def _name_columns(razon_social: str) -> dict[str, str]:
+def name_columns(razon_social: str) -> dict[str, str]:
     """The name and the keys derived from it, which always change together."""
     search_key = fold(razon_social)
     if len(search_key.encode()) > SEARCH_KEY_MAX_BYTES:
@@ -121,17 +121,11 @@ def _name_columns(razon_social: str) -> dict[str, str]:
     }
 
 
-def create_customer(session: TenantSession, actor: Principal, data: CustomerCreate) -> Row:
-    """Insert the customer, or 400 naming the one that already has its number.
-
-    One INSERT … ON CONFLICT DO NOTHING decides, atomically, between a new
-    row and a duplicate (also when two creates of one number race): no
-    pre-check, no savepoint, no exception. Returns the new row (COLUMNS).
-    """
-    identity = _identity(data.tipo_documento, data.nit)
+def new_customer_values(tenant_id: uuid.UUID, identity: Identity, data: CustomerCreate) -> dict[str, Any]:
+    """The columns of a new customer (the API's create and the import both insert these)."""
     now = utcnow()
-    values = {
-        "tenant_id": session.tenant_id,
+    return {
+        "tenant_id": tenant_id,
         "id": uuid.uuid4(),
         "tipo_documento": identity.tipo,
         "nit": identity.number,
@@ -143,8 +137,19 @@ def create_customer(session: TenantSession, actor: Principal, data: CustomerCrea
         **{name: _stored(getattr(data, name)) for name in FISCAL_FIELDS},
         "created_at": now,
         "updated_at": now,
-        **_name_columns(data.razon_social),
+        **name_columns(data.razon_social),
     }
+
+
+def create_customer(session: TenantSession, actor: Principal, data: CustomerCreate) -> Row:
+    """Insert the customer, or 400 naming the one that already has its number.
+
+    One INSERT … ON CONFLICT DO NOTHING decides, atomically, between a new
+    row and a duplicate (also when two creates of one number race): no
+    pre-check, no savepoint, no exception. Returns the new row (COLUMNS).
+    """
+    identity = _identity(data.tipo_documento, data.nit)
+    values = new_customer_values(session.tenant_id, identity, data)
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     row = session.execute(
         insert(Customer).values(values).on_conflict_do_nothing(index_elements=["tenant_id", "nit"]).returning(*COLUMNS)
@@ -160,7 +165,7 @@ def create_customer(session: TenantSession, actor: Principal, data: CustomerCrea
         entity_type=ENTITY,
         entity_id=row.id,
         action="CREATED",
-        changes=audit.diff({}, _audited_values(Customer(**values))),
+        changes=audit.diff({}, audited_values(Customer(**values))),
     )
     session.flush()
     return row
@@ -199,14 +204,14 @@ def update_customer(session: TenantSession, actor: Principal, customer: Customer
                 raise _duplicate(other)
         updates.update(tipo_documento=identity.tipo, nit=identity.number, dv=identity.dv)
     if "razon_social" in fields:
-        updates.update(_name_columns(fields["razon_social"]))
+        updates.update(name_columns(fields["razon_social"]))
     for name in ("email", "telefono", "direccion", "status"):
         if name in fields:
             updates[name] = fields[name]
     for name in FISCAL_FIELDS:
         if name in fields:
             updates[name] = _stored(fields[name])
-    changes = audit.diff(_audited_values(customer), _audited_values(customer, updates))
+    changes = audit.diff(audited_values(customer), audited_values(customer, updates))
     if not changes:
         return customer
     updates["updated_at"] = utcnow()
@@ -228,7 +233,7 @@ def delete_customer(session: TenantSession, actor: Principal, customer: Customer
         entity_type=ENTITY,
         entity_id=customer.id,
         action="DELETED",
-        changes=audit.diff(_audited_values(customer), {k: None for k in AUDITED}),
+        changes=audit.diff(audited_values(customer), {k: None for k in AUDITED}),
     )
     # The invoice -> customer foreign key is RESTRICT: whatever the path, a
     # customer with invoices stays.
@@ -312,3 +317,142 @@ def stream_customers(
             return
         last = rows[-1]
         after = (last.razon_social_sort, last.nit)
+
+
+# --- import -----------------------------------------------------------------------
+
+IMPORT_CREATED = "IMPORT_CREATED"  # history actions that mark a change made by a file import
+IMPORT_UPDATED = "IMPORT_UPDATED"
+_LOOKUP_CHUNK = 500
+
+
+class ImportMode(enum.StrEnum):
+    CREATE = "create"  # a number already registered is an invalid row
+    UPSERT = "upsert"  # a number already registered updates that customer
+
+
+def _existing_by_nit(session: TenantSession, numbers: list[str]) -> dict[str, Customer]:
+    found: dict[str, Customer] = {}
+    for start in range(0, len(numbers), _LOOKUP_CHUNK):
+        chunk = numbers[start : start + _LOOKUP_CHUNK]
+        found.update({c.nit: c for c in session.scalars(select(Customer).where(Customer.nit.in_(chunk)))})
+    return found
+
+
+def import_changes(customer: Customer, row: Any) -> dict[str, Any]:
+    """The columns an upsert row changes on ``customer``: only the fields its file has
+    (a blank optional cell clears the field, as null does in a PATCH)."""
+    updates: dict[str, Any] = {}
+    if {"nit", "tipoDocumento", "tipoDocumentoCodigo"} & row.given:
+        updates.update(tipo_documento=row.identity.tipo, nit=row.identity.number, dv=row.identity.dv)
+    if "razonSocial" in row.given and row.data.razon_social != customer.razon_social:
+        updates.update(name_columns(row.data.razon_social))
+    for api, attr in (("email", "email"), ("telefono", "telefono"), ("direccion", "direccion"), ("status", "status")):
+        if api in row.given and (api != "status" or "status" in row.data.model_fields_set):
+            updates[attr] = getattr(row.data, attr)
+    return {attr: value for attr, value in updates.items() if getattr(customer, attr) != value}
+
+
+def plan_import(session: TenantSession, validated: Any, mode: ImportMode) -> dict[str, Any]:
+    """Sort the valid rows into new, unchanged and to update; in create mode a
+    number already registered becomes an invalid row."""
+    from nitida.customers.importing import RowError
+
+    existing = _existing_by_nit(session, [row.identity.number for row in validated.valid])
+    plan: dict[str, Any] = {"new": [], "unchanged": [], "update": []}
+    for row in validated.valid:
+        customer = existing.get(row.identity.number)
+        if customer is None:
+            plan["new"].append(row)
+        elif mode is ImportMode.CREATE:
+            validated.errors.append(
+                RowError(
+                    row.row,
+                    "nit",
+                    f"number {customer.nit} is already registered: {customer.razon_social} (id {customer.id}); "
+                    "import with mode=upsert to update it",
+                )
+            )
+        else:
+            changes = import_changes(customer, row)
+            plan["update" if changes else "unchanged"].append((customer, changes))
+    validated.errors.sort(key=lambda e: e.row)
+    return plan
+
+
+def apply_import(session: TenantSession, actor: Principal | None, plan: dict[str, Any]) -> None:
+    """Insert the new customers and change the others, each with its history entry
+    (marked as an import), in the caller's transaction: all of it or, on error, nothing."""
+    from nitida.audit.models import AuditEvent
+
+    now = utcnow()
+    actor_fields = {"actor_user_id": actor.user_id if actor else None, "actor_email": actor.email if actor else None}
+    new_values = [new_customer_values(session.tenant_id, row.identity, row.data) for row in plan["new"]]
+    events = [
+        {
+            "tenant_id": session.tenant_id,
+            "id": uuid.uuid4(),
+            "entity_type": ENTITY,
+            "entity_id": values["id"],
+            "action": IMPORT_CREATED,
+            "occurred_at": now,
+            "changes": audit.diff({}, audited_values(Customer(**values))),
+            **actor_fields,
+        }
+        for values in new_values
+    ]
+    for customer, changes in plan["update"]:
+        events.append(
+            {
+                "tenant_id": session.tenant_id,
+                "id": uuid.uuid4(),
+                "entity_type": ENTITY,
+                "entity_id": customer.id,
+                "action": IMPORT_UPDATED,
+                "occurred_at": now,
+                "changes": audit.diff(audited_values(customer), audited_values(customer, changes)),
+                **actor_fields,
+            }
+        )
+
+    def write() -> None:
+        from sqlalchemy import insert
+
+        if new_values:
+            session.execute(insert(Customer), new_values)
+        for customer, changes in plan["update"]:
+            for attr, value in {**changes, "updated_at": now}.items():
+                setattr(customer, attr, value)
+        session.flush()
+
+    if not apply_unless_violates(session, UNIQUE_NIT, write):
+        raise Conflict(
+            "Another user registered one of these numbers while the file was being imported; "
+            "nothing was imported. Run the import again.",
+            slug="import-raced",
+        )
+    if events:
+        from sqlalchemy import insert
+
+        session.execute(insert(AuditEvent), events)
+
+
+def run_import(
+    session: TenantSession,
+    actor: Principal | None,
+    data: bytes,
+    *,
+    mode: ImportMode,
+    dry_run: bool,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Validate a file, sort its rows against the tenant's customers and, unless
+    ``dry_run`` or any row is invalid, apply it. Returns the import's report."""
+    from nitida.customers import importing
+
+    validated = importing.validate(importing.read_table(data), name_columns, progress)
+    plan = plan_import(session, validated, mode)
+    applied = not dry_run and not validated.errors
+    if applied:
+        apply_import(session, actor, plan)
+    return importing.report(validated, plan, dry_run=dry_run, mode=mode.value, applied=applied)

@@ -1,0 +1,5 @@
+"""Who may read the receivables reports: every role (they change nothing)."""
+
+from nitida.auth.access import EVERYONE, AccessRules
+
+REPORTS = AccessRules("reports", read=EVERYONE)
