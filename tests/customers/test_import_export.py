@@ -51,7 +51,18 @@ def xlsx_bytes(rows: list[list]) -> bytes:
 
 
 def test_export_every_field_with_dian_codes_as_csv_xlsx_and_json(client, tenant, other_tenant):
-    create(client, tenant, razonSocial="Papelería Nítida S.A.S.", nit="900.123.456-8", email="a@nitida.co")
+    create(
+        client,
+        tenant,
+        razonSocial="Papelería Nítida S.A.S.",
+        nit="900.123.456-8",
+        email="a@nitida.co",
+        tipoPersona="JURIDICA",
+        responsabilidadesFiscales=["O-13", "O-15"],
+        tributo="01",
+        municipioCodigo="05001",
+        codigoPostal="050021",
+    )
     create(client, tenant, razonSocial="Ángela Peñalosa", tipoDocumento="CC", nit="52.123.456", telefono="3001234567")
     create(client, other_tenant, razonSocial="Cliente Ajeno", nit="800197268")
 
@@ -61,39 +72,43 @@ def test_export_every_field_with_dian_codes_as_csv_xlsx_and_json(client, tenant,
     lines = r.content.decode("utf-8-sig").splitlines()
     assert lines[0] == (
         "Id;Razón social;Tipo de documento;Código DIAN tipo de documento;Número de documento;DV;"
-        "Correo electrónico;Teléfono;Dirección;Estado;Creado;Actualizado"
+        "Correo electrónico;Teléfono;Dirección;Tipo de persona;Responsabilidades fiscales;Tributo;"
+        "Código DANE municipio;Municipio;Departamento;Código postal;Estado;Creado;Actualizado"
     )
     assert len(lines) == 3 and "Ajeno" not in r.text
     angela, papeleria = (line.split(";") for line in lines[1:])  # Spanish order: Á with A
-    assert angela[1:10] == ["Ángela Peñalosa", "CC", "13", "52123456", "", "", "3001234567", "", "ACTIVE"]
-    assert papeleria[1:10] == [
-        "Papelería Nítida S.A.S.",
-        "NIT",
-        "31",
-        "900123456",
-        "8",
-        "a@nitida.co",
-        "",
-        "",
-        "ACTIVE",
-    ]
+    assert angela[1:9] == ["Ángela Peñalosa", "CC", "13", "52123456", "", "", "3001234567", ""]
+    assert papeleria[1:9] == ["Papelería Nítida S.A.S.", "NIT", "31", "900123456", "8", "a@nitida.co", "", ""]
+    # The fiscal data with the DANE code beside the municipality's name (the API's defaults here).
+    # The fiscal data, the DANE code beside the municipality's and department's names.
+    assert angela[9:17] == ["", "R-99-PN", "ZZ", "", "", "", "", "ACTIVE"]
+    assert papeleria[9:17] == ["JURIDICA", "O-13, O-15", "01", "05001", "Medellín", "Antioquia", "050021", "ACTIVE"]
 
     r = client.get(f"{URL}/export", headers={**tenant.headers(), "Accept": XLSX})
     assert r.status_code == 200 and r.headers["content-type"] == XLSX
     sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
     rows = list(sheet.iter_rows())
     assert rows[0][1].value == "Razón social" and len(rows) == 3
-    assert [c.value for c in rows[2][1:10]] == [
-        "Papelería Nítida S.A.S.", "NIT", "31", "900123456", "8", "a@nitida.co", None, None, "ACTIVE",
+    assert [c.value for c in rows[2][1:17]] == [
+        "Papelería Nítida S.A.S.", "NIT", "31", "900123456", "8", "a@nitida.co", None, None,
+        "JURIDICA", "O-13, O-15", "01", "05001", "Medellín", "Antioquia", "050021", "ACTIVE",
     ]  # fmt: skip
-    assert rows[2][10].is_date and rows[2][10].number_format == "dd/mm/yyyy hh:mm"
+    assert rows[2][17].is_date and rows[2][17].number_format == "dd/mm/yyyy hh:mm"
 
     listed = client.get(URL, headers=tenant.headers()).json()
     assert client.get(f"{URL}/export", headers=tenant.headers()).json() == listed
 
 
 def test_an_export_imports_back_unchanged(client, tenant):
-    create(client, tenant, razonSocial="Colegio Los Andes", nit="800197268", direccion="Calle 45 # 12-30")
+    create(
+        client,
+        tenant,
+        razonSocial="Colegio Los Andes",
+        nit="800197268",
+        direccion="Calle 45 # 12-30",
+        responsabilidadesFiscales=["O-15", "O-47"],
+        municipioCodigo="11001",
+    )
     exported = client.get(f"{URL}/export", params={"format": "xlsx"}, headers=tenant.headers()).content
     report = upload(client, tenant, exported, content_type=XLSX, mode="upsert").json()
     assert (report["unchanged"], report["new"], report["toUpdate"], report["invalid"]) == (1, 0, 0, 0)
@@ -300,13 +315,18 @@ def test_a_100000_row_import_runs_as_a_job_with_progress(client, tenant, databas
     import nitida.jobs.service as jobs_service
 
     seen: list[tuple[int, int | None]] = []
-    real_progress = jobs_service._progress
+    real_recorder = jobs_service._progress_recorder
 
-    def recording(db, claimed, worker_id, policy, done, total, *rest):
-        seen.append((done, total))
-        real_progress(db, claimed, worker_id, policy, done, total, *rest)
+    def recording(*args):
+        record = real_recorder(*args)
 
-    monkeypatch.setattr(jobs_service, "_progress", recording)
+        def progress(done, total):
+            seen.append((done, total))
+            record(done, total)
+
+        return progress
+
+    monkeypatch.setattr(jobs_service, "_progress_recorder", recording)
     started = time.monotonic()
     r = upload(client, tenant, _big_file(100_000), dryRun="false")
     assert r.status_code == 202, r.text

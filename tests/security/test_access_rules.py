@@ -105,6 +105,12 @@ ROUTE_ACTIONS = {
     ("GET", "/billing/debit-notes/{note_id}"): "notes.read",
     ("GET", "/billing/debit-notes/{note_id}/xml"): "notes.read",
     ("GET", "/security-events"): "security_events.read",
+    ("GET", "/billing/customers/export"): "customers.read",
+    ("POST", "/billing/customers/import"): "customers.import",
+    ("GET", "/billing/reports/aging"): "reports.read",
+    ("GET", "/billing/customers/{customer_id}/statement"): "reports.read",
+    ("GET", "/billing/payments"): "reports.read",
+    ("GET", "/billing/reports/summary"): "reports.read",
 }
 
 

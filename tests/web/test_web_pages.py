@@ -512,3 +512,8 @@ def test_the_dashboard_and_receivables_add_up_issued_balances(app, database, ten
     assert home.count("$ 2.469.135,78") >= 2  # sales this month and receivable
     cartera = client.get("/app/cartera").text
     assert "Droguería La Salud" in cartera and "$ 2.469.135,78" in cartera
+    # The ageing columns of the receivables report; issued today (CONTADO): not yet due.
+    for column in ("Sin vencer", "1–30 días", "31–60 días", "61–90 días", "Más de 90 días"):
+        assert column in cartera
+    row = cartera.split("Droguería La Salud")[1].split("</tr>")[0]
+    assert row.count("$ 2.469.135,78") == 2 and row.count("$ 0,00") == 4  # Sin vencer and Total; the rest 0

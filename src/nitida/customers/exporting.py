@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import Row
 
 from nitida.customers.identity import TipoDocumento
+from nitida.einvoicing import codelists
 from nitida.reports.exporters import Table
 
 HEADER = (
@@ -23,6 +24,13 @@ HEADER = (
     "Correo electrónico",
     "Teléfono",
     "Dirección",
+    "Tipo de persona",
+    "Responsabilidades fiscales",
+    "Tributo",
+    "Código DANE municipio",
+    "Municipio",
+    "Departamento",
+    "Código postal",
     "Estado",
     "Creado",
     "Actualizado",
@@ -33,8 +41,28 @@ _TIPO = {t: (t.value, t.codigo) for t in TipoDocumento}
 def export_rows(rows: Iterable[Row]) -> Iterator[tuple]:
     """Rows of customers.service.COLUMNS as the export's cells, in HEADER's order."""
     for row in rows:
-        (id_, _tenant, razon_social, tipo, nit, dv, email, telefono, direccion, status, created, updated, *_) = row
+        (
+            id_,
+            _tenant,
+            razon_social,
+            tipo,
+            nit,
+            dv,
+            email,
+            telefono,
+            direccion,
+            tipo_persona,
+            responsabilidades,
+            tributo,
+            municipio_codigo,
+            codigo_postal,
+            status,
+            created,
+            updated,
+            *_,
+        ) = row
         tipo_value, codigo = _TIPO[tipo]
+        place = codelists.municipio(municipio_codigo) if municipio_codigo else None
         yield (
             str(id_),
             razon_social,
@@ -45,6 +73,13 @@ def export_rows(rows: Iterable[Row]) -> Iterator[tuple]:
             email,
             telefono,
             direccion,
+            tipo_persona,
+            ", ".join(responsabilidades or ()),
+            tributo,
+            municipio_codigo,
+            place.name if place else None,
+            place.departamento if place else None,
+            codigo_postal,
             status.value,
             created,
             updated,

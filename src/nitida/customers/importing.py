@@ -36,7 +36,23 @@ MAX_BYTES = 20 * 1024 * 1024
 JOB_THRESHOLD = 2_000
 
 REQUIRED = ("razonSocial", "nit")
-FIELDS = ("razonSocial", "tipoDocumento", "nit", "dv", "email", "telefono", "direccion", "status")
+FIELDS = (
+    "razonSocial",
+    "tipoDocumento",
+    "nit",
+    "dv",
+    "email",
+    "telefono",
+    "direccion",
+    "status",
+    "tipoPersona",
+    "responsabilidadesFiscales",
+    "tributo",
+    "municipioCodigo",
+    "codigoPostal",
+)
+# Optional fiscal columns: a blank cell takes the API's default (R-99-PN, ZZ, none).
+_BLANK_IS_DEFAULT = ("tipoPersona", "responsabilidadesFiscales", "tributo")
 
 
 def header_key(name: str) -> str:
@@ -56,10 +72,18 @@ _ALIASES = {
     "telefono": ("Teléfono", "telefono", "Celular"),
     "direccion": ("Dirección", "direccion"),
     "status": ("Estado", "status"),
+    "tipoPersona": ("Tipo de persona", "tipoPersona"),
+    "responsabilidadesFiscales": ("Responsabilidades fiscales", "responsabilidadesFiscales", "Responsabilidades"),
+    "tributo": ("Tributo", "tributo"),
+    "municipioCodigo": ("Código DANE municipio", "municipioCodigo", "Código municipio", "Código DANE"),
+    "codigoPostal": ("Código postal", "codigoPostal"),
 }
 HEADERS = {header_key(alias): api for api, aliases in _ALIASES.items() for alias in aliases}
 # Columns the export writes that an import does not set.
-IGNORED = {header_key(h) for h in ("Id", "tenantId", "Creado", "Actualizado", "createdAt", "updatedAt")}
+IGNORED = {
+    header_key(h)
+    for h in ("Id", "tenantId", "Creado", "Actualizado", "createdAt", "updatedAt", "Municipio", "Departamento")
+}
 
 _STATUS_WORDS = {"activo": "ACTIVE", "activa": "ACTIVE", "inactivo": "INACTIVE", "inactiva": "INACTIVE"}
 _TIPO_BY_CODE = {code: tipo.value for tipo, code in DIAN_CODES.items()}
@@ -227,6 +251,11 @@ def validate_row(row: int, values: dict[str, str], name_check: Callable[[str], A
             del body["status"]
         else:
             body["status"] = _STATUS_WORDS.get(fold(status), status.upper())
+    for name in _BLANK_IS_DEFAULT:
+        if name in body and not body[name]:
+            del body[name]
+    if "responsabilidadesFiscales" in body:  # "O-13, O-15" in one cell
+        body["responsabilidadesFiscales"] = [r for r in re.split(r"[,;\s]+", body["responsabilidadesFiscales"]) if r]
     dv = body.pop("dv", "")
     if dv and body.get("nit") and "-" not in body["nit"]:
         body["nit"] = f"{body['nit']}-{dv}"

@@ -350,6 +350,16 @@ def import_changes(customer: Customer, row: Any) -> dict[str, Any]:
     for api, attr in (("email", "email"), ("telefono", "telefono"), ("direccion", "direccion"), ("status", "status")):
         if api in row.given and (api != "status" or "status" in row.data.model_fields_set):
             updates[attr] = getattr(row.data, attr)
+    fiscal_columns = (
+        ("tipoPersona", "tipo_persona"),
+        ("responsabilidadesFiscales", "responsabilidades_fiscales"),
+        ("tributo", "tributo"),
+        ("municipioCodigo", "municipio_codigo"),
+        ("codigoPostal", "codigo_postal"),
+    )
+    for api, attr in fiscal_columns:
+        if api in row.given and attr in row.data.model_fields_set | {"municipio_codigo", "codigo_postal"}:
+            updates[attr] = _stored(getattr(row.data, attr))
     return {attr: value for attr, value in updates.items() if getattr(customer, attr) != value}
 
 

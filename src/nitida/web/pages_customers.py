@@ -176,7 +176,7 @@ def customer_page(request: Request, ctx: Web, customer_id: str, aviso: str = "")
         customer=customer,
         invoices=invoice_rows,
         invoice_count=count,
-        balance=queries.customer_balance(ctx.session, customer.id),
+        balance=queries.customer_balance(ctx.session, customer.id, invoices.bogota_today()),
         events=list(reversed(events)),
         notice=NOTICES.get(aviso),
     )

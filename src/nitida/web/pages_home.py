@@ -22,5 +22,5 @@ def home(request: Request, ctx: Web) -> HTMLResponse:
 @router.get("/app/cartera")
 def receivables(request: Request, ctx: Web) -> HTMLResponse:
     today = bogota_today()
-    rows = queries.balances(ctx.session, today)
-    return page(request, ctx, "cartera.html", nav="cartera", today=today, rows=rows)
+    report = queries.balances(ctx.session, today)
+    return page(request, ctx, "cartera.html", nav="cartera", today=today, report=report)

@@ -1,8 +1,8 @@
-"""Read-only sums for the dashboard and the receivables page.
+"""Read-only figures for the dashboard and the receivables page.
 
-Until the reports issue brings its service, the pages add up the invoices'
-own columns here (balance = total − amount paid, as ``Invoice.balance``):
-no rule is decided here, only sums of what the invoices service stored.
+Amounts owed come from the receivables reports (reports.service: invoices,
+payments, credit and debit notes, by due date), so a page never adds up a
+balance its own way; only the counts of invoices are read here.
 """
 
 from __future__ import annotations
@@ -12,15 +12,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from nitida.core.db import TenantSession
-from nitida.core.money import ZERO
-from nitida.customers.models import Customer
+from nitida.einvoicing.models import ElectronicStatus
 from nitida.invoices.models import Invoice, InvoiceStatus
+from nitida.reports import service as reports
 
 OPEN = InvoiceStatus.ISSUED  # issued, not fully paid, not voided
 SOLD = (InvoiceStatus.ISSUED, InvoiceStatus.PAID)
+# Signed and not yet answered by the DIAN (the sending states arrive with delivery).
+WAITING_ON_DIAN = tuple(s for s in ElectronicStatus if s.value in ("SIGNED", "SENT"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,85 +34,34 @@ class Dashboard:
     overdue: Decimal
     overdue_invoices: int
     drafts: int
+    waiting_on_dian: int
 
 
-def _sum_balance(session: TenantSession, *conditions) -> tuple[Decimal, int]:
-    # Two sums, subtracted here: each column keeps its exact money type on SQLite.
-    total, paid, count = session.execute(
-        select(func.sum(Invoice.total), func.sum(Invoice.amount_paid), func.count()).where(*conditions)
-    ).one()
-    return (total or ZERO) - (paid or ZERO), count
+def _count(session: TenantSession, *conditions) -> int:
+    return session.scalar(select(func.count()).select_from(Invoice).where(*conditions)) or 0
 
 
 def dashboard(session: TenantSession, today: date) -> Dashboard:
-    month_start = today.replace(day=1)
-    sales, sold = session.execute(
-        select(func.sum(Invoice.total), func.count()).where(
-            Invoice.status.in_(SOLD), Invoice.issue_date >= month_start, Invoice.issue_date <= today
-        )
-    ).one()
-    receivable, open_count = _sum_balance(session, Invoice.status == OPEN)
-    overdue, overdue_count = _sum_balance(session, Invoice.status == OPEN, Invoice.due_date < today)
-    drafts = session.scalar(select(func.count()).select_from(Invoice).where(Invoice.status == InvoiceStatus.DRAFT))
+    month = reports.summary(session, today.year, today.month)
+    owed = reports.aging(session, today).totals
     return Dashboard(
-        sales_this_month=sales or ZERO,
-        invoices_this_month=sold,
-        receivable=receivable,
-        open_invoices=open_count,
-        overdue=overdue,
-        overdue_invoices=overdue_count,
-        drafts=drafts or 0,
+        sales_this_month=month.invoiced_total,
+        invoices_this_month=_count(
+            session, Invoice.status.in_(SOLD), Invoice.issue_date >= today.replace(day=1), Invoice.issue_date <= today
+        ),
+        receivable=owed["total"],
+        open_invoices=_count(session, Invoice.status == OPEN),
+        overdue=owed["total"] - owed["not_due"],
+        overdue_invoices=_count(session, Invoice.status == OPEN, Invoice.due_date < today),
+        drafts=_count(session, Invoice.status == InvoiceStatus.DRAFT),
+        waiting_on_dian=_count(session, Invoice.electronic_status.in_(WAITING_ON_DIAN)),
     )
 
 
-@dataclass(frozen=True, slots=True)
-class CustomerBalance:
-    customer_id: uuid.UUID
-    razon_social: str
-    open_invoices: int
-    balance: Decimal
-    overdue: Decimal
-    oldest_due: date | None
+def balances(session: TenantSession, today: date) -> reports.AgingReport:
+    """Customers who owe something on ``today``, by days past due, biggest debtor first."""
+    return reports.aging(session, today)
 
 
-def balances(session: TenantSession, today: date) -> list[CustomerBalance]:
-    """Customers with open invoices: balance and overdue part, most overdue first."""
-    overdue = and_(Invoice.due_date < today)
-    rows = session.execute(
-        select(
-            Invoice.customer_id,
-            Customer.razon_social,
-            func.count(),
-            func.sum(Invoice.total),
-            func.sum(Invoice.amount_paid),
-            func.min(Invoice.due_date),
-        )
-        .join(Customer, and_(Customer.tenant_id == Invoice.tenant_id, Customer.id == Invoice.customer_id))
-        .where(Invoice.status == OPEN)
-        .group_by(Invoice.customer_id, Customer.razon_social)
-    ).all()
-    overdue_rows = dict(
-        (row[0], (row[1] or ZERO) - (row[2] or ZERO))
-        for row in session.execute(
-            select(Invoice.customer_id, func.sum(Invoice.total), func.sum(Invoice.amount_paid))
-            .where(Invoice.status == OPEN, overdue)
-            .group_by(Invoice.customer_id)
-        ).all()
-    )
-    result = [
-        CustomerBalance(
-            customer_id=customer_id,
-            razon_social=name,
-            open_invoices=count,
-            balance=(total or ZERO) - (paid or ZERO),
-            overdue=overdue_rows.get(customer_id, ZERO),
-            oldest_due=oldest,
-        )
-        for customer_id, name, count, total, paid, oldest in rows
-    ]
-    return sorted(result, key=lambda b: (-b.overdue, -b.balance, b.razon_social))
-
-
-def customer_balance(session: TenantSession, customer_id: uuid.UUID) -> Decimal:
-    balance, _count = _sum_balance(session, Invoice.status == OPEN, Invoice.customer_id == customer_id)
-    return balance
+def customer_balance(session: TenantSession, customer_id: uuid.UUID, today: date) -> Decimal:
+    return reports.aging(session, today, customer_id).totals["total"]
