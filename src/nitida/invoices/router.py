@@ -79,10 +79,13 @@ def get_resolution(resolution_id: str, ctx: ResolutionItemReader) -> ResolutionR
 @resolutions_router.patch(
     "/{resolution_id}",
     response_model=ResolutionRead,
-    responses=problem_responses(400, 401, 403, 404, 413),
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
 )
 def update_resolution(resolution_id: str, body: ResolutionUpdate, ctx: ResolutionItemManager) -> ResolutionRead:
-    """Change validTo, technicalKey or rangeTo (ADMIN); rangeTo never below the numbers used."""
+    """Change validTo, technicalKey or rangeTo (ADMIN); rangeTo never below the numbers used.
+
+    Once an invoice is issued under it: validTo never before that invoice, technicalKey fixed (409).
+    """
     resolution = numbering.get_resolution(ctx.session, resolution_id, for_update=True)
     ctx.authorize()
     numbering.update_resolution(ctx.session, ctx.principal, resolution, body)
