@@ -81,8 +81,9 @@ def test_the_customer_form_has_the_fiscal_fields_and_stores_them(app, tenant, cl
     assert stored["municipioCodigo"] == "11001"
     assert stored["responsabilidadesFiscales"] == ["R-99-PN"]  # nothing ticked: none applies
     history = browser.get(f"/app/clientes/{customer_id}").text
-    assert "Municipio: Medellín (Antioquia) → Bogotá, D.c. (Bogotá)" in history
+    assert "Municipio: Medellín (Antioquia) → Bogotá, D.C. (Bogotá)" in history
     assert "Responsabilidades fiscales: O-13, O-23 → R-99-PN" in history
+    assert "Tributo: 01 · IVA → ZZ · No aplica" in history
 
 
 def test_the_fiscal_fields_errors_are_in_spanish_beside_their_field(app, tenant):
@@ -145,7 +146,7 @@ def test_an_admin_sets_the_fiscal_data_and_electronic_invoicing_from_the_setting
     assert stored["nit"] == "900123456" and stored["dv"] == "8" and stored["actividadEconomica"] == ["4761", "4762"]
     assert stored["municipio"] is not None and stored["responsabilidadesFiscales"] == ["O-13", "O-23"]
     page = browser.get(saved.headers["location"]).text
-    assert "Datos fiscales guardados." in page and 'value="900123456-8"' in page
+    assert "Datos fiscales guardados." in page and 'value="900.123.456-8"' in page
 
     settings = {
         "csrf_token": token,

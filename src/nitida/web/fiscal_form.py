@@ -24,7 +24,12 @@ def municipio_text(code: str | None) -> str:
     if not code:
         return ""
     found = codelists.municipio(code)
-    return f"{found.code} · {found.name} ({found.departamento})" if found else code
+    return f"{found.code} · {place_name(found)}" if found else code
+
+
+def place_name(found: codelists.Municipio) -> str:
+    """ "Medellín (Antioquia)"; the DIAN's list writes "Bogotá, D.c.", people write "Bogotá, D.C."."""
+    return f"{found.name.replace('D.c.', 'D.C.')} ({found.departamento})"
 
 
 def municipio_code(text: str) -> str | None:

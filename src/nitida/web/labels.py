@@ -7,6 +7,7 @@ from nitida.customers.models import CustomerStatus
 from nitida.einvoicing import codelists
 from nitida.invoices.models import InvoiceStatus, PaymentForm, PaymentMethod
 from nitida.users.models import Role, UserStatus
+from nitida.web import fiscal_form
 
 CUSTOMER_STATUS = {CustomerStatus.ACTIVE: "Activo", CustomerStatus.INACTIVE: "Inactivo"}
 INVOICE_STATUS = {
@@ -81,7 +82,7 @@ def municipio(code: str | None) -> str:
     found = codelists.municipio(code) if code else None
     if found is None:
         return code or "—"
-    return f"{found.name} ({found.departamento})"
+    return fiscal_form.place_name(found)
 
 
 def change_value(field: str, value: object) -> str:
@@ -95,6 +96,8 @@ def change_value(field: str, value: object) -> str:
         return PERSON_TYPE.get(value, value)
     if field == "municipioCodigo" and isinstance(value, str):
         return municipio(value)
+    if field == "tributo" and isinstance(value, str):
+        return tributo(value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     return str(value)

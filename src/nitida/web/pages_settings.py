@@ -25,7 +25,7 @@ from nitida.users import service as users
 from nitida.users.access import USERS
 from nitida.users.models import Role, UserStatus
 from nitida.users.schemas import UserCreate, UserUpdate
-from nitida.web import fiscal_form, messages, sessions
+from nitida.web import fiscal_form, formatting, messages, sessions
 from nitida.web.deps import Web, WebContext
 from nitida.web.forms import FormErrors, FormInvalid, attempt, validate
 from nitida.web.pages_invoices import resolution_info
@@ -136,7 +136,7 @@ def _issuer_values(ctx: WebContext) -> dict[str, Any]:
     return {
         "emisor_razon_social": read.razon_social,
         "emisor_nombre_comercial": read.nombre_comercial or "",
-        "emisor_nit": f"{read.nit}-{read.dv}",
+        "emisor_nit": formatting.document(read.nit, read.dv),
         "tipo_persona": read.tipo_persona.value,
         "responsabilidades": read.responsabilidades_fiscales,
         "tributo": read.tributo,
