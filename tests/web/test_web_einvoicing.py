@@ -4,6 +4,9 @@ e-invoicing settings, and the invoice's CUFE, QR, XML, PDF and credit notes. SQL
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 from lxml import etree
 
@@ -13,7 +16,21 @@ from fixtures.einvoicing_api import configure, customer_body, issued_invoice, ok
 from fixtures.web import csrf_of, signed_in
 from nitida.users.models import Role
 
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 CUFE = re.compile(r'id="cufe">([0-9a-f]{96})<')
+
+
+def _keep_png(data: bytes, tmp_path: Path, name: str) -> str | None:
+    """The PDF's first page beside the browser screenshots (git-ignored), to look at, and its text;
+    None without poppler (pdftoppm, pdftotext)."""
+    if shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None:
+        return None
+    source = tmp_path / "doc.pdf"
+    source.write_bytes(data)
+    subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", str(source), str(tmp_path / "page")], check=True)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    shutil.copy(tmp_path / "page.png", SCREENSHOTS / f"{name}.png")
+    return subprocess.run(["pdftotext", str(source), "-"], check=True, capture_output=True).stdout.decode()
 
 
 def _error(html: str, field: str) -> str:
@@ -224,7 +241,7 @@ def test_an_electronic_invoice_shows_its_cufe_qr_status_xml_and_pdf(app, tenant,
     assert "Nueva nota crédito" not in html
 
 
-def test_a_draft_prints_as_a_draft_and_has_no_xml(app, tenant, client):
+def test_a_draft_prints_as_a_draft_and_has_no_xml(app, tenant, client, tmp_path, engine_name):
     configure(client, tenant.headers())
     headers = tenant.headers()
     resolution = ok(client.post("/billing/resolutions", headers=headers, json=resolution_body()), 201)
@@ -249,6 +266,8 @@ def test_a_draft_prints_as_a_draft_and_has_no_xml(app, tenant, client):
     document = browser.get(f"{path}/pdf")
     assert document.status_code == 200 and document.content.startswith(b"%PDF-")
     assert 'filename="borrador.pdf"' in document.headers["content-disposition"]
+    text = _keep_png(document.content, tmp_path, f"factura-borrador-pdf-{engine_name}")
+    assert text is None or "Borrador — sin validez fiscal" in text
     assert browser.get(f"{path}/xml").status_code == 404
     assert browser.get(f"{path}/qr.svg").status_code == 404
 
@@ -328,6 +347,8 @@ def test_a_credit_note_is_issued_from_the_invoice_page_and_listed(app, tenant, c
     page = browser.get(made.headers["location"]).text
     assert "Nota crédito emitida." in page and "NC1" in page and "Rebaja o descuento parcial o total" in page
     assert "Descuento total por pronto pago" in page and 'id="saldo">$ 0,00' in page
+    assert "CREDITED" not in page  # the history says it in Spanish
+    assert "Nueva nota crédito" not in page  # nothing left to credit
     again = browser.post(
         f"{path}/notas-credito", data={"csrf_token": token, "concepto": "5", "descripcion": "Otra vez"}
     )

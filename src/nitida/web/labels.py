@@ -50,6 +50,8 @@ ACTION = {
     "ISSUED": "Emitida",
     "PAYMENT_RECORDED": "Pago registrado",
     "VOIDED": "Anulada",
+    "CREDITED": "Nota crédito",
+    "DEBITED": "Nota débito",
 }
 FIELD = {
     "razonSocial": "Razón social",
