@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from fixtures.common import PASSWORD
+from fixtures.einvoicing import CERT_PASSWORD, SOFTWARE_ID, SOFTWARE_PIN, TECHNICAL_KEY, demo_p12
 from fixtures.processes import free_port, start_service
 from nitida.auth.principal import Principal
 from nitida.customers import service as customers
@@ -170,11 +171,17 @@ def test_an_operador_finds_and_creates_customers(tab, database, tenant, engine_n
     t.check(f"cliente-nuevo-error-{engine_name}")
     page.get_by_label("Razón social").fill("Papelería Nítida S.A.S.")
     page.get_by_label("Correo electrónico").fill("compras@nitida.co")
+    # The municipality typeahead suggests by name, accents ignored; the choice carries the DANE code.
+    page.get_by_label("Municipio").press_sequentially("medell", delay=20)
+    expect(page.locator("#municipios-opciones option")).to_have_count(1)
+    page.get_by_label("Municipio").fill(page.locator("#municipios-opciones option").first.get_attribute("value"))
+    page.get_by_label("O-15 · Autorretenedor").check()
     page.get_by_role("button", name="Guardar").click()
     page.wait_for_url(re.compile(r"/app/clientes/[0-9a-f-]{36}\?aviso=creado"))
     assert page.get_by_role("heading", name="Papelería Nítida S.A.S.").is_visible()
     assert "900.123.456-8" in page.content()
     assert page.get_by_role("heading", name="Historial").is_visible()
+    assert "Medellín (Antioquia) · DANE 05001" in page.content() and "O-15, R-99-PN" in page.content()
     t.check(f"cliente-{engine_name}")
 
 
@@ -244,7 +251,7 @@ def test_each_role_sees_only_the_buttons_it_may_use(tab, database, tenant, engin
     page = admin.page
     page.get_by_role("link", name="Configuración").click()
     assert page.get_by_role("heading", name="Resoluciones de numeración").is_visible()
-    assert "Pendiente" in page.content()
+    assert page.get_by_role("heading", name="Datos fiscales de la empresa").is_visible()
     admin.check(f"configuracion-{engine_name}")
     page.get_by_role("link", name="Cartera").click()
     admin.check(f"cartera-{engine_name}")
@@ -253,3 +260,85 @@ def test_each_role_sees_only_the_buttons_it_may_use(tab, database, tenant, engin
     admin.check(f"ingresar-{engine_name}")
     page.goto("/app/clientes")
     assert "/app/ingresar" in page.url
+
+
+def test_an_admin_configures_electronic_invoicing_and_issues_a_signed_invoice(tab, database, tenant, engine_name):
+    admin = tenant.users[Role.ADMIN]
+    actor = Principal(user_id=admin.id, tenant_id=tenant.id, email=admin.email, name=admin.name, role=Role.ADMIN)
+    today = dt.date.today()
+    with database.unit_of_work(tenant.id) as session:
+        customers.create_customer(
+            session,
+            actor,
+            CustomerCreate(
+                razon_social="Ferretería Antioqueña S.A.S.",
+                nit="901555333",
+                direccion="Calle 10 # 43-12",
+                municipio_codigo="05001",
+            ),
+        )
+        numbering.create_resolution(
+            session,
+            actor,
+            ResolutionCreate(
+                resolution_number="18760000001",
+                prefix="SETP",
+                range_from=990000000,
+                range_to=995000000,
+                valid_from=today - dt.timedelta(days=30),
+                valid_to=today + dt.timedelta(days=365),
+                technical_key=TECHNICAL_KEY,
+            ),
+        )
+    t = tab()
+    t.sign_in(admin.email)
+    page = t.page
+    page.get_by_role("link", name="Configuración").click()
+    page.locator("#emisor_razon_social").fill("Papelería Nítida S.A.S.")
+    page.locator("#emisor_nit").fill("900.123.456-8")
+    page.locator("#emisor_direccion").fill("Carrera 7 # 71-21 Oficina 502")
+    page.locator("#municipio").press_sequentially("bogota", delay=20)
+    expect(page.locator("#municipios-opciones option")).not_to_have_count(0)
+    page.locator("#codigo_postal").fill("110231")
+    page.get_by_role("button", name="Guardar datos fiscales").click()
+    page.wait_for_url(re.compile(r"aviso=emisor"))
+    page.locator("#software_id").fill(SOFTWARE_ID)
+    page.locator("#software_pin").fill(SOFTWARE_PIN)
+    page.locator("#certificado").set_input_files(
+        files=[{"name": "firma.p12", "mimeType": "application/x-pkcs12", "buffer": demo_p12()}]
+    )
+    page.locator("#certificado_clave").fill(CERT_PASSWORD)
+    page.get_by_role("button", name="Guardar facturación electrónica").click()
+    page.wait_for_url(re.compile(r"aviso=facturacion"))
+    assert "Número de serie" in page.locator("#certificado-actual").inner_text()
+    assert SOFTWARE_PIN not in page.content() and CERT_PASSWORD not in page.content()
+    t.check(f"configuracion-fe-{engine_name}")
+
+    page.get_by_role("link", name="Facturas").first.click()
+    page.get_by_role("button", name="Nueva factura").click()
+    page.get_by_label("Cliente", exact=True).select_option(index=1)
+    page.get_by_label("Descripción, línea 1").fill("Resma carta")
+    page.get_by_label("Cantidad, línea 1").fill("10")
+    page.get_by_label("Precio unitario, línea 1").fill("11.900")
+    expect(page.locator("#total")).to_have_text("$ 141.610,00")
+    page.get_by_role("button", name="Emitir").click()
+    page.wait_for_url(re.compile(r"aviso=emitida"))
+    assert re.fullmatch(r"[0-9a-f]{96}", page.locator("#cufe").inner_text())
+    assert page.locator("#estado-electronico").inner_text() == "Firmada, pendiente de envío a la DIAN"
+    qr = page.get_by_alt_text("Código QR de consulta de la factura en la DIAN")
+    expect(qr).to_be_visible()
+    assert page.evaluate("(img) => img.naturalWidth", qr.element_handle()) > 0  # served under the CSP
+    with page.expect_download() as pdf_download:
+        page.get_by_role("button", name="Descargar PDF").click()
+    assert pdf_download.value.suggested_filename == "SETP990000000.pdf"
+    with page.expect_download() as xml_download:
+        page.get_by_role("button", name="Descargar XML").click()
+    assert xml_download.value.suggested_filename == "SETP990000000.xml"
+    t.check(f"factura-electronica-{engine_name}")
+    page.get_by_text("Nueva nota crédito").click()
+    page.get_by_label("Concepto").select_option("3")
+    page.get_by_label("Descripción").fill("Descuento por pronto pago")
+    page.get_by_role("button", name="Emitir nota crédito").click()
+    page.wait_for_url(re.compile(r"aviso=nota_credito"))
+    assert "NC1" in page.locator("#notas ~ div, section[aria-labelledby=notas]").first.inner_text()
+    t.check(f"factura-nota-credito-{engine_name}")

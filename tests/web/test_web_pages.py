@@ -460,7 +460,7 @@ def test_an_admin_voids_after_a_confirmation_and_manages_resolutions(app, databa
     )
     assert made.status_code == 303
     settings = client.get("/app/configuracion").text
-    assert "La resolución vence en 10 días." in settings and "Pendiente" in settings
+    assert "La resolución vence en 10 días." in settings and "Datos fiscales de la empresa" in settings
     resolution_id = re.search(
         r'id="resolution_id".*?<option value="([0-9a-f-]{36})"', client.get("/app/facturas/nueva").text, re.S
     )[1]

@@ -19,6 +19,7 @@ from nitida.auth.principal import Principal
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict, FieldError, NotFound
 from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
+from nitida.customers.models import Customer
 from nitida.einvoicing import certificates, codelists, documents, emit, secrets_box
 from nitida.einvoicing.fiscal import place
 from nitida.einvoicing.models import ElectronicSettings, ElectronicStatus, Issuer
@@ -290,7 +291,20 @@ def signer(session: TenantSession, secret_key: str | None, *, lock: bool = False
             "PUT /billing/electronic-invoicing.",
             slug="certificate-unusable",
         ) from None
-    supplier = documents.Party(
+    supplier = issuer_party(issuer)
+    software = documents.Software(
+        software_id=row.software_id,
+        pin=pin,
+        environment=documents.Environment(row.environment.value),
+        provider_nit=issuer.nit,  # own software: the issuer is its provider
+        provider_dv=issuer.dv,
+    )
+    return Signer(settings=row, supplier=supplier, software=software, certificate=certificate)
+
+
+def issuer_party(issuer: Issuer) -> documents.Party:
+    """The tenant as the seller of its documents."""
+    return documents.Party(
         person_type=documents.PersonType(issuer.tipo_persona.value),
         id_type=codelists.NIT,
         id_number=issuer.nit,
@@ -306,35 +320,48 @@ def signer(session: TenantSession, secret_key: str | None, *, lock: bool = False
         phone=issuer.telefono,
         actividad_economica=tuple(issuer.actividad_economica),
     )
-    software = documents.Software(
-        software_id=row.software_id,
-        pin=pin,
-        environment=documents.Environment(row.environment.value),
-        provider_nit=issuer.nit,  # own software: the issuer is its provider
-        provider_dv=issuer.dv,
-    )
-    return Signer(settings=row, supplier=supplier, software=software, certificate=certificate)
 
 
-def customer_party(invoice: Invoice) -> documents.Party:
-    """The buyer as the invoice's snapshot (taken at issue) describes it."""
-    tipo = invoice.customer_tipo_documento
-    assert tipo is not None and invoice.customer_nit is not None  # issued invoices carry their snapshot
-    if invoice.customer_nit == codelists.CONSUMIDOR_FINAL_NUMBER:
-        return documents.Party.consumidor_final(email=invoice.customer_email)
-    person = invoice.customer_tipo_persona or ("JURIDICA" if tipo is TipoDocumento.NIT else "NATURAL")
+_BUYER_FIELDS = (
+    "tipo_documento",
+    "nit",
+    "dv",
+    "razon_social",
+    "tipo_persona",
+    "responsabilidades_fiscales",
+    "tributo",
+    "municipio_codigo",
+    "direccion",
+    "codigo_postal",
+    "email",
+)
+
+
+def customer_party(invoice: Invoice, customer: Customer | None = None) -> documents.Party:
+    """The buyer as the invoice's snapshot (taken at issue) describes it, or — a draft, which has no
+    snapshot yet — as ``customer`` is now."""
+    if invoice.customer_nit is not None:
+        buyer = {f: getattr(invoice, f"customer_{f}") for f in _BUYER_FIELDS}
+    else:
+        assert customer is not None  # a draft's buyer is its customer as it is now
+        buyer = {f: getattr(customer, f) for f in _BUYER_FIELDS}
+    tipo = buyer["tipo_documento"]
+    assert tipo is not None and buyer["nit"] is not None
+    if buyer["nit"] == codelists.CONSUMIDOR_FINAL_NUMBER:
+        return documents.Party.consumidor_final(email=buyer["email"])
+    person = buyer["tipo_persona"] or ("JURIDICA" if tipo is TipoDocumento.NIT else "NATURAL")
     return documents.Party(
         person_type=documents.PersonType(person),
         id_type=tipo.codigo,
-        id_number=invoice.customer_nit,
-        dv=invoice.customer_dv,
-        razon_social=invoice.customer_razon_social or "",
-        responsabilidades=tuple(invoice.customer_responsabilidades_fiscales or ("R-99-PN",)),
-        tributo=invoice.customer_tributo or "ZZ",
-        municipio_code=invoice.customer_municipio_codigo,
-        address_line=invoice.customer_direccion,
-        postal_code=invoice.customer_codigo_postal,
-        email=invoice.customer_email,
+        id_number=buyer["nit"],
+        dv=buyer["dv"],
+        razon_social=buyer["razon_social"] or "",
+        responsabilidades=tuple(buyer["responsabilidades_fiscales"] or ("R-99-PN",)),
+        tributo=buyer["tributo"] or "ZZ",
+        municipio_code=buyer["municipio_codigo"],
+        address_line=buyer["direccion"],
+        postal_code=buyer["codigo_postal"],
+        email=buyer["email"],
     )
 
 
@@ -388,21 +415,38 @@ def sign_invoice(
         invoice.electronic_status = ElectronicStatus.NOT_APPLICABLE
         return
     assert invoice.number is not None and invoice.issued_at is not None
+    doc = invoice_document(invoice, resolution, found.supplier, found.software, customer_party(invoice))
+    emitted = emit_or_409(doc, found.certificate, f"Invoice {invoice.number}")
+    invoice.signed_xml = emitted.xml
+    invoice.cufe = emitted.document_key
+    invoice.qr_data = emitted.qr_data
+    invoice.electronic_status = ElectronicStatus.SIGNED
+
+
+def invoice_document(
+    invoice: Invoice,
+    resolution: NumberingResolution,
+    supplier: documents.Party,
+    software: documents.Software,
+    buyer: documents.Party,
+) -> documents.Document:
+    """The electronic document of an invoice: the one signed at issue, and the one its PDF prints.
+    A draft has no number yet (empty) and is dated now."""
     rows = list(invoice.lines)
     fig = figures(
         [totals.Line(r.quantity, r.unit_price, r.discount_percent, _taxes(r.taxes)) for r in rows],
         [r.description for r in rows],
     )
-    doc = documents.Document(
+    return documents.Document(
         kind=documents.DocumentKind.INVOICE,
-        number=invoice.number,
-        issue_datetime=invoice.issued_at,
-        supplier=found.supplier,
-        customer=customer_party(invoice),
+        number=invoice.number or "",
+        issue_datetime=invoice.issued_at or utcnow(),
+        supplier=supplier,
+        customer=buyer,
         lines=fig.lines,
         tax_totals=fig.tax_totals,
         totals=fig.totals,
-        software=found.software,
+        software=software,
         payment=payment_of(invoice),
         numbering=documents.Numbering(
             resolution_number=resolution.resolution_number,
@@ -415,11 +459,32 @@ def sign_invoice(
         ),
         notes=(invoice.notes,) if invoice.notes else (),
     )
-    emitted = emit_or_409(doc, found.certificate, f"Invoice {invoice.number}")
-    invoice.signed_xml = emitted.xml
-    invoice.cufe = emitted.document_key
-    invoice.qr_data = emitted.qr_data
-    invoice.electronic_status = ElectronicStatus.SIGNED
+
+
+def printed_invoice_document(session: TenantSession, invoice: Invoice) -> documents.Document | None:
+    """The document the representación gráfica of ``invoice`` prints, or None when there is none to print:
+    the business has no issuer data or no electronic-invoicing settings, or the invoice was issued
+    before it had them (not an electronic invoice). A draft prints as it would be issued now.
+
+    Printing needs no secret: the PIN (only in the CUFE's input) is left empty and nothing is signed.
+    """
+    settings, issuer = find_settings(session), find_issuer(session)
+    if settings is None or issuer is None:
+        return None
+    draft = invoice.number is None
+    if not draft and invoice.cufe is None:
+        return None
+    resolution = session.scalar(select(NumberingResolution).where(NumberingResolution.id == invoice.resolution_id))
+    assert resolution is not None  # the foreign key guarantees it
+    customer = session.scalar(select(Customer).where(Customer.id == invoice.customer_id)) if draft else None
+    software = documents.Software(
+        software_id=settings.software_id,
+        pin="",
+        environment=documents.Environment(settings.environment.value),
+        provider_nit=issuer.nit,
+        provider_dv=issuer.dv,
+    )
+    return invoice_document(invoice, resolution, issuer_party(issuer), software, customer_party(invoice, customer))
 
 
 def _taxes(raw: list[dict[str, Any]]) -> tuple[totals.Tax, ...]:

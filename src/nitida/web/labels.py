@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from nitida.customers.identity import TipoDocumento
 from nitida.customers.models import CustomerStatus
+from nitida.einvoicing import codelists
 from nitida.invoices.models import InvoiceStatus, PaymentForm, PaymentMethod
 from nitida.users.models import Role, UserStatus
+from nitida.web import fiscal_form
 
 CUSTOMER_STATUS = {CustomerStatus.ACTIVE: "Activo", CustomerStatus.INACTIVE: "Inactivo"}
 INVOICE_STATUS = {
@@ -48,6 +50,8 @@ ACTION = {
     "ISSUED": "Emitida",
     "PAYMENT_RECORDED": "Pago registrado",
     "VOIDED": "Anulada",
+    "CREDITED": "Nota crédito",
+    "DEBITED": "Nota débito",
 }
 FIELD = {
     "razonSocial": "Razón social",
@@ -57,7 +61,30 @@ FIELD = {
     "telefono": "Teléfono",
     "direccion": "Dirección",
     "status": "Estado",
+    "tipoPersona": "Tipo de persona",
+    "responsabilidadesFiscales": "Responsabilidades fiscales",
+    "tributo": "Tributo",
+    "municipioCodigo": "Municipio",
+    "codigoPostal": "Código postal",
 }
+PERSON_TYPE = {"JURIDICA": "Persona jurídica", "NATURAL": "Persona natural"}
+ENVIRONMENT = {"HABILITACION": "Habilitación (pruebas de la DIAN)", "PRODUCCION": "Producción"}
+# Where an invoice stands as an electronic document (values of einvoicing's and dian's ElectronicStatus).
+ELECTRONIC_STATUS = {
+    "NOT_APPLICABLE": "No electrónica: emitida antes de configurar la facturación electrónica",
+    "SIGNED": "Firmada, pendiente de envío a la DIAN",
+    "SENT": "Enviada a la DIAN, en validación",
+    "ACCEPTED": "Aceptada por la DIAN",
+    "REJECTED": "Rechazada por la DIAN",
+}
+
+
+def municipio(code: str | None) -> str:
+    """ "Medellín (Antioquia)" of a DANE code; "—" without one."""
+    found = codelists.municipio(code) if code else None
+    if found is None:
+        return code or "—"
+    return fiscal_form.place_name(found)
 
 
 def change_value(field: str, value: object) -> str:
@@ -67,4 +94,19 @@ def change_value(field: str, value: object) -> str:
         return CUSTOMER_STATUS[CustomerStatus(value)]
     if field == "tipoDocumento" and isinstance(value, str) and value in TipoDocumento.__members__:
         return TIPO_DOCUMENTO[TipoDocumento(value)]
+    if field == "tipoPersona" and isinstance(value, str):
+        return PERSON_TYPE.get(value, value)
+    if field == "municipioCodigo" and isinstance(value, str):
+        return municipio(value)
+    if field == "tributo" and isinstance(value, str):
+        return tributo(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
     return str(value)
+
+
+def tributo(code: str | None) -> str:
+    """ "01 · IVA"; "—" without one."""
+    if not code:
+        return "—"
+    return f"{code} · {codelists.TRIBUTOS.get(code, code)}"

@@ -56,6 +56,30 @@ _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Customer not found\.$"), "Elige un cliente."),
     (re.compile(r"is INACTIVE: activate it"), "El cliente está inactivo: actívalo antes de facturarle."),
     (re.compile(r"^Resolution not found\.$"), "Elige una resolución de numeración."),
+    (re.compile(r"is not a DANE municipality code"), "No es un código DANE de municipio (5 dígitos, p. ej. 11001)."),
+    (re.compile(r"postal code has 6 digits"), "Un código postal colombiano tiene 6 dígitos (p. ej. 110231)."),
+    (re.compile(r"^at least one \(R-99-PN"), "Marca al menos una (R-99-PN si ninguna aplica)."),
+    (re.compile(r"not in the DIAN list"), "No está en la lista de la DIAN."),
+    (re.compile(r"each responsibility at most once"), "Cada responsabilidad una sola vez."),
+    (re.compile(r"a CIIU code has 4 digits"), "Cada código CIIU tiene 4 dígitos (p. ej. 4761), separados por comas."),
+    (
+        re.compile(r"is required the first time electronic invoicing"),
+        "Obligatorio la primera vez que se configura la facturación electrónica.",
+    ),
+    (
+        re.compile(r"certificateP12 and certificatePassword are sent together"),
+        "Envía el certificado y su contraseña juntos.",
+    ),
+    (re.compile(r"must differ from creditNotePrefix"), "Debe ser distinto del prefijo de las notas crédito."),
+    (re.compile(r"^must be one of 01"), "Elige un tributo de la lista."),
+    (
+        re.compile(r"certificate cannot be opened|not valid base64|holds no certificate"),
+        "No se pudo abrir el certificado: no es un archivo PKCS#12 (.p12/.pfx) o la contraseña no es la correcta.",
+    ),
+    (re.compile(r"has no private key"), "El archivo .p12 no trae la clave privada: expórtalo con su clave."),
+    (re.compile(r"key is not RSA"), "La clave del certificado no es RSA, como exige la firma de la DIAN."),
+    (re.compile(r"certificate expired on (\S+)"), "El certificado venció el {0}."),
+    (re.compile(r"certificate is not valid before (\S+)"), "El certificado aún no es válido (desde el {0})."),
     (re.compile(r"^Input should be a valid (decimal|number)|must be a decimal number"), "Debe ser un número."),
     (re.compile(r"UUID"), "Elige una opción de la lista."),
     (re.compile(r"^Input should be"), "Elige una opción válida."),
@@ -76,6 +100,18 @@ _BY_SLUG = {
     "last-admin": "Es el último administrador activo: nombra otro administrador antes.",
     "number-taken": "Ese número de factura ya existe: elige una resolución con otro prefijo.",
     "duplicate-nit": "Ya existe un cliente con ese número de documento.",
+    "credit-exceeds-invoice": "La nota crédito supera lo que queda por acreditar de la factura.",
+    "anulacion-must-be-whole": (
+        "Una anulación (concepto 2) acredita todo lo pendiente de la factura; para una parte usa 1, 3, 4 o 5."
+    ),
+    "credit-exceeds-balance": (
+        "La nota crédito supera el saldo de la factura: parte ya está pagada y este servicio no registra devoluciones."
+    ),
+    "not-an-electronic-invoice": "La factura no es electrónica: no admite notas crédito ni débito.",
+    "electronic-invoicing-not-configured": "Configura la facturación electrónica antes de emitir notas.",
+    "electronic-data-missing": "Faltan datos para el documento electrónico: revisa los datos fiscales y los del cliente.",
+    "certificate-unusable": "El certificado de firma no se puede usar: carga uno vigente en Configuración.",
+    "electronic-secrets-unreadable": "El certificado y el PIN guardados no se pueden leer: cárgalos de nuevo en Configuración.",
 }
 
 

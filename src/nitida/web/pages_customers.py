@@ -16,9 +16,11 @@ from nitida.customers.access import CUSTOMERS
 from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
 from nitida.customers.models import CustomerStatus
 from nitida.customers.schemas import CustomerCreate, CustomerUpdate
+from nitida.einvoicing import fiscal
+from nitida.einvoicing.models import PersonType
 from nitida.invoices import service as invoices
 from nitida.invoices.models import Invoice
-from nitida.web import messages, queries
+from nitida.web import fiscal_form, messages, queries
 from nitida.web.deps import Web
 from nitida.web.forms import FormErrors, FormInvalid, attempt, validate
 from nitida.web.rendering import is_htmx, page
@@ -35,8 +37,24 @@ FIELD_NAMES = {
     "telefono": "telefono",
     "direccion": "direccion",
     "status": "estado",
+    "tipoPersona": "tipo_persona",
+    "responsabilidadesFiscales": "responsabilidades",
+    "tributo": "tributo",
+    "municipioCodigo": "municipio",
+    "codigoPostal": "codigo_postal",
 }
-FORM_FIELDS = ("tipo_documento", "numero", "razon_social", "correo", "telefono", "direccion")
+FORM_FIELDS = (
+    "tipo_persona",
+    "tipo_documento",
+    "numero",
+    "razon_social",
+    "correo",
+    "telefono",
+    "direccion",
+    "municipio",
+    "tributo",
+    "codigo_postal",
+)
 
 
 def _status(value: str | None) -> CustomerStatus | None:
@@ -89,8 +107,18 @@ def _with_number_error(values: dict[str, str], errors: FormErrors) -> FormErrors
     return errors
 
 
-def _form_values(ctx: Any) -> dict[str, str]:
-    return {name: ctx.field(name) for name in FORM_FIELDS}
+def _form_values(ctx: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {name: ctx.field(name) for name in FORM_FIELDS}
+    values["responsabilidades"] = fiscal_form.checked(ctx.form, "responsabilidades")
+    return values
+
+
+def _with_municipio_error(values: dict[str, Any], errors: FormErrors) -> FormErrors:
+    """A name that is not one municipality says so (the service only sees a code)."""
+    message = fiscal_form.municipio_error(values.get("municipio", ""))
+    if message and "municipio" in errors.fields:
+        errors.fields["municipio"] = message
+    return errors
 
 
 def _render_form(request, ctx, *, values, errors: FormErrors, customer=None, status_code=200) -> HTMLResponse:
@@ -110,6 +138,9 @@ def _render_form(request, ctx, *, values, errors: FormErrors, customer=None, sta
         customer=customer,
         dv=dv,
         tipos=list(TipoDocumento),
+        personas=list(PersonType),
+        responsabilidades=fiscal_form.responsabilidades_options(),
+        tributos=fiscal_form.tributo_options(),
         status_code=status_code,
     )
 
@@ -117,19 +148,37 @@ def _render_form(request, ctx, *, values, errors: FormErrors, customer=None, sta
 @router.get("/app/clientes/nuevo")
 def new_customer_form(request: Request, ctx: Web) -> HTMLResponse:
     ctx.require(CUSTOMERS, "write")
-    values = {name: "" for name in FORM_FIELDS} | {"tipo_documento": "NIT"}
+    values: dict[str, Any] = {name: "" for name in FORM_FIELDS} | {
+        "tipo_documento": "NIT",
+        "tributo": fiscal.DEFAULT_TRIBUTO,
+        "responsabilidades": fiscal.default_responsabilidades(),
+    }
     return _render_form(request, ctx, values=values, errors=FormErrors())
 
 
-def _api_body(values: dict[str, str]) -> dict[str, Any]:
+def _api_body(values: dict[str, Any]) -> dict[str, Any]:
     return {
+        "tipoPersona": values["tipo_persona"] or None,
         "tipoDocumento": values["tipo_documento"] or "NIT",
         "nit": values["numero"],
         "razonSocial": values["razon_social"],
         "email": values["correo"],
         "telefono": values["telefono"],
         "direccion": values["direccion"],
+        # Nothing ticked means none applies: the DIAN's R-99-PN.
+        "responsabilidadesFiscales": values["responsabilidades"] or fiscal.default_responsabilidades(),
+        "tributo": values["tributo"] or fiscal.DEFAULT_TRIBUTO,
+        "municipioCodigo": fiscal_form.municipio_code(values["municipio"]),
+        "codigoPostal": values["codigo_postal"],
     }
+
+
+@router.get("/app/clientes/municipios")
+def municipio_suggestions(request: Request, ctx: Web, municipio: str = "") -> HTMLResponse:
+    """The typeahead's <option>s for the municipality being typed (htmx fragment)."""
+    return page(
+        request, ctx, "fiscal/_municipios.html", municipios=fiscal_form.suggestions(municipio[: bounds.SEARCH_TERM])
+    )
 
 
 @router.post("/app/clientes/nuevo")
@@ -140,7 +189,7 @@ def create_customer(request: Request, ctx: Web) -> Response:
         data = validate(CustomerCreate, _api_body(values), FIELD_NAMES)
         row = attempt(ctx.session, FIELD_NAMES, lambda: service.create_customer(ctx.session, ctx.principal, data))
     except FormInvalid as exc:
-        errors = _with_number_error(values, exc.errors)
+        errors = _with_municipio_error(values, _with_number_error(values, exc.errors))
         return _render_form(request, ctx, values=values, errors=errors, status_code=422)
     return RedirectResponse(f"/app/clientes/{row.id}?aviso=creado", status_code=303)
 
@@ -186,13 +235,18 @@ def customer_page(request: Request, ctx: Web, customer_id: str, aviso: str = "")
 def edit_customer_form(request: Request, ctx: Web, customer_id: str) -> HTMLResponse:
     customer = service.get_customer(ctx.session, customer_id)
     ctx.require(CUSTOMERS, "write")
-    values = {
+    values: dict[str, Any] = {
+        "tipo_persona": customer.tipo_persona or "",
         "tipo_documento": customer.tipo_documento.value,
         "numero": customer.nit,
         "razon_social": customer.razon_social,
         "correo": customer.email or "",
         "telefono": customer.telefono or "",
         "direccion": customer.direccion or "",
+        "municipio": fiscal_form.municipio_text(customer.municipio_codigo),
+        "tributo": customer.tributo or fiscal.DEFAULT_TRIBUTO,
+        "codigo_postal": customer.codigo_postal or "",
+        "responsabilidades": list(customer.responsabilidades_fiscales or fiscal.default_responsabilidades()),
     }
     return _render_form(request, ctx, values=values, errors=FormErrors(), customer=customer)
 
@@ -206,7 +260,7 @@ def edit_customer(request: Request, ctx: Web, customer_id: str) -> Response:
         data = validate(CustomerUpdate, _api_body(values), FIELD_NAMES)
         attempt(ctx.session, FIELD_NAMES, lambda: service.update_customer(ctx.session, ctx.principal, customer, data))
     except FormInvalid as exc:
-        errors = _with_number_error(values, exc.errors)
+        errors = _with_municipio_error(values, _with_number_error(values, exc.errors))
         return _render_form(request, ctx, values=values, errors=errors, customer=customer, status_code=422)
     return RedirectResponse(f"/app/clientes/{customer.id}?aviso=guardado", status_code=303)
 

@@ -3,6 +3,7 @@ code), the invoice's page with payments, and voiding with a confirmation."""
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import uuid
@@ -11,14 +12,22 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from nitida.audit.service import history
 from nitida.core import bounds
+from nitida.core.errors import NotFound
 from nitida.customers import service as customers
 from nitida.customers.models import Customer, CustomerStatus
+from nitida.dian import pdf
+from nitida.einvoicing import codelists, notes
+from nitida.einvoicing import service as einvoicing
+from nitida.einvoicing.access import NOTES
+from nitida.einvoicing.models import NoteKind
+from nitida.einvoicing.schemas import CreditNoteCreate
 from nitida.invoices import numbering, service, totals
 from nitida.invoices.access import INVOICES
 from nitida.invoices.models import InvoiceStatus, NumberingResolution, PaymentForm, PaymentMethod
@@ -35,6 +44,7 @@ PAGE_SIZE = 20
 INITIAL_LINES = 2
 MAX_FORM_LINES = 100
 CUSTOMER_OPTIONS = 30
+MAX_NOTES = 100
 IVA_RATES = ("19", "5", "0")
 INC_RATES = ("8", "4", "16")
 LINE_FIELDS = {
@@ -363,7 +373,11 @@ def create_invoice(request: Request, ctx: Web) -> Response:
         return _render_editor(request, ctx, values=values, lines=lines, errors=renumber(exc.errors), status_code=422)
     if action == "emitir":
         try:
-            attempt(ctx.session, NAMES, lambda: service.issue(ctx.session, ctx.principal, invoice))
+            attempt(
+                ctx.session,
+                NAMES,
+                lambda: service.issue(ctx.session, ctx.principal, invoice, secret_key=_secret_key(request)),
+            )
         except FormInvalid as exc:
             # The draft stays saved; its page says why it could not be issued.
             return RedirectResponse(f"/app/facturas/{invoice.id}?aviso=no_emitida&motivo={_slug(exc)}", 303)
@@ -406,6 +420,7 @@ NOTICES = {
     "emitida": "Factura emitida.",
     "pago": "Pago registrado.",
     "anulada": "Factura anulada.",
+    "nota_credito": "Nota crédito emitida.",
 }
 
 
@@ -418,9 +433,13 @@ def _render_invoice(
     problem: str | None = None,
     payment_values: dict[str, str] | None = None,
     errors: FormErrors | None = None,
+    note_values: dict[str, str] | None = None,
+    note_errors: FormErrors | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    invoice = service.invoice_read(ctx.session, service.load_full(ctx.session, invoice_id))
+    row = service.load_full(ctx.session, invoice_id)
+    printable = einvoicing.printed_invoice_document(ctx.session, row) is not None
+    invoice = service.invoice_read(ctx.session, row)
     events = history(ctx.session, entity_type=service.ENTITY, entity_id=invoice_id)
     today = service.bogota_today()
     payment_values = payment_values or {
@@ -442,8 +461,23 @@ def _render_invoice(
         errors=errors or FormErrors(),
         methods=list(PaymentMethod),
         today=today,
+        printable=printable,
+        credit_notes=_notes_of(ctx, NoteKind.CREDIT, invoice_id),
+        debit_notes=_notes_of(ctx, NoteKind.DEBIT, invoice_id),
+        credit_concepts=list(codelists.CREDIT_NOTE_CONCEPTS.items()),
+        note=note_values or {"concepto": "", "descripcion": ""},
+        note_errors=note_errors or FormErrors(),
         status_code=status_code,
     )
+
+
+def _secret_key(request: Request) -> str:
+    return request.app.state.settings.secret_key
+
+
+def _notes_of(ctx: WebContext, kind: NoteKind, invoice_id: uuid.UUID) -> list[Any]:
+    _, rows = notes.list_notes(ctx.session, kind, invoice_id=invoice_id, limit=MAX_NOTES, offset=0)
+    return [notes.note_read(ctx.session, row) for row in rows]
 
 
 @router.get("/app/facturas/{invoice_id}")
@@ -462,7 +496,11 @@ def issue_invoice(request: Request, ctx: Web, invoice_id: str) -> Response:
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
     ctx.require(INVOICES, "write")
     try:
-        attempt(ctx.session, NAMES, lambda: service.issue(ctx.session, ctx.principal, invoice))
+        attempt(
+            ctx.session,
+            NAMES,
+            lambda: service.issue(ctx.session, ctx.principal, invoice, secret_key=_secret_key(request)),
+        )
     except FormInvalid as exc:
         return _render_invoice(request, ctx, invoice.id, problem=exc.errors.general, status_code=409)
     return RedirectResponse(f"/app/facturas/{invoice.id}?aviso=emitida", status_code=303)
@@ -533,3 +571,91 @@ def delete_draft(request: Request, ctx: Web, invoice_id: str) -> Response:
     except FormInvalid as exc:
         return _render_invoice(request, ctx, invoice.id, problem=exc.errors.general, status_code=409)
     return RedirectResponse("/app/facturas", status_code=303)
+
+
+# --- the electronic document: QR, XML, PDF, credit notes ---------------------------------------
+
+
+def _electronic(ctx: WebContext, invoice_id: str) -> Any:
+    """An issued electronic invoice (other tenants' ids, drafts and non-electronic invoices: the 404 page)."""
+    invoice = service.get_invoice(ctx.session, invoice_id)
+    ctx.require(INVOICES, "read")
+    if invoice.status is InvoiceStatus.DRAFT or invoice.cufe is None:
+        raise NotFound("The invoice has no electronic document.")
+    return invoice
+
+
+@router.get("/app/facturas/{invoice_id}/qr.svg")
+def invoice_qr(ctx: Web, invoice_id: str) -> Response:
+    """The QR of the DIAN consultation URL (served, not inlined: the CSP's img-src is 'self')."""
+    invoice = _electronic(ctx, invoice_id)
+    assert invoice.qr_data is not None  # signed with its CUFE
+    svg = io.BytesIO()
+    segno.make(invoice.qr_data, error="m").save(svg, kind="svg", scale=4, border=2, xmldecl=False, svgns=True)
+    return Response(svg.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/app/facturas/{invoice_id}/xml")
+def invoice_xml(ctx: Web, invoice_id: str) -> Response:
+    invoice = _electronic(ctx, invoice_id)
+    return Response(
+        service.signed_xml(ctx.session, invoice),
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{invoice.number}.xml"'},
+    )
+
+
+@router.get("/app/facturas/{invoice_id}/pdf")
+def invoice_pdf(ctx: Web, invoice_id: str) -> Response:
+    """The representación gráfica; a draft's is marked "Borrador — sin validez fiscal"."""
+    invoice = service.load_full(ctx.session, service.get_invoice(ctx.session, invoice_id).id)
+    ctx.require(INVOICES, "read")
+    document = einvoicing.printed_invoice_document(ctx.session, invoice)
+    if document is None:
+        raise NotFound("The invoice has no printed form: electronic invoicing is not configured for it.")
+    draft = invoice.status is InvoiceStatus.DRAFT
+    printable = pdf.Printable(document, invoice.cufe, invoice.qr_data, draft=draft)
+    name = "borrador" if draft else invoice.number
+    return Response(
+        pdf.render(printable),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+    )
+
+
+NOTE_FIELDS = {"concept": "concepto", "description": "descripcion"}
+
+
+@router.post("/app/facturas/{invoice_id}/notas-credito")
+def create_credit_note(request: Request, ctx: Web, invoice_id: str) -> Response:
+    invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.require(NOTES, "write")
+    values = {name: ctx.field(name) for name in NOTE_FIELDS.values()}
+    body = {"concept": values["concepto"] or None, "description": values["descripcion"]}
+    try:
+        data = validate(CreditNoteCreate, body, NOTE_FIELDS)
+        attempt(
+            ctx.session,
+            NOTE_FIELDS,
+            lambda: notes.create_note(
+                ctx.session,
+                ctx.principal,
+                invoice,
+                NoteKind.CREDIT,
+                concept=str(data.concept),
+                description=data.description,
+                lines=data.lines,
+                secret_key=_secret_key(request),
+            ),
+        )
+    except FormInvalid as exc:
+        return _render_invoice(
+            request,
+            ctx,
+            invoice.id,
+            note_values=values,
+            note_errors=exc.errors,
+            problem=exc.errors.general,
+            status_code=422 if exc.errors.fields else 409,
+        )
+    return RedirectResponse(f"/app/facturas/{invoice.id}?aviso=nota_credito", status_code=303)

@@ -1,13 +1,22 @@
-"""Configuración (ADMIN): numbering resolutions and users. The business's fiscal
-data and electronic-invoicing settings wait on their API (issue 10)."""
+"""Configuración (ADMIN): the business's fiscal data (issuer), the electronic-invoicing
+settings (software, PIN, certificate), numbering resolutions and users — each through
+the same service as its API endpoint."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from nitida.core import bounds
+from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
+from nitida.einvoicing import fiscal
+from nitida.einvoicing import service as einvoicing
+from nitida.einvoicing.access import ELECTRONIC_INVOICING, ISSUER
+from nitida.einvoicing.models import Environment, PersonType
+from nitida.einvoicing.schemas import ElectronicInvoicingWrite, IssuerWrite
 from nitida.invoices import numbering
 from nitida.invoices.access import RESOLUTIONS
 from nitida.invoices.schemas import ResolutionCreate
@@ -16,7 +25,7 @@ from nitida.users import service as users
 from nitida.users.access import USERS
 from nitida.users.models import Role, UserStatus
 from nitida.users.schemas import UserCreate, UserUpdate
-from nitida.web import sessions
+from nitida.web import fiscal_form, formatting, messages, sessions
 from nitida.web.deps import Web, WebContext
 from nitida.web.forms import FormErrors, FormInvalid, attempt, validate
 from nitida.web.pages_invoices import resolution_info
@@ -33,6 +42,31 @@ RESOLUTION_FIELDS = {
     "validTo": "vigente_hasta",
     "technicalKey": "clave_tecnica",
 }
+ISSUER_FIELDS = {
+    "razonSocial": "emisor_razon_social",
+    "nombreComercial": "emisor_nombre_comercial",
+    "nit": "emisor_nit",
+    "tipoPersona": "tipo_persona",
+    "responsabilidadesFiscales": "responsabilidades",
+    "tributo": "tributo",
+    "actividadEconomica": "actividad_economica",
+    "direccion": "emisor_direccion",
+    "municipioCodigo": "municipio",
+    "codigoPostal": "codigo_postal",
+    "email": "emisor_correo",
+    "telefono": "emisor_telefono",
+}
+SETTINGS_FIELDS = {
+    "environment": "ambiente",
+    "softwareId": "software_id",
+    "softwarePin": "software_pin",
+    "testSetId": "test_set_id",
+    "certificateP12": "certificado",
+    "certificatePassword": "certificado_clave",
+    "creditNotePrefix": "prefijo_nc",
+    "debitNotePrefix": "prefijo_nd",
+}
+SECRET_FIELDS = ("software_pin", "certificado", "certificado_clave")
 USER_FIELDS = {"email": "correo", "name": "nombre", "password": "contrasena", "role": "rol", "status": "estado"}
 NOTICES = {
     "resolucion": "Resolución registrada.",
@@ -40,6 +74,8 @@ NOTICES = {
     "rol": "Rol actualizado.",
     "inactivado": "Usuario desactivado: sus sesiones se cerraron.",
     "activado": "Usuario activado.",
+    "emisor": "Datos fiscales guardados.",
+    "facturacion": "Facturación electrónica configurada: las facturas que emitas desde ahora se firman.",
 }
 
 
@@ -51,11 +87,17 @@ def _render(
     resolution_errors: FormErrors | None = None,
     user_values: dict[str, str] | None = None,
     user_errors: FormErrors | None = None,
+    issuer_values: dict[str, Any] | None = None,
+    issuer_errors: FormErrors | None = None,
+    settings_values: dict[str, str] | None = None,
+    settings_errors: FormErrors | None = None,
     notice: str | None = None,
     problem: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     today = bogota_today()
+    row = einvoicing.find_settings(ctx.session)
+    settings = einvoicing.settings_read(row) if row else None
     return page(
         request,
         ctx,
@@ -68,10 +110,58 @@ def _render(
         resolution_errors=resolution_errors or FormErrors(),
         user_values=user_values or {"rol": Role.OPERADOR.value},
         user_errors=user_errors or FormErrors(),
+        issuer_values=issuer_values or _issuer_values(ctx),
+        issuer_errors=issuer_errors or FormErrors(),
+        settings=settings,
+        settings_values=settings_values or _settings_values(settings),
+        settings_errors=settings_errors or FormErrors(),
+        personas=list(PersonType),
+        environments=list(Environment),
+        responsabilidades=fiscal_form.responsabilidades_options(),
+        tributos=fiscal_form.tributo_options(),
         notice=notice,
         problem=problem,
         status_code=status_code,
     )
+
+
+def _issuer_values(ctx: WebContext) -> dict[str, Any]:
+    issuer = einvoicing.find_issuer(ctx.session)
+    if issuer is None:
+        return {name: "" for name in ISSUER_FIELDS.values()} | {
+            "tributo": fiscal.DEFAULT_TRIBUTO,
+            "responsabilidades": fiscal.default_responsabilidades(),
+        }
+    read = einvoicing.issuer_read(issuer)
+    return {
+        "emisor_razon_social": read.razon_social,
+        "emisor_nombre_comercial": read.nombre_comercial or "",
+        "emisor_nit": formatting.document(read.nit, read.dv),
+        "tipo_persona": read.tipo_persona.value,
+        "responsabilidades": read.responsabilidades_fiscales,
+        "tributo": read.tributo,
+        "actividad_economica": ", ".join(read.actividad_economica),
+        "emisor_direccion": read.direccion,
+        "municipio": fiscal_form.municipio_text(read.municipio_codigo),
+        "codigo_postal": read.codigo_postal or "",
+        "emisor_correo": read.email or "",
+        "emisor_telefono": read.telefono or "",
+    }
+
+
+def _settings_values(settings: Any) -> dict[str, str]:
+    if settings is None:
+        return {"ambiente": Environment.HABILITACION.value, "software_id": "", "test_set_id": ""} | {
+            "prefijo_nc": "NC",
+            "prefijo_nd": "ND",
+        }
+    return {
+        "ambiente": settings.environment.value,
+        "software_id": settings.software_id,
+        "test_set_id": settings.test_set_id or "",
+        "prefijo_nc": settings.credit_note_prefix,
+        "prefijo_nd": settings.debit_note_prefix,
+    }
 
 
 def _require_admin(ctx: WebContext) -> None:
@@ -138,3 +228,69 @@ def change_user(request: Request, ctx: Web, user_id: str) -> Response:
     else:
         notice = "activado" if "status" in change and "role" not in change else "rol"
     return RedirectResponse(f"/app/configuracion?aviso={notice}", status_code=303)
+
+
+@router.post("/app/configuracion/emisor")
+def put_issuer(request: Request, ctx: Web) -> Response:
+    ctx.require(ISSUER, "manage")
+    values: dict[str, Any] = {name: ctx.field(name) for name in ISSUER_FIELDS.values()}
+    values["responsabilidades"] = fiscal_form.checked(ctx.form, "responsabilidades")
+    body: dict[str, Any] = {api: values[form] for api, form in ISSUER_FIELDS.items()}
+    body["tipoPersona"] = values["tipo_persona"] or None
+    body["responsabilidadesFiscales"] = values["responsabilidades"] or fiscal.default_responsabilidades()
+    body["actividadEconomica"] = [c.strip() for c in values["actividad_economica"].split(",") if c.strip()]
+    body["municipioCodigo"] = fiscal_form.municipio_code(values["municipio"]) or ""
+    try:
+        data = validate(IssuerWrite, body, ISSUER_FIELDS)
+        attempt(ctx.session, ISSUER_FIELDS, lambda: einvoicing.put_issuer(ctx.session, ctx.principal, data))
+    except FormInvalid as exc:
+        if "emisor_nit" not in exc.errors.fields:
+            # Checked by the service after the schema: say it now too, so every wrong field shows at once.
+            try:
+                normalise(TipoDocumento.NIT, values["emisor_nit"])
+            except InvalidIdentity as error:
+                exc.errors.fields["emisor_nit"] = messages.spanish(str(error))
+        message = fiscal_form.municipio_error(values["municipio"])
+        if message and "municipio" in exc.errors.fields:
+            exc.errors.fields["municipio"] = message
+        return _render(request, ctx, issuer_values=values, issuer_errors=exc.errors, status_code=422)
+    return RedirectResponse("/app/configuracion?aviso=emisor#empresa", status_code=303)
+
+
+def _uploaded_p12(ctx: WebContext) -> str | None:
+    """The uploaded .p12 as the API takes it (base64); None when no file was chosen."""
+    upload = ctx.form.get("certificado")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        return None
+    raw = upload.file.read(bounds.CERTIFICATE_P12_BASE64 * 3 // 4 + 4)
+    return base64.b64encode(raw).decode("ascii") if raw else None
+
+
+@router.post("/app/configuracion/facturacion-electronica")
+def put_electronic_invoicing(request: Request, ctx: Web) -> Response:
+    ctx.require(ELECTRONIC_INVOICING, "configure")
+    values = {name: ctx.field(name) for name in SETTINGS_FIELDS.values() if name not in SECRET_FIELDS}
+    pin, password = ctx.field("software_pin"), ctx.field("certificado_clave")
+    p12 = _uploaded_p12(ctx)
+    body: dict[str, Any] = {
+        "environment": values["ambiente"],
+        "softwareId": values["software_id"],
+        "testSetId": values["test_set_id"],
+        "creditNotePrefix": values["prefijo_nc"] or "NC",
+        "debitNotePrefix": values["prefijo_nd"] or "ND",
+        # Blank secrets are kept as stored (the service requires them the first time).
+        "softwarePin": pin or None,
+        "certificateP12": p12,
+        "certificatePassword": password if p12 is not None else None,
+    }
+    secret_key = request.app.state.settings.secret_key
+    try:
+        data = validate(ElectronicInvoicingWrite, body, SETTINGS_FIELDS)
+        attempt(
+            ctx.session,
+            SETTINGS_FIELDS,
+            lambda: einvoicing.put_settings(ctx.session, ctx.principal, data, secret_key=secret_key),
+        )
+    except FormInvalid as exc:
+        return _render(request, ctx, settings_values=values, settings_errors=exc.errors, status_code=422)
+    return RedirectResponse("/app/configuracion?aviso=facturacion#fe", status_code=303)

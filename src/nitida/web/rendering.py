@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from nitida.customers.access import CUSTOMERS
+from nitida.einvoicing.access import ELECTRONIC_INVOICING, ISSUER, NOTES
 from nitida.invoices.access import INVOICES, RESOLUTIONS
 from nitida.users.access import USERS
 from nitida.web import formatting, labels
@@ -35,6 +36,9 @@ env.filters.update(
 env.globals.update(
     CUSTOMERS=CUSTOMERS,
     INVOICES=INVOICES,
+    NOTES=NOTES,
+    ISSUER=ISSUER,
+    ELECTRONIC_INVOICING=ELECTRONIC_INVOICING,
     RESOLUTIONS=RESOLUTIONS,
     USERS=USERS,
     labels=labels,
