@@ -227,6 +227,8 @@ def test_a_job_slower_than_its_lease_is_not_taken_over_while_it_runs(database, t
     first = Worker(database, policy=short, name="slow-one", only_tenant=tenant.id)
     thread = threading.Thread(target=first.run_once)
     thread.start()
+    while job_row(database, tenant.id, job_id).leased_by != "slow-one":  # let the first worker claim it
+        threading.Event().wait(0.05)
     taken = []
     while thread.is_alive():  # the heartbeat renews the lease every second
         stolen = claim(database, "thief", short, only_tenant=tenant.id)
