@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         worker = None
         if settings.inprocess_worker:
             # SQLite's one-command demo: the jobs run in a thread of the server.
-            worker = Worker(db, policy=QueuePolicy.from_settings(settings), poll_seconds=settings.job_poll_seconds)
+            worker = Worker(db, policy=QueuePolicy.from_settings(settings), poll_seconds=settings.job_poll_seconds, settings=settings)
             worker.start_thread()
         yield
         if worker is not None:

@@ -388,17 +388,36 @@ def sign_invoice(
         invoice.electronic_status = ElectronicStatus.NOT_APPLICABLE
         return
     assert invoice.number is not None and invoice.issued_at is not None
+    doc = invoice_document(invoice, resolution, found)
+    emitted = emit_or_409(doc, found.certificate, f"Invoice {invoice.number}")
+    invoice.signed_xml = emitted.xml
+    invoice.cufe = emitted.document_key
+    invoice.qr_data = emitted.qr_data
+    invoice.electronic_status = ElectronicStatus.SIGNED
+
+
+def invoice_document(
+    invoice: Invoice,
+    resolution: NumberingResolution,
+    found: Signer,
+    *,
+    number: str | None = None,
+    issued_at: Any = None,
+    customer: documents.Party | None = None,
+) -> documents.Document:
+    """The invoice as a UBL document: what is signed at issue, and what its printed form shows.
+    A draft's preview passes the number, moment and buyer it does not have yet."""
     rows = list(invoice.lines)
     fig = figures(
         [totals.Line(r.quantity, r.unit_price, r.discount_percent, _taxes(r.taxes)) for r in rows],
         [r.description for r in rows],
     )
-    doc = documents.Document(
+    return documents.Document(
         kind=documents.DocumentKind.INVOICE,
-        number=invoice.number,
-        issue_datetime=invoice.issued_at,
+        number=number or invoice.number or "",
+        issue_datetime=issued_at or invoice.issued_at,
         supplier=found.supplier,
-        customer=customer_party(invoice),
+        customer=customer or customer_party(invoice),
         lines=fig.lines,
         tax_totals=fig.tax_totals,
         totals=fig.totals,
@@ -415,11 +434,6 @@ def sign_invoice(
         ),
         notes=(invoice.notes,) if invoice.notes else (),
     )
-    emitted = emit_or_409(doc, found.certificate, f"Invoice {invoice.number}")
-    invoice.signed_xml = emitted.xml
-    invoice.cufe = emitted.document_key
-    invoice.qr_data = emitted.qr_data
-    invoice.electronic_status = ElectronicStatus.SIGNED
 
 
 def _taxes(raw: list[dict[str, Any]]) -> tuple[totals.Tax, ...]:
