@@ -136,7 +136,9 @@ def worker(
     settings = _settings()
     db = Database(settings.database_url, pool_size=2)
     upgrade(db.engine)
-    runner = Worker(db, policy=QueuePolicy.from_settings(settings), poll_seconds=settings.job_poll_seconds, settings=settings)
+    runner = Worker(
+        db, policy=QueuePolicy.from_settings(settings), poll_seconds=settings.job_poll_seconds, settings=settings
+    )
     if until_idle:
         typer.echo(f"ran {runner.run_until_idle()} jobs")
         return

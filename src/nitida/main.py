@@ -16,6 +16,7 @@ from nitida.core.middleware import RequestContextMiddleware
 from nitida.core.problems import install_error_handlers
 from nitida.core.settings import Settings, get_settings
 from nitida.customers.router import router as customers_router
+from nitida.delivery.router import router as delivery_router
 from nitida.einvoicing.router import router as einvoicing_router
 from nitida.invoices.router import resolutions_router
 from nitida.invoices.router import router as invoices_router
@@ -42,7 +43,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         worker = None
         if settings.inprocess_worker:
             # SQLite's one-command demo: the jobs run in a thread of the server.
-            worker = Worker(db, policy=QueuePolicy.from_settings(settings), poll_seconds=settings.job_poll_seconds, settings=settings)
+            worker = Worker(
+                db,
+                policy=QueuePolicy.from_settings(settings),
+                poll_seconds=settings.job_poll_seconds,
+                settings=settings,
+            )
             worker.start_thread()
         yield
         if worker is not None:
@@ -66,6 +72,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(resolutions_router)
     app.include_router(invoices_router)
     app.include_router(einvoicing_router)
+    app.include_router(delivery_router)
     app.include_router(jobs_router)
     # The back office in the browser, under /app (after the API's middleware: its own is outermost).
     install_web(app)

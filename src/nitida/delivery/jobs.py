@@ -72,7 +72,9 @@ def _settle(
     """Record a final answer (ACCEPTED / REJECTED); raise StillProcessing while there is none."""
     outcome = delivery.status_of(answer)
     if outcome is None:
-        raise StillProcessing(f"the DIAN is still validating the document ({answer.status_description or 'en proceso'})")
+        raise StillProcessing(
+            f"the DIAN is still validating the document ({answer.status_description or 'en proceso'})"
+        )
     container = None
     if outcome is DianStatus.ACCEPTED:
         if not answer.application_response:
@@ -100,7 +102,9 @@ def _settle(
 def _queue_poll(run: JobRun, row: Delivery) -> None:
     from nitida.jobs import service as jobs
 
-    jobs.enqueue(run.session, service.POLL, {"deliveryId": str(row.id)}, actor=run.actor, max_attempts=service.MAX_POLLS)
+    jobs.enqueue(
+        run.session, service.POLL, {"deliveryId": str(row.id)}, actor=run.actor, max_attempts=service.MAX_POLLS
+    )
 
 
 @handler(service.SEND)

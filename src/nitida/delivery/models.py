@@ -50,7 +50,9 @@ class Delivery(TenantScoped, Base):
             name="fk_document_deliveries_note",
         ),
         Index("uq_document_deliveries_document", "tenant_id", "document_type", "document_id", unique=True),
-        Index("uq_document_deliveries_file", "tenant_id", "document_type", "file_year", "file_consecutive", unique=True),
+        Index(
+            "uq_document_deliveries_file", "tenant_id", "document_type", "file_year", "file_consecutive", unique=True
+        ),
         Index("ix_document_deliveries_invoice", "tenant_id", "invoice_id"),
     )
 

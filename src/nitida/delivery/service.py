@@ -39,7 +39,11 @@ KIND = {
     DocumentType.DEBIT_NOTE: documents.DocumentKind.DEBIT_NOTE,
 }
 NOTE_TYPE = {NoteKind.CREDIT: DocumentType.CREDIT_NOTE, NoteKind.DEBIT: DocumentType.DEBIT_NOTE}
-ENTITY = {DocumentType.INVOICE: "invoice", DocumentType.CREDIT_NOTE: "credit_note", DocumentType.DEBIT_NOTE: "debit_note"}
+ENTITY = {
+    DocumentType.INVOICE: "invoice",
+    DocumentType.CREDIT_NOTE: "credit_note",
+    DocumentType.DEBIT_NOTE: "debit_note",
+}
 # How many times the DIAN may answer "in process" before the poll job gives up (with backoff between).
 MAX_POLLS = 12
 
@@ -252,9 +256,7 @@ def resend(session: TenantSession, actor: Principal, invoice: Invoice) -> Delive
 
 
 def _poll_job_id(session: TenantSession, row: Delivery) -> uuid.UUID | None:
-    found = session.scalars(
-        select(Job).where(Job.kind == POLL).order_by(Job.created_at.desc()).limit(20)
-    ).all()
+    found = session.scalars(select(Job).where(Job.kind == POLL).order_by(Job.created_at.desc()).limit(20)).all()
     for job in found:
         if job.payload.get("deliveryId") == str(row.id):
             return job.id
@@ -342,7 +344,9 @@ def view(session: TenantSession, invoice: Invoice) -> DeliveryView:
 # --- the documents as the printed form shows them ------------------------------------------------
 
 
-def invoice_printable_document(session: TenantSession, invoice: Invoice, found: einvoicing.Signer) -> documents.Document:
+def invoice_printable_document(
+    session: TenantSession, invoice: Invoice, found: einvoicing.Signer
+) -> documents.Document:
     resolution = session.scalar(select(NumberingResolution).where(NumberingResolution.id == invoice.resolution_id))
     assert resolution is not None
     if invoice.status is not InvoiceStatus.DRAFT:
@@ -364,9 +368,7 @@ def invoice_printable_document(session: TenantSession, invoice: Invoice, found: 
     )
 
 
-def note_printable_document(
-    session: TenantSession, note: InvoiceNote, found: einvoicing.Signer
-) -> documents.Document:
+def note_printable_document(session: TenantSession, note: InvoiceNote, found: einvoicing.Signer) -> documents.Document:
     invoice = session.scalar(select(Invoice).where(Invoice.id == note.invoice_id))
     assert invoice is not None and invoice.number is not None and invoice.issue_date is not None
     lines = [einvoicing.stored_line(raw) for raw in note.lines]

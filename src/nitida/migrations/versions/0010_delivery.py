@@ -52,7 +52,14 @@ def upgrade() -> None:
         sa.Column(
             "mail_status",
             sa.Enum(
-                "NOT_YET", "QUEUED", "SENT", "NO_EMAIL", "NOT_CONFIGURED", name="mailstatus", native_enum=False, length=20
+                "NOT_YET",
+                "QUEUED",
+                "SENT",
+                "NO_EMAIL",
+                "NOT_CONFIGURED",
+                name="mailstatus",
+                native_enum=False,
+                length=20,
             ),
             nullable=False,
         ),
