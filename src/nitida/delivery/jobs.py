@@ -155,17 +155,13 @@ def _submit(
     found: einvoicing.Signer,
     key: str,
 ) -> dict[str, Any]:
-    if row.file_consecutive is None:
-        year = document.issued_at.year if document.issued_at else utcnow().year
-        row.file_year = year
-        row.file_consecutive = service.next_file_consecutive(run.session, row, year)
-    assert row.file_year is not None
+    year, consecutive = service.file_number(run.session, row, document)
     pkg = delivery.package(
         service.signed_xml_of(run.session, document),
         service.KIND[row.document_type],
         found.supplier.id_number,
-        row.file_year,
-        row.file_consecutive,
+        year,
+        consecutive,
     )
     test_set_id = found.settings.test_set_id
     if environment is Environment.HABILITACION and not test_set_id:
@@ -231,8 +227,9 @@ def send_mail(run: JobRun) -> dict[str, Any] | None:
         raise PermanentJobError(str(exc)) from exc
     container = service.attached_of(run.session, row)
     printed = service.printed_for_mail(doc, document, row)
-    assert row.file_year is not None and row.file_consecutive is not None
-    names = files.document_file_names("attached", found.supplier.id_number, row.file_year, row.file_consecutive)
+    # The container takes the document's file number (the DIAN found it under that name, or by its CUFE).
+    year, consecutive = service.file_number(run.session, row, document)
+    names = files.document_file_names("attached", found.supplier.id_number, year, consecutive)
     try:
         built = mail.delivery_mail(doc, container, printed, names, sender_address=issuer_email, to=explicit_to)
     except ValueError:

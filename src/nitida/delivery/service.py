@@ -120,6 +120,15 @@ def signed_xml_of(session: TenantSession, document: Invoice | InvoiceNote) -> by
     return xml
 
 
+def file_number(session: TenantSession, row: Delivery, document: Invoice | InvoiceNote) -> tuple[int, int]:
+    """The document's (year, consecutive) for the DIAN's file names, taken once and kept: a resend reuses it."""
+    if row.file_year is None or row.file_consecutive is None:
+        year = (document.issued_at or utcnow()).year
+        row.file_consecutive = next_file_consecutive(session, row, year)
+        row.file_year = year
+    return row.file_year, row.file_consecutive
+
+
 def next_file_consecutive(session: TenantSession, row: Delivery, year: int) -> int:
     """The DIAN file-name consecutive of this kind and year (Anexo Técnico: one counter per issuer, kind, year)."""
     if session.get_bind().dialect.name == "postgresql":

@@ -9,6 +9,7 @@ tenant and the field, so a value copied to another tenant or column does not dec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -402,11 +403,13 @@ def invoice_document(
     found: Signer,
     *,
     number: str | None = None,
-    issued_at: Any = None,
+    issued_at: datetime | None = None,
     customer: documents.Party | None = None,
 ) -> documents.Document:
     """The invoice as a UBL document: what is signed at issue, and what its printed form shows.
     A draft's preview passes the number, moment and buyer it does not have yet."""
+    moment = issued_at or invoice.issued_at
+    assert moment is not None  # issued invoices carry it; a draft's preview passes it
     rows = list(invoice.lines)
     fig = figures(
         [totals.Line(r.quantity, r.unit_price, r.discount_percent, _taxes(r.taxes)) for r in rows],
@@ -415,7 +418,7 @@ def invoice_document(
     return documents.Document(
         kind=documents.DocumentKind.INVOICE,
         number=number or invoice.number or "",
-        issue_datetime=issued_at or invoice.issued_at,
+        issue_datetime=moment,
         supplier=found.supplier,
         customer=customer or customer_party(invoice),
         lines=fig.lines,
