@@ -321,3 +321,37 @@ def test_printed_forms_of_a_draft_an_invoice_and_its_notes(client, tenant, tmp_p
     note_pdf = client.get(f"/billing/credit-notes/{note['id']}/pdf", headers=headers)
     assert note_pdf.status_code == 200 and note["number"] in text_of(note_pdf.content, tmp_path)
     assert_problem(client.get(f"/billing/debit-notes/{note['id']}/pdf", headers=headers), 404)
+
+
+def test_a_worker_killed_mid_send_neither_loses_nor_duplicates_the_upload(client, tenant, database, worker, fake, smtp):
+    from datetime import timedelta
+
+    from fixtures.einvoicing import demo_certificate
+    from nitida.dian import delivery
+    from nitida.dian.client import DianClient
+    from nitida.einvoicing.documents import DocumentKind, Environment
+    from nitida.jobs import service as jobs
+
+    answers.StatefulDian().install(fake)
+    invoice = invoice_of(client, tenant)
+    xml = client.get(f"/billing/invoices/{invoice['id']}/xml", headers=tenant.headers()).content
+    # A worker takes the send job, uploads the document, and dies before recording anything.
+    claimed = jobs.claim(database, "doomed", jobs.QueuePolicy(lease=timedelta(seconds=0.3)), only_tenant=tenant.id)
+    assert claimed is not None and claimed.kind == "delivery.send"
+    with DianClient(demo_certificate(), fake.url, timeout=2) as dian:
+        pkg = delivery.package(xml, DocumentKind.INVOICE, "900123456", 2026, 1)
+        delivery.submit(
+            dian,
+            Environment.HABILITACION,
+            pkg,
+            document_key=invoice["cufe"],
+            test_set_id="3b7a1f7c-0d5e-4d62-9c55-1b1f0b1f6e2a",
+        )
+    assert delivery_of(client, tenant, invoice["id"])["sendJob"]["status"] == "RUNNING"
+    time.sleep(0.35)  # its lease runs out: the job is due again
+
+    worker(tenant, fake, smtp.url).run_until_idle()
+    assert fake.operations() == ["SendTestSetAsync", "GetStatus"]  # asked, not uploaded again
+    state = delivery_of(client, tenant, invoice["id"])
+    assert state["electronicStatus"] == "ACCEPTED" and state["sendJob"]["attempts"] == 2
+    assert len(smtp.messages) == 1
