@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import time
+import uuid
 import zipfile
 from email import message_from_bytes, policy
 
@@ -355,3 +356,32 @@ def test_a_worker_killed_mid_send_neither_loses_nor_duplicates_the_upload(client
     state = delivery_of(client, tenant, invoice["id"])
     assert state["electronicStatus"] == "ACCEPTED" and state["sendJob"]["attempts"] == 2
     assert len(smtp.messages) == 1
+
+
+def test_a_credit_note_is_sent_and_mailed_like_its_invoice(client, tenant, database, worker, fake, smtp):
+    answers.StatefulDian().install(fake)
+    invoice = invoice_of(client, tenant)
+    body = {
+        "concept": 3,
+        "description": "Descuento",
+        "lines": [{"description": "Descuento", "quantity": "1", "unitPrice": "1000.00"}],
+    }
+    note = ok(client.post(f"/billing/invoices/{invoice['id']}/credit-notes", headers=tenant.headers(), json=body), 201)
+    worker(tenant, fake, smtp.url).run_until_idle()
+
+    uploaded = sorted(name for r in fake.requests for name in r.files)
+    assert uploaded == ["fv09001234560002600000001.xml", "nc09001234560002600000001.xml"]
+    shown = ok(client.get(f"/billing/credit-notes/{note['id']}", headers=tenant.headers()))
+    assert shown["electronicStatus"] == "ACCEPTED"
+    subjects = sorted(the_zip(raw)[0] for raw in smtp.messages)
+    assert subjects == sorted(
+        [
+            f"900123456;Papelería Nítida S.A.S.;{invoice['number']};01;Papelería Nítida",
+            f"900123456;Papelería Nítida S.A.S.;{note['number']};91;Papelería Nítida",
+        ]
+    )
+    from nitida.audit.service import history
+
+    with database.tenant_session(tenant.id) as session:
+        events = history(session, entity_type="credit_note", entity_id=uuid.UUID(note["id"]))
+        assert [e.action for e in events][-3:] == ["SENT_TO_DIAN", "ACCEPTED_BY_DIAN", "EMAILED"]

@@ -102,9 +102,10 @@ def _settle(
 def _queue_poll(run: JobRun, row: Delivery) -> None:
     from nitida.jobs import service as jobs
 
-    jobs.enqueue(
+    job = jobs.enqueue(
         run.session, service.POLL, {"deliveryId": str(row.id)}, actor=run.actor, max_attempts=service.MAX_POLLS
     )
+    row.send_job_id = job.id  # the job now talking to the DIAN about this document
 
 
 @handler(service.SEND)

@@ -71,7 +71,7 @@ class Delivery(TenantScoped, Base):
     attached_document: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    send_job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    send_job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)  # the last send or poll job
     mail_status: Mapped[MailStatus] = mapped_column(
         Enum(MailStatus, native_enum=False, length=20), default=MailStatus.NOT_YET
     )

@@ -252,7 +252,7 @@ def resend(session: TenantSession, actor: Principal, invoice: Invoice) -> Delive
     row = get(session, row.id, for_update=True)
     if invoice.electronic_status is ElectronicStatus.ACCEPTED:
         raise Conflict(f"Invoice {invoice.number} was already accepted by the DIAN.", slug="already-accepted")
-    if _busy(_job(session, row.send_job_id)) or _busy(_job(session, _poll_job_id(session, row))):
+    if _busy(_job(session, row.send_job_id)):
         raise Conflict(
             f"Invoice {invoice.number} is being sent to the DIAN right now: wait for the job to finish.",
             slug="delivery-in-progress",
@@ -262,14 +262,6 @@ def resend(session: TenantSession, actor: Principal, invoice: Invoice) -> Delive
     row.send_job_id = job.id
     _audit(session, actor, row, "RESEND_REQUESTED", job={"from": None, "to": str(job.id)})
     return row
-
-
-def _poll_job_id(session: TenantSession, row: Delivery) -> uuid.UUID | None:
-    found = session.scalars(select(Job).where(Job.kind == POLL).order_by(Job.created_at.desc()).limit(20)).all()
-    for job in found:
-        if job.payload.get("deliveryId") == str(row.id):
-            return job.id
-    return None
 
 
 def attached_document(session: TenantSession, invoice: Invoice) -> bytes:
