@@ -33,6 +33,11 @@ from nitida.users.schemas import UserCreate
 
 security.use_cheap_hashing_for_tests()
 
+# Tests never leave the machine: a worker that picks up another test's delivery job (a `nitida worker`
+# process, a service's in-process worker) meets a closed local port, not the DIAN's habilitación host.
+# Tests that deliver pass the fake DIAN's URL themselves.
+os.environ.setdefault("NITIDA_DIAN_URL", "http://127.0.0.1:9/WcfDianCustomerServices.svc")
+
 
 def pytest_collection_modifyitems(config, items):
     # PostgreSQL-only (SQLite-only) tests are not collected for the other engine (rather than

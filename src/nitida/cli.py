@@ -196,7 +196,9 @@ def worker(
     settings = _settings()
     _migrate()
     db = Database(settings.database_url, secret_key=settings.secret_key, pool_size=2)
-    runner = Worker(db, policy=QueuePolicy.from_settings(settings), poll_seconds=settings.job_poll_seconds)
+    runner = Worker(
+        db, policy=QueuePolicy.from_settings(settings), poll_seconds=settings.job_poll_seconds, settings=settings
+    )
     if until_idle:
         typer.echo(f"ran {runner.run_until_idle()} jobs")
         return

@@ -19,6 +19,7 @@ from nitida.core.problems import install_error_handlers
 from nitida.core.settings import Settings, get_settings
 from nitida.customers import importing
 from nitida.customers.router import router as customers_router
+from nitida.delivery.router import router as delivery_router
 from nitida.einvoicing.router import router as einvoicing_router
 from nitida.invoices.router import resolutions_router
 from nitida.invoices.router import router as invoices_router
@@ -49,7 +50,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         worker = None
         if settings.inprocess_worker:
             # SQLite's one-command demo: the jobs run in a thread of the server.
-            worker = Worker(db, policy=QueuePolicy.from_settings(settings), poll_seconds=settings.job_poll_seconds)
+            worker = Worker(
+                db,
+                policy=QueuePolicy.from_settings(settings),
+                poll_seconds=settings.job_poll_seconds,
+                settings=settings,
+            )
             worker.start_thread()
         yield
         if worker is not None:
@@ -95,6 +101,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(resolutions_router)
     app.include_router(invoices_router)
     app.include_router(einvoicing_router)
+    app.include_router(delivery_router)
     app.include_router(jobs_router)
     app.include_router(reports_router)
     app.include_router(security_events_router)

@@ -15,6 +15,7 @@ from nitida.auth.access import ME
 from nitida.auth.dependencies import route_rule
 from nitida.core.settings import Settings
 from nitida.customers.access import CUSTOMERS
+from nitida.delivery.access import DELIVERY
 from nitida.einvoicing.access import ELECTRONIC_INVOICING, ISSUER, NOTES
 from nitida.invoices.access import INVOICES, RESOLUTIONS
 from nitida.jobs.access import JOBS
@@ -61,6 +62,11 @@ def test_electronic_invoicing():
     assert roles(NOTES) == {"read": {A, O, C}, "write": {A, O}}
 
 
+def test_delivery():
+    # the DIAN's answer, the container and the PDF for everyone; mailing again for writers; resending: ADMIN
+    assert roles(DELIVERY) == {"read": {A, O, C}, "email": {A, O}, "resend": {A}}
+
+
 # Which action guards each operation: moving an endpoint to a looser action
 # (say, retry guarded by "read") fails here, not only where a test happens to look.
 ROUTE_ACTIONS = {
@@ -88,9 +94,6 @@ ROUTE_ACTIONS = {
     ("POST", "/billing/invoices/{invoice_id}/payments"): "invoices.write",
     ("POST", "/billing/invoices/{invoice_id}/void"): "invoices.void",
     ("GET", "/billing/invoices/{invoice_id}/history"): "invoices.read",
-    ("GET", "/jobs"): "jobs.list",
-    ("GET", "/jobs/{job_id}"): "jobs.read",
-    ("POST", "/jobs/{job_id}/retry"): "jobs.retry",
     ("GET", "/billing/invoices/{invoice_id}/xml"): "invoices.read",
     ("GET", "/billing/issuer"): "issuer.read",
     ("PUT", "/billing/issuer"): "issuer.manage",
@@ -104,6 +107,16 @@ ROUTE_ACTIONS = {
     ("GET", "/billing/debit-notes"): "notes.read",
     ("GET", "/billing/debit-notes/{note_id}"): "notes.read",
     ("GET", "/billing/debit-notes/{note_id}/xml"): "notes.read",
+    ("GET", "/billing/invoices/{invoice_id}/dian-messages"): "delivery.read",
+    ("POST", "/billing/invoices/{invoice_id}/resend"): "delivery.resend",
+    ("GET", "/billing/invoices/{invoice_id}/attached-document"): "delivery.read",
+    ("GET", "/billing/invoices/{invoice_id}/pdf"): "delivery.read",
+    ("POST", "/billing/invoices/{invoice_id}/email"): "delivery.email",
+    ("GET", "/billing/credit-notes/{note_id}/pdf"): "delivery.read",
+    ("GET", "/billing/debit-notes/{note_id}/pdf"): "delivery.read",
+    ("GET", "/jobs"): "jobs.list",
+    ("GET", "/jobs/{job_id}"): "jobs.read",
+    ("POST", "/jobs/{job_id}/retry"): "jobs.retry",
     ("GET", "/security-events"): "security_events.read",
     ("GET", "/billing/customers/export"): "customers.read",
     ("POST", "/billing/customers/import"): "customers.import",

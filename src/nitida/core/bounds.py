@@ -41,6 +41,7 @@ POSTAL_CODE = 10
 CODE = 10  # a DIAN code: tipo de persona, tributo, concept, payment means
 ELECTRONIC_STATUS = 20
 DOCUMENT_KEY = 96  # CUFE / CUDE: SHA-384 in hex
+DELIVERY_TRACK_ID = 100  # the DIAN's ZipKey (a UUID) or the CUFE/CUDE
 QR_DATA = 300
 SOFTWARE_ID = 100
 SOFTWARE_PIN = 100

@@ -41,6 +41,9 @@ class ElectronicStatus(enum.StrEnum):
 
     NOT_APPLICABLE = "NOT_APPLICABLE"  # the tenant had no electronic-invoicing settings at issue
     SIGNED = "SIGNED"  # built, signed and stored; not yet sent to the DIAN
+    SENT = "SENT"  # the DIAN received it (track id stored); its validation is pending
+    ACCEPTED = "ACCEPTED"  # validated by the DIAN: its ApplicationResponse is stored (nitida.delivery)
+    REJECTED = "REJECTED"  # refused by the DIAN: its messages are stored (nitida.delivery)
 
 
 class NoteKind(enum.StrEnum):

@@ -215,6 +215,9 @@ def create_note(
         action="CREDITED" if kind is NoteKind.CREDIT else "DEBITED",
         changes=changes,
     )
+    from nitida.delivery import service as delivery  # delivery builds on this module's documents
+
+    delivery.start(session, actor, note)
     return note
 
 

@@ -35,6 +35,7 @@ from nitida.core.money import MAX_MONEY, ZERO, format_money
 from nitida.core.schemas import BOGOTA, refuse_nulls
 from nitida.core.text import fold
 from nitida.customers.models import Customer, CustomerStatus
+from nitida.delivery import service as delivery
 from nitida.einvoicing import notes as einvoicing_notes
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import ElectronicStatus, NoteKind
@@ -499,6 +500,9 @@ def issue(session: TenantSession, actor: Principal, invoice: Invoice, *, secret_
             slug="number-taken",
         )
     einvoicing.sign_invoice(session, invoice, resolution, secret_key=secret_key)
+    if invoice.electronic_status is ElectronicStatus.SIGNED:
+        # Same transaction: the send job exists exactly when the issued invoice does.
+        delivery.start(session, actor, invoice)
     snapshot = _snapshot(invoice, None).model_dump(mode="json", by_alias=True, include={*SNAPSHOT_FIELDS})
     _record(session, actor, invoice, "ISSUED", before, customer=snapshot)
     return invoice

@@ -15,6 +15,7 @@ from typing import Any
 
 from nitida.auth.principal import Principal
 from nitida.core.db import TenantSession
+from nitida.core.settings import Settings, get_settings
 from nitida.jobs.models import Job
 
 
@@ -31,6 +32,12 @@ class JobRun:
     session: TenantSession
     actor: Principal | None
     progress: Callable[[int, int | None], None]
+    # The worker's configuration (DIAN URL, SMTP, secret key); None: the process's own.
+    configured: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.configured or get_settings()
 
     @property
     def tenant_id(self) -> uuid.UUID:

@@ -176,7 +176,9 @@ def claim(db: Database, worker_id: str, policy: QueuePolicy, *, only_tenant: uui
         return Claim(job.tenant_id, job.id, job.kind, job.attempts)
 
 
-def run_claimed(db: Database, claimed: Claim, worker_id: str, policy: QueuePolicy) -> JobStatus:
+def run_claimed(
+    db: Database, claimed: Claim, worker_id: str, policy: QueuePolicy, settings: Settings | None = None
+) -> JobStatus:
     """Run a leased job in its tenant's unit of work; record success, a retry or a failure."""
     handler = HANDLERS.get(claimed.kind)
     heartbeat = _Heartbeat(db, claimed, worker_id, policy) if db.dialect == "postgresql" else None
@@ -195,6 +197,7 @@ def run_claimed(db: Database, claimed: Claim, worker_id: str, policy: QueuePolic
                 session=session,
                 actor=_actor(session, job),
                 progress=_progress_recorder(db, session, claimed, worker_id, policy),
+                configured=settings,
             )
             result = handler(run)
             finished = session.execute(

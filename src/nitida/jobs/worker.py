@@ -15,6 +15,7 @@ import threading
 import uuid
 
 from nitida.core.db import Database
+from nitida.core.settings import Settings
 from nitida.jobs import service
 from nitida.jobs.models import JobStatus
 from nitida.jobs.service import QueuePolicy
@@ -31,9 +32,11 @@ class Worker:
         poll_seconds: float = 1.0,
         name: str | None = None,
         only_tenant: uuid.UUID | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.db = db
-        self.policy = policy or QueuePolicy()
+        self.settings = settings  # handed to handlers (JobRun.settings); None: the process's settings
+        self.policy = policy or (QueuePolicy.from_settings(settings) if settings else QueuePolicy())
         self.poll_seconds = poll_seconds
         self.id = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
@@ -44,7 +47,7 @@ class Worker:
         claimed = service.claim(self.db, self.id, self.policy, only_tenant=self.only_tenant)
         if claimed is None:
             return None
-        return service.run_claimed(self.db, claimed, self.id, self.policy)
+        return service.run_claimed(self.db, claimed, self.id, self.policy, self.settings)
 
     def run_until_idle(self, max_jobs: int = 10_000) -> int:
         """Run due jobs until none is due (tests, ``nitida worker --until-idle``)."""

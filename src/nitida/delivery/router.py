@@ -1,0 +1,133 @@
+"""Endpoints of a document's delivery: the DIAN's answer, resending, the AttachedDocument, the PDF, the e-mail."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request, Response, status
+
+from nitida.auth.dependencies import TenantContext, guard
+from nitida.core.problems import problem_responses
+from nitida.delivery import service
+from nitida.delivery.access import DELIVERY
+from nitida.delivery.schemas import DeliveryRead, EmailRequest
+from nitida.einvoicing import notes
+from nitida.einvoicing.models import NoteKind
+from nitida.invoices import service as invoices
+
+router = APIRouter(prefix="/billing", tags=["delivery"])
+
+ItemReader = Annotated[TenantContext, guard(DELIVERY["read"], after_lookup=True)]
+ItemMailer = Annotated[TenantContext, guard(DELIVERY["email"], after_lookup=True)]
+ItemResender = Annotated[TenantContext, guard(DELIVERY["resend"], after_lookup=True)]
+PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}, "description": "PDF"}
+}
+XML_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/xml": {"schema": {"type": "string"}}}, "description": "AttachedDocument"}
+}
+
+
+def _read(ctx: TenantContext, invoice) -> DeliveryRead:
+    return DeliveryRead.model_validate(service.view(ctx.session, invoice))
+
+
+@router.get(
+    "/invoices/{invoice_id}/dian-messages",
+    response_model=DeliveryRead,
+    responses=problem_responses(401, 404, 409),
+)
+def dian_messages(invoice_id: str, ctx: ItemReader) -> DeliveryRead:
+    """The invoice's electronicStatus, track id, every message of the DIAN (on a rejection, each
+    ``Regla: …``), and the send and e-mail jobs. 409 for a draft or a non-electronic invoice."""
+    invoice = invoices.get_invoice(ctx.session, invoice_id)
+    ctx.authorize()
+    return _read(ctx, invoice)
+
+
+@router.post(
+    "/invoices/{invoice_id}/resend",
+    response_model=DeliveryRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(401, 403, 404, 409),
+)
+def resend(invoice_id: str, ctx: ItemResender) -> DeliveryRead:
+    """Send the invoice to the DIAN again (ADMIN). The job first asks the DIAN for the status of its CUFE
+    and uploads it only if the DIAN never received it. 409 when accepted already or being sent."""
+    invoice = invoices.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.authorize()
+    service.resend(ctx.session, ctx.principal, invoice)
+    return _read(ctx, invoice)
+
+
+@router.get(
+    "/invoices/{invoice_id}/attached-document",
+    response_class=Response,
+    responses={**XML_RESPONSE, **problem_responses(401, 404, 409)},
+)
+def attached_document(invoice_id: str, ctx: ItemReader) -> Response:
+    """The signed AttachedDocument (UBL 2.1) holding the invoice and the DIAN's ApplicationResponse;
+    409 until the DIAN accepted the invoice."""
+    invoice = invoices.get_invoice(ctx.session, invoice_id)
+    ctx.authorize()
+    return Response(service.attached_document(ctx.session, invoice), media_type="application/xml")
+
+
+def _pdf(content: bytes, name: str) -> Response:
+    return Response(
+        content, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
+    )
+
+
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    response_class=Response,
+    responses={**PDF_RESPONSE, **problem_responses(401, 404, 409)},
+)
+def invoice_pdf(invoice_id: str, ctx: ItemReader, request: Request) -> Response:
+    """The representación gráfica; a draft's preview is marked "Borrador — sin validez fiscal"."""
+    invoice = invoices.get_invoice(ctx.session, invoice_id)
+    ctx.authorize()
+    content = service.invoice_pdf(ctx.session, invoice, request.app.state.settings.secret_key)
+    return _pdf(content, f"{invoice.number or 'borrador'}.pdf")
+
+
+def _note_pdf(kind: NoteKind, note_id: str, ctx: TenantContext, request: Request) -> Response:
+    note = notes.get_note(ctx.session, kind, note_id)
+    ctx.authorize()
+    return _pdf(service.note_pdf(ctx.session, note, request.app.state.settings.secret_key), f"{note.number}.pdf")
+
+
+@router.get(
+    "/credit-notes/{note_id}/pdf",
+    response_class=Response,
+    responses={**PDF_RESPONSE, **problem_responses(401, 404, 409)},
+)
+def credit_note_pdf(note_id: str, ctx: ItemReader, request: Request) -> Response:
+    """The credit note's representación gráfica."""
+    return _note_pdf(NoteKind.CREDIT, note_id, ctx, request)
+
+
+@router.get(
+    "/debit-notes/{note_id}/pdf",
+    response_class=Response,
+    responses={**PDF_RESPONSE, **problem_responses(401, 404, 409)},
+)
+def debit_note_pdf(note_id: str, ctx: ItemReader, request: Request) -> Response:
+    """The debit note's representación gráfica."""
+    return _note_pdf(NoteKind.DEBIT, note_id, ctx, request)
+
+
+@router.post(
+    "/invoices/{invoice_id}/email",
+    response_model=DeliveryRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
+)
+def email(invoice_id: str, ctx: ItemMailer, body: EmailRequest | None = None) -> DeliveryRead:
+    """Mail the accepted invoice's ZIP (AttachedDocument + PDF) again (ADMIN, OPERADOR), to the customer
+    or to ``to``. The e-mail job runs in the background: see mailStatus and mailJob."""
+    invoice = invoices.get_invoice(ctx.session, invoice_id)
+    ctx.authorize()
+    service.email(ctx.session, ctx.principal, invoice, body.to if body else None)
+    return _read(ctx, invoice)

@@ -1,0 +1,438 @@
+"""Delivery of electronic documents: the row per document, what the jobs record, and what the API shows.
+
+``start`` runs in the transaction that issues a document (invoices.service.issue, einvoicing.notes):
+it creates the delivery row and enqueues ``delivery.send``, so the job exists exactly when the
+document does. The jobs (``delivery.jobs``) do the network work; the functions here only read and
+write the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, text
+
+from nitida.audit import service as audit
+from nitida.auth.principal import Principal
+from nitida.core.db import TenantSession, utcnow
+from nitida.core.errors import Conflict, NotFound
+from nitida.delivery.models import Delivery, DocumentType, MailStatus
+from nitida.dian import pdf
+from nitida.dian.delivery import ElectronicStatus as DianStatus
+from nitida.einvoicing import documents
+from nitida.einvoicing import service as einvoicing
+from nitida.einvoicing.models import ElectronicStatus, InvoiceNote, NoteKind
+from nitida.invoices.models import Invoice, InvoiceStatus, NumberingResolution
+from nitida.jobs import service as jobs
+from nitida.jobs.models import Job, JobStatus
+
+SEND = "delivery.send"
+POLL = "delivery.poll"
+MAIL = "delivery.mail"
+KIND = {
+    DocumentType.INVOICE: documents.DocumentKind.INVOICE,
+    DocumentType.CREDIT_NOTE: documents.DocumentKind.CREDIT_NOTE,
+    DocumentType.DEBIT_NOTE: documents.DocumentKind.DEBIT_NOTE,
+}
+NOTE_TYPE = {NoteKind.CREDIT: DocumentType.CREDIT_NOTE, NoteKind.DEBIT: DocumentType.DEBIT_NOTE}
+ENTITY = {
+    DocumentType.INVOICE: "invoice",
+    DocumentType.CREDIT_NOTE: "credit_note",
+    DocumentType.DEBIT_NOTE: "debit_note",
+}
+# How many times the DIAN may answer "in process" before the poll job gives up (with backoff between).
+MAX_POLLS = 12
+
+
+def _register_kinds() -> None:
+    # The handlers module imports this one: imported here, lazily, so enqueueing knows the kinds
+    # whoever issues the document (API, CLI, demo data).
+    from nitida.delivery import jobs as _  # noqa: F401
+
+
+def start(session: TenantSession, actor: Principal | None, document: Invoice | InvoiceNote) -> Delivery:
+    """A just-signed document's delivery row and its send job, in the issuing transaction."""
+    _register_kinds()
+    if isinstance(document, Invoice):
+        row = Delivery(document_type=DocumentType.INVOICE, document_id=document.id, invoice_id=document.id)
+    else:
+        row = Delivery(
+            document_type=NOTE_TYPE[document.kind],
+            document_id=document.id,
+            invoice_id=document.invoice_id,
+            note_id=document.id,
+        )
+    row.dian_messages = []
+    row.mail_status = MailStatus.NOT_YET
+    row.submissions = 0
+    session.add(row)
+    session.flush()
+    job = jobs.enqueue(session, SEND, {"deliveryId": str(row.id)}, actor=actor)
+    row.send_job_id = job.id
+    return row
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def get(session: TenantSession, delivery_id: uuid.UUID, *, for_update: bool = False) -> Delivery:
+    stmt = select(Delivery).where(Delivery.id == delivery_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = session.scalar(stmt)
+    if row is None:
+        raise NotFound("Delivery not found.")
+    return row
+
+
+def for_document(session: TenantSession, document_type: DocumentType, document_id: uuid.UUID) -> Delivery | None:
+    return session.scalar(
+        select(Delivery).where(Delivery.document_type == document_type, Delivery.document_id == document_id)
+    )
+
+
+def document_of(session: TenantSession, row: Delivery) -> Invoice | InvoiceNote:
+    found: Invoice | InvoiceNote | None
+    if row.document_type is DocumentType.INVOICE:
+        found = session.scalar(select(Invoice).where(Invoice.id == row.document_id))
+    else:
+        found = session.scalar(select(InvoiceNote).where(InvoiceNote.id == row.document_id))
+    assert found is not None  # the foreign keys guarantee it
+    return found
+
+
+def key_of(document: Invoice | InvoiceNote) -> str:
+    key = document.cufe if isinstance(document, Invoice) else document.cude
+    assert key is not None  # a delivery exists only for signed documents
+    return key
+
+
+def signed_xml_of(session: TenantSession, document: Invoice | InvoiceNote) -> bytes:
+    if isinstance(document, Invoice):
+        xml = session.scalar(select(Invoice.signed_xml).where(Invoice.id == document.id))
+    else:
+        xml = session.scalar(select(InvoiceNote.signed_xml).where(InvoiceNote.id == document.id))
+    assert xml is not None
+    return xml
+
+
+def file_number(session: TenantSession, row: Delivery, document: Invoice | InvoiceNote) -> tuple[int, int]:
+    """The document's (year, consecutive) for the DIAN's file names, taken once and kept: a resend reuses it."""
+    if row.file_year is None or row.file_consecutive is None:
+        year = (document.issued_at or utcnow()).year
+        row.file_consecutive = next_file_consecutive(session, row, year)
+        row.file_year = year
+    return row.file_year, row.file_consecutive
+
+
+def next_file_consecutive(session: TenantSession, row: Delivery, year: int) -> int:
+    """The DIAN file-name consecutive of this kind and year (Anexo Técnico: one counter per issuer, kind, year)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Two send jobs of one tenant must not take the same number (SQLite writers are serial already).
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"nitida:delivery-files:{session.tenant_id}:{row.document_type.value}:{year}"},
+        )
+    from sqlalchemy import func
+
+    last = session.scalar(
+        select(func.max(Delivery.file_consecutive)).where(
+            Delivery.document_type == row.document_type, Delivery.file_year == year
+        )
+    )
+    return (last or 0) + 1
+
+
+# --- what the jobs record ---------------------------------------------------------------------
+
+
+def _audit(session: TenantSession, actor: Principal | None, row: Delivery, action: str, **changes: Any) -> None:
+    audit.record(
+        session,
+        actor,
+        entity_type=ENTITY[row.document_type],
+        entity_id=row.document_id,
+        action=action,
+        changes=changes,
+    )
+
+
+def record_sent(
+    session: TenantSession, actor: Principal | None, row: Delivery, document: Invoice | InvoiceNote, track_id: str
+) -> None:
+    before = document.electronic_status.value
+    document.electronic_status = ElectronicStatus.SENT
+    row.track_id = track_id
+    row.sent_at = utcnow()
+    _audit(
+        session,
+        actor,
+        row,
+        "SENT_TO_DIAN",
+        electronicStatus={"from": before, "to": "SENT"},
+        trackId={"from": None, "to": track_id},
+    )
+
+
+def record_answer(
+    session: TenantSession,
+    actor: Principal | None,
+    row: Delivery,
+    document: Invoice | InvoiceNote,
+    outcome: DianStatus,
+    *,
+    status_code: str | None,
+    description: str | None,
+    messages: tuple[str, ...],
+    application_response: bytes | None,
+    attached_document: bytes | None,
+) -> None:
+    before = document.electronic_status.value
+    now = utcnow()
+    row.dian_status_code = status_code
+    row.dian_status_description = description
+    row.dian_messages = list(messages)
+    row.answered_at = now
+    if outcome is DianStatus.ACCEPTED:
+        document.electronic_status = ElectronicStatus.ACCEPTED
+        row.application_response = application_response
+        row.attached_document = attached_document
+        _audit(session, actor, row, "ACCEPTED_BY_DIAN", electronicStatus={"from": before, "to": "ACCEPTED"})
+    else:
+        document.electronic_status = ElectronicStatus.REJECTED
+        _audit(
+            session,
+            actor,
+            row,
+            "REJECTED_BY_DIAN",
+            electronicStatus={"from": before, "to": "REJECTED"},
+            dianMessages={"from": None, "to": list(messages)},
+        )
+
+
+def queue_mail(session: TenantSession, actor: Principal | None, row: Delivery, to: str | None = None) -> Job:
+    _register_kinds()
+    job = jobs.enqueue(session, MAIL, {"deliveryId": str(row.id), **({"to": to} if to else {})}, actor=actor)
+    row.mail_job_id = job.id
+    row.mail_status = MailStatus.QUEUED
+    return job
+
+
+# --- what the API does --------------------------------------------------------------------------
+
+
+def _job(session: TenantSession, job_id: uuid.UUID | None) -> Job | None:
+    return session.scalar(select(Job).where(Job.id == job_id)) if job_id else None
+
+
+def _busy(job: Job | None) -> bool:
+    return job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+def require_delivery(session: TenantSession, invoice: Invoice) -> Delivery:
+    if invoice.status is InvoiceStatus.DRAFT:
+        raise Conflict("A DRAFT is not an electronic document yet: issue it first.", slug="invalid-invoice-state")
+    row = for_document(session, DocumentType.INVOICE, invoice.id)
+    if row is None:
+        raise Conflict(
+            f"Invoice {invoice.number} was issued without electronic-invoicing settings: it is not sent to the DIAN.",
+            slug="not-an-electronic-invoice",
+        )
+    return row
+
+
+def resend(session: TenantSession, actor: Principal, invoice: Invoice) -> Delivery:
+    """Queue another send of a document the DIAN has not accepted. The job first asks the DIAN for the status of
+    its CUFE, and uploads it again only if the DIAN does not know it (never received, or refused the upload)."""
+    row = require_delivery(session, invoice)
+    row = get(session, row.id, for_update=True)
+    if invoice.electronic_status is ElectronicStatus.ACCEPTED:
+        raise Conflict(f"Invoice {invoice.number} was already accepted by the DIAN.", slug="already-accepted")
+    if _busy(_job(session, row.send_job_id)):
+        raise Conflict(
+            f"Invoice {invoice.number} is being sent to the DIAN right now: wait for the job to finish.",
+            slug="delivery-in-progress",
+        )
+    _register_kinds()
+    job = jobs.enqueue(session, SEND, {"deliveryId": str(row.id), "resend": True}, actor=actor)
+    row.send_job_id = job.id
+    _audit(session, actor, row, "RESEND_REQUESTED", job={"from": None, "to": str(job.id)})
+    return row
+
+
+def attached_document(session: TenantSession, invoice: Invoice) -> bytes:
+    row = require_delivery(session, invoice)
+    if invoice.electronic_status is not ElectronicStatus.ACCEPTED:
+        raise Conflict(
+            f"Invoice {invoice.number} is {invoice.electronic_status.value}: the AttachedDocument exists once the DIAN "
+            "accepted it.",
+            slug="not-accepted-yet",
+        )
+    xml = session.scalar(select(Delivery.attached_document).where(Delivery.id == row.id))
+    assert xml is not None
+    return xml
+
+
+def email(session: TenantSession, actor: Principal, invoice: Invoice, to: str | None) -> Delivery:
+    row = require_delivery(session, invoice)
+    if invoice.electronic_status is not ElectronicStatus.ACCEPTED:
+        raise Conflict(
+            f"Invoice {invoice.number} is {invoice.electronic_status.value}: it is mailed once the DIAN accepted it.",
+            slug="not-accepted-yet",
+        )
+    row = get(session, row.id, for_update=True)
+    if _busy(_job(session, row.mail_job_id)):
+        raise Conflict(f"An e-mail of invoice {invoice.number} is being sent right now.", slug="mail-in-progress")
+    queue_mail(session, actor, row, to)
+    return row
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: uuid.UUID
+    status: str
+    attempts: int
+    last_error: str | None
+
+
+def _job_view(job: Job | None) -> JobView | None:
+    return JobView(job.id, job.status.value, job.attempts, job.last_error) if job else None
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    electronic_status: str
+    track_id: str | None
+    status_code: str | None
+    status_description: str | None
+    messages: list[str]
+    sent_at: dt.datetime | None
+    answered_at: dt.datetime | None
+    mail_status: str
+    mail_to: str | None
+    mailed_at: dt.datetime | None
+    send_job: JobView | None
+    mail_job: JobView | None
+
+
+def view(session: TenantSession, invoice: Invoice) -> DeliveryView:
+    row = require_delivery(session, invoice)
+    send_job = _job(session, row.send_job_id)
+    mail_job = _job(session, row.mail_job_id)
+    mail_status = row.mail_status.value
+    if row.mail_status is MailStatus.QUEUED and mail_job is not None and mail_job.status is JobStatus.FAILED:
+        mail_status = "FAILED"  # the job ran out of attempts or was refused: its lastError says why
+    return DeliveryView(
+        electronic_status=invoice.electronic_status.value,
+        track_id=row.track_id,
+        status_code=row.dian_status_code,
+        status_description=row.dian_status_description,
+        messages=list(row.dian_messages or []),
+        sent_at=row.sent_at,
+        answered_at=row.answered_at,
+        mail_status=mail_status,
+        mail_to=row.mail_to,
+        mailed_at=row.mailed_at,
+        send_job=_job_view(send_job),
+        mail_job=_job_view(mail_job),
+    )
+
+
+# --- the documents as the printed form shows them ------------------------------------------------
+
+
+def invoice_printable_document(
+    session: TenantSession, invoice: Invoice, found: einvoicing.Signer
+) -> documents.Document:
+    """The invoice as its printed form shows it; a draft's buyer is the customer as it is now."""
+    resolution = session.scalar(select(NumberingResolution).where(NumberingResolution.id == invoice.resolution_id))
+    assert resolution is not None
+    customer = None
+    if invoice.status is InvoiceStatus.DRAFT:
+        from nitida.customers.models import Customer
+
+        customer = session.scalar(select(Customer).where(Customer.id == invoice.customer_id))
+    buyer = einvoicing.customer_party(invoice, customer)
+    return einvoicing.invoice_document(invoice, resolution, found.supplier, found.software, buyer)
+
+
+def note_printable_document(session: TenantSession, note: InvoiceNote, found: einvoicing.Signer) -> documents.Document:
+    invoice = session.scalar(select(Invoice).where(Invoice.id == note.invoice_id))
+    assert invoice is not None and invoice.number is not None and invoice.issue_date is not None
+    lines = [einvoicing.stored_line(raw) for raw in note.lines]
+    fig = einvoicing.figures(lines, [raw["description"] for raw in note.lines])
+    return documents.Document(
+        kind=documents.DocumentKind.CREDIT_NOTE if note.kind is NoteKind.CREDIT else documents.DocumentKind.DEBIT_NOTE,
+        number=note.number,
+        issue_datetime=note.issued_at,
+        supplier=found.supplier,
+        customer=einvoicing.customer_party(invoice),
+        lines=fig.lines,
+        tax_totals=fig.tax_totals,
+        totals=fig.totals,
+        software=found.software,
+        payment=einvoicing.payment_of(invoice),
+        billing_reference=documents.BillingReference(invoice.number, invoice.cufe or "", invoice.issue_date),
+        concept_code=note.concept,
+        concept_description=note.description,
+    )
+
+
+def _signer_or_409(session: TenantSession, secret_key: str | None) -> einvoicing.Signer:
+    found = einvoicing.signer(session, secret_key)
+    if found is None:
+        raise Conflict(
+            "The printed form needs the business's electronic-invoicing settings: PUT /billing/electronic-invoicing.",
+            slug="not-an-electronic-invoice",
+        )
+    return found
+
+
+def invoice_pdf(session: TenantSession, invoice: Invoice, secret_key: str | None) -> bytes:
+    """The representación gráfica; a draft's preview is marked "Borrador — sin validez fiscal"."""
+    draft = invoice.status is InvoiceStatus.DRAFT
+    if not draft and invoice.cufe is None:
+        raise Conflict(
+            f"Invoice {invoice.number} was issued without electronic-invoicing settings: it has no printed form.",
+            slug="not-an-electronic-invoice",
+        )
+    found = _signer_or_409(session, secret_key)
+    doc = invoice_printable_document(session, invoice, found)
+    row = None if draft else for_document(session, DocumentType.INVOICE, invoice.id)
+    accepted = invoice.electronic_status is ElectronicStatus.ACCEPTED and row is not None
+    return pdf.render(
+        pdf.Printable(
+            doc,
+            None if draft else invoice.cufe,
+            None if draft else invoice.qr_data,
+            draft=draft,
+            validated_at=row.answered_at if accepted and row else None,
+        )
+    )
+
+
+def note_pdf(session: TenantSession, note: InvoiceNote, secret_key: str | None) -> bytes:
+    found = _signer_or_409(session, secret_key)
+    doc = note_printable_document(session, note, found)
+    return pdf.render(pdf.Printable(doc, note.cude, note.qr_data))
+
+
+def attached_of(session: TenantSession, row: Delivery) -> bytes:
+    xml = session.scalar(select(Delivery.attached_document).where(Delivery.id == row.id))
+    assert xml is not None  # stored with the acceptance
+    return xml
+
+
+def printed_for_mail(doc: documents.Document, document: Invoice | InvoiceNote, row: Delivery) -> bytes:
+    key = key_of(document)
+    return pdf.render(pdf.Printable(doc, key, document.qr_data, validated_at=row.answered_at))
+
+
+def record_mail(session: TenantSession, actor: Principal | None, row: Delivery, to: str | None) -> None:
+    if to is None:
+        _audit(session, actor, row, "EMAIL_NOT_SENT", reason={"from": None, "to": "the customer has no e-mail address"})
+    else:
+        _audit(session, actor, row, "EMAILED", to={"from": None, "to": to})
