@@ -134,12 +134,6 @@ def guard(rule: Rule, *, after_lookup: bool = False) -> Any:
     return Depends(Guard(rule, deferred=after_lookup))
 
 
-def allowed(rule: Rule, *, after_lookup: bool = False) -> Any:
-    """``Annotated[TenantContext, guard(rule)]`` built at run time (pages, tests);
-    modules that mypy checks spell the Annotated alias out."""
-    return Annotated[TenantContext, guard(rule, after_lookup=after_lookup)]
-
-
 def route_rule(route: Any) -> Rule | None:
     """The access rule guarding a served route, read from its dependencies."""
     stack = list(route.dependant.dependencies)
@@ -158,7 +152,6 @@ __all__ = [
     "Principal",
     "Role",
     "TenantContext",
-    "allowed",
     "get_database",
     "guard",
     "route_rule",

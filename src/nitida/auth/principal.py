@@ -13,10 +13,6 @@ class Role(enum.StrEnum):
     CONSULTA = "CONSULTA"  # read-only
 
 
-# Who may write billing data (customers, drafts, issuing, payments).
-WRITER_ROLES = (Role.ADMIN, Role.OPERADOR)
-
-
 @dataclass(frozen=True, slots=True)
 class Principal:
     """The authenticated user a piece of work is done for (a request's caller, or a job's)."""

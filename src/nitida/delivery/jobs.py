@@ -216,7 +216,7 @@ def send_mail(run: JobRun) -> dict[str, Any] | None:
         return {"mailStatus": "SENT", "skipped": "already mailed by another job"}
     found = _signer(run)
     if isinstance(document, Invoice):
-        doc = service.invoice_printable_document(run.session, document, found)
+        doc = service.invoice_printable_document(run.session, document)
     else:
         doc = service.note_printable_document(run.session, document, found)
     issuer_email = found.supplier.email

@@ -25,7 +25,7 @@ from nitida.dian.delivery import ElectronicStatus as DianStatus
 from nitida.einvoicing import documents
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import ElectronicStatus, InvoiceNote, NoteKind
-from nitida.invoices.models import Invoice, InvoiceStatus, NumberingResolution
+from nitida.invoices.models import Invoice, InvoiceStatus
 from nitida.jobs import service as jobs
 from nitida.jobs.models import Job, JobStatus
 
@@ -344,19 +344,14 @@ def view(session: TenantSession, invoice: Invoice) -> DeliveryView:
 # --- the documents as the printed form shows them ------------------------------------------------
 
 
-def invoice_printable_document(
-    session: TenantSession, invoice: Invoice, found: einvoicing.Signer
-) -> documents.Document:
-    """The invoice as its printed form shows it; a draft's buyer is the customer as it is now."""
-    resolution = session.scalar(select(NumberingResolution).where(NumberingResolution.id == invoice.resolution_id))
-    assert resolution is not None
-    customer = None
-    if invoice.status is InvoiceStatus.DRAFT:
-        from nitida.customers.models import Customer
-
-        customer = session.scalar(select(Customer).where(Customer.id == invoice.customer_id))
-    buyer = einvoicing.customer_party(invoice, customer)
-    return einvoicing.invoice_document(invoice, resolution, found.supplier, found.software, buyer)
+def invoice_printable_document(session: TenantSession, invoice: Invoice) -> documents.Document:
+    """The invoice as its printed form shows it: the one document the back office prints too."""
+    doc = einvoicing.printed_invoice_document(session, invoice)
+    if doc is None:
+        raise Conflict(
+            "This invoice has no printed form: it is not an electronic invoice.", slug="not-an-electronic-invoice"
+        )
+    return doc
 
 
 def note_printable_document(session: TenantSession, note: InvoiceNote, found: einvoicing.Signer) -> documents.Document:
@@ -399,8 +394,8 @@ def invoice_pdf(session: TenantSession, invoice: Invoice, secret_key: str | None
             f"Invoice {invoice.number} was issued without electronic-invoicing settings: it has no printed form.",
             slug="not-an-electronic-invoice",
         )
-    found = _signer_or_409(session, secret_key)
-    doc = invoice_printable_document(session, invoice, found)
+    _signer_or_409(session, secret_key)  # 409 saying what configuration is missing
+    doc = invoice_printable_document(session, invoice)
     row = None if draft else for_document(session, DocumentType.INVOICE, invoice.id)
     accepted = invoice.electronic_status is ElectronicStatus.ACCEPTED and row is not None
     return pdf.render(

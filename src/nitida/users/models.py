@@ -6,11 +6,11 @@ from datetime import datetime
 from sqlalchemy import Enum, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from nitida.auth.principal import WRITER_ROLES, Role
+from nitida.auth.principal import Role
 from nitida.core import bounds
 from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
 
-__all__ = ["EMAIL_MAX_LENGTH", "Role", "User", "UserStatus", "WRITER_ROLES"]
+__all__ = ["EMAIL_MAX_LENGTH", "Role", "User", "UserStatus"]
 
 EMAIL_MAX_LENGTH = bounds.EMAIL
 
