@@ -9,10 +9,12 @@ superuser on the replica): a customer created meanwhile is on the primary only.
 
 from __future__ import annotations
 
+import sys
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,6 +22,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from fixtures.common import SECRET, random_nit
+from fixtures.web import csrf_of, signed_in
 from nitida.auth.principal import Principal
 from nitida.core import replica as replica_routing
 from nitida.core import seals
@@ -29,6 +32,9 @@ from nitida.customers import service as customers
 from nitida.customers.schemas import CustomerCreate
 from nitida.main import create_app
 from nitida.users.models import Role
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "invoices"))
+from test_invoices_support import line  # noqa: E402
 
 # A second cluster (pg_basebackup and start: several seconds), started once per module.
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
@@ -156,6 +162,55 @@ def test_lists_read_the_replica_and_the_callers_own_write_reads_the_primary(stan
         wait_customer_replayed(standby, new_id)
         assert listed_ids(someone_else.get("/billing/customers", headers=admin)) == {before, new_id}
         assert listed_ids(writer.get("/billing/customers", headers=admin)) == {before, new_id}
+
+
+def test_the_invoices_list_and_the_back_office_list_pages_read_the_replica(standby, replica_app, tenant):
+    admin = tenant.headers(Role.ADMIN)
+    with TestClient(replica_app) as api, TestClient(replica_app) as someone_else:
+        customer = new_customer(api, admin, "Cliente de Facturas").json()
+        resolution = api.post(
+            "/billing/resolutions",
+            headers=admin,
+            json={
+                "resolutionNumber": "18760000001",
+                "prefix": "RP",
+                "rangeFrom": 1,
+                "rangeTo": 1000,
+                "validFrom": "2026-01-01",
+                "validTo": "2030-12-31",
+            },
+        )
+        assert resolution.status_code == 201, resolution.text
+        draft = {"customerId": customer["id"], "resolutionId": resolution.json()["id"], "paymentForm": "CONTADO"}
+        first = api.post("/billing/invoices", headers=admin, json={**draft, "lines": [line()]})
+        assert first.status_code == 201, first.text
+        wait_on_replica(standby, "SELECT 1 FROM invoices WHERE id = %s", uuid.UUID(first.json()["id"]))
+        browser = signed_in(replica_app, tenant.users[Role.ADMIN].email)
+        with replay_paused(standby):
+            second = api.post("/billing/invoices", headers=admin, json={**draft, "lines": [line()]})
+            assert second.status_code == 201, second.text
+            assert listed_ids(someone_else.get("/billing/invoices", headers=admin)) == {first.json()["id"]}
+            assert listed_ids(api.get("/billing/invoices", headers=admin)) == {first.json()["id"], second.json()["id"]}
+
+            # The back office: the list page from the replica, until this browser writes.
+            other = new_customer(api, admin, "Cliente Creado por la API").json()
+            assert other["razonSocial"] not in browser.get("/app/clientes").text
+            assert browser.get("/app/facturas").text.count(customer["razonSocial"]) == 1
+            created = browser.post(
+                "/app/clientes/nuevo",
+                data={
+                    "csrf_token": csrf_of(browser.get("/app/clientes/nuevo").text),
+                    "tipo_documento": "NIT",
+                    "numero": random_nit(),
+                    "razon_social": "Cliente Creado en la Página",
+                },
+            )
+            assert created.status_code == 303, created.text
+            assert replica_routing.COOKIE in created.headers["set-cookie"]
+            page = browser.get("/app/clientes").text
+            assert "Cliente Creado en la Página" in page
+            assert other["razonSocial"] in page
+            assert browser.get("/app/facturas").text.count(customer["razonSocial"]) == 2
 
 
 def test_a_write_request_and_a_unit_of_work_that_wrote_read_the_primary(standby, replica_db, tenant):
