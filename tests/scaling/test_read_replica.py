@@ -68,7 +68,9 @@ def replica_app(standby, settings, replica_db):
 
 @pytest.fixture(autouse=True)
 def _replica_tried_again():
-    replica_routing._down_until.clear()  # a test that stopped the replica leaves no back-off to the next
+    # No back-off nor look at the replica's state left by another test (a stopped replica, a paused replay).
+    replica_routing._down_until.clear()
+    replica_routing._states.clear()
 
 
 def _superuser(standby) -> psycopg.Connection:
@@ -309,3 +311,19 @@ def test_the_replica_is_for_postgresql_only():
     )
     with pytest.raises(ValueError, match="needs PostgreSQL"):
         Database("sqlite://", replica_url=replica)
+
+
+def test_a_callers_position_and_a_look_at_the_replica_decide_as_documented():
+    assert replica_routing.parse_position(None) is None
+    assert replica_routing.parse_position(" 1/2A ") == (1 << 32) + 0x2A
+    never = replica_routing.parse_position("garbage; drop table")  # malformed: the primary
+    state = replica_routing._ReplicaState(at=100.0, standby=True, replayed=(1 << 32) + 0x2A, caught_up=False, lag=4.0)
+    assert state.serves(0, 10, now=100.1)
+    assert state.serves((1 << 32) + 0x2A, 10, now=100.1)
+    assert not state.serves((1 << 32) + 0x2B, 10, now=100.1)  # the caller's write is not replayed yet
+    assert not state.serves(never, 10, now=100.1)
+    assert not state.serves(0, 4.05, now=100.1)  # 4 s behind when looked at, and 0.1 s since
+    caught_up = replica_routing._ReplicaState(at=100.0, standby=True, replayed=0, caught_up=True, lag=3600.0)
+    assert caught_up.serves(0, 10, now=100.2)  # an idle primary: caught up, not an hour late
+    promoted = replica_routing._ReplicaState(at=100.0, standby=False, replayed=10**9, caught_up=True, lag=0.0)
+    assert not promoted.serves(0, 10, now=100.0)

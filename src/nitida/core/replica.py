@@ -57,15 +57,37 @@ NEVER = "FFFFFFFF/FFFFFFFF"
 WROTE_KEY = "nitida_wrote"
 _LSN = re.compile(r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$")
 
+_NEVER_REPLAYED = 1 << 64
+# How long one look at the replica's state answers for, in this process: it only gets fresher
+# (replay moves forward; a caught-up replica is at most this much behind), and it saves a
+# query per list. The state is read again after this; a dead replica still fails at BEGIN.
+STATE_SECONDS = 0.25
+
 _CHECK = text(
     "SELECT pg_is_in_recovery() AS standby,"
-    " coalesce(pg_last_wal_replay_lsn() >= CAST(:after AS pg_lsn), false) AS replayed,"
+    " coalesce(pg_last_wal_replay_lsn() - '0/0'::pg_lsn, 0) AS replayed,"
     " coalesce(pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn(), false)"
     "   AND EXISTS (SELECT FROM pg_stat_wal_receiver) AS caught_up,"
     " EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()) AS lag"
 )
 
-# id(replica engine) -> monotonic time before which it is not tried again.
+
+@dataclass(frozen=True, slots=True)
+class _ReplicaState:
+    at: float  # time.monotonic() of the look
+    standby: bool
+    replayed: int  # pg_last_wal_replay_lsn() as a number
+    caught_up: bool  # replayed all its running WAL receiver received
+    lag: float | None  # seconds since its last replayed commit
+
+    def serves(self, after: int, max_lag: float, now: float) -> bool:
+        age = now - self.at
+        late = age if self.caught_up else (None if self.lag is None else self.lag + age)
+        return self.standby and self.replayed >= after and late is not None and late <= max_lag
+
+
+# Per replica engine (id): the last look at its state; the time before which it is not tried again.
+_states: dict[int, _ReplicaState] = {}
 _down_until: dict[int, float] = {}
 
 
@@ -80,12 +102,15 @@ def _mark_dml(state: ORMExecuteState) -> None:
         state.session.info[WROTE_KEY] = True
 
 
-def parse_position(token: str | None) -> str | None:
-    """A WAL position as sent back by a caller; NEVER (primary) when malformed."""
+def parse_position(token: str | None) -> int | None:
+    """A WAL position as sent back by a caller, as a number; one never replayed when malformed."""
     if token is None:
         return None
     token = token.strip()
-    return token.upper() if _LSN.match(token) else NEVER
+    if not _LSN.match(token):
+        return _NEVER_REPLAYED
+    high, low = token.split("/")
+    return (int(high, 16) << 32) + int(low, 16)
 
 
 def replica_down(db: Database) -> bool:
@@ -93,27 +118,39 @@ def replica_down(db: Database) -> bool:
     return engine is None or _down_until.get(id(engine), 0.0) > time.monotonic()
 
 
-def _open_replica(db: Database, tenant_id: uuid.UUID, after: str | None) -> tuple[ExitStack, TenantSession] | None:
+def _mark_down(db: Database, exc: DBAPIError) -> None:
+    _down_until[id(db.replica_engine)] = time.monotonic() + RETRY_SECONDS
+    _states.pop(id(db.replica_engine), None)
+    log.warning("read replica unavailable, reading from the primary for %.0f s: %s", RETRY_SECONDS, exc.orig)
+
+
+def _open_replica(db: Database, tenant_id: uuid.UUID, after: int | None) -> tuple[ExitStack, TenantSession] | None:
     """The replica session and the stack that closes it, if the replica may serve; else None."""
-    assert db.replica_engine is not None
+    key = id(db.replica_engine)
+    after = after or 0
+    state = _states.get(key)
+    if state is not None and time.monotonic() - state.at >= STATE_SECONDS:
+        state = None
+    if state is not None and not state.serves(after, db.replica_max_lag_seconds, time.monotonic()):
+        return None
     stack = ExitStack()
     try:
         session = stack.enter_context(db.tenant_session(tenant_id, write=False, replica=True))
-        check = session.execute(_CHECK, {"after": after or "0/0"}).one()
+        if state is None:
+            check = session.execute(_CHECK).one()
+            lag = None if check.lag is None else float(check.lag)
+            state = _ReplicaState(time.monotonic(), check.standby, int(check.replayed), check.caught_up, lag)
+            _states[key] = state
+        else:
+            session.connection()  # BEGIN and the seal now: an unreachable replica fails here, not in the list
     except PoolTimeout:  # every replica connection busy: the primary answers this one
         stack.close()
         return None
     except DBAPIError as exc:
         stack.close()
-        _down_until[id(db.replica_engine)] = time.monotonic() + RETRY_SECONDS
-        log.warning("read replica unavailable, reading from the primary for %.0f s: %s", RETRY_SECONDS, exc.orig)
+        _mark_down(db, exc)
         return None
-    serves = (
-        check.standby
-        and check.replayed
-        and (check.caught_up or (check.lag is not None and float(check.lag) <= db.replica_max_lag_seconds))
-    )
-    if not serves:
+    if not state.serves(after, db.replica_max_lag_seconds, time.monotonic()):
         stack.close()
         return None
     return stack, session
@@ -124,7 +161,7 @@ def read_session(
     db: Database,
     tenant_id: uuid.UUID,
     *,
-    after: str | None,
+    after: int | None,
     fallback: Callable[[], AbstractContextManager[TenantSession]],
 ) -> Iterator[TenantSession]:
     """A read-only session on the replica when it may serve (see the module), else ``fallback()``."""
@@ -135,7 +172,13 @@ def read_session(
         return
     stack, session = replica
     with stack:
-        yield session
+        try:
+            yield session
+        except DBAPIError as exc:
+            # Lost while the list was read: this request answers 503 (retry); the next ones the primary.
+            if exc.connection_invalidated:
+                _mark_down(db, exc)
+            raise
 
 
 @dataclass(slots=True)
@@ -146,7 +189,7 @@ class ReadRouting:
     tenant_id: uuid.UUID
     unit_of_work: TenantSession
     replica_allowed: bool
-    after: str | None
+    after: int | None
 
     @classmethod
     def of(
@@ -158,7 +201,7 @@ class ReadRouting:
             and (headers.get(OPT_OUT_HEADER) or "").strip().lower() != "primary"
         )
         after = parse_position(headers.get(HEADER) or cookies.get(COOKIE)) if allowed else None
-        return cls(db, tenant_id, unit_of_work, allowed and after != NEVER, after)
+        return cls(db, tenant_id, unit_of_work, allowed and after != _NEVER_REPLAYED, after)
 
     def _replica_may_serve(self) -> bool:
         return self.replica_allowed and not self.unit_of_work.info.get(WROTE_KEY)
