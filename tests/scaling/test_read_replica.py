@@ -327,3 +327,14 @@ def test_a_callers_position_and_a_look_at_the_replica_decide_as_documented():
     assert caught_up.serves(0, 10, now=100.2)  # an idle primary: caught up, not an hour late
     promoted = replica_routing._ReplicaState(at=100.0, standby=False, replayed=10**9, caught_up=True, lag=0.0)
     assert not promoted.serves(0, 10, now=100.0)
+
+
+def test_serve_refuses_a_replica_url_that_row_level_security_does_not_bind(standby):
+    from nitida.core.service_role import replica_role_problem
+
+    assert replica_role_problem(standby.app_url) is None
+    problem = replica_role_problem(standby.superuser_url)
+    assert problem is not None and problem.startswith("NITIDA_DATABASE_REPLICA_URL: the role 'postgres' is a superuser")
+    assert replica_role_problem(standby.owner_url) is not None  # owns the tables
+    # Unreachable at start-up is no reason to refuse: the primary serves until it is back.
+    assert replica_role_problem(standby.app_url.replace(f":{standby.port}/", ":9/")) is None
