@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+import fixtures.jobs  # noqa: F401 - the test job kinds
 from fixtures.common import SECRET, random_nit
 from fixtures.web import csrf_of, signed_in
 from nitida.auth.principal import Principal
@@ -30,6 +31,8 @@ from nitida.core.db import Database
 from nitida.core.settings import Settings
 from nitida.customers import service as customers
 from nitida.customers.schemas import CustomerCreate
+from nitida.jobs.models import JobStatus
+from nitida.jobs.service import enqueue
 from nitida.main import create_app
 from nitida.users.models import Role
 
@@ -213,6 +216,26 @@ def test_the_invoices_list_and_the_back_office_list_pages_read_the_replica(stand
             assert "Cliente Creado en la Página" in page
             assert other["razonSocial"] in page
             assert browser.get("/app/facturas").text.count(customer["razonSocial"]) == 2
+
+
+def test_a_finished_job_seen_by_its_caller_is_in_the_callers_next_lists(standby, replica_app, replica_db, tenant):
+    admin = tenant.users[Role.ADMIN]
+    actor = Principal(user_id=admin.id, tenant_id=tenant.id, email=admin.email, name=admin.name, role=Role.ADMIN)
+    headers = tenant.headers(Role.ADMIN)
+    with TestClient(replica_app) as caller:
+        with replay_paused(standby):
+            # What a finished import leaves: its customers, and the job SUCCEEDED (the worker's commit).
+            with replica_db.unit_of_work(tenant.id) as session:
+                imported = customers.create_customer(
+                    session, actor, CustomerCreate(razon_social="Cliente Importado", nit=random_nit())
+                )
+                job = enqueue(session, "tests.record", {"marker": str(uuid.uuid4())}, actor=actor)
+                job.status = JobStatus.SUCCEEDED
+            assert str(imported.id) not in listed_ids(caller.get("/billing/customers", headers=headers))
+            polled = caller.get(f"/jobs/{job.id}", headers=headers)
+            assert polled.status_code == 200 and polled.json()["status"] == "SUCCEEDED"
+            assert replica_routing.HEADER in polled.headers
+            assert str(imported.id) in listed_ids(caller.get("/billing/customers", headers=headers))
 
 
 def test_a_write_request_and_a_unit_of_work_that_wrote_read_the_primary(standby, replica_db, tenant):

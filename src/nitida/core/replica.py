@@ -220,6 +220,12 @@ class ReadRouting:
         return read_session(self.db, self.tenant_id, after=self.after, fallback=primary)
 
 
+def shows_writes_made_elsewhere(session: TenantSession) -> None:
+    """This request shows its caller writes made on its behalf elsewhere (a finished job): its
+    next lists must include them, as after its own write (the answer carries the position)."""
+    session.info[WROTE_KEY] = True
+
+
 def commit_position(db: Database) -> str:
     """The primary's WAL insert position, read after a commit: at or past that commit's record."""
     try:
