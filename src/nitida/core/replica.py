@@ -194,7 +194,7 @@ class ReadRouting:
     @classmethod
     def of(
         cls, db: Database, tenant_id: uuid.UUID, unit_of_work: TenantSession, method: str, headers: Any, cookies: Any
-    ):
+    ) -> ReadRouting:
         allowed = (
             db.replica_engine is not None
             and method in READ_METHODS
