@@ -97,12 +97,12 @@ def serve(
     On PostgreSQL it refuses to serve as a superuser, a BYPASSRLS role or the tables' owner."""
     import uvicorn
 
-    from nitida.core.service_role import service_role_problem
+    from nitida.core.service_role import replica_role_problem, service_role_problem
 
     _migrate()
     db = _database()
     try:
-        problem = service_role_problem(db)
+        problem = service_role_problem(db) or replica_role_problem(_settings().database_replica_url)
     finally:
         db.dispose()
     if problem:

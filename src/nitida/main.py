@@ -16,6 +16,7 @@ from nitida.core.db import Database
 from nitida.core.errors import PROBLEM_JSON, Problem
 from nitida.core.middleware import AllowedHostsMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from nitida.core.problems import install_error_handlers
+from nitida.core.replica import ReadAfterWriteMiddleware
 from nitida.core.settings import Settings, get_settings
 from nitida.customers import importing
 from nitida.customers.router import router as customers_router
@@ -41,7 +42,13 @@ Every error is an RFC 9457 problem (`application/problem+json`).
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
-    db = database or Database(settings.database_url, secret_key=settings.secret_key, pool_size=settings.db_pool_size)
+    db = database or Database(
+        settings.database_url,
+        secret_key=settings.secret_key,
+        pool_size=settings.db_pool_size,
+        replica_url=settings.database_replica_url,
+        replica_max_lag_seconds=settings.replica_max_lag_seconds,
+    )
 
     password_checks = CpuPool(settings.login_concurrency, settings.login_queue_seconds)
 
@@ -91,6 +98,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         max_body_bytes=settings.max_body_bytes,
         path_limits={"/billing/customers/import": importing.MAX_BYTES},
     )
+    if db.replica_engine is not None:
+        # The caller's write position rides on the answer (core.replica): read-your-writes without server state.
+        app.add_middleware(ReadAfterWriteMiddleware, max_age_seconds=int(db.replica_max_lag_seconds) + 60)
     app.add_middleware(AllowedHostsMiddleware, allowed_hosts=settings.allowed_host_list)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.docs:

@@ -9,7 +9,7 @@ and rolls back if anything raised. Handlers never commit.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from nitida.auth.access import Rule
 from nitida.auth.principal import Principal, Role
+from nitida.core import replica
 from nitida.core.client import ClientInfo
 from nitida.core.db import Database, TenantSession
 from nitida.core.errors import Forbidden, Unauthorized
@@ -41,10 +42,17 @@ class TenantContext:
     reader: Callable[[], AbstractContextManager[TenantSession]]
     rule: Rule | None = None
     authorized: bool = field(default=False)
+    # Where lists, searches and reports read (core.replica); None: no replica configured.
+    reads: replica.ReadRouting | None = None
 
     @property
     def tenant_id(self):
         return self.principal.tenant_id
+
+    def listing(self) -> AbstractContextManager[TenantSession]:
+        """The session for a list, search or report: the read replica when it may serve this
+        read (never after the caller's own write), else the request's own session."""
+        return nullcontext(self.session) if self.reads is None else self.reads.session()
 
     def authorize(self) -> None:
         """403 unless the caller's role may do what the endpoint's rule names.
@@ -90,17 +98,25 @@ def get_context(
         ).first()
         if user is None or user.status is not UserStatus.ACTIVE or user.token_version != claims.token_version:
             raise Unauthorized("Invalid or expired token.")
+        reads = None
+        if db.replica_engine is not None:
+            reads = replica.ReadRouting.of(
+                db, claims.tenant_id, session, request.method, request.headers, request.cookies
+            )
         ctx = TenantContext(
             session=session,
             principal=Principal(
                 user_id=user.id, tenant_id=user.tenant_id, email=user.email, name=user.name, role=user.role
             ),
-            reader=lambda: db.tenant_session(claims.tenant_id, write=False),
+            reader=reads.reader if reads else lambda: db.tenant_session(claims.tenant_id, write=False),
+            reads=reads,
         )
         yield ctx
         if ctx.rule is not None and not ctx.authorized:
             # A guarded item endpoint that never checked its rule: refuse to commit.
             raise RuntimeError(f"{request.method} {request.url.path} did not check its access rule")
+    if reads is not None:
+        replica.note_commit(request.scope, db, session, request.method)
 
 
 # scope="function": the exit code (commit) runs when the endpoint returns,

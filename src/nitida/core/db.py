@@ -327,6 +327,19 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     )
 
 
+def make_replica_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """The read replica's engine: short waits, because the primary can always answer instead."""
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=1,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": 2},
+    )
+
+
 class Database:
     """The engine and the only ways to open a session on it.
 
@@ -334,20 +347,40 @@ class Database:
     the row-level-security settings are derived from it (core.seals).
     """
 
-    def __init__(self, url: str, *, secret_key: str | None = None, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        secret_key: str | None = None,
+        pool_size: int = 10,
+        replica_url: str | None = None,
+        replica_max_lag_seconds: float = 10.0,
+    ) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
         if self.dialect == "postgresql" and not secret_key:
             raise ValueError("a Database on PostgreSQL needs the secret key (row-level-security seals)")
         self.rls_key: bytes | None = seals.derive_rls_key(secret_key) if secret_key else None
+        # A hot-standby replica for lists, searches and reports (core.replica decides when it may serve).
+        self.replica_engine: Engine | None = None
+        self.replica_max_lag_seconds = replica_max_lag_seconds
+        if replica_url:
+            if self.dialect != "postgresql" or not replica_url.startswith("postgresql"):
+                raise ValueError("a read replica (NITIDA_DATABASE_REPLICA_URL) needs PostgreSQL for both databases")
+            self.replica_engine = make_replica_engine(replica_url, pool_size=pool_size)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
-    def _open(self, kind: type[_S], info: dict[str, Any], write: bool) -> Iterator[_S]:
-        session = kind(self.engine, info={**info, RLS_KEY: self.rls_key}, expire_on_commit=False, autoflush=False)
+    def _open(self, kind: type[_S], info: dict[str, Any], write: bool, replica: bool = False) -> Iterator[_S]:
+        bind = self.engine
+        if replica:
+            if write or self.replica_engine is None:
+                raise ValueError("a replica session is read-only and needs NITIDA_DATABASE_REPLICA_URL")
+            bind = self.replica_engine
+        session = kind(bind, info={**info, RLS_KEY: self.rls_key}, expire_on_commit=False, autoflush=False)
         try:
             if write and self.dialect == "sqlite":
                 # BEGIN IMMEDIATE: writers queue for the lock instead of failing later.
@@ -356,14 +389,19 @@ class Database:
         finally:
             session.close()
 
-    def tenant_session(self, tenant_id: uuid.UUID, *, write: bool = True) -> AbstractContextManager[TenantSession]:
+    def tenant_session(
+        self, tenant_id: uuid.UUID, *, write: bool = True, replica: bool = False
+    ) -> AbstractContextManager[TenantSession]:
         """A session that can only see and write ``tenant_id``'s rows; the caller commits.
 
         Requests do not call this: they get ``unit_of_work`` through their
         context dependency. Work that did not come from a request (the job
         worker, the command line, tests) opens its tenant's session here.
+        ``replica=True``: a read-only session on the read replica, sealed the
+        same way (the seal binds the replica connection's pid); requests get
+        one through core.replica, which decides whether the replica may serve.
         """
-        return self._open(TenantSession, {TENANT_KEY: tenant_id}, write)
+        return self._open(TenantSession, {TENANT_KEY: tenant_id}, write, replica)
 
     @contextmanager
     def unit_of_work(self, tenant_id: uuid.UUID, *, write: bool = True) -> Iterator[TenantSession]:
@@ -391,3 +429,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.replica_engine is not None:
+            self.replica_engine.dispose()

@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     # and ``serve`` at start-up when set). NITIDA_DATABASE_URL is the service
     # role, which owns nothing and is granted what it needs by the migrations.
     migration_database_url: str | None = None
+    # PostgreSQL only: a hot-standby replica of that database (the same service
+    # role) that serves lists, searches and reports (core.replica says when).
+    database_replica_url: str | None = None
+    # The replica serves only while it is at most this far behind (or caught up).
+    replica_max_lag_seconds: float = Field(default=10.0, gt=0, le=3600)
     # HS256 signing key. Required (≥ 32 chars) on PostgreSQL; on the embedded
     # SQLite default a random key is generated once and kept beside the database.
     secret_key: str = ""
@@ -72,6 +77,17 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _replica(self) -> Settings:
+        if not self.database_replica_url:
+            self.database_replica_url = None
+        elif self.is_sqlite or not self.database_replica_url.startswith("postgresql"):
+            raise ValueError(
+                "NITIDA_DATABASE_REPLICA_URL is for PostgreSQL only: both it and NITIDA_DATABASE_URL must be "
+                "postgresql+psycopg:// URLs (SQLite has no replicas; unset the variable)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _secret_key(self) -> Settings:

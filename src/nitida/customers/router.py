@@ -50,10 +50,11 @@ def list_customers(
 
     Without ``limit`` the whole list is streamed.
     """
-    total = service.count_customers(ctx.session, search, status_)
+    with ctx.listing() as session:  # the read replica when it may serve (core.replica)
+        total = service.count_customers(session, search, status_)
+        page = None if limit is None else service.list_customers(session, search, status_, limit, offset)
     headers = {"X-Total-Count": str(total)}
-    if limit is not None:
-        page = service.list_customers(ctx.session, search, status_, limit, offset)
+    if page is not None:
         return Response(customers_page(page), media_type="application/json", headers=headers)
     # The request's session has closed by the time the body is sent: the
     # stream reads page by page in short transactions of its own.

@@ -168,6 +168,58 @@ class ThrowawayPostgres:
             for ext in EXTENSIONS:
                 conn.execute(f"CREATE EXTENSION IF NOT EXISTS {ext}")
 
+    def start_replica(self, *, timeout: float = 60) -> ThrowawayPostgres:
+        """A hot-standby streaming replica of this cluster on another port: a copy made with
+        ``pg_basebackup -R`` (as the server's system user, into a folder it owns), started, and
+        returned once it streams. Same roles, same database; stop it with its ``stop()``."""
+        assert self.datadir is not None, "start() first"
+        bindir = _bindir()
+        root = Path(tempfile.mkdtemp(prefix="nitida-pg-replica-"))
+        if self._as_postgres:
+            shutil.chown(root, "postgres", "postgres")
+        os.chmod(root, 0o755)
+        replica = ThrowawayPostgres(durable=self.durable, port=_free_port(), datadir=root / "data")
+        replica._as_postgres = self._as_postgres
+        try:
+            self._run(
+                str(bindir / "pg_basebackup"),
+                *("-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"),
+                *("-D", str(replica.datadir), "-R", "-X", "stream", "-c", "fast"),
+            )
+        except subprocess.CalledProcessError as exc:
+            shutil.rmtree(root, ignore_errors=True)
+            raise PostgresUnavailable(f"pg_basebackup failed: {exc.stderr.strip()}") from exc
+        assert replica.datadir is not None
+        with open(replica.datadir / "postgresql.conf", "a") as conf:
+            # Later lines win: the copy's own port and socket folder; a small cache (it is a test's).
+            conf.write(f"port = {replica.port}\nunix_socket_directories = '{root}'\nshared_buffers = 64MB\n")
+        try:
+            replica._pg_ctl("start")
+            replica.wait_streaming(timeout)
+        except BaseException:
+            replica.stop()
+            raise
+        return replica
+
+    def wait_streaming(self, timeout: float = 60) -> None:
+        """Until this standby's WAL receiver streams from its primary."""
+        import psycopg
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with psycopg.connect(
+                    f"host=127.0.0.1 port={self.port} user=postgres dbname=nitida", autocommit=True
+                ) as conn:
+                    row = conn.execute("SELECT status FROM pg_stat_wal_receiver").fetchone()
+                    if row is not None and row[0] == "streaming":
+                        return
+            except psycopg.OperationalError:
+                pass
+            if time.monotonic() > deadline:
+                raise PostgresUnavailable(f"the replica on port {self.port} did not start streaming")
+            time.sleep(0.1)
+
     def stop(self) -> None:
         if self.datadir is None:
             return

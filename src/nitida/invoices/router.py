@@ -121,16 +121,17 @@ def list_invoices(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[InvoiceSummary]:
     """The tenant's invoices, newest first (by creation), with the total count in X-Total-Count."""
-    total, rows = service.list_invoices(
-        ctx.session,
-        customer_id=customer_id,
-        status=status_,
-        issued_from=issued_from,
-        issued_to=issued_to,
-        search=search,
-        limit=limit,
-        offset=offset,
-    )
+    with ctx.listing() as session:  # the read replica when it may serve (core.replica)
+        total, rows = service.list_invoices(
+            session,
+            customer_id=customer_id,
+            status=status_,
+            issued_from=issued_from,
+            issued_to=issued_to,
+            search=search,
+            limit=limit,
+            offset=offset,
+        )
     response.headers["X-Total-Count"] = str(total)
     return rows
 

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from nitida.auth.dependencies import TenantContext, guard
+from nitida.core import replica
 from nitida.core.problems import problem_responses
 from nitida.jobs import service
 from nitida.jobs.access import JOBS
@@ -34,6 +35,9 @@ def get_job(job_id: str, ctx: ItemReader) -> JobRead:
     """One job: its state, attempts, last error and progress (rows done of total)."""
     job = service.get_job(ctx.session, job_id)
     ctx.authorize()
+    if job.status is JobStatus.SUCCEEDED:
+        # The caller polled until its import finished: its next lists must show what the job wrote.
+        replica.shows_writes_made_elsewhere(ctx.session)
     return JobRead.model_validate(job)
 
 

@@ -112,7 +112,8 @@ def aging_report(
     accept: Accept = None,
 ) -> Any:
     """What each customer owes, by days past due (a CONTADO invoice is due on its issue date), with a totals row."""
-    report = service.aging(ctx.session, as_of or _today(), customer_id)
+    with ctx.listing() as session:  # the read replica when it may serve (core.replica)
+        report = service.aging(session, as_of or _today(), customer_id)
     fmt = exporters.negotiate(format_, accept)
     if fmt == exporters.JSON:
         # Built by hand (the shape of AgingReportRead, which a test holds equal):
@@ -151,7 +152,10 @@ def customer_statement(
     ctx.authorize()
     date_to = date_to or _today()
     _check_period(date_from, date_to)
-    result = service.statement(ctx.session, customer.id, date_from, date_to)
+    # The customer is found on the primary (an id just created is never a 404); its movements
+    # on the read replica when it may serve (core.replica).
+    with ctx.listing() as session:
+        result = service.statement(session, customer.id, date_from, date_to)
     fmt = exporters.negotiate(format_, accept)
     if fmt == exporters.JSON:
         return StatementRead.model_validate(
@@ -210,7 +214,8 @@ def list_payments(
 ) -> Any:
     """Every payment, oldest first, with its invoice's number and its customer."""
     _check_period(date_from, date_to)
-    rows = service.payments(ctx.session, date_from, date_to, customer_id, method)
+    with ctx.listing() as session:  # the read replica when it may serve (core.replica)
+        rows = service.payments(session, date_from, date_to, customer_id, method)
     fmt = exporters.negotiate(format_, accept)
     if fmt == exporters.JSON:
         return [
@@ -256,7 +261,8 @@ def summary_report(
     """Invoiced (before and after tax), collected, receivables and overdue at month end,
     and the month's invoices by status."""
     year, number = _month(month)
-    s = service.summary(ctx.session, year, number)
+    with ctx.listing() as session:  # the read replica when it may serve (core.replica)
+        s = service.summary(session, year, number)
     fmt = exporters.negotiate(format_, accept)
     if fmt == exporters.JSON:
         return SummaryRead(**vars(s))

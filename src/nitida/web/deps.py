@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote, urlsplit
@@ -20,6 +21,7 @@ from starlette.datastructures import FormData
 
 from nitida.auth.access import AccessRules
 from nitida.auth.principal import Principal
+from nitida.core import replica
 from nitida.core.db import Database, TenantSession
 from nitida.core.errors import Forbidden
 from nitida.web import sessions
@@ -50,6 +52,13 @@ class WebContext:
     csrf_token: str
     session_id: uuid.UUID
     form: FormData
+    # Where list pages read (core.replica); None: no replica configured.
+    reads: replica.ReadRouting | None = None
+
+    def listing(self) -> AbstractContextManager[TenantSession]:
+        """The session for a list page: the read replica when it may serve (never after the
+        user's own write), else the page's own session."""
+        return nullcontext(self.session) if self.reads is None else self.reads.session()
 
     @property
     def role(self):
@@ -105,13 +114,19 @@ def get_web_context(request: Request, form: Annotated[FormData, Depends(posted_f
                 raise CsrfRefused()
             if not same_origin(request):
                 raise CsrfRefused()
+        reads = None
+        if db.replica_engine is not None:
+            reads = replica.ReadRouting.of(db, tenant_id, session, request.method, request.headers, request.cookies)
         yield WebContext(
             session=session,
             principal=signed_in.principal,
             csrf_token=signed_in.csrf_token,
             session_id=signed_in.session_id,
             form=form,
+            reads=reads,
         )
+    if reads is not None:
+        replica.note_commit(request.scope, db, session, request.method)
 
 
 Web = Annotated[WebContext, Depends(get_web_context, scope="function")]

@@ -66,10 +66,11 @@ def list_customers(request: Request, ctx: Web, buscar: str = "", estado: str = "
     search = buscar.strip()[: bounds.SEARCH_TERM] or None
     status = _status(estado)
     page_number = max(1, int(pagina)) if pagina.isdigit() else 1
-    total = service.count_customers(ctx.session, search, status)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page_number = min(page_number, pages)
-    rows = service.list_customers(ctx.session, search, status, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
+    with ctx.listing() as session:  # the read replica when it may serve (core.replica)
+        total = service.count_customers(session, search, status)
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        page_number = min(page_number, pages)
+        rows = service.list_customers(session, search, status, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
     context: dict[str, Any] = dict(
         nav="clientes",
         rows=rows,

@@ -114,16 +114,17 @@ def list_invoices(
     if issued_from and issued_to and issued_to < issued_from:
         issued_from, issued_to = issued_to, issued_from
     page_number = max(1, int(pagina)) if pagina.isdigit() else 1
-    total, rows = service.list_invoices(
-        ctx.session,
-        customer_id=customer_id,
-        status=status,
-        issued_from=issued_from,
-        issued_to=issued_to,
-        search=buscar.strip()[: bounds.SEARCH_TERM] or None,
-        limit=PAGE_SIZE,
-        offset=(page_number - 1) * PAGE_SIZE,
-    )
+    with ctx.listing() as session:  # the read replica when it may serve (core.replica)
+        total, rows = service.list_invoices(
+            session,
+            customer_id=customer_id,
+            status=status,
+            issued_from=issued_from,
+            issued_to=issued_to,
+            search=buscar.strip()[: bounds.SEARCH_TERM] or None,
+            limit=PAGE_SIZE,
+            offset=(page_number - 1) * PAGE_SIZE,
+        )
     customer_name = None
     if customer_id is not None:
         customer_name = ctx.session.scalar(select(Customer.razon_social).where(Customer.id == customer_id))
