@@ -938,8 +938,7 @@ def report(run: Run) -> str:
         parts += [
             "",
             "### X-Total-Count: the count query's own cost beside the page's (1 client, p50, through psycopg)",
-            f"Searches count up to max({sql.SEARCH_COUNT_CAP:,}, offset + limit + 1) matches (one more to know "
-            "whether it was capped).",
+            "A search's page counts its matches only up to one past the page's end (offset + limit + 1).",
             "",
             "| scenario | count ms (as sent, RLS) | page ms (as sent, RLS) | count / page physical ms "
             "| exact count under RLS ms (before) |",

@@ -54,7 +54,6 @@ BY_NIT = f"SELECT {CUSTOMER_ALL} FROM customers WHERE customers.nit = %s::VARCHA
 # DEFINER functions of migration 0011 (the trigram indexes, the sealed tenant)
 # for the count (capped: customers.service.count_for_page) and the page's ids,
 # then the page's rows read under row-level security.
-SEARCH_COUNT_CAP = 1000  # customers.service.SEARCH_COUNT_CAP
 SEARCH_COUNT = "SELECT nitida_count_customers(%s::VARCHAR, %s::VARCHAR, NULL, %s::INTEGER) AS nitida_count_customers_1"
 SEARCH_PAGE = (
     f"SELECT {CUSTOMER_API} FROM customers WHERE customers.id IN (SELECT anon_1.customer_id "
@@ -83,8 +82,8 @@ EXACT_COUNT_UNDER_RLS = f"SELECT count(customers.id) AS count_1 FROM customers W
 
 
 def count_bound(limit: int, offset: int = 0) -> int:
-    """customers.service.count_for_page: the matches are counted up to this bound, plus one."""
-    return max(SEARCH_COUNT_CAP, offset + limit + 1) + 1
+    """customers.service.count_for_page: a search's matches are counted up to one past the page's end."""
+    return offset + limit + 1
 
 
 LIST_COUNT = "SELECT count(customers.id) AS count_1 FROM customers WHERE customers.tenant_id = %s::UUID"

@@ -3,7 +3,6 @@ and the PostgreSQL search function finds exactly what the plain predicate finds.
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from nitida.auth.principal import Principal
@@ -27,51 +26,51 @@ def _add(database, tenant, rows: list[tuple[str, str] | tuple[str, str, str]]) -
             )
 
 
-@pytest.fixture
-def small_cap(monkeypatch):
-    monkeypatch.setattr(service, "SEARCH_COUNT_CAP", 3)
-    return 3
-
-
 def _get(client, tenant, **params):
     r = client.get(URL, params=params, headers=tenant.headers())
     assert r.status_code == 200, r.text
     return r
 
 
-def test_a_search_page_counts_up_to_the_cap_and_says_when_it_stopped(client, database, tenant, small_cap):
+def _total(r) -> tuple[str, str | None]:
+    return r.headers["x-total-count"], r.headers.get("x-total-count-capped")
+
+
+def test_a_search_page_counts_only_up_to_one_past_its_end(client, database, tenant):
     _add(database, tenant, [(f"Capitán {i}", f"{1000 + i}") for i in range(6)] + [("Otro", "2000")])
     r = _get(client, tenant, search="capitan", limit=1)
-    # bound = max(3, 0 + 1 + 1) = 3; six match: the header is the bound, flagged as capped.
-    assert r.headers["x-total-count"] == "3" and r.headers["x-total-count-capped"] == "true"
+    # Six match; counted up to 0 + 1 + 1 = 2: "at least 2", so a client reading only the header sees a next page.
+    assert _total(r) == ("2", "true")
     assert [c["razonSocial"] for c in r.json()] == ["Capitán 0"]
-    # The bound is past the page's end, so a client reading only X-Total-Count still sees a next page.
-    r = _get(client, tenant, search="capitan", limit=2, offset=3)  # bound = max(3, 6) = 6
-    assert r.headers["x-total-count"] == "6" and "x-total-count-capped" not in r.headers
-    r = _get(client, tenant, search="capitan", limit=2, offset=2)  # bound = 5 < 6
-    assert r.headers["x-total-count"] == "5" and r.headers["x-total-count-capped"] == "true"
+    r = _get(client, tenant, search="capitan", limit=2, offset=2)
+    assert _total(r) == ("5", "true")
     assert [c["razonSocial"] for c in r.json()] == ["Capitán 2", "Capitán 3"]
+    # The last page: fewer than offset + limit + 1 match, so the count is exact.
+    r = _get(client, tenant, search="capitan", limit=2, offset=4)
+    assert _total(r) == ("6", None)
+    assert [c["razonSocial"] for c in r.json()] == ["Capitán 4", "Capitán 5"]
+    assert _total(_get(client, tenant, search="capitan", limit=50)) == ("6", None)
+    assert _total(_get(client, tenant, search="capitan", limit=5, offset=10)) == ("6", None)  # past the end
 
 
-def test_at_the_cap_exactly_the_count_is_exact(client, database, tenant, small_cap):
+def test_at_the_bound_the_count_is_a_lower_bound_and_below_it_exact(client, database, tenant):
     _add(database, tenant, [(f"Capitán {i}", f"{1000 + i}") for i in range(3)])
-    r = _get(client, tenant, search="capitan", limit=1)
-    assert r.headers["x-total-count"] == "3" and "x-total-count-capped" not in r.headers
-    _add(database, tenant, [("Capitán 3", "1003")])  # one over the cap
-    r = _get(client, tenant, search="capitan", limit=1)
-    assert r.headers["x-total-count"] == "3" and r.headers["x-total-count-capped"] == "true"
+    assert _total(_get(client, tenant, search="capitan", limit=3)) == ("3", None)  # bound 4, three match
+    assert _total(_get(client, tenant, search="capitan", limit=2)) == ("3", "true")  # bound 3, three match
+    _add(database, tenant, [("Capitán 3", "1003")])  # one more: now past the bound of limit=3
+    assert _total(_get(client, tenant, search="capitan", limit=3)) == ("4", "true")
+    assert _total(_get(client, tenant, search="capitan", limit=4)) == ("4", None)
 
 
-def test_whole_lists_and_unsearched_pages_are_counted_exactly(client, database, tenant, small_cap):
+def test_whole_lists_and_unsearched_pages_are_counted_exactly(client, database, tenant):
     _add(database, tenant, [(f"Capitán {i}", f"{1000 + i}") for i in range(5)])
     for params in ({"search": "capitan"}, {"limit": 1}, {}, {"status": "ACTIVE", "limit": 1}):
-        r = _get(client, tenant, **params)
-        assert r.headers["x-total-count"] == "5" and "x-total-count-capped" not in r.headers, params
+        assert _total(_get(client, tenant, **params)) == ("5", None), params
 
 
-def test_the_header_is_documented_as_capped(client):
+def test_the_header_is_documented_as_a_lower_bound_for_search_pages(client):
     headers = client.get("/openapi.json").json()["paths"][URL]["get"]["responses"]["200"]["headers"]
-    assert "up to max(1000, offset + limit + 1)" in headers["X-Total-Count"]["description"]
+    assert "counted only up to one past the page's end" in headers["X-Total-Count"]["description"]
     assert "X-Total-Count-Capped" in headers
 
 

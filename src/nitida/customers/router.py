@@ -26,15 +26,14 @@ SEARCH_TOTAL_COUNT_HEADERS = {
     "X-Total-Count": {
         "description": (
             "Customers matching the filters, before limit/offset. Exact, except for a page of a search "
-            "(`search` and `limit` given): its matches are counted up to max("
-            f"{service.SEARCH_COUNT_CAP}, offset + limit + 1), so the count never costs more than the page; "
-            "when more match, this is that bound (a lower bound, beyond the page's end) and "
-            "X-Total-Count-Capped is sent."
+            "(`search` and `limit` given): its matches are counted only up to one past the page's end "
+            "(offset + limit + 1), so the count costs no more than the page. When that many match, this is "
+            "offset + limit + 1, a lower bound (there is a next page), and X-Total-Count-Capped is sent."
         ),
         "schema": {"type": "integer"},
     },
     "X-Total-Count-Capped": {
-        "description": "Sent (`true`) only when X-Total-Count is a capped lower bound: more customers match.",
+        "description": "Sent (`true`) only when X-Total-Count is a lower bound: at least that many customers match.",
         "schema": {"type": "string", "enum": ["true"]},
     },
 }

@@ -251,11 +251,6 @@ ORDER = (Customer.razon_social_sort, Customer.nit)
 STREAM_PAGE = 1000
 
 
-# A search's X-Total-Count counts at most this many matches (or offset + limit + 1
-# when more): an exact count of a common fragment costs many times its page.
-SEARCH_COUNT_CAP = 1000
-
-
 def _escape_like(term: str) -> str:
     """The term as contains(..., autoescape=True) binds it: %, _ and / escaped by "/"."""
     return re.sub(r"([/%_])", r"/\1", term)
@@ -306,29 +301,30 @@ def count_customers(
     """The customers matching; with ``at_most``, counting stops there (the result is then min(matches, at_most))."""
     args = _search_function_args(session, search, status)
     if args is not None:
-        return session.scalar(select(func.nitida_count_customers(*args, at_most)))
+        return int(session.execute(select(func.nitida_count_customers(*args, at_most))).scalar_one())
     if at_most is None:
         return session.scalar(_filtered(select(func.count(Customer.id)), search, status))
     matching = _filtered(select(Customer.id), search, status).limit(at_most).subquery()
-    return session.scalar(select(func.count()).select_from(matching))
+    return session.execute(select(func.count()).select_from(matching)).scalar_one()
 
 
 def count_for_page(
     session: TenantSession, search: str | None, status: CustomerStatus | None, limit: int | None, offset: int
 ) -> tuple[int, bool]:
-    """X-Total-Count for a list request, and whether it was capped.
+    """X-Total-Count for a list request, and whether it is only a lower bound.
 
-    A search's page (``limit`` given) is counted up to
-    max(SEARCH_COUNT_CAP, offset + limit + 1): when more match, the count is
-    that bound (more than the page's end, so there is a next page) and capped.
-    A count of a search thus never reads more than about the page does.
+    A page of a search (``limit`` given) counts its matches only up to one past
+    the page's end (offset + limit + 1): an exact count of a common fragment
+    reads every match (19 ms beside a 1 ms page for "mar" in 100,000
+    customers), this reads about what the page reads. When that many match,
+    the count is that bound, a lower bound that says a next page exists.
     Without a search, or without ``limit`` (the whole list is sent), exact.
     """
     if not search or limit is None:
         return count_customers(session, search, status), False
-    bound = max(SEARCH_COUNT_CAP, offset + limit + 1)
-    found = count_customers(session, search, status, at_most=bound + 1)
-    return min(found, bound), found > bound
+    bound = offset + limit + 1
+    found = count_customers(session, search, status, at_most=bound)
+    return found, found >= bound
 
 
 def list_customers(
