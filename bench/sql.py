@@ -41,26 +41,51 @@ CUSTOMER_ALL = (
     "customers.razon_social_sort, customers.tipo_documento, customers.nit, customers.dv, customers.email, "
     "customers.telefono, customers.direccion, customers.status, customers.created_at, customers.updated_at"
 )
+# nitida.customers.service.COLUMNS (the row customer_json unpacks).
 CUSTOMER_API = (
     "customers.id, customers.tenant_id, customers.razon_social, customers.tipo_documento, customers.nit, "
-    "customers.dv, customers.email, customers.telefono, customers.direccion, customers.status, "
-    "customers.created_at, customers.updated_at"
+    "customers.dv, customers.email, customers.telefono, customers.direccion, customers.tipo_persona, "
+    "customers.responsabilidades_fiscales, customers.tributo, customers.municipio_codigo, customers.codigo_postal, "
+    "customers.status, customers.created_at, customers.updated_at"
 )
 GET = f"SELECT {CUSTOMER_ALL} FROM customers WHERE customers.id = %s::UUID AND customers.tenant_id = %s::UUID"
 BY_NIT = f"SELECT {CUSTOMER_ALL} FROM customers WHERE customers.nit = %s::VARCHAR AND customers.tenant_id = %s::UUID"
+# The typeahead as the service sends it on PostgreSQL since issue 14: the SECURITY
+# DEFINER functions of migration 0011 (the trigram indexes, the sealed tenant)
+# for the count (capped: customers.service.count_for_page) and the page's ids,
+# then the page's rows read under row-level security.
+SEARCH_COUNT = "SELECT nitida_count_customers(%s::VARCHAR, %s::VARCHAR, NULL, %s::INTEGER) AS nitida_count_customers_1"
+SEARCH_PAGE = (
+    f"SELECT {CUSTOMER_API} FROM customers WHERE customers.id IN (SELECT anon_1.customer_id "
+    "FROM nitida_search_customer_ids(%s::VARCHAR, %s::VARCHAR, NULL, %s::INTEGER, %s::INTEGER) AS anon_1) "
+    "AND customers.tenant_id = %s::UUID ORDER BY customers.razon_social_sort, customers.nit"
+)
+# The physical floor: the same search in plain SQL, run by the superuser (no
+# row-level security), so the planner may use any index (the trigram GIN ones).
 # contains(..., autoescape=True): the term is bound with %, _ and / escaped by "/".
 SEARCH_WHERE = (
     "((customers.razon_social_search LIKE '%%' || %s::VARCHAR || '%%' ESCAPE '/') "
     "OR (customers.nit LIKE '%%' || %s::VARCHAR || '%%' ESCAPE '/')) "
     "AND customers.tenant_id = %s::UUID"
 )
-SEARCH_COUNT = f"SELECT count(customers.id) AS count_1 FROM customers WHERE {SEARCH_WHERE}"
-# The page: its ids (an index-only scan on PostgreSQL, migration 0003), then its rows.
-SEARCH_PAGE = (
+PHYSICAL_COUNT = (
+    f"SELECT count(*) AS count_1 FROM (SELECT customers.id FROM customers WHERE {SEARCH_WHERE} "
+    "LIMIT %s::INTEGER) AS anon_1"
+)
+PHYSICAL_PAGE = (
     f"SELECT {CUSTOMER_API} FROM customers WHERE customers.id IN (SELECT customers.id FROM customers "
     f"WHERE {SEARCH_WHERE} ORDER BY customers.razon_social_sort, customers.nit LIMIT %s::INTEGER) "
     "AND customers.tenant_id = %s::UUID ORDER BY customers.razon_social_sort, customers.nit"
 )
+# What the count cost before issue 14 (every match, row-level security on): for the count table only.
+EXACT_COUNT_UNDER_RLS = f"SELECT count(customers.id) AS count_1 FROM customers WHERE {SEARCH_WHERE}"
+
+
+def count_bound(limit: int, offset: int = 0) -> int:
+    """customers.service.count_for_page: a search's matches are counted up to one past the page's end."""
+    return offset + limit + 1
+
+
 LIST_COUNT = "SELECT count(customers.id) AS count_1 FROM customers WHERE customers.tenant_id = %s::UUID"
 # The whole list: pages of 1,000 by key (sort key, number), each in a transaction of its own.
 STREAM_PAGE = 1000
@@ -100,9 +125,7 @@ THROTTLE = (
     "SELECT login_throttle.email_lower, login_throttle.failures, login_throttle.window_started_at, "
     "login_throttle.locked_until FROM login_throttle WHERE login_throttle.email_lower = %s::VARCHAR"
 )
-USER_BY_EMAIL = (
-    "SELECT user_id, tenant_id, password_hash, status, token_version FROM nitida_login_candidate(%s, %s)"
-)
+USER_BY_EMAIL = "SELECT user_id, tenant_id, password_hash, status, token_version FROM nitida_login_candidate(%s, %s)"
 
 
 def _begin(conn, tenant: uuid.UUID, user: uuid.UUID) -> None:
@@ -119,11 +142,29 @@ def get(conn, tenant, user, customer_id) -> None:
 
 
 def search(conn, tenant, user, name_pattern, nit_pattern, limit=50, *, count=True, page=True) -> None:
+    """The RLS floor: the service's statements (the search functions) as the app role."""
     _begin(conn, tenant, user)
     if count:
-        conn.execute(SEARCH_COUNT, (name_pattern, nit_pattern, tenant)).fetchone()
+        conn.execute(SEARCH_COUNT, (name_pattern, nit_pattern, count_bound(limit))).fetchone()
     if page:
-        conn.execute(SEARCH_PAGE, (name_pattern, nit_pattern, tenant, limit, tenant)).fetchall()
+        conn.execute(SEARCH_PAGE, (name_pattern, nit_pattern, limit, 0, tenant)).fetchall()
+    conn.rollback()
+
+
+def physical_search(conn, tenant, user, name_pattern, nit_pattern, limit=50, *, count=True, page=True) -> None:
+    """The physical floor: the same search, same transaction shape (the caller's user
+    row, the capped count, the page), in plain SQL as the superuser: no RLS, no seal."""
+    conn.execute(USER, (tenant, user, tenant)).fetchone()
+    if count:
+        conn.execute(PHYSICAL_COUNT, (name_pattern, nit_pattern, tenant, count_bound(limit))).fetchone()
+    if page:
+        conn.execute(PHYSICAL_PAGE, (name_pattern, nit_pattern, tenant, limit, tenant)).fetchall()
+    conn.rollback()
+
+
+def exact_count_under_rls(conn, tenant, user, name_pattern, nit_pattern) -> None:
+    _begin(conn, tenant, user)
+    conn.execute(EXACT_COUNT_UNDER_RLS, (name_pattern, nit_pattern, tenant)).fetchone()
     conn.rollback()
 
 
@@ -146,7 +187,7 @@ def list_all(conn, tenant, user, marks: list, *, count=True) -> int:
         n += len(rows)
         if len(rows) < STREAM_PAGE:
             return n
-        after = (rows[-1][12], rows[-1][4])
+        after = (rows[-1][-1], rows[-1][4])
 
 
 def create(conn, tenant, user, email, values: dict, changes_json: str) -> None:
@@ -220,7 +261,10 @@ SQLITE_WHERE = (
     "((customers.razon_social_search LIKE '%' || ? || '%' ESCAPE '/') "
     "OR (customers.nit LIKE '%' || ? || '%' ESCAPE '/')) AND customers.tenant_id = ?"
 )
-SQLITE_COUNT = f"SELECT count(customers.id) AS count_1 FROM customers WHERE {SQLITE_WHERE}"
+SQLITE_COUNT = (
+    f"SELECT count(*) AS count_1 FROM (SELECT customers.id AS id FROM customers WHERE {SQLITE_WHERE} "
+    "LIMIT ? OFFSET ?) AS anon_1"
+)
 SQLITE_PAGE = (
     f"SELECT {CUSTOMER_API} FROM customers WHERE customers.id IN (SELECT customers.id FROM customers "
     f"WHERE {SQLITE_WHERE} ORDER BY customers.razon_social_sort, customers.nit LIMIT ? OFFSET ?) "
@@ -239,6 +283,6 @@ def sqlite_search(conn, tenant: uuid.UUID, user: uuid.UUID, name_pattern: str, n
     t, u = tenant.hex, user.hex  # SQLAlchemy's Uuid is CHAR(32) hex on SQLite
     conn.execute("BEGIN")
     conn.execute(SQLITE_USER, (t, u, t)).fetchone()
-    conn.execute(SQLITE_COUNT, (name_pattern, nit_pattern, t)).fetchone()
+    conn.execute(SQLITE_COUNT, (name_pattern, nit_pattern, t, count_bound(50), 0)).fetchone()
     conn.execute(SQLITE_PAGE, (name_pattern, nit_pattern, t, 50, 0, t)).fetchall()
     conn.execute("ROLLBACK")

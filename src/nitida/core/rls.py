@@ -50,6 +50,12 @@ SERVICE_PRIVILEGES = {
 # Columns the service role may never SELECT (login reads them through
 # nitida_login_candidate, which demands a seal of the e-mail).
 HIDDEN_COLUMNS = {"users": ("password_hash",)}
+# SECURITY DEFINER functions only the service role may call (EXECUTE revoked
+# from PUBLIC by their migration); each applies the sealed tenant itself.
+SERVICE_FUNCTIONS = (
+    "public.nitida_search_customer_ids(text, text, text, integer, integer)",
+    "public.nitida_count_customers(text, text, text, integer)",
+)
 
 
 def _pgcrypto_schema(conn: Connection) -> str:
@@ -182,6 +188,9 @@ def grant_service_role(conn: Connection, role: str) -> None:
         if privileges:
             conn.execute(text(f'GRANT {privileges} ON TABLE public."{table}" TO {role_ident}'))
     conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role_ident}"))
+    for function in SERVICE_FUNCTIONS:
+        if conn.execute(text("SELECT to_regprocedure(:f)"), {"f": function}).scalar() is not None:
+            conn.execute(text(f"GRANT EXECUTE ON FUNCTION {function} TO {role_ident}"))
 
 
 def store_rls_key(conn: Connection, key: bytes) -> None:

@@ -11,7 +11,6 @@ from nitida.auth.dependencies import TenantContext, guard
 from nitida.core import bounds
 from nitida.core.errors import PROBLEM_JSON
 from nitida.core.problems import problem_responses
-from nitida.core.schemas import total_count_header
 from nitida.customers import exporting, importing, service
 from nitida.customers.access import CUSTOMERS
 from nitida.customers.jobs import IMPORT
@@ -22,6 +21,22 @@ from nitida.jobs.service import enqueue
 from nitida.reports import exporters
 
 router = APIRouter(prefix="/billing/customers", tags=["customers"])
+
+SEARCH_TOTAL_COUNT_HEADERS = {
+    "X-Total-Count": {
+        "description": (
+            "Customers matching the filters, before limit/offset. Exact, except for a page of a search "
+            "(`search` and `limit` given): its matches are counted only up to one past the page's end "
+            "(offset + limit + 1), so the count costs no more than the page. When that many match, this is "
+            "offset + limit + 1, a lower bound (there is a next page), and X-Total-Count-Capped is sent."
+        ),
+        "schema": {"type": "integer"},
+    },
+    "X-Total-Count-Capped": {
+        "description": "Sent (`true`) only when X-Total-Count is a lower bound: at least that many customers match.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}
 
 Reader = Annotated[TenantContext, guard(CUSTOMERS["read"])]
 ItemReader = Annotated[TenantContext, guard(CUSTOMERS["read"], after_lookup=True)]
@@ -34,7 +49,7 @@ Importer = Annotated[TenantContext, guard(CUSTOMERS["import"])]
 @router.get(
     "",
     response_model=list[CustomerRead],
-    responses={200: {"headers": total_count_header("Customers")}, **problem_responses(400, 401)},
+    responses={200: {"headers": SEARCH_TOTAL_COUNT_HEADERS}, **problem_responses(400, 401)},
 )
 def list_customers(
     ctx: Reader,
@@ -51,9 +66,11 @@ def list_customers(
     Without ``limit`` the whole list is streamed.
     """
     with ctx.listing() as session:  # the read replica when it may serve (core.replica)
-        total = service.count_customers(session, search, status_)
+        total, capped = service.count_for_page(session, search, status_, limit, offset)
         page = None if limit is None else service.list_customers(session, search, status_, limit, offset)
     headers = {"X-Total-Count": str(total)}
+    if capped:
+        headers["X-Total-Count-Capped"] = "true"
     if page is not None:
         return Response(customers_page(page), media_type="application/json", headers=headers)
     # The request's session has closed by the time the body is sent: the

@@ -251,26 +251,80 @@ ORDER = (Customer.razon_social_sort, Customer.nit)
 STREAM_PAGE = 1000
 
 
+def _escape_like(term: str) -> str:
+    """The term as contains(..., autoescape=True) binds it: %, _ and / escaped by "/"."""
+    return re.sub(r"([/%_])", r"/\1", term)
+
+
+def search_terms(search: str | None) -> tuple[str | None, str | None]:
+    """The folded name fragment and the number fragment a search looks for (None: no such condition)."""
+    if not search:
+        return None, None
+    # Numbers are stored without separators: "900.123" finds 900123456.
+    return fold(search).strip() or None, re.sub(r"[\s.\-]", "", search).upper() or None
+
+
 def _filtered(stmt: Select, search: str | None, status: CustomerStatus | None) -> Select:
     if status is not None:
         stmt = stmt.where(Customer.status == status)
-    if search:
-        conditions = []
-        # autoescape: %, _ and the escape character are plain characters.
-        name_term = fold(search).strip()
-        if name_term:
-            conditions.append(Customer.razon_social_search.contains(name_term, autoescape=True))
-        # Numbers are stored without separators: "900.123" finds 900123456.
-        number_term = re.sub(r"[\s.\-]", "", search).upper()
-        if number_term:
-            conditions.append(Customer.nit.contains(number_term, autoescape=True))
-        if conditions:
-            stmt = stmt.where(or_(*conditions))
+    name_term, number_term = search_terms(search)
+    conditions = []
+    # autoescape: %, _ and the escape character are plain characters.
+    if name_term:
+        conditions.append(Customer.razon_social_search.contains(name_term, autoescape=True))
+    if number_term:
+        conditions.append(Customer.nit.contains(number_term, autoescape=True))
+    if conditions:
+        stmt = stmt.where(or_(*conditions))
     return stmt
 
 
-def count_customers(session: TenantSession, search: str | None, status: CustomerStatus | None) -> int:
-    return session.scalar(_filtered(select(func.count(Customer.id)), search, status))
+def _search_function_args(
+    session: TenantSession, search: str | None, status: CustomerStatus | None
+) -> tuple[str | None, str | None, str | None] | None:
+    """On PostgreSQL, a search goes through the SECURITY DEFINER functions of
+    migration 0011 (the trigram indexes, which row-level security keeps from the
+    service role's own LIKE); their arguments, or None for the plain query."""
+    name_term, number_term = search_terms(search)
+    if (name_term is None and number_term is None) or session.get_bind().dialect.name != "postgresql":
+        return None
+    return (
+        None if name_term is None else _escape_like(name_term),
+        None if number_term is None else _escape_like(number_term),
+        None if status is None else status.value,
+    )
+
+
+def count_customers(
+    session: TenantSession, search: str | None, status: CustomerStatus | None, *, at_most: int | None = None
+) -> int:
+    """The customers matching; with ``at_most``, counting stops there (the result is then min(matches, at_most))."""
+    args = _search_function_args(session, search, status)
+    if args is not None:
+        return int(session.execute(select(func.nitida_count_customers(*args, at_most))).scalar_one())
+    if at_most is None:
+        return session.scalar(_filtered(select(func.count(Customer.id)), search, status))
+    matching = _filtered(select(Customer.id), search, status).limit(at_most).subquery()
+    return session.execute(select(func.count()).select_from(matching)).scalar_one()
+
+
+def count_for_page(
+    session: TenantSession, search: str | None, status: CustomerStatus | None, limit: int | None, offset: int
+) -> tuple[int, bool]:
+    """X-Total-Count for a list request, and whether it is only a lower bound.
+
+    A page of a search (``limit`` given) counts its matches only up to one past
+    the page's end (offset + limit + 1): an exact count of a common fragment
+    reads every match (19 ms beside a 1 ms page for "mar" in 100,000
+    customers), this reads about what the page reads. When that many match,
+    the count is that bound, a lower bound that says a next page exists.
+    Without a search, or without ``limit`` (the whole list is sent), exact.
+    """
+    if not search or limit is None:
+        return count_customers(session, search, status), False
+    bound = offset + limit + 1
+    found = count_customers(session, search, status, at_most=bound)
+    return found, found >= bound
 
 
 def list_customers(
@@ -282,13 +336,17 @@ def list_customers(
 ) -> list[Row]:
     """One page of rows of COLUMNS in Spanish order, read in one round trip."""
     if search:
-        # Typeahead: the page's ids first, then those rows. On PostgreSQL the
-        # ids come from an index-only scan of ix_customers_tenant_sort_search
-        # (migration 0003: order, folded name, number and id in one index), so
-        # a rare word no longer reads every row of the tenant; only the page's
-        # rows are read from the table.
-        page = _filtered(select(Customer.id), search, status).order_by(*ORDER).offset(offset)
-        stmt = select(*COLUMNS).where(Customer.id.in_(page.limit(limit))).order_by(*ORDER)
+        # Typeahead: the page's ids first, then those rows (read under the
+        # ordinary row-level security: the search function returns ids only).
+        args = _search_function_args(session, search, status)
+        if args is not None:
+            found = func.nitida_search_customer_ids(*args, limit, offset).table_valued("customer_id")
+            page = select(found.c.customer_id)
+        else:
+            # SQLite; and PostgreSQL's ids come from an index-only scan of
+            # ix_customers_tenant_sort_search (migration 0003).
+            page = _filtered(select(Customer.id), search, status).order_by(*ORDER).offset(offset).limit(limit)
+        stmt = select(*COLUMNS).where(Customer.id.in_(page)).order_by(*ORDER)
         return list(session.execute(stmt).all())
     stmt = _filtered(select(*COLUMNS), search, status).order_by(*ORDER).offset(offset)
     return list(session.execute(stmt.limit(limit)).all())

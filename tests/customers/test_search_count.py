@@ -1,0 +1,109 @@
+"""A search's X-Total-Count is capped so it never costs more than its page (issue 14),
+and the PostgreSQL search function finds exactly what the plain predicate finds."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from nitida.auth.principal import Principal
+from nitida.customers import service
+from nitida.customers.models import Customer, CustomerStatus
+from nitida.customers.schemas import CustomerCreate
+from nitida.users.models import Role
+
+URL = "/billing/customers"
+
+
+def _add(database, tenant, rows: list[tuple[str, str] | tuple[str, str, str]]) -> None:
+    admin = tenant.users[Role.ADMIN]
+    actor = Principal(user_id=admin.id, tenant_id=tenant.id, email=admin.email, name=admin.name, role=Role.ADMIN)
+    with database.unit_of_work(tenant.id) as session:
+        for name, nit, *status in rows:
+            service.create_customer(
+                session,
+                actor,
+                CustomerCreate(razonSocial=name, tipoDocumento="CC", nit=nit, status=status[0] if status else "ACTIVE"),
+            )
+
+
+def _get(client, tenant, **params):
+    r = client.get(URL, params=params, headers=tenant.headers())
+    assert r.status_code == 200, r.text
+    return r
+
+
+def _total(r) -> tuple[str, str | None]:
+    return r.headers["x-total-count"], r.headers.get("x-total-count-capped")
+
+
+def test_a_search_page_counts_only_up_to_one_past_its_end(client, database, tenant):
+    _add(database, tenant, [(f"Capitán {i}", f"{1000 + i}") for i in range(6)] + [("Otro", "2000")])
+    r = _get(client, tenant, search="capitan", limit=1)
+    # Six match; counted up to 0 + 1 + 1 = 2: "at least 2", so a client reading only the header sees a next page.
+    assert _total(r) == ("2", "true")
+    assert [c["razonSocial"] for c in r.json()] == ["Capitán 0"]
+    r = _get(client, tenant, search="capitan", limit=2, offset=2)
+    assert _total(r) == ("5", "true")
+    assert [c["razonSocial"] for c in r.json()] == ["Capitán 2", "Capitán 3"]
+    # The last page: fewer than offset + limit + 1 match, so the count is exact.
+    r = _get(client, tenant, search="capitan", limit=2, offset=4)
+    assert _total(r) == ("6", None)
+    assert [c["razonSocial"] for c in r.json()] == ["Capitán 4", "Capitán 5"]
+    assert _total(_get(client, tenant, search="capitan", limit=50)) == ("6", None)
+    assert _total(_get(client, tenant, search="capitan", limit=5, offset=10)) == ("6", None)  # past the end
+
+
+def test_at_the_bound_the_count_is_a_lower_bound_and_below_it_exact(client, database, tenant):
+    _add(database, tenant, [(f"Capitán {i}", f"{1000 + i}") for i in range(3)])
+    assert _total(_get(client, tenant, search="capitan", limit=3)) == ("3", None)  # bound 4, three match
+    assert _total(_get(client, tenant, search="capitan", limit=2)) == ("3", "true")  # bound 3, three match
+    _add(database, tenant, [("Capitán 3", "1003")])  # one more: now past the bound of limit=3
+    assert _total(_get(client, tenant, search="capitan", limit=3)) == ("4", "true")
+    assert _total(_get(client, tenant, search="capitan", limit=4)) == ("4", None)
+
+
+def test_whole_lists_and_unsearched_pages_are_counted_exactly(client, database, tenant):
+    _add(database, tenant, [(f"Capitán {i}", f"{1000 + i}") for i in range(5)])
+    for params in ({"search": "capitan"}, {"limit": 1}, {}, {"status": "ACTIVE", "limit": 1}):
+        assert _total(_get(client, tenant, **params)) == ("5", None), params
+
+
+def test_the_header_is_documented_as_a_lower_bound_for_search_pages(client):
+    headers = client.get("/openapi.json").json()["paths"][URL]["get"]["responses"]["200"]["headers"]
+    assert "counted only up to one past the page's end" in headers["X-Total-Count"]["description"]
+    assert "X-Total-Count-Capped" in headers
+
+
+TERMS = ["mar", "MAR", "peña", "pena", "Ñandú", "ursula", "900.1", "9001", "100%", "_", "/", "a/b", "z", "  s.a.s  "]
+
+
+def test_the_search_function_and_the_plain_predicate_agree(database, tenant, other_tenant):
+    """On PostgreSQL the page and the count come from the SECURITY DEFINER functions
+    (migration 0011); on SQLite from the plain LIKE. Both must find the same rows in
+    the same order, with status, offset and wildcards; here checked against the
+    plain predicate run in the same session."""
+    rows = [
+        ("María Pérez", "900123456"),
+        ("Marco Peña S.A.S.", "900187654"),
+        ("Ñandú Marítimo Ltda.", "800123001", "INACTIVE"),
+        ("Úrsula Penagos", "52123456"),
+        ("100% Natural", "900000001"),
+        ("Café_Bar", "900000002"),
+        ("A/B Comercial", "900000003"),
+        ("ab comercial s.a.s.", "900000004"),
+        ("Zapatería Mar", "1001001"),
+    ]
+    _add(database, tenant, rows)
+    _add(database, other_tenant, [(name + " (otro)", nit) for name, nit, *_ in rows])
+    with database.unit_of_work(tenant.id) as session:
+        for term in TERMS:
+            for status in (None, CustomerStatus.ACTIVE, CustomerStatus.INACTIVE):
+                plain = service._filtered(select(Customer.id), term, status).order_by(*service.ORDER)
+                expected = list(session.scalars(plain))
+                for limit, offset in ((50, 0), (2, 1)):
+                    got = [r.id for r in service.list_customers(session, term, status, limit, offset)]
+                    assert got == expected[offset : offset + limit], (term, status, limit, offset)
+                assert service.count_customers(session, term, status) == len(expected), (term, status)
+                assert service.count_customers(session, term, status, at_most=1) == min(1, len(expected))
+    with database.unit_of_work(other_tenant.id) as session:
+        assert all(r.razon_social.endswith("(otro)") for r in service.list_customers(session, "mar", None, 50, 0))
