@@ -199,3 +199,24 @@ def test_the_key_of_the_wrong_kind_is_refused_with_its_reason():
             cufe.cufe(note)
     debit = make_document(DocumentKind.DEBIT_NOTE, number="ND1")
     assert cufe.document_key(debit) == cufe.cude(debit) == cufe.key_input(debit).hash(debit.software.pin)
+
+
+def test_the_key_input_of_a_document_is_what_its_xml_says():
+    from nitida.einvoicing import ubl
+
+    doc = make_document()
+    fields = cufe.key_input(doc)
+    assert fields == cufe.KeyInput(
+        number="SETP990000101",
+        issue_date="2026-11-25",
+        issue_time="09:30:15-05:00",
+        line_extension=Decimal("380950.00"),
+        tax_01=Decimal("28210.50"),
+        tax_04=Decimal("2736.00"),
+        tax_03=Decimal("0"),
+        payable=Decimal("411896.50"),
+        supplier_nit="900123456",
+        customer_number="901555333",
+        environment_code="2",
+    )
+    assert fields == cufe.key_input_from_xml(ubl.build(doc))
