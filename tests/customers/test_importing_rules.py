@@ -290,3 +290,43 @@ def test_the_report_counts_every_part_of_the_plan():
     }
     empty = importing.report(importing.Validated(), {}, dry_run=True, mode="upsert", applied=False)
     assert (empty["new"], empty["unchanged"], empty["toUpdate"], empty["invalid"]) == (0, 0, 0, 0)
+
+
+def _workbook(*rows: list) -> bytes:
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_a_formula_is_never_imported_as_its_text():
+    # openpyxl saves no computed value, so the cell reads as empty: never as "=CONCAT(...)".
+    rows = list(importing.read_table(_workbook(["Razón social", "NIT"], ['=CONCAT("Ana", " Pérez")', 52123456])))
+    assert rows == [["Razón social", "NIT"], ["", "52123456"]]
+
+
+def test_a_workbook_with_an_empty_first_sheet_is_empty_not_a_500():
+    empty = _workbook()
+    assert importing.count_rows(empty) == 0
+    assert bad_request(lambda: importing.validate(importing.read_table(empty), name_columns)) == (
+        "file",
+        "is empty: send the CSV or XLSX file as the request body",
+    )
+
+
+def test_an_error_without_a_location_or_message_is_the_rows():
+    # Pydantic gives model-level errors (none today on CustomerCreate) an empty location.
+    assert importing._field_of({"loc": (), "msg": "x"}) == "row"
+    assert importing._field_of({"loc": ("email", 0)}) == "email"
+    assert importing._message({"loc": ()}) == "is invalid"
+    assert importing._message({"msg": "Value error, must be one of 01, 04"}) == "must be one of 01, 04"
+
+
+def test_a_multipart_form_is_recognised_by_its_first_1000_bytes():
+    marker = b"Content-Disposition: form-data"
+    within = b"--" + b"x" * (1000 - 2 - len(marker)) + marker + b"\r\n"  # the marker ends at byte 1000
+    assert bad_request(lambda: importing.read_table(within))[0] == "file"
+    beyond = b"--" + b"x" * (1001 - 2 - len(marker)) + marker + b"\r\n"  # ends at byte 1001: read as a CSV
+    assert len(list(importing.read_table(beyond))) == 1
