@@ -270,6 +270,10 @@ def test_bad_files_roles_and_limits(client, tenant):
     assert_problem(upload(client, tenant, b""), 400, field="file")
     assert_problem(upload(client, tenant, csv_bytes([["Nombre raro", "Otra"], ["a", "b"]])), 400, field="file")
     assert_problem(upload(client, tenant, b"PK\x03\x04 not really a zip", content_type=XLSX), 400, field="file")
+    # Excel's "CSV UTF-8" mark on a file later saved as Windows-1252: a 400, not a 500.
+    mixed = b"\xef\xbb\xbf" + "Razón social;NIT\r\nPeña;52123456".encode("cp1252")
+    errors = assert_problem(upload(client, tenant, mixed), 400, field="file")["errors"]
+    assert "byte 7 is not UTF-8" in errors[0]["message"]
     assert_problem(upload(client, tenant, csv_bytes(ROWS), role=Role.CONSULTA), 403)
     assert upload(client, tenant, csv_bytes(ROWS), role=Role.ADMIN).status_code == 200
     too_big = b"Raz\xc3\xb3n social;NIT\r\n" + b"x" * (20 * 1024 * 1024)

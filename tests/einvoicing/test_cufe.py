@@ -124,3 +124,99 @@ def test_issue_time_is_bogota_time_whatever_zone_the_datetime_carries():
 
     doc = make_document(issued_at=dt.datetime(2026, 11, 26, 2, 5, 9, tzinfo=dt.UTC))
     assert (doc.issue_date, doc.issue_time) == ("2026-11-25", "21:05:09-05:00")
+
+
+# --- the fields read back from a document's XML (the conformance checks recompute the key from them) ---
+
+
+def _minimal(kind: str = "Invoice", taxes: str = "", totals: str = "LegalMonetaryTotal", issue_time: str = "") -> bytes:
+    cbc = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+    cac = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+    party = "<cac:Party><cac:PartyTaxScheme><cbc:CompanyID>{}</cbc:CompanyID></cac:PartyTaxScheme></cac:Party>"
+    return (
+        f'<{kind} xmlns:cbc="{cbc}" xmlns:cac="{cac}">'
+        "<cbc:ProfileExecutionID>2</cbc:ProfileExecutionID><cbc:ID>SETP990000101</cbc:ID>"
+        f"<cbc:IssueDate>2026-11-25</cbc:IssueDate>{issue_time or '<cbc:IssueTime>09:30:15-05:00</cbc:IssueTime>'}"
+        f"<cac:AccountingSupplierParty>{party.format('900123456')}</cac:AccountingSupplierParty>"
+        f"<cac:AccountingCustomerParty>{party.format('901555333')}</cac:AccountingCustomerParty>"
+        f"{taxes}<cac:{totals}><cbc:LineExtensionAmount>1000.00</cbc:LineExtensionAmount>"
+        f"<cbc:PayableAmount>1270.00</cbc:PayableAmount></cac:{totals}></{kind}>"
+    ).encode()
+
+
+def _tax(scheme: str | None, amount: str) -> str:
+    category = (
+        f"<cac:TaxSubtotal><cac:TaxCategory><cac:TaxScheme><cbc:ID>{scheme}</cbc:ID></cac:TaxScheme>"
+        "</cac:TaxCategory></cac:TaxSubtotal>"
+        if scheme
+        else ""
+    )
+    return f"<cac:TaxTotal><cbc:TaxAmount>{amount}</cbc:TaxAmount>{category}</cac:TaxTotal>"
+
+
+def test_fields_read_from_xml_sum_each_tax_and_default_the_missing_ones_to_zero():
+    # A TaxTotal without a scheme is skipped (not the end of the list); two IVA totals add up; ICA (03) is read.
+    taxes = _tax(None, "999.00") + _tax("04", "80.00") + _tax("03", "11.00") + _tax(" 04 ", "9.00")
+    fields = cufe.key_input_from_xml(etree.fromstring(_minimal(taxes=taxes)))
+    assert fields == cufe.KeyInput(
+        number="SETP990000101",
+        issue_date="2026-11-25",
+        issue_time="09:30:15-05:00",
+        line_extension=Decimal("1000.00"),
+        tax_01=Decimal("0"),
+        tax_04=Decimal("89.00"),
+        tax_03=Decimal("11.00"),
+        payable=Decimal("1270.00"),
+        supplier_nit="900123456",
+        customer_number="901555333",
+        environment_code="2",
+    )
+    assert fields.string("k").startswith("SETP9900001012026-11-2509:30:15-05:001000.00010.000489.000311.001270.00")
+    only_iva = cufe.key_input_from_xml(etree.fromstring(_minimal(taxes=_tax("01", "190.00") + _tax("01", "0.50"))))
+    assert (only_iva.tax_01, only_iva.tax_04, only_iva.tax_03) == (Decimal("190.50"), 0, 0)
+    assert str(only_iva.tax_04) == "0"
+
+
+def test_a_debit_note_is_read_from_its_requested_monetary_total():
+    fields = cufe.key_input_from_xml(etree.fromstring(_minimal("DebitNote", totals="RequestedMonetaryTotal")))
+    assert (fields.line_extension, fields.payable) == (Decimal("1000.00"), Decimal("1270.00"))
+    with pytest.raises(ValueError, match=r"^the document has no cac:LegalMonetaryTotal/cbc:LineExtensionAmount$"):
+        cufe.key_input_from_xml(etree.fromstring(_minimal("Invoice", totals="RequestedMonetaryTotal")))
+
+
+@pytest.mark.parametrize("issue_time", ["<cbc:Note>sin hora</cbc:Note>", "<cbc:IssueTime/>"])
+def test_a_missing_or_empty_field_is_named(issue_time):
+    with pytest.raises(ValueError, match=r"^the document has no cbc:IssueTime$"):
+        cufe.key_input_from_xml(etree.fromstring(_minimal(issue_time=issue_time)))
+
+
+def test_the_key_of_the_wrong_kind_is_refused_with_its_reason():
+    invoice = make_document()
+    with pytest.raises(ValueError, match=r"^a CUDE is computed for credit and debit notes$"):
+        cufe.cude(invoice)
+    for note in (make_document(DocumentKind.CREDIT_NOTE, number="NC1"), dataclasses.replace(invoice, numbering=None)):
+        with pytest.raises(ValueError, match=r"^a CUFE is computed for an invoice with its numbering resolution$"):
+            cufe.cufe(note)
+    debit = make_document(DocumentKind.DEBIT_NOTE, number="ND1")
+    assert cufe.document_key(debit) == cufe.cude(debit) == cufe.key_input(debit).hash(debit.software.pin)
+
+
+def test_the_key_input_of_a_document_is_what_its_xml_says():
+    from nitida.einvoicing import ubl
+
+    doc = make_document()
+    fields = cufe.key_input(doc)
+    assert fields == cufe.KeyInput(
+        number="SETP990000101",
+        issue_date="2026-11-25",
+        issue_time="09:30:15-05:00",
+        line_extension=Decimal("380950.00"),
+        tax_01=Decimal("28210.50"),
+        tax_04=Decimal("2736.00"),
+        tax_03=Decimal("0"),
+        payable=Decimal("411896.50"),
+        supplier_nit="900123456",
+        customer_number="901555333",
+        environment_code="2",
+    )
+    assert fields == cufe.key_input_from_xml(ubl.build(doc))

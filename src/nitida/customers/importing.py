@@ -129,9 +129,17 @@ def is_xlsx(data: bytes) -> bool:
 
 
 def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 (Excel's "CSV" on Windows in Spanish)."""
+    """UTF-8 (with or without BOM), else Windows-1252 (Excel's "CSV" on Windows in Spanish).
+
+    A BOM on bytes that are not UTF-8 is a 400 naming the byte (counting from 1)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # The mark says UTF-8, so guessing Windows-1252 could turn letters into others silently.
+            raise BadRequest.field(
+                "file", f"starts with a UTF-8 byte order mark but byte {exc.start + 4} is not UTF-8: save it again"
+            ) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -20,7 +20,7 @@ from nitida.core.problems import problem_responses
 from nitida.customers import service as customers
 from nitida.customers.identity import TipoDocumento
 from nitida.invoices.models import PaymentMethod
-from nitida.reports import exporters, service
+from nitida.reports import ageing, exporters, service
 from nitida.reports.access import REPORTS
 from nitida.reports.schemas import (
     AgingReportRead,
@@ -94,11 +94,7 @@ AGING_HEADER = (
     "Código DIAN tipo de documento",
     "Número de documento",
     "DV",
-    "No vencido",
-    "1 a 30 días",
-    "31 a 60 días",
-    "61 a 90 días",
-    "Más de 90 días",
+    *ageing.LABELS.values(),
     "Total",
 )
 

@@ -13,7 +13,7 @@ is left out entirely, as if never issued.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -37,10 +37,12 @@ from sqlalchemy import (
 from nitida.core.db import TenantSession
 from nitida.core.money import ZERO, Money
 from nitida.core.schemas import BOGOTA
-from nitida.customers.identity import TipoDocumento
 from nitida.customers.models import Customer
 from nitida.einvoicing.models import InvoiceNote, NoteKind
 from nitida.invoices.models import Invoice, InvoicePayment, InvoiceStatus, PaymentForm, PaymentMethod
+from nitida.reports.ageing import BUCKETS, AgingReport, AgingRow, assemble, bucket_edges
+
+__all__ = ["BUCKETS", "AgingReport", "AgingRow"]  # the ageing's names, served from here as before
 
 # Invoices that are receivables (or were, once paid).
 LIVE = (InvoiceStatus.ISSUED, InvoiceStatus.PAID)
@@ -154,30 +156,6 @@ def _room_to_aggregate(session: TenantSession) -> None:
 
 # --- ageing ---------------------------------------------------------------------------
 
-BUCKETS = ("not_due", "days_1_to_30", "days_31_to_60", "days_61_to_90", "over_90")
-
-
-@dataclass
-class AgingRow:
-    customer_id: uuid.UUID
-    razon_social: str
-    tipo_documento: TipoDocumento
-    nit: str
-    dv: str | None
-    not_due: Decimal
-    days_1_to_30: Decimal
-    days_31_to_60: Decimal
-    days_61_to_90: Decimal
-    over_90: Decimal
-    total: Decimal
-
-
-@dataclass
-class AgingReport:
-    as_of: date
-    rows: list[AgingRow]
-    totals: dict[str, Decimal] = field(default_factory=dict)
-
 
 def aging_statement(session: TenantSession, as_of: date, customer_id: uuid.UUID | None = None) -> Select:
     """The ageing as one SELECT: movements up to ``as_of`` summed per customer,
@@ -192,15 +170,9 @@ def aging_statement(session: TenantSession, as_of: date, customer_id: uuid.UUID 
     """
     m = movements(session).subquery("movements")
     due = m.c.due_date
-    edges = [as_of - timedelta(days=d) for d in (0, 30, 60, 90)]
+    edges = bucket_edges(as_of)
     # 0 not yet due, 1: 1-30, 2: 31-60, 3: 61-90, 4: over 90 days past due.
-    bucket = case(
-        (due >= edges[0], 0),
-        (due >= edges[1], 1),
-        (due >= edges[2], 2),
-        (due >= edges[3], 3),
-        else_=4,
-    )
+    bucket = case(*[(due >= edge, i) for i, edge in enumerate(edges)], else_=len(edges))
     # One sum per (customer, bucket) over the movements, then five per customer
     # over those few rows: far fewer decimal additions than five per movement.
     by_bucket = select(m.c.customer_id, bucket.label("bucket"), _money(func.sum(m.c.amount)).label("amount")).where(
@@ -241,9 +213,7 @@ def aging_statement(session: TenantSession, as_of: date, customer_id: uuid.UUID 
 def aging(session: TenantSession, as_of: date, customer_id: uuid.UUID | None = None) -> AgingReport:
     """What each customer owes on ``as_of``, by days past due, biggest debtor first; and the totals."""
     _room_to_aggregate(session)
-    rows = [AgingRow(*row) for row in session.execute(aging_statement(session, as_of, customer_id))]
-    totals = {name: sum((getattr(r, name) for r in rows), ZERO) for name in (*BUCKETS, "total")}
-    return AgingReport(as_of=as_of, rows=rows, totals=totals)
+    return assemble(as_of, (AgingRow(*row) for row in session.execute(aging_statement(session, as_of, customer_id))))
 
 
 # --- statement -------------------------------------------------------------------------
