@@ -28,6 +28,11 @@ from nitida.users.models import User, UserStatus
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/login")
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# What every request reads of its caller, as Core (no ORM layer: it is on every request).
+_USERS = User.__table__
+_USER_COLUMNS = tuple(
+    _USERS.c[name] for name in ("id", "tenant_id", "email", "name", "role", "status", "token_version")
+)
 
 
 @dataclass(slots=True)
@@ -83,11 +88,7 @@ def get_context(
     with db.unit_of_work(claims.tenant_id, write=request.method not in READ_METHODS) as session:
         # Read the user as it is now: a deactivation, a role change or a new
         # password takes effect on the very next request.
-        user = session.execute(
-            select(User.id, User.tenant_id, User.email, User.name, User.role, User.status, User.token_version).where(
-                User.id == claims.user_id
-            )
-        ).first()
+        user = session.read_rows(select(*_USER_COLUMNS).where(_USERS.c.id == claims.user_id), _USERS).first()
         if user is None or user.status is not UserStatus.ACTIVE or user.token_version != claims.token_version:
             raise Unauthorized("Invalid or expired token.")
         ctx = TenantContext(
@@ -119,7 +120,9 @@ class Guard:
         self.rule = rule
         self.deferred = deferred
 
-    def __call__(self, ctx: Context) -> TenantContext:
+    # async: no I/O here, so FastAPI calls it on the event loop instead of
+    # spending a thread-pool hop on it.
+    async def __call__(self, ctx: Context) -> TenantContext:
         if ctx.rule is not None and ctx.rule != self.rule:
             raise RuntimeError(f"two access rules on one endpoint: {ctx.rule} and {self.rule}")
         ctx.rule = self.rule

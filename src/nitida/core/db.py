@@ -22,14 +22,16 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    CursorResult,
     DateTime,
     Engine,
     ForeignKey,
     MetaData,
+    Select,
+    Table,
     Uuid,
     create_engine,
     event,
-    text,
 )
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -141,6 +143,18 @@ class TenantSession(ScopedSession):
     def tenant_id(self) -> uuid.UUID:
         return self.info[TENANT_KEY]
 
+    def read_rows(self, stmt: Select, table: Table) -> CursorResult[Any]:
+        """A Core SELECT of one tenant-owned table, with this session's tenant
+        criterion added here as the ORM's auto-filter would add it.
+
+        For hot reads of plain rows (a request's user, a row by id): no ORM
+        compilation, no loader criteria, a fraction of the Python cost. Only
+        ``table`` is filtered, so the statement must read that table alone.
+        """
+        if "tenant_id" not in table.c:
+            raise TenantScopeError(f"{table.name} is not a tenant-owned table")
+        return self.connection().execute(stmt.where(table.c.tenant_id == self.tenant_id))
+
 
 class QueueSession(ScopedSession):
     """A job worker's session: it finds and claims due jobs of every tenant, and
@@ -223,6 +237,14 @@ def _stamp_tenant(session: Session, flush_context, instances) -> None:
             raise TenantScopeError("row belongs to another tenant")
 
 
+# set_config(..., is_local => true): the settings die with the transaction,
+# so a pooled connection never carries one tenant's context into another's.
+_RLS_CONTEXT_SQL = (
+    "SELECT set_config('app.tenant_id', %s, true), set_config('app.tenant_seal', %s, true), "
+    "set_config('app.queue_scan', %s, true)"
+)
+
+
 @event.listens_for(Session, "after_begin")
 def _set_rls_context(session: Session, transaction, connection) -> None:
     if connection.dialect.name != "postgresql":
@@ -231,21 +253,19 @@ def _set_rls_context(session: Session, transaction, connection) -> None:
     tenant_id = session.info.get(TENANT_KEY)
     if key is None or (tenant_id is None and not session.info.get(QUEUE_KEY)):
         return  # nothing to see: no setting, no rows (a login session reads through a function)
-    pid = backend_pid(connection)
+    raw = connection.connection.dbapi_connection
+    pid = raw.info.backend_pid
     tenant = str(tenant_id) if tenant_id else ""
-    # set_config(..., is_local => true): the settings die with the transaction,
-    # so a pooled connection never carries one tenant's context into another's.
-    connection.execute(
-        text(
-            "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.tenant_seal', :seal, true), "
-            "set_config('app.queue_scan', :queue, true)"
-        ),
-        {
-            "tenant": tenant,
-            "seal": seals.tenant_seal(key, tenant, pid) if tenant else "",
-            "queue": seals.queue_seal(key, pid) if session.info.get(QUEUE_KEY) else "",
-        },
+    params = (
+        tenant,
+        seals.tenant_seal(key, tenant, pid) if tenant else "",
+        seals.queue_seal(key, pid) if session.info.get(QUEUE_KEY) else "",
     )
+    # Straight on the driver, in pipeline mode: psycopg sends the transaction's
+    # BEGIN and this statement together and waits once (one round trip, not two).
+    # An error surfaces when the pipeline syncs, at the end of the block.
+    with raw.pipeline():
+        raw.execute(_RLS_CONTEXT_SQL, params)
 
 
 def backend_pid(connection) -> int:
