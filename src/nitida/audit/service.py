@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from nitida.audit.models import AuditEvent
 from nitida.auth.principal import Principal
@@ -64,7 +64,7 @@ def record_now(
     )
 
 
-_AUDIT_EVENTS = AuditEvent.__table__
+_AUDIT_EVENTS = cast(Table, AuditEvent.__table__)
 
 
 def history(session: TenantSession, *, entity_type: str, entity_id: uuid.UUID) -> list[AuditEvent]:

@@ -8,9 +8,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Row, Select, String, func, or_, select, tuple_, type_coerce
+from sqlalchemy import DateTime, Row, Select, String, Table, func, or_, select, tuple_, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 from nitida.audit import service as audit
@@ -76,7 +76,7 @@ COLUMNS = (
 )
 
 
-_CUSTOMERS = Customer.__table__
+_CUSTOMERS = cast(Table, Customer.__table__)
 # COLUMNS as table columns, labelled with the attributes' keys (Core statements' rows).
 _COLUMNS_CORE = tuple(attr.property.columns[0].label(attr.key) for attr in COLUMNS)
 
@@ -316,7 +316,7 @@ def _stream_columns(dialect: str) -> tuple[Any, ...]:
     """
     columns = list(_COLUMNS_CORE)
     if dialect == "postgresql":
-        raw = {"tipo_documento": String(), "status": String(), "created_at": DateTime(timezone=True)}
+        raw: dict[str, Any] = {"tipo_documento": String(), "status": String(), "created_at": DateTime(timezone=True)}
         raw["updated_at"] = raw["created_at"]
         columns = [
             type_coerce(attr.property.columns[0], raw[attr.key]).label(attr.key) if attr.key in raw else column
