@@ -111,9 +111,9 @@ class TenantContext:
         if unit is None:
             return
         if exc is None:
-            unit.close()
-        elif not unit.__exit__(type(exc), exc, exc.__traceback__):
-            return
+            unit.close()  # commits
+        else:
+            unit.__exit__(type(exc), exc, exc.__traceback__)  # rolls back; the caller re-raises
 
     def authorize(self) -> None:
         """403 unless the caller's role may do what the endpoint's rule names.

@@ -14,13 +14,16 @@ Tenant scoping is applied by the session itself, never by the query author:
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import (
     CursorResult,
     DateTime,
@@ -329,13 +332,30 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# 19 digits in a row may be an integer beyond 64 bits: orjson would read it
+# as a float, the standard library exactly (such documents take that path).
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+def _json_loads(document: str | bytes) -> Any:
+    """JSON columns parsed by orjson, several times faster than the standard
+    library (the whole list of customers parses one per row), same values."""
+    raw = document.encode() if isinstance(document, str) else document
+    if _LONG_DIGITS.search(raw):
+        return json.loads(raw)
+    return orjson.loads(raw)
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, json_deserializer=_json_loads
+        )
         _configure_sqlite(engine)
         return engine
     return create_engine(
         url,
+        json_deserializer=_json_loads,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=10,  # then 503: better than queueing requests for long
