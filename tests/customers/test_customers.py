@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -277,6 +278,25 @@ def test_whole_list_streams_the_same_records_as_get(client, tenant):
     assert [c["razonSocial"] for c in rows] == sorted(c["razonSocial"] for c in rows)
     sample = rows[600]
     assert client.get(f"{URL}/{sample['id']}", headers=tenant.headers()).json() == sample
+
+
+def test_every_record_of_the_whole_list_is_the_one_get_and_create_answer(client, tenant):
+    # The whole list reads its rows without the ORM's type processing (on
+    # PostgreSQL): enums, instants and fiscal fields must come out the same.
+    first = created(client, tenant, razonSocial="Ñandú Ltda.", nit="10203040", tipoDocumento="CC")
+    edited = created(
+        client, tenant, razonSocial="Árbol S.A.S.", nit="900373115", municipioCodigo="05001", tipoPersona="JURIDICA"
+    )
+    time.sleep(0.01)
+    r = client.patch(f"{URL}/{edited['id']}", json={"status": "INACTIVE"}, headers=tenant.headers())
+    assert r.status_code == 200, r.text
+    edited = r.json()
+    assert edited["updatedAt"] != edited["createdAt"] and edited["municipio"]
+    rows = {c["id"]: c for c in client.get(URL, headers=tenant.headers()).json()}
+    assert rows[first["id"]] == first
+    assert rows[edited["id"]] == edited
+    for customer_id, row in rows.items():
+        assert client.get(f"{URL}/{customer_id}", headers=tenant.headers()).json() == row
 
 
 # --- get, patch, delete --------------------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 
 from nitida.audit.models import AuditEvent
 from nitida.auth.principal import Principal
@@ -38,6 +38,33 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_now(
+    session: TenantSession,
+    actor: Principal | None,
+    *,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    action: str,
+    changes: Mapping[str, Any] | None = None,
+) -> None:
+    """``record``, written at once as one Core INSERT in the caller's transaction:
+    no ORM object and no flush, for the hot paths (a customer's create)."""
+    session.write_rows(
+        insert(_AUDIT_EVENTS).values(
+            tenant_id=session.tenant_id,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            action=action,
+            actor_user_id=actor.user_id if actor else None,
+            actor_email=actor.email if actor else None,
+            changes=dict(changes or {}),
+        )
+    )
+
+
+_AUDIT_EVENTS = cast(Table, AuditEvent.__table__)
 
 
 def history(session: TenantSession, *, entity_type: str, entity_id: uuid.UUID) -> list[AuditEvent]:

@@ -8,14 +8,14 @@ and rolls back if anything raised. Handlers never commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, ExitStack, nullcontext
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from starlette.concurrency import run_in_threadpool
 
 from nitida.auth.access import Rule
 from nitida.auth.principal import Principal, Role
@@ -23,36 +23,137 @@ from nitida.core import replica
 from nitida.core.client import ClientInfo
 from nitida.core.db import Database, TenantSession
 from nitida.core.errors import Forbidden, Unauthorized
-from nitida.core.security import decode_access_token
+from nitida.core.security import TokenClaims, decode_access_token
 from nitida.users.models import User, UserStatus
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/login")
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# What every request reads of its caller, as Core (no ORM layer: it is on every request).
+_USERS = cast(Table, User.__table__)
+_USER_COLUMNS = tuple(
+    _USERS.c[name] for name in ("id", "tenant_id", "email", "name", "role", "status", "token_version")
+)
 
 
-@dataclass(slots=True)
 class TenantContext:
-    """A request's caller, its tenant-scoped session, and the rule guarding the endpoint."""
+    """A request's caller, its tenant-scoped session, and the rule guarding the endpoint.
 
-    session: TenantSession
-    principal: Principal
-    # Short read-only sessions of the caller's tenant, for responses streamed
-    # after the request's own session has committed and closed.
-    reader: Callable[[], AbstractContextManager[TenantSession]]
-    rule: Rule | None = None
-    authorized: bool = field(default=False)
-    # Where lists, searches and reports read (core.replica); None: no replica configured.
-    reads: replica.ReadRouting | None = None
+    The unit of work opens, and the caller is checked against the user as
+    stored now, on first use of ``session`` or ``principal``: in the thread
+    that runs the endpoint, not in a thread-pool hop of its own. Nothing of the
+    tenant is read before that check (401 first, as before).
+    """
+
+    __slots__ = (
+        "_db",
+        "_claims",
+        "_write",
+        "_request",
+        "_unit",
+        "_session",
+        "_principal",
+        "_reads",
+        "rule",
+        "authorized",
+    )
+
+    def __init__(self, db: Database, claims: TokenClaims, *, write: bool, request: Request | None = None) -> None:
+        self._db = db
+        self._claims = claims
+        self._write = write
+        self._request = request
+        self._unit: ExitStack | None = None
+        self._session: TenantSession | None = None
+        self._principal: Principal | None = None
+        # Where lists, searches and reports read (core.replica); None: no replica configured.
+        self._reads: replica.ReadRouting | None = None
+        self.rule: Rule | None = None
+        self.authorized = False
+
+    @property
+    def session(self) -> TenantSession:
+        if self._session is None:
+            self.open()
+        assert self._session is not None
+        return self._session
+
+    @property
+    def principal(self) -> Principal:
+        if self._principal is None:
+            self.open()
+        assert self._principal is not None
+        return self._principal
 
     @property
     def tenant_id(self):
         return self.principal.tenant_id
 
+    @property
+    def reads(self) -> replica.ReadRouting | None:
+        if self._unit is None:
+            self.open()
+        return self._reads
+
+    @property
+    def reader(self) -> Callable[[], AbstractContextManager[TenantSession]]:
+        """Short read-only sessions of the caller's tenant, for responses streamed
+        after the request's own session has committed and closed."""
+        reads = self.reads
+        if reads is not None:
+            return reads.reader
+        db, tenant_id = self._db, self._claims.tenant_id
+        return lambda: db.tenant_session(tenant_id, write=False)
+
     def listing(self) -> AbstractContextManager[TenantSession]:
         """The session for a list, search or report: the read replica when it may serve this
         read (never after the caller's own write), else the request's own session."""
-        return nullcontext(self.session) if self.reads is None else self.reads.session()
+        reads = self.reads
+        return nullcontext(self.session) if reads is None else reads.session()
+
+    @property
+    def opened(self) -> bool:
+        return self._unit is not None
+
+    def open(self) -> None:
+        """Open the request's unit of work and check the caller: 401 unless the
+        token's user is still active and the token's version is current."""
+        if self._unit is not None:
+            return
+        claims = self._claims
+        unit = ExitStack()
+        session = unit.enter_context(self._db.unit_of_work(claims.tenant_id, write=self._write))
+        try:
+            # Read the user as it is now: a deactivation, a role change or a new
+            # password takes effect on the very next request.
+            user = session.read_rows(select(*_USER_COLUMNS).where(_USERS.c.id == claims.user_id), _USERS).first()
+            if user is None or user.status is not UserStatus.ACTIVE or user.token_version != claims.token_version:
+                raise Unauthorized("Invalid or expired token.")
+        except BaseException as exc:
+            unit.__exit__(type(exc), exc, exc.__traceback__)  # rolls back
+            raise
+        self._principal = Principal(
+            user_id=user.id, tenant_id=user.tenant_id, email=user.email, name=user.name, role=user.role
+        )
+        request = self._request
+        if self._db.replica_engine is not None and request is not None:
+            self._reads = replica.ReadRouting.of(
+                self._db, claims.tenant_id, session, request.method, request.headers, request.cookies
+            )
+        self._session, self._unit = session, unit
+
+    def close(self, exc: BaseException | None) -> None:
+        """Commit the unit of work (``exc`` None) or roll it back, if it was opened."""
+        unit, self._unit = self._unit, None
+        if unit is None:
+            return
+        if exc is None:
+            unit.close()  # commits
+            if self._reads is not None and self._request is not None and self._session is not None:
+                # Tell the caller where its write is, so its next lists read it (core.replica).
+                replica.note_commit(self._request.scope, self._db, self._session, self._request.method)
+        else:
+            unit.__exit__(type(exc), exc, exc.__traceback__)  # rolls back; the caller re-raises
 
     def authorize(self) -> None:
         """403 unless the caller's role may do what the endpoint's rule names.
@@ -78,45 +179,29 @@ def client_info(request: Request) -> ClientInfo:
     return request.app.state.clients.resolve(peer, request.scope.get("headers", []))
 
 
-def get_context(
+async def get_context(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Iterator[TenantContext]:
+) -> AsyncIterator[TenantContext]:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Missing bearer token.")
+    # Verified tokens are cached (core.security): usually no work for the event loop.
     claims = decode_access_token(credentials.credentials, request.app.state.settings.secret_key)
     if claims is None:
         raise Unauthorized("Invalid or expired token.")
-    db: Database = request.app.state.db
-    with db.unit_of_work(claims.tenant_id, write=request.method not in READ_METHODS) as session:
-        # Read the user as it is now: a deactivation, a role change or a new
-        # password takes effect on the very next request.
-        user = session.execute(
-            select(User.id, User.tenant_id, User.email, User.name, User.role, User.status, User.token_version).where(
-                User.id == claims.user_id
-            )
-        ).first()
-        if user is None or user.status is not UserStatus.ACTIVE or user.token_version != claims.token_version:
-            raise Unauthorized("Invalid or expired token.")
-        reads = None
-        if db.replica_engine is not None:
-            reads = replica.ReadRouting.of(
-                db, claims.tenant_id, session, request.method, request.headers, request.cookies
-            )
-        ctx = TenantContext(
-            session=session,
-            principal=Principal(
-                user_id=user.id, tenant_id=user.tenant_id, email=user.email, name=user.name, role=user.role
-            ),
-            reader=reads.reader if reads else lambda: db.tenant_session(claims.tenant_id, write=False),
-            reads=reads,
-        )
+    ctx = TenantContext(request.app.state.db, claims, write=request.method not in READ_METHODS, request=request)
+    try:
         yield ctx
         if ctx.rule is not None and not ctx.authorized:
             # A guarded item endpoint that never checked its rule: refuse to commit.
             raise RuntimeError(f"{request.method} {request.url.path} did not check its access rule")
-    if reads is not None:
-        replica.note_commit(request.scope, db, session, request.method)
+    except BaseException as exc:
+        if ctx.opened:
+            await run_in_threadpool(ctx.close, exc)
+        raise
+    if ctx.opened:
+        # The commit, in a worker thread (blocking I/O): its failure is the response.
+        await run_in_threadpool(ctx.close, None)
 
 
 # scope="function": the exit code (commit) runs when the endpoint returns,
@@ -135,12 +220,15 @@ class Guard:
         self.rule = rule
         self.deferred = deferred
 
-    def __call__(self, ctx: Context) -> TenantContext:
+    # async: FastAPI calls it on the event loop; only a check made at once
+    # needs a worker thread (it reads the caller's user).
+    async def __call__(self, ctx: Context) -> TenantContext:
         if ctx.rule is not None and ctx.rule != self.rule:
             raise RuntimeError(f"two access rules on one endpoint: {ctx.rule} and {self.rule}")
         ctx.rule = self.rule
         if not self.deferred:
-            ctx.authorize()
+            # The role is read with the user (blocking I/O): one worker-thread hop.
+            await run_in_threadpool(ctx.authorize)
         return ctx
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from typing import Any, TypeVar
@@ -9,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
+from nitida.core.db import TenantSession
 from nitida.core.errors import NotFound
 
 T = TypeVar("T")
@@ -37,12 +39,24 @@ def get_or_404(session: Session, model: type[T], raw_id: str, what: str, *, for_
     return row
 
 
-def read_or_404(session: Session, model: type, columns: Sequence[Any], raw_id: str, what: str) -> Row:
-    """Like get_or_404, for reading only: a row of ``columns``, no ORM object built."""
-    row = session.execute(_by_id_or_404(select(*columns), model, raw_id, what)).first()
+def read_or_404(session: TenantSession, model: type, columns: Sequence[Any], raw_id: str, what: str) -> Row:
+    """Like get_or_404, for reading only: a row of ``columns`` (named by their
+    attribute keys), no ORM object built, read as Core (``TenantSession.read_rows``)."""
+    row_id = parse_id(raw_id)
+    if row_id is None:
+        raise NotFound(f"{what} not found.")
+    table = model.__table__  # type: ignore[attr-defined]
+    stmt = select(*_table_columns(tuple(columns))).where(table.c.id == row_id)
+    row = session.read_rows(stmt, table).first()
     if row is None:
         raise NotFound(f"{what} not found.")
     return row
+
+
+@functools.cache
+def _table_columns(attributes: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The table columns behind ORM attributes, labelled with the attributes' keys."""
+    return tuple(attr.property.columns[0].label(attr.key) for attr in attributes)
 
 
 def _by_id_or_404(stmt: Select, model: Any, raw_id: str, what: str) -> Select:

@@ -41,7 +41,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import ORMExecuteState, Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nitida.core.db import Database, TenantSession
+from nitida.core.db import WROTE_KEY, Database, TenantSession
 
 log = logging.getLogger("nitida.replica")
 
@@ -54,7 +54,6 @@ RETRY_SECONDS = 5.0
 SCOPE_KEY = "nitida.read_after"
 # A position no replica reaches: "read from the primary" (a malformed token; a commit whose position is unknown).
 NEVER = "FFFFFFFF/FFFFFFFF"
-WROTE_KEY = "nitida_wrote"
 _LSN = re.compile(r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$")
 
 _NEVER_REPLAYED = 1 << 64

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -62,9 +64,32 @@ def create_access_token(claims: TokenClaims, secret: str, lifetime: timedelta) -
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 
+# Verified tokens, kept briefly: a client sends the same token on every
+# request, and HMAC + JSON + claim checks cost more than a dict lookup. Only
+# what the signature and claim checks decided is kept (the claims and their
+# expiry); whether the user is still active and the token's version current is
+# read from the database on every request, as before, so revocation is
+# unchanged. Bounded (least recently used out) so a flood of valid tokens
+# cannot grow it, and keyed by (secret, token) so a key change verifies again.
+VERIFIED_TOKENS_MAX = 4096
+VERIFIED_TOKENS_SECONDS = 60.0
+_verified: OrderedDict[tuple[str, str], tuple[TokenClaims, float, float]] = OrderedDict()
+_verified_lock = threading.Lock()
+
+
 def decode_access_token(token: str, secret: str) -> TokenClaims | None:
     """The token's claims, or None for any fault: malformed, expired, tampered,
     signed with another key or algorithm (``alg: none`` included)."""
+    key = (secret, token)
+    now = time.time()
+    with _verified_lock:
+        hit = _verified.get(key)
+        if hit is not None:
+            claims, expires_at, kept_until = hit
+            if now < expires_at and now < kept_until:
+                _verified.move_to_end(key)
+                return claims
+            del _verified[key]
     try:
         payload = jwt.decode(
             token,
@@ -72,10 +97,18 @@ def decode_access_token(token: str, secret: str) -> TokenClaims | None:
             algorithms=[ALGORITHM],
             options={"require": ["sub", "tid", "ver", "exp", "iat"]},
         )
-        return TokenClaims(
+        claims = TokenClaims(
             user_id=uuid.UUID(payload["sub"]),
             tenant_id=uuid.UUID(payload["tid"]),
             token_version=int(payload["ver"]),
         )
+        expires_at = float(int(payload["exp"]))
     except (jwt.PyJWTError, ValueError, TypeError, KeyError):
         return None
+    with _verified_lock:
+        # PyJWT accepts a token while now < exp: the cached copy stops at the same instant.
+        _verified[key] = (claims, expires_at, now + VERIFIED_TOKENS_SECONDS)
+        _verified.move_to_end(key)
+        while len(_verified) > VERIFIED_TOKENS_MAX:
+            _verified.popitem(last=False)
+    return claims

@@ -75,7 +75,7 @@ def list_customers(
         return Response(customers_page(page), media_type="application/json", headers=headers)
     # The request's session has closed by the time the body is sent: the
     # stream reads page by page in short transactions of its own.
-    stream = service.stream_customers(ctx.reader, search, status_, offset)
+    stream = service.stream_customers(ctx.reader, search, status_, offset, for_json=True)
     return StreamingResponse(customers_stream(stream), media_type="application/json", headers=headers)
 
 

@@ -7,9 +7,10 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import Row, Select, func, or_, select, tuple_
+from sqlalchemy import DateTime, Row, Select, String, Table, func, or_, select, tuple_, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 from nitida.audit import service as audit
@@ -75,7 +76,12 @@ COLUMNS = (
 )
 
 
-def audited_values(c: Customer, pending: dict[str, Any] | None = None) -> dict[str, Any]:
+_CUSTOMERS = cast(Table, Customer.__table__)
+# COLUMNS as table columns, labelled with the attributes' keys (Core statements' rows).
+_COLUMNS_CORE = tuple(attr.property.columns[0].label(attr.key) for attr in COLUMNS)
+
+
+def audited_values(c: Any, pending: dict[str, Any] | None = None) -> dict[str, Any]:
     """The audited fields in API form; ``pending`` values (by attribute) win over the row's."""
     pending = pending or {}
     values = {}
@@ -150,24 +156,28 @@ def create_customer(session: TenantSession, actor: Principal, data: CustomerCrea
     """
     identity = _identity(data.tipo_documento, data.nit)
     values = new_customer_values(session.tenant_id, identity, data)
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    row = session.execute(
-        insert(Customer).values(values).on_conflict_do_nothing(index_elements=["tenant_id", "nit"]).returning(*COLUMNS)
+    insert = postgresql.insert if session.connection().dialect.name == "postgresql" else sqlite.insert
+    # Core statements on the session's connection (its transaction, its RLS
+    # context): the tenant is in ``values``, as the flush would have stamped it.
+    row = session.write_rows(
+        insert(_CUSTOMERS)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "nit"])
+        .returning(*_COLUMNS_CORE)
     ).first()
     if row is None:
         existing = _find_by_nit(session, identity.number)
         if existing is None:  # the other transaction rolled back meanwhile
             raise BadRequest.field("nit", "This number was being registered at the same moment; retry.")
         raise _duplicate(existing)
-    audit.record(
+    audit.record_now(
         session,
         actor,
         entity_type=ENTITY,
         entity_id=row.id,
         action="CREATED",
-        changes=audit.diff({}, audited_values(Customer(**values))),
+        changes=audit.diff({}, audited_values(SimpleNamespace(**values))),
     )
-    session.flush()
     return row
 
 
@@ -352,24 +362,52 @@ def list_customers(
     return list(session.execute(stmt.limit(limit)).all())
 
 
+def _stream_columns(dialect: str) -> tuple[Any, ...]:
+    """COLUMNS and the sort key as Core columns for the whole list.
+
+    On PostgreSQL the rows skip SQLAlchemy's per-value processing (the two
+    enums and the two UTC instants, four Python calls per row): psycopg already
+    gives aware datetimes, and the enums' stored names are their values, which
+    customer_json looks up as they are. SQLite stores naive UTC text, so it
+    keeps the column types that make it aware.
+    """
+    columns = list(_COLUMNS_CORE)
+    if dialect == "postgresql":
+        raw: dict[str, Any] = {"tipo_documento": String(), "status": String(), "created_at": DateTime(timezone=True)}
+        raw["updated_at"] = raw["created_at"]
+        columns = [
+            type_coerce(attr.property.columns[0], raw[attr.key]).label(attr.key) if attr.key in raw else column
+            for attr, column in zip(COLUMNS, columns)
+        ]
+    return (*columns, _CUSTOMERS.c.razon_social_sort)
+
+
 def stream_customers(
     reader: Callable[[], AbstractContextManager[TenantSession]],
     search: str | None,
     status: CustomerStatus | None,
     offset: int,
+    *,
+    for_json: bool = False,
 ) -> Iterator[Row]:
     """The whole list, page after page, each page read in its own short transaction.
+
+    ``for_json``: the rows only go to ``views.customer_json``, which takes the
+    stored values as they are (see ``_stream_columns``).
 
     No connection is held while the client reads, so slow readers cannot
     exhaust the pool; pages follow each other by key (sort key, number), so a
     change made meanwhile never repeats or skips a row that stays.
     """
     after: tuple[str, str] | None = None
+    columns: tuple[Any, ...] | None = None
     while True:
-        stmt = _filtered(select(*COLUMNS, Customer.razon_social_sort), search, status).order_by(*ORDER)
-        stmt = stmt.offset(offset) if after is None else stmt.where(tuple_(*ORDER) > after)
         with reader() as session:
-            rows = session.execute(stmt.limit(STREAM_PAGE)).all()
+            if columns is None:
+                columns = _stream_columns(session.get_bind().dialect.name if for_json else "")
+            stmt = _filtered(select(*columns), search, status).order_by(*ORDER)
+            stmt = stmt.offset(offset) if after is None else stmt.where(tuple_(*ORDER) > after)
+            rows = session.read_rows(stmt.limit(STREAM_PAGE), _CUSTOMERS).all()
         yield from rows
         if len(rows) < STREAM_PAGE:
             return

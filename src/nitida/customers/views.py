@@ -24,8 +24,10 @@ _STREAM_BATCH = 500
 
 # Enum members to their API strings, looked up once per row instead of
 # through the enum properties (the whole list formats 100,000 rows).
-_TIPO_JSON = {t: (t.value, t.codigo) for t in TipoDocumento}
-_STATUS_JSON = {s: s.value for s in CustomerStatus}
+# Keyed by member and by stored name: the whole list passes the stored
+# strings as they are (customers.service._stream_columns).
+_TIPO_JSON = {key: (t.value, t.codigo) for t in TipoDocumento for key in (t, t.name)}
+_STATUS_JSON = {key: s.value for s in CustomerStatus for key in (s, s.name)}
 
 
 def customer_json(c: Any) -> dict[str, Any]:
@@ -90,12 +92,14 @@ def customers_stream(rows: Iterable[Any]) -> Iterator[bytes]:
     """A JSON array sent in batches, so memory stays flat however long the list."""
     yield b"["
     first = True
-    batch: list[bytes] = []
+    batch: list[dict[str, Any]] = []
     for row in rows:
-        batch.append(orjson.dumps(customer_json(row)))
+        batch.append(customer_json(row))
         if len(batch) >= _STREAM_BATCH:
-            yield (b"" if first else b",") + b",".join(batch)
+            # One orjson call per batch: the array's brackets are dropped, the
+            # batches are joined by commas.
+            yield (b"" if first else b",") + orjson.dumps(batch)[1:-1]
             first, batch = False, []
     if batch:
-        yield (b"" if first else b",") + b",".join(batch)
+        yield (b"" if first else b",") + orjson.dumps(batch)[1:-1]
     yield b"]"
