@@ -22,7 +22,7 @@ from test_invoices_support import draft_body, make_customer, make_draft, make_re
 from fixtures.common import assert_problem
 from nitida.auth.principal import Principal
 from nitida.invoices import numbering, service
-from nitida.invoices.schemas import InvoiceCreate, ResolutionUpdate
+from nitida.invoices.schemas import InvoiceCreate, ResolutionCreate, ResolutionUpdate
 from nitida.users.models import Role
 
 pytestmark = pytest.mark.postgres_only
@@ -118,6 +118,28 @@ def test_a_range_being_grown_makes_an_overlapping_create_wait_and_then_refuses_i
     )
     listed = client.get("/billing/resolutions", headers=tenant.headers()).json()
     assert [(x["prefix"], x["rangeFrom"], x["rangeTo"]) for x in listed] == [("GRW", 1, 200)]
+
+
+def test_a_prefix_being_registered_makes_a_clashing_one_wait_and_then_refuses_it(client, database, tenant, live_url):
+    """FE and FE1 can spell the same number: registered at the same moment, one of them is refused."""
+    send = _sender(live_url, tenant.headers(Role.ADMIN))
+    body = {
+        "resolutionNumber": "18760000003",
+        "rangeFrom": 1,
+        "rangeTo": 100,
+        "validFrom": "2026-01-01",
+        "validTo": "2027-12-31",
+    }
+    with ThreadPoolExecutor(1) as pool, database.tenant_session(tenant.id) as session:
+        numbering.create_resolution(session, _admin(tenant), ResolutionCreate.model_validate({**body, "prefix": "FE"}))
+        pid = _backend_pid(session)
+        clashing = pool.submit(send, "POST", "/billing/resolutions", {**body, "prefix": "FE1"})
+        assert _waits_for(database, pid, clashing), f"FE1 did not wait for FE: {clashing.result().text}"
+        session.commit()
+        problem = assert_problem(clashing.result(timeout=60), 400, field="prefix")
+    assert "clashes with the prefix FE of another resolution" in problem["errors"][0]["message"]
+    listed = client.get("/billing/resolutions", headers=tenant.headers()).json()
+    assert [x["prefix"] for x in listed] == ["FE"]
 
 
 def test_save_and_issue_takes_the_number_as_committed_when_it_locks_not_as_its_draft_read_it(
