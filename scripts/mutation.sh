@@ -4,11 +4,14 @@
 #   ./scripts/mutation.sh                    # every module below, SQLite half then PostgreSQL half
 #   ./scripts/mutation.sh --engine sqlite    # the SQLite half only (PostgreSQL-only paths then survive)
 #   ./scripts/mutation.sh src/nitida/core/text.py   # only the modules named
+#   ./scripts/mutation.sh --resume           # the PostgreSQL half only, on the SQLite results
+#                                            # kept in ./mutants-sqlite (same code and tests)
 #
 # Each mutant runs only the tests that call its function (mutmut's per-function test
-# selection). Phase 1 runs the SQLite half of those tests; phase 2 gives the mutants that
-# survived it to the PostgreSQL half (a throwaway cluster), which is what can kill the
-# PostgreSQL-only paths (advisory locks, FOR UPDATE). Prints, per module, mutants / killed /
+# selection, -x). Phase 1 runs the SQLite half of those tests; phase 2 gives the mutants that
+# survived it in the modules that reach the database to the PostgreSQL half (a throwaway
+# cluster), which is what can kill the PostgreSQL-only paths (advisory locks, FOR UPDATE);
+# a pure module's code runs the same on both engines. Prints, per module, mutants / killed /
 # score and every survivor; survivors that change no behaviour are explained in
 # tests/MUTATION.md. mutmut works in a fresh ./mutants/ copy (git-ignored).
 
@@ -27,18 +30,30 @@ MODULES=(
 )
 # Tests mutmut chooses from (per function, it keeps those that call it).
 TEST_PATHS=(tests/customers tests/invoices tests/core tests/users tests/einvoicing tests/reports)
+# Functions only PostgreSQL can judge (row and advisory locks, which SQLite has not: its writers
+# are serial): the SQLite half skips their mutants, which would all survive it after running
+# every test that calls them; the PostgreSQL half runs them. mutmut's names, fnmatch patterns.
+POSTGRESQL_ONLY=(
+  'nitida.invoices.numbering.x__advisory_lock__mutmut_*'
+  'nitida.invoices.numbering.x__lock_prefix__mutmut_*'
+  'nitida.invoices.numbering.x__lock_prefixes__mutmut_*'
+  'nitida.invoices.numbering.x_find_resolution__mutmut_*'
+  'nitida.invoices.numbering.x_get_resolution__mutmut_*'
+)
 
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ENGINE=both
 CHILDREN=2
+RESUME=0
 SELECTED=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --engine) ENGINE="$2"; shift 2 ;;
     --children) CHILDREN="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --resume) RESUME=1; shift ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) SELECTED+=("$1"); shift ;;
   esac
 done
@@ -49,6 +64,7 @@ case "$ENGINE" in sqlite|postgresql|both) ;; *) echo "--engine is sqlite, postgr
 EXISTING_TESTS=()
 for t in "${TEST_PATHS[@]}"; do [ -e "$t" ] && EXISTING_TESTS+=("$t"); done
 export MUTATE="$(IFS=:; echo "${MODULES[*]}")" TESTS="$(IFS=:; echo "${EXISTING_TESTS[*]}")" CHILDREN
+export SKIP_ON_SQLITE="$(IFS=:; echo "${POSTGRESQL_ONLY[*]}")"
 
 # One phase: mutmut on MUTATE with the tests of one engine; with SURVIVORS_OF=<dir>,
 # only the mutants that survived the phase whose results are in <dir>.
@@ -69,12 +85,56 @@ cfg.only_mutate = modules
 cfg.pytest_add_cli_args_test_selection = os.environ["TESTS"].split(":") + ["-k", os.environ["KEYWORD"]]
 
 names = []
+first_files: set[str] = set()  # test files whose tests a mutant runs before its others
+skipped = [p for p in os.environ["SKIP_ON_SQLITE"].split(":") if p]
+if os.environ["KEYWORD"] == "not postgresql" and skipped:
+    # Generate the mutants first to name those the SQLite half runs (mutmut then reuses them).
+    from fnmatch import fnmatch
+
+    from mutmut import __main__ as mutmut_main
+
+    Path("mutants").mkdir(exist_ok=True)
+    mutmut_main.copy_src_dir()
+    mutmut_main.copy_also_copy_files()
+    mutmut_main.setup_source_paths()
+    mutmut_main.create_mutants(1)
+    for module in modules:
+        meta = json.loads(Path("mutants", module + ".meta").read_text())["exit_code_by_key"]
+        names += [n for n in meta if not any(fnmatch(n, p) for p in skipped)]
 if os.environ["SURVIVORS_OF"]:
     for module in modules:
+        if "sqlalchemy" not in Path(module).read_text():
+            continue  # pure: its survivors would survive the same code on PostgreSQL
         meta = json.loads(Path(os.environ["SURVIVORS_OF"], module + ".meta").read_text())["exit_code_by_key"]
         names += [n for n, code in meta.items() if status_by_exit_code[code] not in ("killed", "timeout")]
     if not names:
         sys.exit(0)
+    # Only the test files that called those functions in phase 1, and those with PostgreSQL-only
+    # tests; each mutant runs the PostgreSQL-only tests first (its other tests passed on SQLite).
+    called = json.loads(Path(os.environ["SURVIVORS_OF"], "mutmut-stats.json").read_text())
+    called = called["tests_by_mangled_function_name"]
+    functions = {n.split("__mutmut_")[0] for n in names}
+    files = {test.split("::")[0] for f in functions for test in called.get(f, ())}
+    tests_dirs = [Path(t) for t in os.environ["TESTS"].split(":")]
+    postgres_only = {
+        str(p) for d in tests_dirs for p in sorted(d.rglob("test_*.py")) if "postgres_only" in p.read_text()
+    }
+    cfg.pytest_add_cli_args_test_selection = sorted(files | postgres_only) + ["-k", os.environ["KEYWORD"]]
+    first_files = postgres_only
+
+# With -x a mutant's run ends at its first failing test: run the quickest tests first (the
+# pure unit tests before the API ones), so a killed mutant costs seconds, not its whole list.
+from mutmut.runners import harness
+
+regular_run = harness.PytestRunner._pytest_args_regular_run
+
+
+def quickest_first(self, tests):
+    durations = harness.state().duration_by_test
+    return regular_run(self, sorted(tests, key=lambda t: (t.split("::")[0] not in first_files, durations.get(t, 0.0))))
+
+
+harness.PytestRunner._pytest_args_regular_run = quickest_first
 
 cluster = None
 if os.environ["KEYWORD"] == "not sqlite" and not os.environ.get("NITIDA_TEST_POSTGRES_URL"):
@@ -98,10 +158,16 @@ finally:
 PY
 }
 
-rm -rf mutants mutants-sqlite
-if [ "$ENGINE" = postgresql ]; then
+if [ "$RESUME" = 1 ]; then
+  [ -d mutants-sqlite ] || { echo "--resume needs ./mutants-sqlite from a finished SQLite half" >&2; exit 2; }
+  ENGINE=both
+  rm -rf mutants
+  phase "not sqlite" mutants-sqlite
+elif [ "$ENGINE" = postgresql ]; then
+  rm -rf mutants mutants-sqlite
   phase "not sqlite"
 else
+  rm -rf mutants mutants-sqlite
   phase "not postgresql"
   if [ "$ENGINE" = both ]; then
     mv mutants mutants-sqlite
@@ -126,13 +192,17 @@ def statuses(directory: str, module: str) -> dict[str, str]:
 
 
 engine = os.environ["ENGINE"]
-print(f"\nMutation score per module (tests: {'SQLite, then PostgreSQL for its survivors' if engine == 'both' else engine}):")
+print(f"\nMutation score per module (tests: {'SQLite, then PostgreSQL for the survivors in modules that reach the database' if engine == 'both' else engine}):")
 print(f"{'module':<32} {'mutants':>7} {'killed':>7} {'score':>7}")
 survivors = []
 for module in os.environ["MUTATE"].split(":"):
     if engine == "both":
         first, second = statuses("mutants-sqlite", module), statuses("mutants", module)
-        result = {n: (second.get(n, s) if s not in ("killed", "timeout") else s) for n, s in first.items()}
+        # PostgreSQL's verdict for what SQLite did not kill, where it gave one.
+        result = {
+            n: s if s in ("killed", "timeout") or second.get(n, "not checked") == "not checked" else second[n]
+            for n, s in first.items()
+        }
     else:
         result = statuses("mutants", module)
     killed = sum(s in ("killed", "timeout") for s in result.values())

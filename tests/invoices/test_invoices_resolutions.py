@@ -159,9 +159,10 @@ def test_resolution_changes_are_audited(client, tenant, database):
     with database.tenant_session(tenant.id, write=False) as session:
         events = history(session, entity_type="resolution", entity_id=uuid.UUID(res["id"]))
         assert [e.action for e in events] == ["CREATED", "UPDATED"]
+        # The creation records every field the resolution was registered with.
+        registered = ("resolutionNumber", "prefix", "rangeFrom", "rangeTo", "validFrom", "validTo", "technicalKey")
+        assert events[0].changes == {field: {"from": None, "to": res[field]} for field in registered}
         assert events[0].changes["rangeTo"] == {"from": None, "to": 10}
-        assert events[0].changes["prefix"] == {"from": None, "to": res["prefix"]}
-        assert events[0].changes["validTo"] == {"from": None, "to": res["validTo"]}
         assert events[1].changes == {
             "rangeTo": {"from": 10, "to": 20},
             "technicalKey": {"from": "fc8eac422eba16e22ffd8c6f94b3f40a6e38162c", "to": "k2"},
