@@ -143,6 +143,7 @@ if os.environ["KEYWORD"] == "not sqlite" and not os.environ.get("NITIDA_TEST_POS
 
     cluster = ThrowawayPostgres().start()
     os.environ["NITIDA_TEST_POSTGRES_URL"] = cluster.app_url
+    os.environ["NITIDA_TEST_POSTGRES_OWNER_URL"] = cluster.owner_url
     # The tests must import nitida from mutants/, not the copy imported just now.
     for name in [m for m in sys.modules if m == "nitida" or m.startswith("nitida.")]:
         del sys.modules[name]
