@@ -167,7 +167,20 @@ def test_resolution_changes_are_audited(client, tenant, database):
             "rangeTo": {"from": 10, "to": 20},
             "technicalKey": {"from": "fc8eac422eba16e22ffd8c6f94b3f40a6e38162c", "to": "k2"},
         }
-        assert events[1].actor_email == tenant.users[Role.ADMIN].email
+        admin = tenant.users[Role.ADMIN]
+        assert (events[0].actor_user_id, events[0].actor_email) == (admin.id, admin.email)
+        assert (events[1].actor_user_id, events[1].actor_email) == (admin.id, admin.email)
+
+
+def test_a_new_resolution_was_created_and_last_changed_at_one_instant(client, tenant):
+    res = make_resolution(client, tenant, range_from=1, range_to=10)
+    # One instant for both: a resolution nobody has changed shows no later change.
+    assert res["createdAt"] == res["updatedAt"]
+    again = client.get(f"/billing/resolutions/{res['id']}", headers=tenant.headers()).json()
+    assert (again["createdAt"], again["updatedAt"]) == (res["createdAt"], res["createdAt"])
+    changed = client.patch(f"/billing/resolutions/{res['id']}", json={"rangeTo": 20}, headers=tenant.headers()).json()
+    assert changed["createdAt"] == res["createdAt"]
+    assert changed["updatedAt"] > res["createdAt"]
 
 
 def test_issued_invoices_pin_their_resolutions_validity_and_technical_key(client, tenant):
