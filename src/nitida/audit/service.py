@@ -19,6 +19,19 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[
     return {key: {"from": before.get(key), "to": after.get(key)} for key in after if before.get(key) != after.get(key)}
 
 
+def _event_values(
+    actor: Principal | None, entity_type: str, entity_id: uuid.UUID, action: str, changes: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "action": action,
+        "actor_user_id": actor.user_id if actor else None,
+        "actor_email": actor.email if actor else None,
+        "changes": dict(changes or {}),
+    }
+
+
 def record(
     session: TenantSession,
     actor: Principal | None,
@@ -28,14 +41,7 @@ def record(
     action: str,
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    event = AuditEvent(
-        entity_type=entity_type,
-        entity_id=entity_id,
-        action=action,
-        actor_user_id=actor.user_id if actor else None,
-        actor_email=actor.email if actor else None,
-        changes=dict(changes or {}),
-    )
+    event = AuditEvent(**_event_values(actor, entity_type, entity_id, action, changes))
     session.add(event)
     return event
 
@@ -51,17 +57,8 @@ def record_now(
 ) -> None:
     """``record``, written at once as one Core INSERT in the caller's transaction:
     no ORM object and no flush, for the hot paths (a customer's create)."""
-    session.write_rows(
-        insert(_AUDIT_EVENTS).values(
-            tenant_id=session.tenant_id,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            action=action,
-            actor_user_id=actor.user_id if actor else None,
-            actor_email=actor.email if actor else None,
-            changes=dict(changes or {}),
-        )
-    )
+    values = _event_values(actor, entity_type, entity_id, action, changes)
+    session.write_rows(insert(_AUDIT_EVENTS).values(tenant_id=session.tenant_id, **values))
 
 
 _AUDIT_EVENTS = cast(Table, AuditEvent.__table__)
