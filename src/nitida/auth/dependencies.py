@@ -8,11 +8,14 @@ and rolls back if anything raised. Handlers never commit.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Table, select
 from starlette.concurrency import run_in_threadpool
@@ -56,6 +59,7 @@ class TenantContext:
         "_reads",
         "rule",
         "authorized",
+        "authorize_first",
     )
 
     def __init__(self, db: Database, claims: TokenClaims, *, write: bool, request: Request | None = None) -> None:
@@ -70,6 +74,9 @@ class TenantContext:
         self._reads: replica.ReadRouting | None = None
         self.rule: Rule | None = None
         self.authorized = False
+        # A collection endpoint's rule, left by its Guard for the endpoint's own
+        # thread to check before the handler runs (UnitOfWorkRoute).
+        self.authorize_first = False
 
     @property
     def session(self) -> TenantSession:
@@ -155,6 +162,19 @@ class TenantContext:
         else:
             unit.__exit__(type(exc), exc, exc.__traceback__)  # rolls back; the caller re-raises
 
+    def begin(self) -> None:
+        """In the endpoint's thread, before its handler: open the unit of work and
+        check the caller, and the endpoint's rule when its Guard left it to us."""
+        if self.authorize_first:
+            self.authorize()  # opens (401 first), then 403
+        else:
+            self.open()
+
+    def check_authorized(self) -> None:
+        if self.rule is not None and not self.authorized:
+            # A guarded item endpoint that never checked its rule: refuse to commit.
+            raise RuntimeError("the endpoint did not check its access rule")
+
     def authorize(self) -> None:
         """403 unless the caller's role may do what the endpoint's rule names.
 
@@ -192,9 +212,7 @@ async def get_context(
     ctx = TenantContext(request.app.state.db, claims, write=request.method not in READ_METHODS, request=request)
     try:
         yield ctx
-        if ctx.rule is not None and not ctx.authorized:
-            # A guarded item endpoint that never checked its rule: refuse to commit.
-            raise RuntimeError(f"{request.method} {request.url.path} did not check its access rule")
+        ctx.check_authorized()
     except BaseException as exc:
         if ctx.opened:
             await run_in_threadpool(ctx.close, exc)
@@ -220,15 +238,18 @@ class Guard:
         self.rule = rule
         self.deferred = deferred
 
-    # async: FastAPI calls it on the event loop; only a check made at once
-    # needs a worker thread (it reads the caller's user).
-    async def __call__(self, ctx: Context) -> TenantContext:
+    # async: FastAPI calls it on the event loop, where it only attaches the rule.
+    async def __call__(self, ctx: Context, request: Request) -> TenantContext:
         if ctx.rule is not None and ctx.rule != self.rule:
             raise RuntimeError(f"two access rules on one endpoint: {ctx.rule} and {self.rule}")
         ctx.rule = self.rule
         if not self.deferred:
-            # The role is read with the user (blocking I/O): one worker-thread hop.
-            await run_in_threadpool(ctx.authorize)
+            if isinstance(request.scope.get("route"), UnitOfWorkRoute):
+                # Checked in the endpoint's thread before its handler runs (no hop of its own).
+                ctx.authorize_first = True
+            else:
+                # The role is read with the user (blocking I/O): one worker-thread hop.
+                await run_in_threadpool(ctx.authorize)
         return ctx
 
 
@@ -236,6 +257,42 @@ def guard(rule: Rule, *, after_lookup: bool = False) -> Any:
     """The dependency marker of a handler's context guarded by ``rule``:
     ``Writer = Annotated[TenantContext, guard(CUSTOMERS["write"])]``."""
     return Depends(Guard(rule, deferred=after_lookup))
+
+
+def _in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """A sync endpoint whose request context is opened, checked and committed in
+    the endpoint's own worker thread: one thread-pool hop per request instead of
+    one each for the check, the handler and the commit (issue 14: per-request cost).
+    An exception rolls back there too; ``get_context`` then finds nothing to close."""
+
+    @functools.wraps(endpoint)  # FastAPI reads the signature (and its globals) through __wrapped__
+    def run(*args: Any, **kwargs: Any) -> Any:
+        ctx = next((value for value in kwargs.values() if isinstance(value, TenantContext)), None)
+        if ctx is None:
+            return endpoint(*args, **kwargs)
+        try:
+            ctx.begin()
+            result = endpoint(*args, **kwargs)
+            ctx.check_authorized()
+        except BaseException as exc:
+            ctx.close(exc)
+            raise
+        ctx.close(None)  # the commit: its failure is the response
+        return result
+
+    return run
+
+
+class UnitOfWorkRoute(APIRoute):
+    """The API's routes: a sync endpoint runs its whole unit of work (caller check,
+    access rule, handler, commit) in one worker thread (``_in_one_thread``).
+    Body and parameter validation (400) now come before a collection endpoint's
+    403, as they already did for item endpoints."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _in_one_thread(endpoint)
+        super().__init__(path, endpoint, **kwargs)
 
 
 def route_rule(route: Any) -> Rule | None:
@@ -256,6 +313,7 @@ __all__ = [
     "Principal",
     "Role",
     "TenantContext",
+    "UnitOfWorkRoute",
     "get_database",
     "guard",
     "route_rule",

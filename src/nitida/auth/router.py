@@ -7,14 +7,14 @@ from starlette.concurrency import run_in_threadpool
 
 from nitida.auth import service
 from nitida.auth.access import ME
-from nitida.auth.dependencies import TenantContext, client_info, guard
+from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, client_info, guard
 from nitida.auth.schemas import LoginRequest, MeResponse, TokenResponse
 from nitida.core.cpu_pool import CpuPool, PoolSaturated
 from nitida.core.errors import ServiceUnavailable
 from nitida.core.problems import problem_responses
 from nitida.core.security import verify_password
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=UnitOfWorkRoute)
 
 Me = Annotated[TenantContext, guard(ME["read"])]
 

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
-from nitida.auth.dependencies import TenantContext, guard
+from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
 from nitida.core import bounds
 from nitida.core.errors import PROBLEM_JSON
 from nitida.core.problems import problem_responses
@@ -20,7 +20,7 @@ from nitida.customers.views import customer_response, customers_page, customers_
 from nitida.jobs.service import enqueue
 from nitida.reports import exporters
 
-router = APIRouter(prefix="/billing/customers", tags=["customers"])
+router = APIRouter(prefix="/billing/customers", tags=["customers"], route_class=UnitOfWorkRoute)
 
 SEARCH_TOTAL_COUNT_HEADERS = {
     "X-Total-Count": {
@@ -67,7 +67,7 @@ def list_customers(
     """
     with ctx.listing() as session:  # the read replica when it may serve (core.replica)
         total, capped = service.count_for_page(session, search, status_, limit, offset)
-        page = None if limit is None else service.list_customers(session, search, status_, limit, offset)
+        page = None if limit is None else service.list_customers(session, search, status_, limit, offset, for_json=True)
     headers = {"X-Total-Count": str(total)}
     if capped:
         headers["X-Total-Count-Capped"] = "true"

@@ -311,7 +311,8 @@ def count_customers(
     """The customers matching; with ``at_most``, counting stops there (the result is then min(matches, at_most))."""
     args = _search_function_args(session, search, status)
     if args is not None:
-        return int(session.execute(select(func.nitida_count_customers(*args, at_most))).scalar_one())
+        # The function applies the sealed tenant itself: a Core call, no ORM layer.
+        return int(session.connection().execute(select(func.nitida_count_customers(*args, at_most))).scalar_one())
     if at_most is None:
         return session.scalar(_filtered(select(func.count(Customer.id)), search, status))
     matching = _filtered(select(Customer.id), search, status).limit(at_most).subquery()
@@ -343,27 +344,35 @@ def list_customers(
     status: CustomerStatus | None,
     limit: int,
     offset: int,
+    *,
+    for_json: bool = False,
 ) -> list[Row]:
-    """One page of rows of COLUMNS in Spanish order, read in one round trip."""
+    """One page of rows of COLUMNS in Spanish order, read in one round trip.
+
+    Core reads of the customers table alone (``read_rows`` adds the tenant): no
+    ORM layer per page. ``for_json``: the rows only go to ``views.customer_json``,
+    which takes the stored values as they are (see ``_row_columns``).
+    """
+    columns = _row_columns(session.get_bind().dialect.name if for_json else "")
     if search:
         # Typeahead: the page's ids first, then those rows (read under the
         # ordinary row-level security: the search function returns ids only).
         args = _search_function_args(session, search, status)
-        if args is not None:
-            found = func.nitida_search_customer_ids(*args, limit, offset).table_valued("customer_id")
-            page = select(found.c.customer_id)
-        else:
-            # SQLite; and PostgreSQL's ids come from an index-only scan of
-            # ix_customers_tenant_sort_search (migration 0003).
+        if args is None:
+            # SQLite: the ids' subquery reads customers too, so it stays an ORM
+            # statement, which the session scopes to the tenant as a whole.
             page = _filtered(select(Customer.id), search, status).order_by(*ORDER).offset(offset).limit(limit)
-        stmt = select(*COLUMNS).where(Customer.id.in_(page)).order_by(*ORDER)
-        return list(session.execute(stmt).all())
-    stmt = _filtered(select(*COLUMNS), search, status).order_by(*ORDER).offset(offset)
-    return list(session.execute(stmt.limit(limit)).all())
+            return list(session.execute(select(*COLUMNS).where(Customer.id.in_(page)).order_by(*ORDER)).all())
+        # The function applies the sealed tenant itself; read_rows adds it to the rows' read.
+        found = func.nitida_search_customer_ids(*args, limit, offset).table_valued("customer_id")
+        stmt = select(*columns).where(_CUSTOMERS.c.id.in_(select(found.c.customer_id))).order_by(*ORDER)
+        return list(session.read_rows(stmt, _CUSTOMERS).all())
+    stmt = _filtered(select(*columns), search, status).order_by(*ORDER).offset(offset)
+    return list(session.read_rows(stmt.limit(limit), _CUSTOMERS).all())
 
 
-def _stream_columns(dialect: str) -> tuple[Any, ...]:
-    """COLUMNS and the sort key as Core columns for the whole list.
+def _row_columns(dialect: str) -> tuple[Any, ...]:
+    """COLUMNS as Core columns, for rows that only go to ``views.customer_json``.
 
     On PostgreSQL the rows skip SQLAlchemy's per-value processing (the two
     enums and the two UTC instants, four Python calls per row): psycopg already
@@ -371,15 +380,22 @@ def _stream_columns(dialect: str) -> tuple[Any, ...]:
     customer_json looks up as they are. SQLite stores naive UTC text, so it
     keeps the column types that make it aware.
     """
-    columns = list(_COLUMNS_CORE)
-    if dialect == "postgresql":
-        raw: dict[str, Any] = {"tipo_documento": String(), "status": String(), "created_at": DateTime(timezone=True)}
-        raw["updated_at"] = raw["created_at"]
-        columns = [
-            type_coerce(attr.property.columns[0], raw[attr.key]).label(attr.key) if attr.key in raw else column
-            for attr, column in zip(COLUMNS, columns)
-        ]
-    return (*columns, _CUSTOMERS.c.razon_social_sort)
+    if dialect != "postgresql":
+        return _COLUMNS_CORE
+    return _COLUMNS_RAW
+
+
+_RAW_TYPES: dict[str, Any] = {"tipo_documento": String(), "status": String(), "created_at": DateTime(timezone=True)}
+_RAW_TYPES["updated_at"] = _RAW_TYPES["created_at"]
+_COLUMNS_RAW = tuple(
+    type_coerce(attr.property.columns[0], _RAW_TYPES[attr.key]).label(attr.key) if attr.key in _RAW_TYPES else column
+    for attr, column in zip(COLUMNS, _COLUMNS_CORE)
+)
+
+
+def _stream_columns(dialect: str) -> tuple[Any, ...]:
+    """The whole list's columns: ``_row_columns`` and the sort key (the next page's key)."""
+    return (*_row_columns(dialect), _CUSTOMERS.c.razon_social_sort)
 
 
 def stream_customers(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from nitida.auth.dependencies import TenantContext, guard
+from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
 from nitida.core.problems import problem_responses
 from nitida.delivery import service
 from nitida.delivery.access import DELIVERY
@@ -15,7 +15,7 @@ from nitida.einvoicing import notes
 from nitida.einvoicing.models import NoteKind
 from nitida.invoices import service as invoices
 
-router = APIRouter(prefix="/billing", tags=["delivery"])
+router = APIRouter(prefix="/billing", tags=["delivery"], route_class=UnitOfWorkRoute)
 
 ItemReader = Annotated[TenantContext, guard(DELIVERY["read"], after_lookup=True)]
 ItemMailer = Annotated[TenantContext, guard(DELIVERY["email"], after_lookup=True)]

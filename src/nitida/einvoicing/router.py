@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy import select
 
-from nitida.auth.dependencies import TenantContext, guard
+from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
 from nitida.core.problems import problem_responses
 from nitida.core.schemas import total_count_header
 from nitida.einvoicing import notes, service
@@ -25,7 +25,7 @@ from nitida.einvoicing.schemas import (
 )
 from nitida.invoices import service as invoices
 
-router = APIRouter(prefix="/billing", tags=["electronic invoicing"])
+router = APIRouter(prefix="/billing", tags=["electronic invoicing"], route_class=UnitOfWorkRoute)
 
 IssuerReader = Annotated[TenantContext, guard(ISSUER["read"])]
 IssuerManager = Annotated[TenantContext, guard(ISSUER["manage"])]

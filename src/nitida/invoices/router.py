@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
-from nitida.auth.dependencies import TenantContext, guard
+from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
 from nitida.auth.principal import Role
 from nitida.core import bounds
 from nitida.core.problems import problem_responses
@@ -28,8 +28,10 @@ from nitida.invoices.schemas import (
     VoidRequest,
 )
 
-router = APIRouter(prefix="/billing/invoices", tags=["invoices"])
-resolutions_router = APIRouter(prefix="/billing/resolutions", tags=["numbering resolutions"])
+router = APIRouter(prefix="/billing/invoices", tags=["invoices"], route_class=UnitOfWorkRoute)
+resolutions_router = APIRouter(
+    prefix="/billing/resolutions", tags=["numbering resolutions"], route_class=UnitOfWorkRoute
+)
 
 ResolutionReader = Annotated[TenantContext, guard(RESOLUTIONS["read"])]
 ResolutionItemReader = Annotated[TenantContext, guard(RESOLUTIONS["read"], after_lookup=True)]

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from nitida.auth.dependencies import TenantContext, guard
+from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
 from nitida.core import replica
 from nitida.core.problems import problem_responses
 from nitida.jobs import service
@@ -12,7 +12,7 @@ from nitida.jobs.access import JOBS
 from nitida.jobs.models import JobStatus
 from nitida.jobs.schemas import JobRead
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = APIRouter(prefix="/jobs", tags=["jobs"], route_class=UnitOfWorkRoute)
 
 Lister = Annotated[TenantContext, guard(JOBS["list"])]
 ItemReader = Annotated[TenantContext, guard(JOBS["read"], after_lookup=True)]

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic.alias_generators import to_camel
 
-from nitida.auth.dependencies import TenantContext, guard
+from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
 from nitida.core.errors import BadRequest
 from nitida.core.money import format_money
 from nitida.core.problems import problem_responses
@@ -30,7 +30,7 @@ from nitida.reports.schemas import (
     SummaryRead,
 )
 
-router = APIRouter(tags=["receivables"])
+router = APIRouter(tags=["receivables"], route_class=UnitOfWorkRoute)
 
 Reader = Annotated[TenantContext, guard(REPORTS["read"])]
 ItemReader = Annotated[TenantContext, guard(REPORTS["read"], after_lookup=True)]

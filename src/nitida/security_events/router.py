@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
-from nitida.auth.dependencies import TenantContext, guard
+from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
 from nitida.core.errors import BadRequest
 from nitida.core.problems import problem_responses
 from nitida.security_events import service
@@ -15,7 +15,7 @@ from nitida.security_events.access import SECURITY_EVENTS
 from nitida.security_events.models import SecurityEventType
 from nitida.security_events.schemas import SecurityEventRead
 
-router = APIRouter(prefix="/security-events", tags=["security"])
+router = APIRouter(prefix="/security-events", tags=["security"], route_class=UnitOfWorkRoute)
 
 Reader = Annotated[TenantContext, guard(SECURITY_EVENTS["read"])]
 BOGOTA = ZoneInfo("America/Bogota")

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from nitida.auth.dependencies import TenantContext, client_info, guard
+from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, client_info, guard
 from nitida.core.client import ClientInfo
 from nitida.core.problems import problem_responses
 from nitida.security_events import service as events
@@ -13,7 +13,7 @@ from nitida.users import service
 from nitida.users.access import USERS
 from nitida.users.schemas import UserCreate, UserRead, UserUpdate
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], route_class=UnitOfWorkRoute)
 
 Admin = Annotated[TenantContext, guard(USERS["manage"])]
 ItemAdmin = Annotated[TenantContext, guard(USERS["manage"], after_lookup=True)]
