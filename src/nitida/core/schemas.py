@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -78,8 +78,18 @@ def refuse_nulls(data: ApiInput, *fields: str) -> None:
             raise BadRequest.field(type(data).model_fields[name].alias or name, "must not be null")
 
 
+# Colombia has kept UTC-05:00 all year since its summer time of 1992-93 ended
+# (tz database: America/Bogota, last transition 1993-02-07 04:00 UTC). A fixed offset
+# converts in a fraction of ZoneInfo's time (the whole list formats 200,000
+# instants); earlier instants take the zone's rules.
+_COLOMBIA_FIXED = timezone(timedelta(hours=-5))
+_FIXED_SINCE = datetime(1993, 2, 7, 4, tzinfo=UTC)
+
+
 def local_iso(value: datetime) -> str:
     """An instant as a person in Colombia reads it: ISO 8601 with the -05:00 offset."""
+    if value >= _FIXED_SINCE:
+        return value.astimezone(_COLOMBIA_FIXED).isoformat()
     return value.astimezone(BOGOTA).isoformat()
 
 
