@@ -17,7 +17,7 @@ from typing import Annotated, Any, cast
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Table, select
+from sqlalchemy import Table
 from starlette.concurrency import run_in_threadpool
 
 from nitida.auth.access import Rule
@@ -133,7 +133,7 @@ class TenantContext:
         try:
             # Read the user as it is now: a deactivation, a role change or a new
             # password takes effect on the very next request.
-            user = session.read_rows(select(*_USER_COLUMNS).where(_USERS.c.id == claims.user_id), _USERS).first()
+            user = session.read_by_key(_USERS, _USER_COLUMNS, "id", claims.user_id)
             if user is None or user.status is not UserStatus.ACTIVE or user.token_version != claims.token_version:
                 raise Unauthorized("Invalid or expired token.")
         except BaseException as exc:

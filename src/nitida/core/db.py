@@ -14,6 +14,7 @@ Tenant scoping is applied by the session itself, never by the query author:
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -34,8 +35,10 @@ from sqlalchemy import (
     Select,
     Table,
     Uuid,
+    bindparam,
     create_engine,
     event,
+    select,
 )
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import (
@@ -160,13 +163,31 @@ class TenantSession(ScopedSession):
             raise TenantScopeError(f"{table.name} is not a tenant-owned table")
         return self.connection().execute(stmt.where(table.c.tenant_id == self.tenant_id))
 
-    def write_rows(self, stmt: Executable) -> CursorResult[Any]:
+    def read_by_key(self, table: Table, columns: tuple[Any, ...], key: str, value: Any) -> Any:
+        """The row of ``columns`` of ``table`` whose ``key`` column is ``value`` in this
+        session's tenant, or None: ``read_rows`` for the hottest reads (a request's
+        caller, a row by id), with the statement built once per shape, so a request
+        pays neither its construction nor its cache key (issue 14)."""
+        stmt = _by_key_statement(table, columns, key)
+        return self.connection().execute(stmt, {"nitida_tenant": self.tenant_id, "nitida_key": value}).first()
+
+    def write_rows(self, stmt: Executable, values: dict[str, Any] | None = None) -> CursorResult[Any]:
         """A Core INSERT/UPDATE/DELETE on this session's connection (its transaction,
-        its RLS context), for hot paths that skip the ORM's flush. The statement
-        carries the tenant itself; the session is marked as having written, as a
-        flush marks it (core.replica: what it lists next reads the primary)."""
+        its RLS context), for hot paths that skip the ORM's flush. The statement (or
+        ``values``, the parameters of a statement built once) carries the tenant
+        itself; the session is marked as having written, as a flush marks it
+        (core.replica: what it lists next reads the primary)."""
         self.info[WROTE_KEY] = True
-        return self.connection().execute(stmt)
+        return self.connection().execute(stmt, values)
+
+
+@functools.cache
+def _by_key_statement(table: Table, columns: tuple[Any, ...], key: str) -> Select:
+    if "tenant_id" not in table.c:
+        raise TenantScopeError(f"{table.name} is not a tenant-owned table")
+    return select(*columns).where(
+        table.c.tenant_id == bindparam("nitida_tenant"), table.c[key] == bindparam("nitida_key")
+    )
 
 
 class QueueSession(ScopedSession):

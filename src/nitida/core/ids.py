@@ -45,9 +45,7 @@ def read_or_404(session: TenantSession, model: type, columns: Sequence[Any], raw
     row_id = parse_id(raw_id)
     if row_id is None:
         raise NotFound(f"{what} not found.")
-    table = model.__table__  # type: ignore[attr-defined]
-    stmt = select(*_table_columns(tuple(columns))).where(table.c.id == row_id)
-    row = session.read_rows(stmt, table).first()
+    row = session.read_by_key(model.__table__, _table_columns(tuple(columns)), "id", row_id)  # type: ignore[attr-defined]
     if row is None:
         raise NotFound(f"{what} not found.")
     return row

@@ -147,6 +147,15 @@ def new_customer_values(tenant_id: uuid.UUID, identity: Identity, data: Customer
     }
 
 
+# A new customer's INSERT, built once per engine (its values travel as parameters).
+_INSERT_NEW = {
+    dialect.dialect.name: dialect.insert(_CUSTOMERS)
+    .on_conflict_do_nothing(index_elements=["tenant_id", "nit"])
+    .returning(*_COLUMNS_CORE)
+    for dialect in (postgresql, sqlite)
+}
+
+
 def create_customer(session: TenantSession, actor: Principal, data: CustomerCreate) -> Row:
     """Insert the customer, or 400 naming the one that already has its number.
 
@@ -156,15 +165,9 @@ def create_customer(session: TenantSession, actor: Principal, data: CustomerCrea
     """
     identity = _identity(data.tipo_documento, data.nit)
     values = new_customer_values(session.tenant_id, identity, data)
-    insert = postgresql.insert if session.connection().dialect.name == "postgresql" else sqlite.insert
     # Core statements on the session's connection (its transaction, its RLS
     # context): the tenant is in ``values``, as the flush would have stamped it.
-    row = session.write_rows(
-        insert(_CUSTOMERS)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["tenant_id", "nit"])
-        .returning(*_COLUMNS_CORE)
-    ).first()
+    row = session.write_rows(_INSERT_NEW[session.connection().dialect.name], values).first()
     if row is None:
         existing = _find_by_nit(session, identity.number)
         if existing is None:  # the other transaction rolled back meanwhile
