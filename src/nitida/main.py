@@ -14,6 +14,7 @@ from nitida.core.client import ClientResolver
 from nitida.core.cpu_pool import CpuPool
 from nitida.core.db import Database
 from nitida.core.errors import PROBLEM_JSON, Problem
+from nitida.core.host_slots import HostSlots, default_directory
 from nitida.core.middleware import AllowedHostsMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from nitida.core.problems import install_error_handlers
 from nitida.core.replica import ReadAfterWriteMiddleware
@@ -50,7 +51,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         replica_max_lag_seconds=settings.replica_max_lag_seconds,
     )
 
-    password_checks = CpuPool(settings.login_concurrency, settings.login_queue_seconds)
+    password_checks = CpuPool(
+        settings.login_concurrency,
+        settings.login_queue_seconds,
+        # Shared by every worker process serving this database on this host.
+        host_slots=HostSlots(default_directory(settings.database_url), settings.login_host_concurrency),
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):

@@ -14,6 +14,14 @@ DEFAULT_SQLITE_URL = "sqlite:///./nitida.db"
 _DEV_SECRET_FILE = Path(".nitida_secret_key")
 
 
+def default_login_host_concurrency() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))  # the cores this process may use (taskset, cpusets)
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores // 2)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NITIDA_", extra="ignore")
 
@@ -42,6 +50,11 @@ class Settings(BaseSettings):
     # once, for memory); a login waits at most login_queue_seconds, then 503.
     login_concurrency: int = Field(default=2, ge=1, le=64)
     login_queue_seconds: float = Field(default=2.0, ge=0, le=60)
+    # ... and this many at once across every worker process of the host (lock
+    # files, core.host_slots), admission waiting within the same bound. Default:
+    # half the usable cores (at least one), so a flood of logins leaves the other
+    # half to every other request and a local PostgreSQL.
+    login_host_concurrency: int = Field(default_factory=default_login_host_concurrency, ge=1, le=1024)
     # The client address: the socket's peer, or, when the peer is one of
     # NITIDA_TRUSTED_PROXIES (comma-separated addresses), the last address of
     # this header (e.g. X-Forwarded-For) that is not itself a trusted proxy.
