@@ -168,8 +168,11 @@ class TenantSession(ScopedSession):
         session's tenant, or None: ``read_rows`` for the hottest reads (a request's
         caller, a row by id), with the statement built once per shape, so a request
         pays neither its construction nor its cache key (issue 14)."""
-        stmt = _by_key_statement(table, columns, key)
-        return self.connection().execute(stmt, {"nitida_tenant": self.tenant_id, "nitida_key": value}).first()
+        return self.read_prepared(_by_key_read(table, columns, key), {"nitida_key": value}).first()
+
+    def read_prepared(self, read: TenantRead, params: dict[str, Any] | None = None) -> CursorResult[Any]:
+        """Run a ``TenantRead`` (a statement built once) for this session's tenant."""
+        return self.connection().execute(read.statement, {**(params or {}), TENANT_PARAM: self.tenant_id})
 
     def write_rows(self, stmt: Executable, values: dict[str, Any] | None = None) -> CursorResult[Any]:
         """A Core INSERT/UPDATE/DELETE on this session's connection (its transaction,
@@ -181,13 +184,31 @@ class TenantSession(ScopedSession):
         return self.connection().execute(stmt, values)
 
 
+TENANT_PARAM = "nitida_tenant"
+
+
+class TenantRead:
+    """A Core SELECT of one tenant-owned table, built once (module level) and run
+    by ``TenantSession.read_prepared``: hot reads pay neither the statement's
+    construction nor its cache key per request. The tenant criterion is part of
+    it by construction, a parameter that only the session fills in (its tenant).
+
+    ``refine`` adds the rest (conditions, order); like ``read_rows``, only
+    ``table`` is filtered, so the statement must read that table alone (a
+    subquery may read a SECURITY DEFINER function that applies the tenant itself).
+    """
+
+    __slots__ = ("statement",)
+
+    def __init__(self, table: Table, columns: tuple[Any, ...], refine: Callable[[Select], Select] = lambda s: s):
+        if "tenant_id" not in table.c:
+            raise TenantScopeError(f"{table.name} is not a tenant-owned table")
+        self.statement = refine(select(*columns).where(table.c.tenant_id == bindparam(TENANT_PARAM)))
+
+
 @functools.cache
-def _by_key_statement(table: Table, columns: tuple[Any, ...], key: str) -> Select:
-    if "tenant_id" not in table.c:
-        raise TenantScopeError(f"{table.name} is not a tenant-owned table")
-    return select(*columns).where(
-        table.c.tenant_id == bindparam("nitida_tenant"), table.c[key] == bindparam("nitida_key")
-    )
+def _by_key_read(table: Table, columns: tuple[Any, ...], key: str) -> TenantRead:
+    return TenantRead(table, columns, lambda stmt: stmt.where(table.c[key] == bindparam("nitida_key")))
 
 
 class QueueSession(ScopedSession):

@@ -10,13 +10,26 @@ from contextlib import AbstractContextManager
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import DateTime, Row, Select, String, Table, func, or_, select, tuple_, type_coerce
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Row,
+    Select,
+    String,
+    Table,
+    bindparam,
+    func,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from nitida.audit import service as audit
 from nitida.auth.principal import Principal
 from nitida.core import bounds
-from nitida.core.db import TenantSession, utcnow
+from nitida.core.db import TenantRead, TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict, FieldError
 from nitida.core.ids import get_or_404, read_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
@@ -294,18 +307,34 @@ def _filtered(stmt: Select, search: str | None, status: CustomerStatus | None) -
 
 def _search_function_args(
     session: TenantSession, search: str | None, status: CustomerStatus | None
-) -> tuple[str | None, str | None, str | None] | None:
+) -> dict[str, str | None] | None:
     """On PostgreSQL, a search goes through the SECURITY DEFINER functions of
     migration 0011 (the trigram indexes, which row-level security keeps from the
     service role's own LIKE); their arguments, or None for the plain query."""
     name_term, number_term = search_terms(search)
     if (name_term is None and number_term is None) or session.get_bind().dialect.name != "postgresql":
         return None
-    return (
-        None if name_term is None else _escape_like(name_term),
-        None if number_term is None else _escape_like(number_term),
-        None if status is None else status.value,
+    return {
+        "name": None if name_term is None else _escape_like(name_term),
+        "number": None if number_term is None else _escape_like(number_term),
+        "status": None if status is None else status.value,
+    }
+
+
+# The search functions' statements, built once (their arguments travel as parameters).
+_SEARCH_ARGS = (
+    bindparam("name", type_=String),
+    bindparam("number", type_=String),
+    bindparam("status", type_=String),
+)
+_SEARCH_COUNT = select(func.nitida_count_customers(*_SEARCH_ARGS, bindparam("at_most", type_=Integer)))
+_SEARCH_PAGE_IDS = select(
+    func.nitida_search_customer_ids(
+        *_SEARCH_ARGS, bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
     )
+    .table_valued("customer_id")
+    .c.customer_id
+)
 
 
 def count_customers(
@@ -315,7 +344,7 @@ def count_customers(
     args = _search_function_args(session, search, status)
     if args is not None:
         # The function applies the sealed tenant itself: a Core call, no ORM layer.
-        return int(session.connection().execute(select(func.nitida_count_customers(*args, at_most))).scalar_one())
+        return int(session.connection().execute(_SEARCH_COUNT, {**args, "at_most": at_most}).scalar_one())
     if at_most is None:
         return session.scalar(_filtered(select(func.count(Customer.id)), search, status))
     matching = _filtered(select(Customer.id), search, status).limit(at_most).subquery()
@@ -366,10 +395,9 @@ def list_customers(
             # statement, which the session scopes to the tenant as a whole.
             page = _filtered(select(Customer.id), search, status).order_by(*ORDER).offset(offset).limit(limit)
             return list(session.execute(select(*COLUMNS).where(Customer.id.in_(page)).order_by(*ORDER)).all())
-        # The function applies the sealed tenant itself; read_rows adds it to the rows' read.
-        found = func.nitida_search_customer_ids(*args, limit, offset).table_valued("customer_id")
-        stmt = select(*columns).where(_CUSTOMERS.c.id.in_(select(found.c.customer_id))).order_by(*ORDER)
-        return list(session.read_rows(stmt, _CUSTOMERS).all())
+        # The function applies the sealed tenant itself; the TenantRead adds it to the rows' read.
+        page_read = _SEARCH_PAGE_JSON if for_json else _SEARCH_PAGE
+        return list(session.read_prepared(page_read, {**args, "limit": limit, "offset": offset}).all())
     stmt = _filtered(select(*columns), search, status).order_by(*ORDER).offset(offset)
     return list(session.read_rows(stmt.limit(limit), _CUSTOMERS).all())
 
@@ -394,6 +422,17 @@ _COLUMNS_RAW = tuple(
     type_coerce(attr.property.columns[0], _RAW_TYPES[attr.key]).label(attr.key) if attr.key in _RAW_TYPES else column
     for attr, column in zip(COLUMNS, _COLUMNS_CORE)
 )
+
+
+def _search_page(columns: tuple[Any, ...]) -> TenantRead:
+    return TenantRead(
+        _CUSTOMERS, columns, lambda stmt: stmt.where(_CUSTOMERS.c.id.in_(_SEARCH_PAGE_IDS)).order_by(*ORDER)
+    )
+
+
+# A search's page on PostgreSQL: the rows of the ids the search function returns, in Spanish order.
+_SEARCH_PAGE = _search_page(_COLUMNS_CORE)
+_SEARCH_PAGE_JSON = _search_page(_COLUMNS_RAW)
 
 
 def _stream_columns(dialect: str) -> tuple[Any, ...]:
