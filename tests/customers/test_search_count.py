@@ -51,6 +51,8 @@ def test_a_search_page_counts_only_up_to_one_past_its_end(client, database, tena
     assert [c["razonSocial"] for c in r.json()] == ["Capitán 4", "Capitán 5"]
     assert _total(_get(client, tenant, search="capitan", limit=50)) == ("6", None)
     assert _total(_get(client, tenant, search="capitan", limit=5, offset=10)) == ("6", None)  # past the end
+    r = _get(client, tenant, search="nadie se llama asi", limit=5)
+    assert (_total(r), r.json()) == (("0", None), [])  # nothing matches
 
 
 def test_at_the_bound_the_count_is_a_lower_bound_and_below_it_exact(client, database, tenant):
@@ -100,9 +102,15 @@ def test_the_search_function_and_the_plain_predicate_agree(database, tenant, oth
             for status in (None, CustomerStatus.ACTIVE, CustomerStatus.INACTIVE):
                 plain = service._filtered(select(Customer.id), term, status).order_by(*service.ORDER)
                 expected = list(session.scalars(plain))
-                for limit, offset in ((50, 0), (2, 1)):
+                for limit, offset in ((50, 0), (2, 1), (2, 8), (2, 30)):
                     got = [r.id for r in service.list_customers(session, term, status, limit, offset)]
                     assert got == expected[offset : offset + limit], (term, status, limit, offset)
+                    # The API's page carries its count in the same statement on PostgreSQL: the same rows,
+                    # and the same capped count, whether the page is full, short, or past the end.
+                    rows, total, capped = service.page_with_count(session, term, status, limit, offset)
+                    assert [r.id for r in rows] == expected[offset : offset + limit], (term, status, limit, offset)
+                    bound = offset + limit + 1
+                    assert (total, capped) == (min(len(expected), bound), len(expected) >= bound), (term, limit, offset)
                 assert service.count_customers(session, term, status) == len(expected), (term, status)
                 assert service.count_customers(session, term, status, at_most=1) == min(1, len(expected))
     with database.unit_of_work(other_tenant.id) as session:

@@ -66,8 +66,11 @@ def list_customers(
     Without ``limit`` the whole list is streamed.
     """
     with ctx.listing() as session:  # the read replica when it may serve (core.replica)
-        total, capped = service.count_for_page(session, search, status_, limit, offset)
-        page = None if limit is None else service.list_customers(session, search, status_, limit, offset, for_json=True)
+        if limit is None:
+            total, capped = service.count_for_page(session, search, status_, limit, offset)
+            page = None
+        else:
+            page, total, capped = service.page_with_count(session, search, status_, limit, offset)
     headers = {"X-Total-Count": str(total)}
     if capped:
         headers["X-Total-Count-Capped"] = "true"

@@ -433,6 +433,31 @@ def _search_page(columns: tuple[Any, ...]) -> TenantRead:
 # A search's page on PostgreSQL: the rows of the ids the search function returns, in Spanish order.
 _SEARCH_PAGE = _search_page(_COLUMNS_CORE)
 _SEARCH_PAGE_JSON = _search_page(_COLUMNS_RAW)
+# The API's page also carries its capped count on every row (an InitPlan: counted once),
+# so page and X-Total-Count take one round trip.
+_SEARCH_PAGE_COUNTED_JSON = _search_page((*_COLUMNS_RAW, _SEARCH_COUNT.scalar_subquery().label("nitida_total")))
+
+
+def page_with_count(
+    session: TenantSession, search: str | None, status: CustomerStatus | None, limit: int, offset: int
+) -> tuple[list[Row], int, bool]:
+    """The API's page (rows for ``views.customer_json``) with its X-Total-Count and
+    whether that is a lower bound, as ``count_for_page`` and ``list_customers``
+    give them; a search on PostgreSQL reads both in one statement."""
+    args = _search_function_args(session, search, status)
+    if args is None:
+        total, capped = count_for_page(session, search, status, limit, offset)
+        return list_customers(session, search, status, limit, offset, for_json=True), total, capped
+    bound = offset + limit + 1
+    params = {**args, "limit": limit, "offset": offset, "at_most": bound}
+    rows = list(session.read_prepared(_SEARCH_PAGE_COUNTED_JSON, params).all())
+    if rows:
+        found = int(rows[0].nitida_total)
+    elif offset == 0:
+        found = 0  # no row at all: nothing matches
+    else:  # past the end: how many there are, for the header
+        found = count_customers(session, search, status, at_most=bound)
+    return rows, found, found >= bound
 
 
 def _stream_columns(dialect: str) -> tuple[Any, ...]:
