@@ -24,7 +24,7 @@ from nitida.auth.access import Rule
 from nitida.auth.principal import Principal, Role
 from nitida.core import replica
 from nitida.core.client import ClientInfo
-from nitida.core.db import Database, TenantSession
+from nitida.core.db import Database, TenantSession, by_key_read
 from nitida.core.errors import Forbidden, Unauthorized
 from nitida.core.security import TokenClaims, decode_access_token
 from nitida.users.models import User, UserStatus
@@ -37,6 +37,7 @@ _USERS = cast(Table, User.__table__)
 _USER_COLUMNS = tuple(
     _USERS.c[name] for name in ("id", "tenant_id", "email", "name", "role", "status", "token_version")
 )
+_CALLER = by_key_read(_USERS, _USER_COLUMNS, "id")
 
 
 class TenantContext:
@@ -130,10 +131,13 @@ class TenantContext:
         claims = self._claims
         unit = ExitStack()
         session = unit.enter_context(self._db.unit_of_work(claims.tenant_id, write=self._write))
+        if not session.in_transaction():  # (SQLite writers begin at once: no pipeline there anyway)
+            session.prefetch(_CALLER, {"nitida_key": claims.user_id})
         try:
             # Read the user as it is now: a deactivation, a role change or a new
             # password takes effect on the very next request.
-            user = session.read_by_key(_USERS, _USER_COLUMNS, "id", claims.user_id)
+            # Read with the transaction's BEGIN and RLS context, in one round trip (PostgreSQL).
+            user = session.read_one(_CALLER, {"nitida_key": claims.user_id})
             if user is None or user.status is not UserStatus.ACTIVE or user.token_version != claims.token_version:
                 raise Unauthorized("Invalid or expired token.")
         except BaseException as exc:

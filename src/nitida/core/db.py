@@ -19,6 +19,7 @@ import json
 import logging
 import re
 import uuid
+from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -168,11 +169,28 @@ class TenantSession(ScopedSession):
         session's tenant, or None: ``read_rows`` for the hottest reads (a request's
         caller, a row by id), with the statement built once per shape, so a request
         pays neither its construction nor its cache key (issue 14)."""
-        return self.read_prepared(_by_key_read(table, columns, key), {"nitida_key": value}).first()
+        return self.read_prepared(by_key_read(table, columns, key), {"nitida_key": value}).first()
 
     def read_prepared(self, read: TenantRead, params: dict[str, Any] | None = None) -> CursorResult[Any]:
         """Run a ``TenantRead`` (a statement built once) for this session's tenant."""
         return self.connection().execute(read.statement, {**(params or {}), TENANT_PARAM: self.tenant_id})
+
+    def prefetch(self, read: TenantRead, params: dict[str, Any]) -> None:
+        """Send ``read`` with the transaction's first round trip: on PostgreSQL in the
+        pipeline of BEGIN and the RLS context (after it: the policies apply), so a
+        request's first read (its caller) costs no round trip of its own.
+        ``read_one`` with the same arguments then answers from it."""
+        if self.in_transaction():
+            raise RuntimeError("prefetch() must come before the transaction begins")
+        self.info[PREFETCH_KEY] = (read, params)
+
+    def read_one(self, read: TenantRead, params: dict[str, Any]) -> Any:
+        """The first row of ``read`` (or None): prefetched when ``prefetch`` asked for it."""
+        self.connection()  # begins the transaction (and runs the prefetch) if not yet
+        prefetch, fetched = self.info.pop(PREFETCH_KEY, None), self.info.pop(PREFETCHED_KEY, None)
+        if fetched is not None and prefetch == (read, params):
+            return fetched[0] if fetched else None
+        return self.read_prepared(read, params).first()
 
     def write_rows(self, stmt: Executable, values: dict[str, Any] | None = None) -> CursorResult[Any]:
         """A Core INSERT/UPDATE/DELETE on this session's connection (its transaction,
@@ -198,16 +216,34 @@ class TenantRead:
     subquery may read a SECURITY DEFINER function that applies the tenant itself).
     """
 
-    __slots__ = ("statement",)
+    __slots__ = ("statement", "_driver")
 
     def __init__(self, table: Table, columns: tuple[Any, ...], refine: Callable[[Select], Select] = lambda s: s):
         if "tenant_id" not in table.c:
             raise TenantScopeError(f"{table.name} is not a tenant-owned table")
         self.statement = refine(select(*columns).where(table.c.tenant_id == bindparam(TENANT_PARAM)))
+        self._driver: dict[str, tuple[str, Callable[[tuple], Any]]] = {}
+
+    def for_driver(self, dialect: Any) -> tuple[str, Callable[[tuple], Any]]:
+        """The statement as the driver's SQL, and what makes a driver's row into a row
+        as SQLAlchemy would give it (named fields, each column's result processing):
+        for a read sent straight on the driver (``TenantSession.prefetch``)."""
+        found = self._driver.get(dialect.name)
+        if found is None:
+            columns = self.statement.selected_columns
+            row_type = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
+            processors = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
+
+            def make_row(values: tuple) -> Any:
+                return row_type(*(p(v) if p else v for p, v in zip(processors, values)))
+
+            found = self._driver[dialect.name] = (self.statement.compile(dialect=dialect).string, make_row)
+        return found
 
 
 @functools.cache
-def _by_key_read(table: Table, columns: tuple[Any, ...], key: str) -> TenantRead:
+def by_key_read(table: Table, columns: tuple[Any, ...], key: str) -> TenantRead:
+    """The read of a row of ``table`` by its ``key`` column (parameter ``nitida_key``)."""
     return TenantRead(table, columns, lambda stmt: stmt.where(table.c[key] == bindparam("nitida_key")))
 
 
@@ -235,6 +271,9 @@ QUEUE_KEY = "queue_scan"
 RLS_KEY = "rls_key"
 # Set once a session has written (a flush, ORM DML, write_rows): core.replica reads it.
 WROTE_KEY = "nitida_wrote"
+# A read to send with the transaction's first round trip, and its rows (TenantSession.prefetch).
+PREFETCH_KEY = "nitida_prefetch"
+PREFETCHED_KEY = "nitida_prefetched"
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -319,12 +358,20 @@ def _set_rls_context(session: Session, transaction, connection) -> None:
         seals.queue_seal(key, pid) if session.info.get(QUEUE_KEY) else "",
     )
     # Straight on the driver, in pipeline mode: psycopg sends the transaction's
-    # BEGIN and this statement together and waits once (one round trip, not two).
-    # An error surfaces when the pipeline syncs, at the end of the block.
+    # BEGIN and this statement together (and the session's prefetched read, after
+    # it, under the policies it enables) and waits once: one round trip, not two
+    # or three. An error surfaces when the pipeline syncs, at the end of the block.
+    prefetch = session.info.get(PREFETCH_KEY) if tenant_id is not None else None
     dbapi_error = connection.dialect.loaded_dbapi.Error
     try:
         with raw.pipeline():
             raw.execute(_RLS_CONTEXT_SQL, params)
+            if prefetch is not None:
+                read, read_params = prefetch
+                sql, make_row = read.for_driver(connection.dialect)
+                prefetched = raw.execute(sql, {**read_params, TENANT_PARAM: tenant_id})
+        if prefetch is not None:
+            session.info[PREFETCHED_KEY] = [make_row(values) for values in prefetched.fetchall()]
     except dbapi_error as exc:
         # Straight on the driver, so SQLAlchemy did not see it: wrap it as it would
         # (problem handlers, the replica's fallback), and drop a lost connection.
