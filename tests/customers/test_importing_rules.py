@@ -7,6 +7,8 @@ person can act on; these tests compare them whole.
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -66,6 +68,16 @@ def test_quoted_cells_keep_separators_and_line_breaks():
     ]
     # The separator is read from the header row only: commas in later rows do not count.
     assert list(importing.read_table("A;B\n1,2,3,4;5\n".encode())) == [["A", "B"], ["1,2,3,4", "5"]]
+
+
+def test_a_csv_whose_lines_end_in_a_lone_carriage_return_is_read_row_by_row():
+    # Classic Mac line ends (a lone \r, still written by some exporters): the same rows as \n or \r\n.
+    text = "Razón social;NIT\rPapelería Nítida;900373914\rÓptica Ñandú;800197268\r"
+    assert list(importing.read_table(text.encode("utf-8"))) == [
+        ["Razón social", "NIT"],
+        ["Papelería Nítida", "900373914"],
+        ["Óptica Ñandú", "800197268"],
+    ]
 
 
 def test_xlsx_cells_become_what_the_person_typed():
@@ -299,6 +311,26 @@ def _workbook(*rows: list) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug (2026-12-06): openpyxl's read-only mode trusts the sheet's <dimension>, so a "
+    "workbook whose dimension is stale loses the rows and columns outside it; tests/MUTATION.md",
+)
+def test_a_workbook_whose_dimension_is_stale_is_read_whole():
+    # Some generators write <dimension ref="A1"/> whatever the sheet holds; Excel ignores it.
+    rows = [["Razón social", "NIT"], ["Papelería Nítida", "900373914"], ["Óptica Ñandú", "800197268"]]
+    source = zipfile.ZipFile(io.BytesIO(_workbook(*rows)))
+    stale = io.BytesIO()
+    with zipfile.ZipFile(stale, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', data)
+            target.writestr(item, data)
+    assert b'<dimension ref="A1"/>' in zipfile.ZipFile(stale).read("xl/worksheets/sheet1.xml")
+    assert list(importing.read_table(stale.getvalue())) == rows
 
 
 def test_a_formula_is_never_imported_as_its_text():
