@@ -7,6 +7,8 @@ person can act on; these tests compare them whole.
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -66,6 +68,38 @@ def test_quoted_cells_keep_separators_and_line_breaks():
     ]
     # The separator is read from the header row only: commas in later rows do not count.
     assert list(importing.read_table("A;B\n1,2,3,4;5\n".encode())) == [["A", "B"], ["1,2,3,4", "5"]]
+
+
+def test_a_csv_whose_lines_end_in_a_lone_carriage_return_is_read_row_by_row():
+    # Classic Mac line ends (a lone \r, still written by some exporters): the same rows as \n or \r\n.
+    text = "Razón social;NIT\rPapelería Nítida;900373914\rÓptica Ñandú;800197268\r"
+    assert list(importing.read_table(text.encode("utf-8"))) == [
+        ["Razón social", "NIT"],
+        ["Papelería Nítida", "900373914"],
+        ["Óptica Ñandú", "800197268"],
+    ]
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\n", "\r"])
+def test_the_separator_is_read_from_the_header_line_whatever_the_line_ends(line_end):
+    # Names with more commas than the file has semicolons: sniffing the whole file (what a lone
+    # \r used to cause, the file being one "line") would split every name at its commas.
+    rows = [
+        ["Razón social", "NIT", "Correo electrónico"],
+        ["Ferretería, Pinturas, y Más S.A.S.", "900373914", "ventas@ferreteria.co"],
+        ["Distribuciones López, Hijos, Nietos, y Cía., Ltda.", "800197268", "compras@lopez.co"],
+        ["Café, Panadería, Tienda, y Miscelánea, El Sol", "52123456", "elsol@correo.co"],
+    ]
+    text = "".join(";".join(row) + line_end for row in rows)
+    assert text.count(",") > text.count(";")
+    assert list(importing.read_table(text.encode("utf-8"))) == rows
+    result = validate(text)
+    assert errors(result) == []
+    assert [(v.row, v.data.razon_social, v.identity.number, v.data.email) for v in result.valid] == [
+        (2, "Ferretería, Pinturas, y Más S.A.S.", "900373914", "ventas@ferreteria.co"),
+        (3, "Distribuciones López, Hijos, Nietos, y Cía., Ltda.", "800197268", "compras@lopez.co"),
+        (4, "Café, Panadería, Tienda, y Miscelánea, El Sol", "52123456", "elsol@correo.co"),
+    ]
 
 
 def test_xlsx_cells_become_what_the_person_typed():
@@ -299,6 +333,45 @@ def _workbook(*rows: list) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _with_dimension(workbook: bytes, ref: bytes) -> bytes:
+    """The workbook with its first sheet's <dimension ref=…> replaced (openpyxl writes it right)."""
+    source = zipfile.ZipFile(io.BytesIO(workbook))
+    edited = io.BytesIO()
+    with zipfile.ZipFile(edited, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, replaced = re.subn(rb'<dimension ref="[^"]*"/>', b'<dimension ref="' + ref + b'"/>', data)
+                assert replaced == 1
+            target.writestr(item, data)
+    return edited.getvalue()
+
+
+@pytest.mark.parametrize("ref", [b"A1", b"A1:B2", b"A1:A3"])
+def test_a_workbook_whose_dimension_is_stale_is_read_whole(ref):
+    # Some generators write <dimension ref="A1"/> whatever the sheet holds; Excel ignores it.
+    # openpyxl's read-only mode trusted it: "A1" read as the header's first cell, "A1:B2"
+    # dropped the last row without an error, "A1:A3" the second column.
+    rows = [["Razón social", "NIT"], ["Papelería Nítida", "900373914"], ["Óptica Ñandú", "800197268"]]
+    stale = _with_dimension(_workbook(*rows), ref)
+    sheet_xml = zipfile.ZipFile(io.BytesIO(stale)).read("xl/worksheets/sheet1.xml")
+    assert b'<dimension ref="' + ref + b'"/>' in sheet_xml and b'<dimension ref="A1:B3"/>' not in sheet_xml
+    assert list(importing.read_table(stale)) == rows
+    assert importing.count_rows(stale) == 2
+    result = importing.validate(importing.read_table(stale), name_columns)
+    assert errors(result) == []
+    assert [(v.row, v.data.razon_social, v.identity.number) for v in result.valid] == [
+        (2, "Papelería Nítida", "900373914"),
+        (3, "Óptica Ñandú", "800197268"),
+    ]
+
+
+def test_a_stale_dimension_never_cuts_a_row_wider_than_the_header():
+    # A cell right of the header has no column to go to, but the row is read as it is, not cut.
+    stale = _with_dimension(_workbook(["Razón social", "NIT"], ["Ana", 52123456, "nota"], ["Luis"]), b"A1")
+    assert list(importing.read_table(stale)) == [["Razón social", "NIT"], ["Ana", "52123456", "nota"], ["Luis", ""]]
 
 
 def test_a_formula_is_never_imported_as_its_text():

@@ -82,11 +82,12 @@ def test_ranges_of_one_prefix_may_not_overlap(client, tenant, other_tenant):
         r = client.post(
             "/billing/resolutions", json=_body(prefix="SETP", rangeFrom=start, rangeTo=end), headers=tenant.headers()
         )
-        body = assert_problem(r, 400, field="rangeFrom")
-        assert body["errors"][0]["message"] == (
+        message = (
             f"The range SETP {start}-{end} overlaps resolution 18760000001 (SETP 100-200); "
             "ranges of one prefix may not overlap."
         )
+        # The whole list of errors: exactly this one, on rangeFrom.
+        assert assert_problem(r, 400)["errors"] == [{"field": "rangeFrom", "message": message}]
     # Adjacent ranges (above and below), another prefix, another tenant: all fine.
     make_resolution(client, tenant, prefix="SETP", range_from=201, range_to=300)
     make_resolution(client, tenant, prefix="SETP", range_from=1, range_to=99)
@@ -98,7 +99,13 @@ def test_ranges_of_one_prefix_may_not_overlap(client, tenant, other_tenant):
     # Growing a range into its neighbour is refused too, naming the neighbour.
     low = listed[1]
     r = client.patch(f"/billing/resolutions/{low['id']}", json={"rangeTo": 250}, headers=tenant.headers())
-    assert "overlaps resolution 18760000001 (SETP 201-300)" in assert_problem(r, 400, field="rangeTo")["detail"]
+    assert assert_problem(r, 400)["errors"] == [
+        {
+            "field": "rangeTo",
+            "message": "The range SETP 100-250 overlaps resolution 18760000001 (SETP 201-300); "
+            "ranges of one prefix may not overlap.",
+        }
+    ]
     r = client.patch(f"/billing/resolutions/{low['id']}", json={"rangeTo": 200}, headers=tenant.headers())
     assert r.status_code == 200  # its own range is no overlap
 

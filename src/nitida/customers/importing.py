@@ -154,7 +154,8 @@ def sniff_separator(first_line: str) -> str:
 
 
 def _csv_rows(text: str) -> Iterator[list[str]]:
-    first_line = text.split("\n", 1)[0]
+    # The header line ends at \r\n, \n or a lone \r (classic Mac): never sniff the whole file.
+    first_line = re.split(r"[\r\n]", text, maxsplit=1)[0]
     yield from csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(first_line))
 
 
@@ -182,8 +183,17 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
         raise BadRequest.field("file", f"is not a readable XLSX workbook ({exc.__class__.__name__})") from None
     try:
         sheet = workbook.worksheets[0]
+        # Read-only mode stops at the sheet's <dimension>, which some generators write stale
+        # ("A1" whatever the sheet holds): read every row there is, still streaming. The
+        # declared width still pads rows when it is right; the header's when it is too small.
+        declared = sheet.max_column or 0
+        sheet.reset_dimensions()
+        width = None
         for values in sheet.iter_rows(values_only=True):
-            yield [cell_text(v) for v in values]
+            cells = [cell_text(v) for v in values]
+            if width is None:
+                width = max(declared, len(cells))
+            yield cells + [""] * (width - len(cells))
     finally:
         workbook.close()
 
