@@ -9,17 +9,16 @@ superuser on the replica): a customer created meanwhile is on the primary only.
 
 from __future__ import annotations
 
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+from test_invoices_support import line
 
 import fixtures.jobs  # noqa: F401 - the test job kinds
 from fixtures.common import SECRET, random_nit
@@ -35,9 +34,6 @@ from nitida.jobs.models import JobStatus
 from nitida.jobs.service import enqueue
 from nitida.main import create_app
 from nitida.users.models import Role
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "invoices"))
-from test_invoices_support import line  # noqa: E402
 
 # A second cluster (pg_basebackup and start: several seconds), started once per module.
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
