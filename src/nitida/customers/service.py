@@ -17,6 +17,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Text,
     bindparam,
     func,
     or_,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     tuple_,
     type_coerce,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 
 from nitida.audit import service as audit
@@ -408,8 +410,9 @@ def _row_columns(dialect: str) -> tuple[Any, ...]:
     On PostgreSQL the rows skip SQLAlchemy's per-value processing (the two
     enums and the two UTC instants, four Python calls per row): psycopg already
     gives aware datetimes, and the enums' stored names are their values, which
-    customer_json looks up as they are. SQLite stores naive UTC text, so it
-    keeps the column types that make it aware.
+    customer_json looks up as they are; the ids and the responsibilities' JSON
+    come as text (``_AS_TEXT``). SQLite stores naive UTC text, so it keeps the
+    column types that make it aware.
     """
     if dialect != "postgresql":
         return _COLUMNS_CORE
@@ -418,10 +421,21 @@ def _row_columns(dialect: str) -> tuple[Any, ...]:
 
 _RAW_TYPES: dict[str, Any] = {"tipo_documento": String(), "status": String(), "created_at": DateTime(timezone=True)}
 _RAW_TYPES["updated_at"] = _RAW_TYPES["created_at"]
-_COLUMNS_RAW = tuple(
-    type_coerce(attr.property.columns[0], _RAW_TYPES[attr.key]).label(attr.key) if attr.key in _RAW_TYPES else column
-    for attr, column in zip(COLUMNS, _COLUMNS_CORE)
-)
+# Sent as text by PostgreSQL: the ids (no UUID built, then formatted, twice per row) and the
+# stored JSON of the responsibilities (no parse and re-serialise: customer_json embeds it).
+_AS_TEXT = {"id", "tenant_id", "responsabilidades_fiscales"}
+
+
+def _raw_column(attr: Any, column: Any) -> Any:
+    table_column = attr.property.columns[0]
+    if attr.key in _AS_TEXT:
+        return sql_cast(table_column, Text).label(attr.key)
+    if attr.key in _RAW_TYPES:
+        return type_coerce(table_column, _RAW_TYPES[attr.key]).label(attr.key)
+    return column
+
+
+_COLUMNS_RAW = tuple(_raw_column(attr, column) for attr, column in zip(COLUMNS, _COLUMNS_CORE))
 
 
 def _search_page(columns: tuple[Any, ...]) -> TenantRead:

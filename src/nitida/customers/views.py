@@ -52,6 +52,10 @@ def customer_json(c: Any) -> dict[str, Any]:
         updated_at,
     ) = c[: len(COLUMNS)]
     tipo_persona, responsabilidades, tributo, municipio_codigo, codigo_postal = fiscal
+    if isinstance(responsabilidades, str):
+        # The stored JSON as PostgreSQL sends it to the whole list (customers.service._row_columns):
+        # embedded as it is by orjson, not parsed and serialised again.
+        responsabilidades = orjson.Fragment(responsabilidades)
     municipio, departamento = place(municipio_codigo)
     tipo_value, tipo_codigo = _TIPO_JSON[tipo]
     created = local_iso(created_at)
