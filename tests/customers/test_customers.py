@@ -297,6 +297,10 @@ def test_every_record_of_the_whole_list_is_the_one_get_and_create_answer(client,
     assert rows[edited["id"]] == edited
     for customer_id, row in rows.items():
         assert client.get(f"{URL}/{customer_id}", headers=tenant.headers()).json() == row
+    # A search's page reads its rows the same raw way (its own statement on PostgreSQL).
+    for term, expected in (("nandu", first), ("arbol", edited)):
+        page = client.get(URL, params={"search": term, "limit": 5}, headers=tenant.headers()).json()
+        assert page == [expected]
 
 
 # --- get, patch, delete --------------------------------------------------------
