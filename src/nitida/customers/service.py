@@ -383,8 +383,9 @@ def list_customers(
 ) -> list[Row]:
     """One page of rows of COLUMNS in Spanish order, read in one round trip.
 
-    Core reads of the customers table alone (``read_rows`` adds the tenant): no
-    ORM layer per page. ``for_json``: the rows only go to ``views.customer_json``,
+    Core reads of the customers table alone (``read_rows`` or a ``TenantRead`` adds
+    the tenant; SQLite's search stays an ORM statement, see below): no ORM layer
+    per page on PostgreSQL. ``for_json``: the rows only go to ``views.customer_json``,
     which takes the stored values as they are (see ``_row_columns``).
     """
     columns = _row_columns(session.get_bind().dialect.name if for_json else "")
