@@ -248,7 +248,7 @@ class Guard:
             raise RuntimeError(f"two access rules on one endpoint: {ctx.rule} and {self.rule}")
         ctx.rule = self.rule
         if not self.deferred:
-            if isinstance(request.scope.get("route"), UnitOfWorkRoute):
+            if getattr(request.scope.get("route"), "runs_unit_in_one_thread", False):
                 # Checked in the endpoint's thread before its handler runs (no hop of its own).
                 ctx.authorize_first = True
             else:
@@ -294,7 +294,9 @@ class UnitOfWorkRoute(APIRoute):
     403, as they already did for item endpoints."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        if not inspect.iscoroutinefunction(endpoint):
+        # An async endpoint has no thread of its own: its Guard checks in a hop, as before.
+        self.runs_unit_in_one_thread = not inspect.iscoroutinefunction(endpoint)
+        if self.runs_unit_in_one_thread:
             endpoint = _in_one_thread(endpoint)
         super().__init__(path, endpoint, **kwargs)
 

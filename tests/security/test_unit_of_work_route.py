@@ -1,0 +1,51 @@
+"""The API's routes (auth.dependencies.UnitOfWorkRoute) check a collection endpoint's
+access rule before its handler runs, whether the handler is sync (checked in its
+one worker thread) or async (checked by the guard in a hop of its own)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pytest
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+
+from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
+from nitida.customers.access import CUSTOMERS
+from nitida.main import create_app
+from nitida.users.models import Role
+
+Writer = Annotated[TenantContext, guard(CUSTOMERS["write"])]
+
+
+@pytest.fixture
+def probe(settings, database):
+    ran: list[str] = []
+    router = APIRouter(prefix="/probe", route_class=UnitOfWorkRoute)
+
+    @router.post("/sync")
+    def sync_write(ctx: Writer) -> dict:
+        ran.append(f"sync {ctx.principal.role.value}")
+        return {"ok": True}
+
+    @router.post("/async")
+    async def async_write(ctx: Writer) -> dict:
+        ran.append(f"async {ctx.authorized}")
+        return {"ok": True}
+
+    app = create_app(settings, database)
+    app.include_router(router)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client, ran
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_role_without_the_rule_is_refused_before_the_handler_runs(probe, tenant, kind):
+    client, ran = probe
+    r = client.post(f"/probe/{kind}", headers=tenant.headers(Role.CONSULTA))
+    assert r.status_code == 403, r.text
+    assert ran == []
+    r = client.post(f"/probe/{kind}", headers=tenant.headers(Role.OPERADOR))
+    assert r.status_code == 200, r.text
+    # The handler ran once, with the rule already checked.
+    assert ran == (["sync OPERADOR"] if kind == "sync" else ["async True"])
