@@ -111,6 +111,15 @@ INSERT_CUSTOMER_RETURNING = (
     "%s::TIMESTAMP WITH TIME ZONE, %s::VARCHAR, %s::VARCHAR, %s::VARCHAR) "
     f"ON CONFLICT (tenant_id, nit) DO NOTHING RETURNING {CUSTOMER_API}"
 )
+# The service's create since issue 14 round 4: the row and its audit event in one
+# statement (audit.with_event), the event written only if the row was.
+INSERT_CUSTOMER_AUDITED = (
+    f"WITH nitida_new_row AS ({INSERT_CUSTOMER_RETURNING}), "
+    "nitida_new_event AS (INSERT INTO audit_events (tenant_id, entity_type, entity_id, action, id, actor_user_id, "
+    "actor_email, occurred_at, changes) SELECT nitida_new_row.tenant_id, 'customer', nitida_new_row.id, 'CREATED', "
+    "%s::UUID, %s::UUID, %s::VARCHAR, %s::TIMESTAMP WITH TIME ZONE, %s::JSON FROM nitida_new_row) "
+    "SELECT * FROM nitida_new_row"
+)
 INSERT_AUDIT = (
     "INSERT INTO audit_events (tenant_id, id, entity_type, entity_id, action, actor_user_id, actor_email, "
     "occurred_at, changes) VALUES (%s::UUID, %s::UUID, %s::VARCHAR, %s::UUID, %s::VARCHAR, %s::UUID, "
@@ -191,13 +200,14 @@ def list_all(conn, tenant, user, marks: list, *, count=True) -> int:
 
 
 def create(conn, tenant, user, email, values: dict, changes_json: str) -> None:
-    """As the service since 7e218e7: one INSERT ... ON CONFLICT DO NOTHING RETURNING
-    decides between a new row and a duplicate (no pre-check); then the audit event."""
+    """As the service: one INSERT ... ON CONFLICT DO NOTHING RETURNING decides between
+    a new row and a duplicate (no pre-check, since 7e218e7); its audit event is written
+    in the same statement (since issue 14 round 4)."""
     now = datetime.now(UTC)
     _begin(conn, tenant, user)
     cid = uuid.uuid4()
     row = conn.execute(
-        INSERT_CUSTOMER_RETURNING,
+        INSERT_CUSTOMER_AUDITED,
         (
             tenant,
             cid,
@@ -213,13 +223,17 @@ def create(conn, tenant, user, email, values: dict, changes_json: str) -> None:
             values["razon_social"],
             values["razon_social_search"],
             values["razon_social_sort"],
+            uuid.uuid4(),
+            user,
+            email,
+            now,
+            changes_json,
         ),
     ).fetchone()
     if row is None:
         conn.execute(BY_NIT, (values["nit"], tenant)).fetchone()
         conn.rollback()
         raise ValueError("duplicate number")
-    conn.execute(INSERT_AUDIT, (tenant, uuid.uuid4(), "customer", cid, "CREATED", user, email, now, changes_json))
     conn.commit()
 
 

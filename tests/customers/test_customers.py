@@ -126,6 +126,27 @@ def test_duplicate_nit_in_a_tenant_is_400_naming_the_existing_customer(client, t
     assert client.get(URL, headers=tenant.headers()).headers["x-total-count"] == "1"
 
 
+def test_a_create_writes_its_audit_event_and_a_refused_duplicate_writes_none(client, tenant, database):
+    # On PostgreSQL the row and its event are one statement: the event must
+    # follow the row exactly, and a duplicate (ON CONFLICT DO NOTHING) add none.
+    from sqlalchemy import select
+
+    from nitida.audit.models import AuditEvent
+    from nitida.customers.service import AUDITED
+
+    c = created(client, tenant, razonSocial="Papelería Nítida S.A.S.", nit="900.123.456", email="a@b.co")
+    assert_problem(create(client, tenant, razonSocial="Otra", nit="900123456"), 400, field="nit")
+    with database.tenant_session(tenant.id) as s:
+        events = s.scalars(select(AuditEvent)).all()
+    assert [(e.tenant_id, e.entity_type, e.entity_id, e.action) for e in events] == [
+        (tenant.id, "customer", uuid.UUID(c["id"]), "CREATED")
+    ]
+    admin = tenant.users[Role.ADMIN]
+    assert (events[0].actor_user_id, events[0].actor_email) == (admin.id, admin.email)
+    assert events[0].changes == {key: {"from": None, "to": c[key]} for key in AUDITED if c[key] is not None}
+    assert "email" in events[0].changes and "direccion" not in events[0].changes
+
+
 def test_one_taxpayer_cannot_be_registered_twice_by_typing_its_nit_differently(client, tenant):
     # Issue 13 item 2: each of these was a new customer beside 900373914.
     first = created(client, tenant, razonSocial="Distribuidora Andina S.A.S.", nit="900373914")

@@ -169,6 +169,17 @@ _INSERT_NEW = {
     .returning(*_COLUMNS_CORE)
     for dialect in (postgresql, sqlite)
 }
+# On PostgreSQL the INSERT and its audit event are one statement (audit.with_event);
+# inside WITH its values are named parameters, apart from the columns' own names.
+_NEW_PARAM = {column.key: f"new_{column.key}" for column in _CUSTOMERS.columns}
+_INSERT_NEW_AUDITED = audit.with_event(
+    postgresql.insert(_CUSTOMERS)
+    .values({column: bindparam(_NEW_PARAM[column.key], type_=column.type) for column in _CUSTOMERS.columns})
+    .on_conflict_do_nothing(index_elements=["tenant_id", "nit"])
+    .returning(*_COLUMNS_CORE),
+    entity_type=ENTITY,
+    action="CREATED",
+)
 
 
 def create_customer(session: TenantSession, actor: Principal, data: CustomerCreate) -> Row:
@@ -180,22 +191,22 @@ def create_customer(session: TenantSession, actor: Principal, data: CustomerCrea
     """
     identity = _identity(data.tipo_documento, data.nit)
     values = new_customer_values(session.tenant_id, identity, data)
+    changes = audit.diff({}, audited_values(SimpleNamespace(**values)))
     # Core statements on the session's connection (its transaction, its RLS
     # context): the tenant is in ``values``, as the flush would have stamped it.
-    row = session.write_rows(_INSERT_NEW[session.connection().dialect.name], values).first()
+    audited = session.connection().dialect.name == "postgresql"
+    if audited:  # the row and its audit event in one statement
+        params = {_NEW_PARAM[key]: value for key, value in values.items()} | audit.event_params(actor, changes)
+        row = session.write_rows(_INSERT_NEW_AUDITED, params).first()
+    else:
+        row = session.write_rows(_INSERT_NEW["sqlite"], values).first()
     if row is None:
         existing = _find_by_nit(session, identity.number)
         if existing is None:  # the other transaction rolled back meanwhile
             raise BadRequest.field("nit", "This number was being registered at the same moment; retry.")
         raise _duplicate(existing)
-    audit.record_now(
-        session,
-        actor,
-        entity_type=ENTITY,
-        entity_id=row.id,
-        action="CREATED",
-        changes=audit.diff({}, audited_values(SimpleNamespace(**values))),
-    )
+    if not audited:
+        audit.record_now(session, actor, entity_type=ENTITY, entity_id=row.id, action="CREATED", changes=changes)
     return row
 
 
