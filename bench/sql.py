@@ -279,10 +279,13 @@ SQLITE_COUNT = (
     f"SELECT count(*) AS count_1 FROM (SELECT customers.id AS id FROM customers WHERE {SQLITE_WHERE} "
     "LIMIT ? OFFSET ?) AS anon_1"
 )
+# As the service since issue 14 round 4: the page's keys (from the search index of
+# migration 0012), then its rows joined by key.
 SQLITE_PAGE = (
-    f"SELECT {CUSTOMER_API} FROM customers WHERE customers.id IN (SELECT customers.id FROM customers "
-    f"WHERE {SQLITE_WHERE} ORDER BY customers.razon_social_sort, customers.nit LIMIT ? OFFSET ?) "
-    "AND customers.tenant_id = ? ORDER BY customers.razon_social_sort, customers.nit"
+    f"SELECT {CUSTOMER_API} FROM customers JOIN (SELECT customers.id AS id, customers.razon_social_sort AS "
+    f"razon_social_sort, customers.nit AS nit FROM customers WHERE {SQLITE_WHERE} "
+    "ORDER BY customers.razon_social_sort, customers.nit LIMIT ? OFFSET ?) AS page ON customers.id = page.id "
+    "WHERE customers.tenant_id = ? ORDER BY page.razon_social_sort, page.nit"
 )
 
 

@@ -406,9 +406,19 @@ def list_customers(
         args = _search_function_args(session, search, status)
         if args is None:
             # SQLite: the ids' subquery reads customers too, so it stays an ORM
-            # statement, which the session scopes to the tenant as a whole.
-            page = _filtered(select(Customer.id), search, status).order_by(*ORDER).offset(offset).limit(limit)
-            return list(session.execute(select(*COLUMNS).where(Customer.id.in_(page)).order_by(*ORDER)).all())
+            # statement, which the session scopes to the tenant as a whole. The
+            # page's keys come from the search index (migration 0012), then its
+            # rows by primary key: a join, so the rows' read cannot walk the
+            # tenant's sort index instead (what an "id IN (...)" invites).
+            page = (
+                _filtered(select(Customer.id, *ORDER), search, status)
+                .order_by(*ORDER)
+                .offset(offset)
+                .limit(limit)
+                .subquery("page")
+            )
+            stmt = select(*COLUMNS).join(page, Customer.id == page.c.id).order_by(*(page.c[o.key] for o in ORDER))
+            return list(session.execute(stmt).all())
         # The function applies the sealed tenant itself; the TenantRead adds it to the rows' read.
         # (The API's pages come through page_with_count; typed rows suit customer_json too.)
         return list(session.read_prepared(_SEARCH_PAGE, {**args, "limit": limit, "offset": offset}).all())
