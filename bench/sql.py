@@ -50,11 +50,20 @@ CUSTOMER_API = (
 )
 GET = f"SELECT {CUSTOMER_ALL} FROM customers WHERE customers.id = %s::UUID AND customers.tenant_id = %s::UUID"
 BY_NIT = f"SELECT {CUSTOMER_ALL} FROM customers WHERE customers.nit = %s::VARCHAR AND customers.tenant_id = %s::UUID"
-# The typeahead as the service sends it on PostgreSQL since issue 14: the SECURITY
-# DEFINER functions of migration 0011 (the trigram indexes, the sealed tenant)
-# for the count (capped: customers.service.count_for_page) and the page's ids,
-# then the page's rows read under row-level security.
+# The typeahead as the service sends it on PostgreSQL since issue 14, round 4: one
+# SECURITY DEFINER function (migration 0013: the trigram indexes, the sealed tenant)
+# returns the page's rows with the capped count (customers.service.page_with_count).
+SEARCH_PAGE_COUNTED = (
+    "SELECT CAST(found.id AS TEXT) AS id, CAST(found.tenant_id AS TEXT) AS tenant_id, found.razon_social, "
+    "found.tipo_documento, found.nit, found.dv, found.email, found.telefono, found.direccion, found.tipo_persona, "
+    "CAST(found.responsabilidades_fiscales AS TEXT) AS responsabilidades_fiscales, found.tributo, "
+    "found.municipio_codigo, found.codigo_postal, found.status, found.created_at, found.updated_at, "
+    "found.nitida_total FROM nitida_search_customers(%s::VARCHAR, %s::VARCHAR, NULL, %s::INTEGER, %s::INTEGER, "
+    "%s::INTEGER) AS found WHERE found.tenant_id = %s::UUID ORDER BY found.nitida_row"
+)
+# The capped count alone (migration 0011), as the service sends it for a page past the end.
 SEARCH_COUNT = "SELECT nitida_count_customers(%s::VARCHAR, %s::VARCHAR, NULL, %s::INTEGER) AS nitida_count_customers_1"
+# Before round 4: the page's ids from 0011's function, then its rows under row-level security.
 SEARCH_PAGE = (
     f"SELECT {CUSTOMER_API} FROM customers WHERE customers.id IN (SELECT anon_1.customer_id "
     "FROM nitida_search_customer_ids(%s::VARCHAR, %s::VARCHAR, NULL, %s::INTEGER, %s::INTEGER) AS anon_1) "
@@ -72,10 +81,15 @@ PHYSICAL_COUNT = (
     f"SELECT count(*) AS count_1 FROM (SELECT customers.id FROM customers WHERE {SEARCH_WHERE} "
     "LIMIT %s::INTEGER) AS anon_1"
 )
-PHYSICAL_PAGE = (
-    f"SELECT {CUSTOMER_API} FROM customers WHERE customers.id IN (SELECT customers.id FROM customers "
-    f"WHERE {SEARCH_WHERE} ORDER BY customers.razon_social_sort, customers.nit LIMIT %s::INTEGER) "
-    "AND customers.tenant_id = %s::UUID ORDER BY customers.razon_social_sort, customers.nit"
+# The page and its capped count in one statement, as migration 0013's function reads
+# them: the first matches in order (as many as the cap or the page's end need), counted,
+# then the page's rows by key.
+PHYSICAL_PAGE_COUNTED = (
+    f"SELECT {CUSTOMER_API}, least(m.n, %s::INTEGER) AS nitida_total FROM (SELECT w.id, w.r, w.n FROM ("
+    "SELECT f.id, row_number() OVER (ORDER BY f.razon_social_sort, f.nit) AS r, count(*) OVER () AS n FROM ("
+    f"SELECT customers.id, customers.razon_social_sort, customers.nit FROM customers WHERE {SEARCH_WHERE} "
+    "ORDER BY customers.razon_social_sort, customers.nit LIMIT %s::INTEGER) f) w WHERE w.r > 0 ORDER BY w.r "
+    "LIMIT %s::INTEGER) m JOIN customers ON customers.tenant_id = %s::UUID AND customers.id = m.id ORDER BY m.r"
 )
 # What the count cost before issue 14 (every match, row-level security on): for the count table only.
 EXACT_COUNT_UNDER_RLS = f"SELECT count(customers.id) AS count_1 FROM customers WHERE {SEARCH_WHERE}"
@@ -151,23 +165,27 @@ def get(conn, tenant, user, customer_id) -> None:
 
 
 def search(conn, tenant, user, name_pattern, nit_pattern, limit=50, *, count=True, page=True) -> None:
-    """The RLS floor: the service's statements (the search functions) as the app role."""
+    """The RLS floor: the service's statement (the search function) as the app role.
+    Count alone: the capped count's function. Page alone: the page's function with its
+    cap at the page's end, so it reads no row for the count."""
     _begin(conn, tenant, user)
-    if count:
+    if count and not page:
         conn.execute(SEARCH_COUNT, (name_pattern, nit_pattern, count_bound(limit))).fetchone()
-    if page:
-        conn.execute(SEARCH_PAGE, (name_pattern, nit_pattern, limit, 0, tenant)).fetchall()
+    elif page:
+        cap = count_bound(limit) if count else limit
+        conn.execute(SEARCH_PAGE_COUNTED, (name_pattern, nit_pattern, limit, 0, cap, tenant)).fetchall()
     conn.rollback()
 
 
 def physical_search(conn, tenant, user, name_pattern, nit_pattern, limit=50, *, count=True, page=True) -> None:
     """The physical floor: the same search, same transaction shape (the caller's user
-    row, the capped count, the page), in plain SQL as the superuser: no RLS, no seal."""
+    row, the page with its capped count), in plain SQL as the superuser: no RLS, no seal."""
     conn.execute(USER, (tenant, user, tenant)).fetchone()
-    if count:
+    if count and not page:
         conn.execute(PHYSICAL_COUNT, (name_pattern, nit_pattern, tenant, count_bound(limit))).fetchone()
-    if page:
-        conn.execute(PHYSICAL_PAGE, (name_pattern, nit_pattern, tenant, limit, tenant)).fetchall()
+    elif page:
+        cap = count_bound(limit) if count else limit
+        conn.execute(PHYSICAL_PAGE_COUNTED, (cap, name_pattern, nit_pattern, tenant, cap, limit, tenant)).fetchall()
     conn.rollback()
 
 

@@ -1,4 +1,4 @@
-"""The customer search functions (migration 0011) under row-level security.
+"""The customer search functions (migrations 0011 and 0013) under row-level security.
 
 They run as the owner so that LIKE may use the trigram indexes (RLS keeps a
 non-LEAKPROOF operator out of the service role's index conditions), and they
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.postgres_only
 
 IDS = text("SELECT customer_id FROM nitida_search_customer_ids(:n, :k, NULL, 50, 0)")
 COUNT = text("SELECT nitida_count_customers(:n, :k, NULL, NULL)")
+PAGE = text("SELECT id, tenant_id, nitida_total FROM nitida_search_customers(:n, :k, NULL, 50, 0, NULL)")
 
 
 def _add(database, handle, names: list[str]) -> set[uuid.UUID]:
@@ -43,8 +44,14 @@ def two_tenants(database, tenant, other_tenant):
 
 
 def _search(conn) -> tuple[set, int]:
-    found = set(conn.execute(IDS, {"n": "buscador", "k": "BUSCADOR"}).scalars())
-    return found, conn.execute(COUNT, {"n": "buscador", "k": "BUSCADOR"}).scalar()
+    """The ids and the count each function finds; all three must agree."""
+    terms = {"n": "buscador", "k": "BUSCADOR"}
+    found = set(conn.execute(IDS, terms).scalars())
+    count = conn.execute(COUNT, terms).scalar()
+    page = conn.execute(PAGE, terms).all()
+    assert {row.id for row in page} == found and {row.nitida_total for row in page} <= {count}
+    assert len({row.tenant_id for row in page}) <= 1  # one tenant's rows, never a mix
+    return found, count
 
 
 def test_the_functions_answer_only_for_the_sealed_tenant(database, tenant, other_tenant, two_tenants):
@@ -73,7 +80,7 @@ def test_the_service_role_cannot_search_another_tenant(database, tenant, other_t
         args = conn.execute(
             text(
                 "SELECT string_agg(pg_get_function_identity_arguments(oid), ' | ') FROM pg_proc "
-                "WHERE proname IN ('nitida_search_customer_ids', 'nitida_count_customers')"
+                "WHERE proname IN ('nitida_search_customer_ids', 'nitida_count_customers', 'nitida_search_customers')"
             )
         ).scalar()
     assert "uuid" not in args and "tenant" not in args
@@ -118,23 +125,23 @@ def test_only_the_service_role_may_call_them(database):
         callable_by_service = conn.execute(
             text(
                 "SELECT array_agg(has_function_privilege(oid, 'EXECUTE')) FROM pg_proc "
-                "WHERE proname IN ('nitida_search_customer_ids', 'nitida_count_customers')"
+                "WHERE proname IN ('nitida_search_customer_ids', 'nitida_count_customers', 'nitida_search_customers')"
             )
         ).scalar()
         public = conn.execute(
             text(
                 "SELECT count(*) FROM pg_proc p, aclexplode(p.proacl) a "
-                "WHERE p.proname IN ('nitida_search_customer_ids', 'nitida_count_customers') "
+                "WHERE p.proname IN ('nitida_search_customer_ids', 'nitida_count_customers', 'nitida_search_customers') "
                 "AND a.grantee = 0 AND a.privilege_type = 'EXECUTE'"
             )
         ).scalar()
         definer = conn.execute(
             text(
                 "SELECT bool_and(prosecdef AND proconfig @> ARRAY['search_path=pg_catalog, pg_temp']) FROM pg_proc "
-                "WHERE proname IN ('nitida_search_customer_ids', 'nitida_count_customers')"
+                "WHERE proname IN ('nitida_search_customer_ids', 'nitida_count_customers', 'nitida_search_customers')"
             )
         ).scalar()
-    assert callable_by_service == [True, True]
+    assert callable_by_service == [True, True, True]
     assert public == 0  # PUBLIC may not execute them
     assert definer
 
@@ -204,12 +211,14 @@ def test_under_the_service_role_the_search_uses_the_trigram_index(postgres, data
         [
             "SELECT * FROM nitida_search_customer_ids('getsemani', 'GETSEMANI', NULL, 50, 0)",
             "SELECT nitida_count_customers('getsemani', 'GETSEMANI', NULL, 1001)",
+            "SELECT * FROM nitida_search_customers('getsemani', 'GETSEMANI', NULL, 50, 0, 51)",
             "SELECT count(*) FROM customers WHERE razon_social_search LIKE '%getsemani%'",
         ],
     )
-    inside = [p for p in plans if "FROM public.customers c" in p]  # the functions' own statements
+    inside = [p for p in plans if "FROM public.customers c" in p]  # the 0011 functions' own statements
     page = next(p for p in inside if "LIMIT p_limit" in p)
     count = next(p for p in inside if "LIMIT p_cap" in p)
+    page_and_count = next(p for p in plans if "FROM public.customers s" in p)  # 0013's
     plain = next(p for p in plans if "FROM customers WHERE razon_social_search" in p)
 
     def like_in_index_condition(plan: str) -> bool:
@@ -217,6 +226,7 @@ def test_under_the_service_role_the_search_uses_the_trigram_index(postgres, data
 
     assert f"Bitmap Index Scan on {trigram}" in page and like_in_index_condition(page), page
     assert f"Bitmap Index Scan on {trigram}" in count and like_in_index_condition(count), count
+    assert f"Bitmap Index Scan on {trigram}" in page_and_count and like_in_index_condition(page_and_count)
     # The same LIKE sent by the service role itself: RLS keeps it out of the index
     # conditions (at best the index finds the tenant's rows, and LIKE filters each).
     assert not like_in_index_condition(plain) and "Filter: ((razon_social_search)::text ~~" in plain, plain

@@ -55,6 +55,7 @@ HIDDEN_COLUMNS = {"users": ("password_hash",)}
 SERVICE_FUNCTIONS = (
     "public.nitida_search_customer_ids(text, text, text, integer, integer)",
     "public.nitida_count_customers(text, text, text, integer)",
+    "public.nitida_search_customers(text, text, text, integer, integer, integer)",
 )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    column,
     func,
     or_,
     select,
@@ -448,16 +449,22 @@ _RAW_TYPES["updated_at"] = _RAW_TYPES["created_at"]
 _AS_TEXT = {"id", "tenant_id", "responsabilidades_fiscales"}
 
 
-def _raw_column(attr: Any, column: Any) -> Any:
-    table_column = attr.property.columns[0]
-    if attr.key in _AS_TEXT:
-        return sql_cast(table_column, Text).label(attr.key)
-    if attr.key in _RAW_TYPES:
-        return type_coerce(table_column, _RAW_TYPES[attr.key]).label(attr.key)
-    return column
+def _raw_columns(source: Any) -> tuple[Any, ...]:
+    """COLUMNS read from ``source`` (the table, or the search function's rows) as
+    ``_row_columns`` gives them on PostgreSQL."""
+    columns = []
+    for attr in COLUMNS:
+        column = source.c[attr.key]
+        if attr.key in _AS_TEXT:
+            columns.append(sql_cast(column, Text).label(attr.key))
+        elif attr.key in _RAW_TYPES:
+            columns.append(type_coerce(column, _RAW_TYPES[attr.key]).label(attr.key))
+        else:
+            columns.append(column.label(attr.key))
+    return tuple(columns)
 
 
-_COLUMNS_RAW = tuple(_raw_column(attr, column) for attr, column in zip(COLUMNS, _COLUMNS_CORE))
+_COLUMNS_RAW = _raw_columns(_CUSTOMERS)
 
 
 def _search_page(columns: tuple[Any, ...]) -> TenantRead:
@@ -468,9 +475,27 @@ def _search_page(columns: tuple[Any, ...]) -> TenantRead:
 
 # A search's page on PostgreSQL: the rows of the ids the search function returns, in Spanish order.
 _SEARCH_PAGE = _search_page(_COLUMNS_CORE)
-# The API's page also carries its capped count on every row (an InitPlan: counted once),
-# so page and X-Total-Count take one round trip.
-_SEARCH_PAGE_COUNTED_JSON = _search_page((*_COLUMNS_RAW, _SEARCH_COUNT.scalar_subquery().label("nitida_total")))
+# The API's page: the page's rows and their capped count from one search (migration 0013's
+# function, which applies the sealed tenant itself; the session's tenant is a condition too).
+_FOUND = (
+    func.nitida_search_customers(
+        *_SEARCH_ARGS,
+        bindparam("limit", type_=Integer),
+        bindparam("offset", type_=Integer),
+        bindparam("at_most", type_=Integer),
+    )
+    .table_valued(
+        *(column(attr.key, attr.property.columns[0].type) for attr in COLUMNS),
+        column("nitida_row", Integer),
+        column("nitida_total", Integer),
+    )
+    .alias("found")
+)
+_SEARCH_PAGE_COUNTED_JSON = TenantRead(
+    cast(Table, _FOUND),  # the function's rows stand for the table: they carry tenant_id
+    (*_raw_columns(_FOUND), _FOUND.c.nitida_total),
+    lambda stmt: stmt.order_by(_FOUND.c.nitida_row),
+)
 
 
 def page_with_count(
