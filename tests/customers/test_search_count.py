@@ -82,7 +82,7 @@ TERMS = ["mar", "MAR", "peña", "pena", "Ñandú", "ursula", "900.1", "9001", "1
 
 def test_the_search_function_and_the_plain_predicate_agree(database, tenant, other_tenant):
     """On PostgreSQL the page and the count come from the SECURITY DEFINER functions
-    (migration 0011); on SQLite from the plain LIKE. Both must find the same rows in
+    (migrations 0011 and 0013); on SQLite from the plain LIKE. Both must find the same rows in
     the same order, with status, offset and wildcards; here checked against the
     plain predicate run in the same session."""
     rows = [
@@ -124,7 +124,7 @@ def test_the_search_function_and_the_plain_predicate_agree(database, tenant, oth
         assert all(r.razon_social.endswith("(otro)") for r in service.list_customers(session, "mar", None, 50, 0))
 
 
-@pytest.mark.sqlite_only  # PostgreSQL searches through migration 0011's functions
+@pytest.mark.sqlite_only  # PostgreSQL searches through the functions of migrations 0011 and 0013
 def test_a_sqlite_search_page_reads_the_search_index_and_only_its_rows(database, tenant):
     # Migration 0012: a rare word's page walked the tenant's sort index and read
     # every customer's row to test its name (11.6 ms at 10,000 customers, against

@@ -323,7 +323,7 @@ def _search_function_args(
     session: TenantSession, search: str | None, status: CustomerStatus | None
 ) -> dict[str, str | None] | None:
     """On PostgreSQL, a search goes through the SECURITY DEFINER functions of
-    migration 0011 (the trigram indexes, which row-level security keeps from the
+    migrations 0011 and 0013 (the trigram indexes, which row-level security keeps from the
     service role's own LIKE); their arguments, or None for the plain query."""
     name_term, number_term = search_terms(search)
     if (name_term is None and number_term is None) or session.get_bind().dialect.name != "postgresql":
