@@ -63,12 +63,6 @@ SEARCH_PAGE_COUNTED = (
 )
 # The capped count alone (migration 0011), as the service sends it for a page past the end.
 SEARCH_COUNT = "SELECT nitida_count_customers(%s::VARCHAR, %s::VARCHAR, NULL, %s::INTEGER) AS nitida_count_customers_1"
-# Before round 4: the page's ids from 0011's function, then its rows under row-level security.
-SEARCH_PAGE = (
-    f"SELECT {CUSTOMER_API} FROM customers WHERE customers.id IN (SELECT anon_1.customer_id "
-    "FROM nitida_search_customer_ids(%s::VARCHAR, %s::VARCHAR, NULL, %s::INTEGER, %s::INTEGER) AS anon_1) "
-    "AND customers.tenant_id = %s::UUID ORDER BY customers.razon_social_sort, customers.nit"
-)
 # The physical floor: the same search in plain SQL, run by the superuser (no
 # row-level security), so the planner may use any index (the trigram GIN ones).
 # contains(..., autoescape=True): the term is bound with %, _ and / escaped by "/".

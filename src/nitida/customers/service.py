@@ -19,7 +19,6 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
-    column,
     func,
     or_,
     select,
@@ -27,6 +26,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy import cast as sql_cast
+from sqlalchemy import column as sql_column
 from sqlalchemy.dialects import postgresql, sqlite
 
 from nitida.audit import service as audit
@@ -454,13 +454,13 @@ def _raw_columns(source: Any) -> tuple[Any, ...]:
     ``_row_columns`` gives them on PostgreSQL."""
     columns = []
     for attr in COLUMNS:
-        column = source.c[attr.key]
+        read = source.c[attr.key]
         if attr.key in _AS_TEXT:
-            columns.append(sql_cast(column, Text).label(attr.key))
+            columns.append(sql_cast(read, Text).label(attr.key))
         elif attr.key in _RAW_TYPES:
-            columns.append(type_coerce(column, _RAW_TYPES[attr.key]).label(attr.key))
+            columns.append(type_coerce(read, _RAW_TYPES[attr.key]).label(attr.key))
         else:
-            columns.append(column.label(attr.key))
+            columns.append(read.label(attr.key))
     return tuple(columns)
 
 
@@ -485,9 +485,9 @@ _FOUND = (
         bindparam("at_most", type_=Integer),
     )
     .table_valued(
-        *(column(attr.key, attr.property.columns[0].type) for attr in COLUMNS),
-        column("nitida_row", Integer),
-        column("nitida_total", Integer),
+        *(sql_column(attr.key, attr.property.columns[0].type) for attr in COLUMNS),
+        sql_column("nitida_row", Integer),
+        sql_column("nitida_total", Integer),
     )
     .alias("found")
 )
