@@ -22,10 +22,12 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[
 def _event_values(
     actor: Principal | None, entity_type: str, entity_id: uuid.UUID, action: str, changes: Mapping[str, Any] | None
 ) -> dict[str, Any]:
+    return {"entity_type": entity_type, "entity_id": entity_id, "action": action, **_who_and_what(actor, changes)}
+
+
+def _who_and_what(actor: Principal | None, changes: Mapping[str, Any] | None) -> dict[str, Any]:
+    """An event's actor and changes, as every way of recording one stores them."""
     return {
-        "entity_type": entity_type,
-        "entity_id": entity_id,
-        "action": action,
         "actor_user_id": actor.user_id if actor else None,
         "actor_email": actor.email if actor else None,
         "changes": dict(changes or {}),
@@ -102,13 +104,7 @@ def with_event(row_insert: Insert, *, entity_type: str, action: str) -> Select:
 
 def event_params(actor: Principal | None, changes: Mapping[str, Any]) -> dict[str, Any]:
     """The parameters of a ``with_event`` statement's audit event."""
-    values = {
-        "id": uuid.uuid4(),
-        "actor_user_id": actor.user_id if actor else None,
-        "actor_email": actor.email if actor else None,
-        "occurred_at": utcnow(),
-        "changes": dict(changes),
-    }
+    values = {"id": uuid.uuid4(), "occurred_at": utcnow(), **_who_and_what(actor, changes)}
     return {name: values[key] for key, name in _EVENT_PARAMS.items()}
 
 

@@ -51,6 +51,7 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
+from sqlalchemy.sql.selectable import NamedFromClause
 from sqlalchemy.types import TypeDecorator
 
 from nitida.core import seals
@@ -211,14 +212,18 @@ class TenantRead:
     construction nor its cache key per request. The tenant criterion is part of
     it by construction, a parameter that only the session fills in (its tenant).
 
+    ``table`` may also be the rows of a SECURITY DEFINER function that applies the
+    tenant itself and returns ``tenant_id`` (the criterion then holds on its rows).
     ``refine`` adds the rest (conditions, order); like ``read_rows``, only
     ``table`` is filtered, so the statement must read that table alone (a
-    subquery may read a SECURITY DEFINER function that applies the tenant itself).
+    subquery may read such a function).
     """
 
     __slots__ = ("statement", "_driver")
 
-    def __init__(self, table: Table, columns: tuple[Any, ...], refine: Callable[[Select], Select] = lambda s: s):
+    def __init__(
+        self, table: NamedFromClause, columns: tuple[Any, ...], refine: Callable[[Select], Select] = lambda s: s
+    ):
         if "tenant_id" not in table.c:
             raise TenantScopeError(f"{table.name} is not a tenant-owned table")
         self.statement = refine(select(*columns).where(table.c.tenant_id == bindparam(TENANT_PARAM)))

@@ -163,13 +163,11 @@ def new_customer_values(tenant_id: uuid.UUID, identity: Identity, data: Customer
     }
 
 
-# A new customer's INSERT, built once per engine (its values travel as parameters).
-_INSERT_NEW = {
-    dialect.dialect.name: dialect.insert(_CUSTOMERS)
-    .on_conflict_do_nothing(index_elements=["tenant_id", "nit"])
-    .returning(*_COLUMNS_CORE)
-    for dialect in (postgresql, sqlite)
-}
+# A new customer's INSERT on SQLite, built once (its values travel as parameters);
+# audit.record_now follows it.
+_INSERT_NEW_SQLITE = (
+    sqlite.insert(_CUSTOMERS).on_conflict_do_nothing(index_elements=["tenant_id", "nit"]).returning(*_COLUMNS_CORE)
+)
 # On PostgreSQL the INSERT and its audit event are one statement (audit.with_event);
 # inside WITH its values are named parameters, apart from the columns' own names.
 _NEW_PARAM = {column.key: f"new_{column.key}" for column in _CUSTOMERS.columns}
@@ -200,7 +198,7 @@ def create_customer(session: TenantSession, actor: Principal, data: CustomerCrea
         params = {_NEW_PARAM[key]: value for key, value in values.items()} | audit.event_params(actor, changes)
         row = session.write_rows(_INSERT_NEW_AUDITED, params).first()
     else:
-        row = session.write_rows(_INSERT_NEW["sqlite"], values).first()
+        row = session.write_rows(_INSERT_NEW_SQLITE, values).first()
     if row is None:
         existing = _find_by_nit(session, identity.number)
         if existing is None:  # the other transaction rolled back meanwhile
@@ -467,14 +465,10 @@ def _raw_columns(source: Any) -> tuple[Any, ...]:
 _COLUMNS_RAW = _raw_columns(_CUSTOMERS)
 
 
-def _search_page(columns: tuple[Any, ...]) -> TenantRead:
-    return TenantRead(
-        _CUSTOMERS, columns, lambda stmt: stmt.where(_CUSTOMERS.c.id.in_(_SEARCH_PAGE_IDS)).order_by(*ORDER)
-    )
-
-
 # A search's page on PostgreSQL: the rows of the ids the search function returns, in Spanish order.
-_SEARCH_PAGE = _search_page(_COLUMNS_CORE)
+_SEARCH_PAGE = TenantRead(
+    _CUSTOMERS, _COLUMNS_CORE, lambda stmt: stmt.where(_CUSTOMERS.c.id.in_(_SEARCH_PAGE_IDS)).order_by(*ORDER)
+)
 # The API's page: the page's rows and their capped count from one search (migration 0013's
 # function, which applies the sealed tenant itself; the session's tenant is a condition too).
 _FOUND = (
@@ -492,7 +486,7 @@ _FOUND = (
     .alias("found")
 )
 _SEARCH_PAGE_COUNTED_JSON = TenantRead(
-    cast(Table, _FOUND),  # the function's rows stand for the table: they carry tenant_id
+    _FOUND,
     (*_raw_columns(_FOUND), _FOUND.c.nitida_total),
     lambda stmt: stmt.order_by(_FOUND.c.nitida_row),
 )
