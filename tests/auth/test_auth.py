@@ -137,10 +137,18 @@ def test_token_of_another_tenants_claim_is_401(client, tenant, other_tenant):
 
 def test_deactivation_takes_effect_on_the_next_request(client, tenant):
     headers = tenant.headers(Role.OPERADOR)
-    assert client.get("/billing/customers", headers=headers).status_code == 200
+    body = {"razonSocial": "Droguería Peñalosa", "nit": "800197268"}
+    customer = client.post("/billing/customers", json=body, headers=headers).json()
+    # The whole list, a search page and an item: on PostgreSQL the last two read their
+    # rows in the round trip that checks the caller (auth.dependencies.TenantContext.begin).
+    reads = ["/billing/customers", "/billing/customers?search=penalosa&limit=5", f"/billing/customers/{customer['id']}"]
+    for url in reads:
+        r = client.get(url, headers=headers)
+        assert r.status_code == 200 and "Peñalosa" in r.text, (url, r.text)
     operador = tenant.users[Role.OPERADOR]
     client.patch(f"/users/{operador.id}", json={"status": "INACTIVE"}, headers=tenant.headers())
-    assert_problem(client.get("/billing/customers", headers=headers), 401)
+    for url in reads:
+        assert "Peñalosa" not in assert_problem(client.get(url, headers=headers), 401)["detail"]
     # Reactivating does not revive tokens issued before the deactivation.
     client.patch(f"/users/{operador.id}", json={"status": "ACTIVE"}, headers=tenant.headers())
     assert_problem(client.get("/billing/customers", headers=headers), 401)

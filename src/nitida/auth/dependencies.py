@@ -20,7 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Table
 from starlette.concurrency import run_in_threadpool
 
-from nitida.auth.access import Rule
+from nitida.auth.access import EVERYONE, Rule
 from nitida.auth.principal import Principal, Role
 from nitida.core import replica
 from nitida.core.client import ClientInfo
@@ -89,7 +89,9 @@ class TenantContext:
     @property
     def principal(self) -> Principal:
         if self._principal is None:
-            self.open()
+            # Opened on the endpoint's first statement (``begin``) and none yet: begin
+            # now, which checks the caller.
+            self.session.connection()
         assert self._principal is not None
         return self._principal
 
@@ -123,29 +125,27 @@ class TenantContext:
     def opened(self) -> bool:
         return self._unit is not None
 
-    def open(self) -> None:
-        """Open the request's unit of work and check the caller: 401 unless the
-        token's user is still active and the token's version is current."""
+    def open(self, *, on_first_statement: bool = False) -> None:
+        """Open the request's unit of work. Its first statement checks the caller (401
+        unless the token's user is still active and the token's version current) and
+        then, if the endpoint's Guard left it to us, the endpoint's rule (403): at once,
+        or with ``on_first_statement`` when the endpoint reads first (on PostgreSQL
+        that read rides the same round trip, and its rows reach the endpoint only
+        once both checks have passed)."""
         if self._unit is not None:
             return
         claims = self._claims
         unit = ExitStack()
         session = unit.enter_context(self._db.unit_of_work(claims.tenant_id, write=self._write))
-        if not session.in_transaction():  # (SQLite writers begin at once: no pipeline there anyway)
-            session.prefetch(_CALLER, {"nitida_key": claims.user_id})
         try:
             # Read the user as it is now: a deactivation, a role change or a new
             # password takes effect on the very next request.
-            # Read with the transaction's BEGIN and RLS context, in one round trip (PostgreSQL).
-            user = session.read_one(_CALLER, {"nitida_key": claims.user_id})
-            if user is None or user.status is not UserStatus.ACTIVE or user.token_version != claims.token_version:
-                raise Unauthorized("Invalid or expired token.")
+            session.check_on_begin(_CALLER, {"nitida_key": claims.user_id}, self._admit)
+            if not on_first_statement:
+                session.connection()  # begins: the checks run now
         except BaseException as exc:
             unit.__exit__(type(exc), exc, exc.__traceback__)  # rolls back
             raise
-        self._principal = Principal(
-            user_id=user.id, tenant_id=user.tenant_id, email=user.email, name=user.name, role=user.role
-        )
         request = self._request
         if self._db.replica_engine is not None and request is not None:
             self._reads = replica.ReadRouting.of(
@@ -153,11 +153,29 @@ class TenantContext:
             )
         self._session, self._unit = session, unit
 
+    def _admit(self, user: Any) -> None:
+        """The caller's check, on the user's row as read by the transaction's first statement."""
+        claims = self._claims
+        if user is None or user.status is not UserStatus.ACTIVE or user.token_version != claims.token_version:
+            raise Unauthorized("Invalid or expired token.")
+        self._principal = Principal(
+            user_id=user.id, tenant_id=user.tenant_id, email=user.email, name=user.name, role=user.role
+        )
+        if self.authorize_first:
+            self.authorize()
+
     def close(self, exc: BaseException | None) -> None:
-        """Commit the unit of work (``exc`` None) or roll it back, if it was opened."""
+        """Commit the unit of work (``exc`` None) or roll it back, if it was opened.
+        A unit that ran no statement checks its caller all the same before it commits."""
         unit, self._unit = self._unit, None
         if unit is None:
             return
+        if exc is None and self._principal is None:
+            try:
+                self._run_checks(unit)
+            except BaseException as error:
+                unit.__exit__(type(error), error, error.__traceback__)  # rolls back
+                raise
         if exc is None:
             unit.close()  # commits
             if self._reads is not None and self._request is not None and self._session is not None:
@@ -167,14 +185,28 @@ class TenantContext:
             unit.__exit__(type(exc), exc, exc.__traceback__)  # rolls back; the caller re-raises
 
     def begin(self) -> None:
-        """In the endpoint's thread, before its handler: open the unit of work and
-        check the caller, and the endpoint's rule when its Guard left it to us."""
-        if self.authorize_first:
-            self.authorize()  # opens (401 first), then 403
-        else:
-            self.open()
+        """In the endpoint's thread, before its handler: open the unit of work.
+
+        A read (GET) whose role check cannot refuse before its handler runs (an item
+        endpoint checks after finding the item; some rules allow every role) begins
+        on its first statement, so its first read rides with the checks (one round
+        trip fewer). Other requests check at once: 401, then 403, before the handler."""
+        rule = self.rule
+        self.open(
+            on_first_statement=not self._write
+            and self._db.replica_engine is None
+            and (not self.authorize_first or (rule is not None and rule.roles == EVERYONE))
+        )
+
+    def _run_checks(self, unit: ExitStack | None) -> None:
+        """The caller's checks, if the unit of work is open and ran no statement yet."""
+        if unit is not None and self._principal is None:
+            assert self._session is not None
+            self._session.connection()  # begins the transaction: the checks run
 
     def check_authorized(self) -> None:
+        """Before the answer: the caller checked, and the endpoint's rule."""
+        self._run_checks(self._unit)
         if self.rule is not None and not self.authorized:
             # A guarded item endpoint that never checked its rule: refuse to commit.
             raise RuntimeError("the endpoint did not check its access rule")

@@ -19,7 +19,6 @@ import json
 import logging
 import re
 import uuid
-from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ from sqlalchemy import (
     Executable,
     ForeignKey,
     MetaData,
+    Result,
     Select,
     Table,
     Uuid,
@@ -41,6 +41,7 @@ from sqlalchemy import (
     event,
     select,
 )
+from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -172,26 +173,37 @@ class TenantSession(ScopedSession):
         pays neither its construction nor its cache key (issue 14)."""
         return self.read_prepared(by_key_read(table, columns, key), {"nitida_key": value}).first()
 
-    def read_prepared(self, read: TenantRead, params: dict[str, Any] | None = None) -> CursorResult[Any]:
-        """Run a ``TenantRead`` (a statement built once) for this session's tenant."""
-        return self.connection().execute(read.statement, {**(params or {}), TENANT_PARAM: self.tenant_id})
+    def read_prepared(self, read: TenantRead, params: dict[str, Any] | None = None) -> Result[Any]:
+        """Run a ``TenantRead`` (a statement built once) for this session's tenant.
 
-    def prefetch(self, read: TenantRead, params: dict[str, Any]) -> None:
-        """Send ``read`` with the transaction's first round trip: on PostgreSQL in the
-        pipeline of BEGIN and the RLS context (after it: the policies apply), so a
-        request's first read (its caller) costs no round trip of its own.
-        ``read_one`` with the same arguments then answers from it."""
+        The transaction's first statement, when a check waits for it (``check_on_begin``):
+        on PostgreSQL it rides in the pipeline of BEGIN, the RLS context and the check's
+        read, and its rows are returned only once the check has passed."""
+        values = {**(params or {}), TENANT_PARAM: self.tenant_id}
+        if BEGIN_CHECK_KEY in self.info and not self.in_transaction():
+            dialect = self.get_bind().dialect
+            if dialect.name == "postgresql" and read.for_driver(dialect) is not None:
+                self.info[RIDER_KEY] = (read, values)
+                self.connection()  # begins: the check, then this read, in one round trip
+                ridden = self.info.pop(RIDDEN_KEY, None)
+                if ridden is not None:
+                    return ridden
+        return self.connection().execute(read.statement, values)
+
+    def check_on_begin(self, read: TenantRead, params: dict[str, Any], check: Callable[[Any], None]) -> None:
+        """Make ``read`` the transaction's first statement and hand its first row (or
+        None) to ``check``, which raises to refuse, before any other result of the
+        transaction is returned. A request's caller is checked this way.
+
+        On PostgreSQL it rides in the pipeline of BEGIN and the RLS context (after it:
+        the policies apply), with the transaction's first ``read_prepared`` after it:
+        the check costs no round trip of its own, and that first read none either.
+        A session whose transaction has begun already (SQLite's writers begin at
+        once) runs the check now."""
         if self.in_transaction():
-            raise RuntimeError("prefetch() must come before the transaction begins")
-        self.info[PREFETCH_KEY] = (read, params)
-
-    def read_one(self, read: TenantRead, params: dict[str, Any]) -> Any:
-        """The first row of ``read`` (or None): prefetched when ``prefetch`` asked for it."""
-        self.connection()  # begins the transaction (and runs the prefetch) if not yet
-        prefetch, fetched = self.info.pop(PREFETCH_KEY, None), self.info.pop(PREFETCHED_KEY, None)
-        if fetched is not None and prefetch == (read, params):
-            return fetched[0] if fetched else None
-        return self.read_prepared(read, params).first()
+            check(self.read_prepared(read, params).first())
+            return
+        self.info[BEGIN_CHECK_KEY] = (read, params, check)
 
     def write_rows(self, stmt: Executable, values: dict[str, Any] | None = None) -> CursorResult[Any]:
         """A Core INSERT/UPDATE/DELETE on this session's connection (its transaction,
@@ -227,23 +239,31 @@ class TenantRead:
         if "tenant_id" not in table.c:
             raise TenantScopeError(f"{table.name} is not a tenant-owned table")
         self.statement = refine(select(*columns).where(table.c.tenant_id == bindparam(TENANT_PARAM)))
-        self._driver: dict[str, tuple[str, Callable[[tuple], Any]]] = {}
+        self._driver: dict[str, tuple[str, Callable[[list[tuple]], Result[Any]]] | None] = {}
 
-    def for_driver(self, dialect: Any) -> tuple[str, Callable[[tuple], Any]]:
-        """The statement as the driver's SQL, and what makes a driver's row into a row
-        as SQLAlchemy would give it (named fields, each column's result processing):
-        for a read sent straight on the driver (``TenantSession.prefetch``)."""
-        found = self._driver.get(dialect.name)
-        if found is None:
+    def for_driver(self, dialect: Any) -> tuple[str, Callable[[list[tuple]], Result[Any]]] | None:
+        """The statement as the driver's SQL, and what makes the driver's rows into a
+        result as SQLAlchemy would give it (named fields, each column's result
+        processing): for a read sent straight on the driver, in a pipeline
+        (``TenantSession.check_on_begin``). None when a parameter needs SQLAlchemy's
+        own processing on the way in: such a read goes through SQLAlchemy."""
+        found = self._driver.get(dialect.name, _UNCOMPILED)
+        if found is _UNCOMPILED:
+            compiled = self.statement.compile(dialect=dialect)
             columns = self.statement.selected_columns
-            row_type = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
+            keys = [str(column.key) for column in columns]
             processors = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
 
-            def make_row(values: tuple) -> Any:
-                return row_type(*(p(v) if p else v for p, v in zip(processors, values)))
+            def make_result(rows: list[tuple]) -> Result[Any]:
+                processed = [tuple(p(v) if p else v for p, v in zip(processors, row)) for row in rows]
+                return IteratorResult(SimpleResultMetaData(keys), iter(processed))
 
-            found = self._driver[dialect.name] = (self.statement.compile(dialect=dialect).string, make_row)
+            found = None if compiled._bind_processors else (compiled.string, make_result)
+            self._driver[dialect.name] = found
         return found
+
+
+_UNCOMPILED: Any = object()
 
 
 @functools.cache
@@ -276,9 +296,11 @@ QUEUE_KEY = "queue_scan"
 RLS_KEY = "rls_key"
 # Set once a session has written (a flush, ORM DML, write_rows): core.replica reads it.
 WROTE_KEY = "nitida_wrote"
-# A read to send with the transaction's first round trip, and its rows (TenantSession.prefetch).
-PREFETCH_KEY = "nitida_prefetch"
-PREFETCHED_KEY = "nitida_prefetched"
+# The check of the transaction's first statement (TenantSession.check_on_begin), and the
+# read riding with it on PostgreSQL with its result (TenantSession.read_prepared).
+BEGIN_CHECK_KEY = "nitida_begin_check"
+RIDER_KEY = "nitida_rider"
+RIDDEN_KEY = "nitida_ridden"
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -347,12 +369,18 @@ _RLS_CONTEXT_SQL = (
 
 
 @event.listens_for(Session, "after_begin")
-def _set_rls_context(session: Session, transaction, connection) -> None:
-    if connection.dialect.name != "postgresql":
-        return
-    key: bytes | None = session.info.get(RLS_KEY)
+def _begin_tenant_transaction(session: Session, transaction, connection) -> None:
+    """The transaction's RLS context (PostgreSQL), then the check that waits for its
+    first statement (``TenantSession.check_on_begin``), before any other result."""
     tenant_id = session.info.get(TENANT_KEY)
-    if key is None or (tenant_id is None and not session.info.get(QUEUE_KEY)):
+    check = session.info.pop(BEGIN_CHECK_KEY, None) if tenant_id is not None else None
+    key: bytes | None = session.info.get(RLS_KEY)
+    if connection.dialect.name != "postgresql" or key is None:
+        if check is not None:  # no pipeline: the check's read is the first statement
+            read, read_params, verdict = check
+            verdict(connection.execute(read.statement, {**read_params, TENANT_PARAM: tenant_id}).first())
+        return
+    if tenant_id is None and not session.info.get(QUEUE_KEY):
         return  # nothing to see: no setting, no rows (a login session reads through a function)
     raw = connection.connection.dbapi_connection
     pid = raw.info.backend_pid
@@ -362,21 +390,25 @@ def _set_rls_context(session: Session, transaction, connection) -> None:
         seals.tenant_seal(key, tenant, pid) if tenant else "",
         seals.queue_seal(key, pid) if session.info.get(QUEUE_KEY) else "",
     )
-    # Straight on the driver, in pipeline mode: psycopg sends the transaction's
-    # BEGIN and this statement together (and the session's prefetched read, after
-    # it, under the policies it enables) and waits once: one round trip, not two
-    # or three. An error surfaces when the pipeline syncs, at the end of the block.
-    prefetch = session.info.get(PREFETCH_KEY) if tenant_id is not None else None
+    # The check's read, and the first read riding with it (TenantSession.read_prepared).
+    reads: list[tuple[TenantRead, dict[str, Any]]] = []
+    if check is not None:
+        reads.append((check[0], {**check[1], TENANT_PARAM: tenant_id}))
+        if RIDER_KEY in session.info:
+            reads.append(session.info.pop(RIDER_KEY))
+    # Straight on the driver, in pipeline mode: psycopg sends the transaction's BEGIN,
+    # this statement and those reads (after it: under the policies it enables)
+    # together and waits once: one round trip, not three or four. An error surfaces
+    # when the pipeline syncs, at the end of the block.
     dbapi_error = connection.dialect.loaded_dbapi.Error
     try:
         with raw.pipeline():
             raw.execute(_RLS_CONTEXT_SQL, params)
-            if prefetch is not None:
-                read, read_params = prefetch
-                sql, make_row = read.for_driver(connection.dialect)
-                prefetched = raw.execute(sql, {**read_params, TENANT_PARAM: tenant_id})
-        if prefetch is not None:
-            session.info[PREFETCHED_KEY] = [make_row(values) for values in prefetched.fetchall()]
+            sent = []
+            for read, values in reads:
+                sql, make_result = read.for_driver(connection.dialect) or _not_for_driver(read)
+                sent.append((make_result, raw.execute(sql, values)))
+        results = [make_result(cursor.fetchall()) for make_result, cursor in sent]
     except dbapi_error as exc:
         # Straight on the driver, so SQLAlchemy did not see it: wrap it as it would
         # (problem handlers, the replica's fallback), and drop a lost connection.
@@ -386,6 +418,14 @@ def _set_rls_context(session: Session, transaction, connection) -> None:
         raise DBAPIError.instance(
             _RLS_CONTEXT_SQL, params, exc, dbapi_error, connection_invalidated=lost, dialect=connection.dialect
         ) from exc
+    if check is not None:
+        check[2](results[0].first())  # raises to refuse: the riding read's rows are never returned
+        if len(results) > 1:
+            session.info[RIDDEN_KEY] = results[1]
+
+
+def _not_for_driver(read: TenantRead) -> Any:
+    raise RuntimeError(f"a check's read must be one the driver can send as it is: {read.statement}")
 
 
 def backend_pid(connection) -> int:
