@@ -84,3 +84,16 @@ def test_a_read_whose_rule_can_refuse_is_refused_before_the_handler_runs(probe, 
     assert ran == []
     assert client.get("/probe/admin", headers=tenant.headers(Role.ADMIN)).status_code == 200
     assert ran == ["admin read"]
+
+
+def test_an_endpoint_with_two_rules_is_refused_when_declared():
+    router = APIRouter(route_class=UnitOfWorkRoute)
+    with pytest.raises(RuntimeError, match="two access rules"):
+
+        @router.get("/two")
+        def two_rules(reader: Reader, admin: AdminReader) -> dict:
+            return {}
+
+    @router.get("/same-twice")  # one guard named twice is one context
+    def same_guard_twice(reader: Reader, again: Reader) -> dict:
+        return {}

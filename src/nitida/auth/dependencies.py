@@ -235,64 +235,60 @@ def client_info(request: Request) -> ClientInfo:
     return request.app.state.clients.resolve(peer, request.scope.get("headers", []))
 
 
-async def get_context(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> AsyncIterator[TenantContext]:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("Missing bearer token.")
-    # Verified tokens are cached (core.security): usually no work for the event loop.
-    claims = decode_access_token(credentials.credentials, request.app.state.settings.secret_key)
-    if claims is None:
-        raise Unauthorized("Invalid or expired token.")
-    ctx = TenantContext(request.app.state.db, claims, write=request.method not in READ_METHODS, request=request)
-    try:
-        yield ctx
-        ctx.check_authorized()
-    except BaseException as exc:
-        if ctx.opened:
-            await run_in_threadpool(ctx.close, exc)
-        raise
-    if ctx.opened:
-        # The commit, in a worker thread (blocking I/O): its failure is the response.
-        await run_in_threadpool(ctx.close, None)
-
-
-# scope="function": the exit code (commit) runs when the endpoint returns,
-# before the response is sent, so a failed commit is the response.
-Context = Annotated[TenantContext, Depends(get_context, scope="function")]
-
-
 class Guard:
-    """The dependency that attaches a domain's rule to the request's context.
+    """The dependency that gives an endpoint its request context, guarded by a domain's rule.
 
-    ``deferred=False`` checks at once (collection endpoints); ``deferred=True``
-    leaves the check to the handler, after it has found the item (404 first).
+    It checks the bearer token (401), opens nothing yet (``TenantContext``), and
+    commits the unit of work when the endpoint returns, before the response is sent,
+    so a failed commit is the response; it rolls back when anything raised.
+    ``deferred=False`` checks the rule before the handler (collection endpoints);
+    ``deferred=True`` leaves the check to the handler, after it has found the item
+    (404 first). One dependency, not a guard over a context over the bearer scheme:
+    FastAPI solves each level on every request (issue 14: per-request cost).
     """
 
     def __init__(self, rule: Rule, *, deferred: bool) -> None:
         self.rule = rule
         self.deferred = deferred
 
-    # async: FastAPI calls it on the event loop, where it only attaches the rule.
-    async def __call__(self, ctx: Context, request: Request) -> TenantContext:
-        if ctx.rule is not None and ctx.rule != self.rule:
-            raise RuntimeError(f"two access rules on one endpoint: {ctx.rule} and {self.rule}")
+    # async: FastAPI runs it on the event loop, where it only decodes the token (cached).
+    async def __call__(
+        self,
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> AsyncIterator[TenantContext]:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise Unauthorized("Missing bearer token.")
+        # Verified tokens are cached (core.security): usually no work for the event loop.
+        claims = decode_access_token(credentials.credentials, request.app.state.settings.secret_key)
+        if claims is None:
+            raise Unauthorized("Invalid or expired token.")
+        ctx = TenantContext(request.app.state.db, claims, write=request.method not in READ_METHODS, request=request)
         ctx.rule = self.rule
-        if not self.deferred:
-            if getattr(request.scope.get("route"), "runs_unit_in_one_thread", False):
-                # Checked in the endpoint's thread before its handler runs (no hop of its own).
-                ctx.authorize_first = True
-            else:
-                # The role is read with the user (blocking I/O): one worker-thread hop.
-                await run_in_threadpool(ctx.authorize)
-        return ctx
+        try:
+            if not self.deferred:
+                if getattr(request.scope.get("route"), "runs_unit_in_one_thread", False):
+                    # Checked in the endpoint's thread before its handler runs (no hop of its own).
+                    ctx.authorize_first = True
+                else:
+                    # The role is read with the user (blocking I/O): one worker-thread hop.
+                    await run_in_threadpool(ctx.authorize)
+            yield ctx
+            ctx.check_authorized()
+        except BaseException as exc:
+            if ctx.opened:
+                await run_in_threadpool(ctx.close, exc)
+            raise
+        if ctx.opened:
+            # The commit, in a worker thread (blocking I/O): its failure is the response.
+            await run_in_threadpool(ctx.close, None)
 
 
 def guard(rule: Rule, *, after_lookup: bool = False) -> Any:
     """The dependency marker of a handler's context guarded by ``rule``:
     ``Writer = Annotated[TenantContext, guard(CUSTOMERS["write"])]``."""
-    return Depends(Guard(rule, deferred=after_lookup))
+    # scope="function": the exit code (commit) runs when the endpoint returns.
+    return Depends(Guard(rule, deferred=after_lookup), scope="function")
 
 
 def _in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -331,21 +327,31 @@ class UnitOfWorkRoute(APIRoute):
         if self.runs_unit_in_one_thread:
             endpoint = _in_one_thread(endpoint)
         super().__init__(path, endpoint, **kwargs)
+        guards = _guards(self)
+        if len(guards) > 1:
+            # Each guard opens a context of its own: one endpoint, one unit of work, one rule.
+            raise RuntimeError(f"two access rules on one endpoint {path}: {', '.join(map(str, guards))}")
 
 
-def route_rule(route: Any) -> Rule | None:
-    """The access rule guarding a served route, read from its dependencies."""
+def _guards(route: Any) -> list[Rule]:
+    """The rules of the guards among a route's dependencies (one guard named twice is
+    one dependency: FastAPI solves it once per request)."""
+    guards: dict[int, Rule] = {}
     stack = list(route.dependant.dependencies)
     while stack:
         dependant = stack.pop()
         if isinstance(dependant.call, Guard):
-            return dependant.call.rule
+            guards[id(dependant.call)] = dependant.call.rule
         stack.extend(dependant.dependencies)
-    return None
+    return list(guards.values())
+
+
+def route_rule(route: Any) -> Rule | None:
+    """The access rule guarding a served route, read from its dependencies."""
+    return next(iter(_guards(route)), None)
 
 
 __all__ = [
-    "Context",
     "Guard",
     "client_info",
     "Principal",
