@@ -22,6 +22,7 @@ from nitida.customers import service as customers
 from nitida.customers.schemas import CustomerCreate
 from nitida.invoices import numbering
 from nitida.invoices.schemas import ResolutionCreate
+from nitida.invoices.service import bogota_today
 from nitida.users.models import Role
 
 pytestmark = pytest.mark.slow
@@ -123,7 +124,7 @@ def tab(browser, service_url):
 def _seed(database, tenant, *names: str) -> None:
     admin = tenant.users[Role.ADMIN]
     actor = Principal(user_id=admin.id, tenant_id=tenant.id, email=admin.email, name=admin.name, role=Role.ADMIN)
-    today = dt.date.today()
+    today = bogota_today()  # the pages count days in Bogotá, not in the machine's zone
     with database.unit_of_work(tenant.id) as session:
         for i, name in enumerate(names):
             customers.create_customer(
@@ -265,7 +266,7 @@ def test_each_role_sees_only_the_buttons_it_may_use(tab, database, tenant, engin
 def test_an_admin_configures_electronic_invoicing_and_issues_a_signed_invoice(tab, database, tenant, engine_name):
     admin = tenant.users[Role.ADMIN]
     actor = Principal(user_id=admin.id, tenant_id=tenant.id, email=admin.email, name=admin.name, role=Role.ADMIN)
-    today = dt.date.today()
+    today = bogota_today()  # the pages count days in Bogotá, not in the machine's zone
     with database.unit_of_work(tenant.id) as session:
         customers.create_customer(
             session,

@@ -15,6 +15,7 @@ from nitida.customers import service as customers
 from nitida.customers.schemas import CustomerCreate
 from nitida.invoices import numbering
 from nitida.invoices.schemas import ResolutionCreate
+from nitida.invoices.service import bogota_today
 from nitida.users.models import Role
 from nitida.web import sessions
 
@@ -33,7 +34,7 @@ def _customer(database, tenant, name="Ferretería El Dorado S.A.S.", nit=None):
 
 
 def _resolution(database, tenant):
-    today = dt.date.today()
+    today = bogota_today()  # the pages count days in Bogotá, not in the machine's zone
     with database.unit_of_work(tenant.id) as session:
         r = numbering.create_resolution(
             session,
@@ -432,7 +433,7 @@ def test_an_admin_voids_after_a_confirmation_and_manages_resolutions(app, databa
     customer_id = _customer(database, tenant)
     client = signed_in(app, tenant.users[Role.ADMIN].email)
     token = csrf_of(client.get("/app/configuracion").text)
-    today = dt.date.today()
+    today = bogota_today()  # the pages count days in Bogotá, not in the machine's zone
     bad = client.post(
         "/app/configuracion/resoluciones",
         data={
