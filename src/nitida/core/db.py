@@ -252,11 +252,21 @@ class TenantRead:
             compiled = self.statement.compile(dialect=dialect)
             columns = self.statement.selected_columns
             keys = [str(column.key) for column in columns]
-            processors = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
+            # Only the columns that have a result processing (a page of 50 rows as JSON text has none).
+            processors = [
+                (i, processor)
+                for i, column in enumerate(columns)
+                if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
+            ]
+
+            def processed(row: tuple) -> tuple:
+                values = list(row)
+                for i, processor in processors:
+                    values[i] = processor(values[i])
+                return tuple(values)
 
             def make_result(rows: list[tuple]) -> Result[Any]:
-                processed = [tuple(p(v) if p else v for p, v in zip(processors, row)) for row in rows]
-                return IteratorResult(SimpleResultMetaData(keys), iter(processed))
+                return IteratorResult(SimpleResultMetaData(keys), iter(map(processed, rows) if processors else rows))
 
             found = None if compiled._bind_processors else (compiled.string, make_result)
             self._driver[dialect.name] = found
