@@ -43,10 +43,10 @@ _CALLER = by_key_read(_USERS, _USER_COLUMNS, "id")
 class TenantContext:
     """A request's caller, its tenant-scoped session, and the rule guarding the endpoint.
 
-    The unit of work opens, and the caller is checked against the user as
-    stored now, on first use of ``session`` or ``principal``: in the thread
-    that runs the endpoint, not in a thread-pool hop of its own. Nothing of the
-    tenant is read before that check (401 first, as before).
+    The unit of work opens in the thread that runs the endpoint (``begin``), not
+    in a thread-pool hop of its own, and its first statement checks the caller
+    against the user as stored now (``open``). No row of the tenant reaches the
+    handler, and no answer leaves, before that check (401 first, as before).
     """
 
     __slots__ = (
@@ -164,18 +164,22 @@ class TenantContext:
         if self.authorize_first:
             self.authorize()
 
+    def finish(self) -> None:
+        """After the handler, in a worker thread: the checks still due (``check_authorized``),
+        then the commit; a failure of either rolls back and is the response."""
+        try:
+            self.check_authorized()
+        except BaseException as exc:
+            self.close(exc)
+            raise
+        self.close(None)
+
     def close(self, exc: BaseException | None) -> None:
         """Commit the unit of work (``exc`` None) or roll it back, if it was opened.
-        A unit that ran no statement checks its caller all the same before it commits."""
+        Commit through ``finish``, which checks first."""
         unit, self._unit = self._unit, None
         if unit is None:
             return
-        if exc is None and self._principal is None:
-            try:
-                self._run_checks(unit)
-            except BaseException as error:
-                unit.__exit__(type(error), error, error.__traceback__)  # rolls back
-                raise
         if exc is None:
             unit.close()  # commits
             if self._reads is not None and self._request is not None and self._session is not None:
@@ -198,15 +202,11 @@ class TenantContext:
             and (not self.authorize_first or (rule is not None and rule.roles == EVERYONE))
         )
 
-    def _run_checks(self, unit: ExitStack | None) -> None:
-        """The caller's checks, if the unit of work is open and ran no statement yet."""
-        if unit is not None and self._principal is None:
-            assert self._session is not None
-            self._session.connection()  # begins the transaction: the checks run
-
     def check_authorized(self) -> None:
-        """Before the answer: the caller checked, and the endpoint's rule."""
-        self._run_checks(self._unit)
+        """Before the answer: the caller checked (a unit opened on its first statement
+        that ran none begins now, which checks), and the endpoint's rule."""
+        if self._unit is not None and self._principal is None:
+            self.principal  # noqa: B018 - begins the transaction: the checks run
         if self.rule is not None and not self.authorized:
             # A guarded item endpoint that never checked its rule: refuse to commit.
             raise RuntimeError("the endpoint did not check its access rule")
@@ -274,14 +274,16 @@ class Guard:
                     # The role is read with the user (blocking I/O): one worker-thread hop.
                     await run_in_threadpool(ctx.authorize)
             yield ctx
-            ctx.check_authorized()
         except BaseException as exc:
             if ctx.opened:
                 await run_in_threadpool(ctx.close, exc)
             raise
         if ctx.opened:
-            # The commit, in a worker thread (blocking I/O): its failure is the response.
-            await run_in_threadpool(ctx.close, None)
+            # The checks still due and the commit, in a worker thread (blocking I/O):
+            # their failure is the response.
+            await run_in_threadpool(ctx.finish)
+        else:
+            ctx.check_authorized()  # nothing opened: no I/O
 
 
 def guard(rule: Rule, *, after_lookup: bool = False) -> Any:
@@ -295,7 +297,7 @@ def _in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """A sync endpoint whose request context is opened, checked and committed in
     the endpoint's own worker thread: one thread-pool hop per request instead of
     one each for the check, the handler and the commit (issue 14: per-request cost).
-    An exception rolls back there too; ``get_context`` then finds nothing to close."""
+    An exception rolls back there too; the guard then finds nothing to close."""
 
     @functools.wraps(endpoint)  # FastAPI reads the signature (and its globals) through __wrapped__
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -305,11 +307,10 @@ def _in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         try:
             ctx.begin()
             result = endpoint(*args, **kwargs)
-            ctx.check_authorized()
         except BaseException as exc:
             ctx.close(exc)
             raise
-        ctx.close(None)  # the commit: its failure is the response
+        ctx.finish()  # the checks still due, then the commit: their failure is the response
         return result
 
     return run
