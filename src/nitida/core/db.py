@@ -384,11 +384,13 @@ def _begin_tenant_transaction(session: Session, transaction, connection) -> None
     first statement (``TenantSession.check_on_begin``), before any other result."""
     tenant_id = session.info.get(TENANT_KEY)
     check = session.info.pop(BEGIN_CHECK_KEY, None) if tenant_id is not None else None
+    if check is not None:
+        check_read, check_params, verdict = check
+        check_values = {**check_params, TENANT_PARAM: tenant_id}
     key: bytes | None = session.info.get(RLS_KEY)
     if connection.dialect.name != "postgresql" or key is None:
         if check is not None:  # no pipeline: the check's read is the first statement
-            read, read_params, verdict = check
-            verdict(connection.execute(read.statement, {**read_params, TENANT_PARAM: tenant_id}).first())
+            verdict(connection.execute(check_read.statement, check_values).first())
         return
     if tenant_id is None and not session.info.get(QUEUE_KEY):
         return  # nothing to see: no setting, no rows (a login session reads through a function)
@@ -403,7 +405,7 @@ def _begin_tenant_transaction(session: Session, transaction, connection) -> None
     # The check's read, and the first read riding with it (TenantSession.read_prepared).
     reads: list[tuple[TenantRead, dict[str, Any]]] = []
     if check is not None:
-        reads.append((check[0], {**check[1], TENANT_PARAM: tenant_id}))
+        reads.append((check_read, check_values))
         if RIDER_KEY in session.info:
             reads.append(session.info.pop(RIDER_KEY))
     # Straight on the driver, in pipeline mode: psycopg sends the transaction's BEGIN,
@@ -429,7 +431,7 @@ def _begin_tenant_transaction(session: Session, transaction, connection) -> None
             _RLS_CONTEXT_SQL, params, exc, dbapi_error, connection_invalidated=lost, dialect=connection.dialect
         ) from exc
     if check is not None:
-        check[2](results[0].first())  # raises to refuse: the riding read's rows are never returned
+        verdict(results[0].first())  # raises to refuse: the riding read's rows are never returned
         if len(results) > 1:
             session.info[RIDDEN_KEY] = results[1]
 
