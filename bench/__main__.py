@@ -26,7 +26,7 @@ from pathlib import Path
 
 import orjson
 
-from bench import load, sql
+from bench import cpu, load, sql
 from bench.seed import BIG_TENANT, PASSWORD, SIZES, THOUSAND_TENANT, Seeded, seed_postgres, seed_sqlite
 
 SECRET = sql.SECRET
@@ -193,6 +193,9 @@ class Row:
     rss_peak: int = 0
     note: str = ""
     physical: load.Result | None = None  # searches: the physical floor (superuser, no RLS, best index)
+    # Cores each party kept busy during the service's run and the floor's (bench.cpu).
+    service_cpu: cpu.Usage | None = None
+    floor_cpu: cpu.Usage | None = None
 
 
 @dataclass
@@ -432,12 +435,16 @@ def run_postgres(args, run: Run, workdir: Path) -> None:
         server = Server(pg.app_url, args.workers, workdir)
         log(f"service: nitida serve --workers {args.workers} on port {server.port}")
         warm_up(server, seeded)
+        assert pg.datadir is not None
+        postmaster = cpu.postmaster_pid(pg.datadir)
         for name, tenant_index, http_make, floor_make, opts in scenarios(seeded, 1):
             if args.only and not re.search(args.only, name):
                 continue
             headers = token_for(seeded, tenant_index)
             for clients in (1, 16):
-                row = measure(args, name, clients, server, headers, http_make, floor_make, opts, app_dsn, super_dsn)
+                row = measure(
+                    args, name, clients, server, headers, http_make, floor_make, opts, app_dsn, super_dsn, postmaster
+                )
                 run.rows.append(row)
                 print_row(row)
         if not args.only or re.search(args.only, "login flood"):
@@ -520,7 +527,7 @@ def login_flood(args, server, seeded: Seeded) -> dict:
     return out
 
 
-def measure(args, name, clients, server, headers, http_make, floor_make, opts, dsn, super_dsn) -> Row:
+def measure(args, name, clients, server, headers, http_make, floor_make, opts, dsn, super_dsn, postmaster) -> Row:
     warmup, duration, max_requests = args.warmup, args.duration, 0
     if opts.get("stream"):
         # Each request is a whole list: 1 client sends 3 after one warm-up; 16 clients send one each.
@@ -528,25 +535,35 @@ def measure(args, name, clients, server, headers, http_make, floor_make, opts, d
         max_requests = 3 if clients == 1 else clients
         load.run_http(HOST, server.port, headers, http_make(1), clients=1, warmup=0, duration=60, max_requests=1)
     with MemorySampler(server) as mem:
-        svc = load.run_http(
-            HOST,
-            server.port,
-            headers,
-            http_make(clients),
-            clients=clients,
-            warmup=warmup,
-            duration=duration,
-            max_requests=max_requests,
+        svc, svc_cpu = cpu.measured(
+            server.proc.pid,
+            postmaster,
+            lambda: load.run_http(
+                HOST,
+                server.port,
+                headers,
+                http_make(clients),
+                clients=clients,
+                warmup=warmup,
+                duration=duration,
+                max_requests=max_requests,
+            ),
         )
-    floor = load.run_floor(
-        dsn, floor_make(clients), clients=clients, warmup=warmup, duration=duration, max_requests=max_requests
+    floor, floor_cpu = cpu.measured(
+        None,
+        postmaster,
+        lambda: load.run_floor(
+            dsn, floor_make(clients), clients=clients, warmup=warmup, duration=duration, max_requests=max_requests
+        ),
     )
     physical = None
     if opts.get("physical"):
         physical = load.run_floor(
             super_dsn, opts["physical"](clients), clients=clients, warmup=warmup, duration=duration
         )
-    return Row(name, clients, svc, floor, mem.baseline, mem.peak, physical=physical)
+    return Row(
+        name, clients, svc, floor, mem.baseline, mem.peak, physical=physical, service_cpu=svc_cpu, floor_cpu=floor_cpu
+    )
 
 
 def count_costs(args, seeded: Seeded, dsn: str, super_dsn: str) -> list[CountCost]:
@@ -728,9 +745,59 @@ def print_row(row: Row) -> None:
     if p is not None and p.errors:
         err += f" ERRORS physical={p.errors} ({p.error_sample})"
     physical = f" | physical {p.rps:8.1f}/s p50 {ms(p.pct(50))} ms" if p is not None else ""
+    split = cpu_split(row)
     log(
         f"  {row.scenario:<32} c={row.clients:<2} svc {s.rps:8.1f}/s p50 {ms(s.pct(50))} ms | "
         f"floor {f.rps:8.1f}/s p50 {ms(f.pct(50))} ms{physical} | peak RSS {row.rss_peak / MB:.0f} MB{err}"
+        + (f"\n      CPU per request: {split}" if split else "")
+    )
+
+
+CORES = os.cpu_count() or 1
+
+
+def cpu_ms(row: Row) -> tuple[float, float, float] | None:
+    """CPU ms per request of the service, PostgreSQL and the load generator, in the service's run."""
+    u, rps = row.service_cpu, row.service.rps
+    if u is None or not rps:
+        return None
+    return u.per_request_ms(u.service, rps), u.per_request_ms(u.postgres, rps), u.per_request_ms(u.bench, rps)
+
+
+def cpu_split(row: Row) -> str:
+    """Where one request's CPU went (service run), beside the floor's, and how busy the cores were."""
+    split, u, fu = cpu_ms(row), row.service_cpu, row.floor_cpu
+    if split is None or u is None:
+        return ""
+    svc, pg, gen = split
+    text = (
+        f"service {svc:.2f} + PostgreSQL {pg:.2f} + load generator {gen:.2f} ms; "
+        f"{u.machine:.2f} of {CORES} cores busy ({u.other:.2f} by other processes)"
+    )
+    if fu is not None and row.floor.rps:
+        text += (
+            f" | floor: PostgreSQL {fu.per_request_ms(fu.postgres, row.floor.rps):.2f} + client "
+            f"{fu.per_request_ms(fu.bench, row.floor.rps):.2f} ms, {fu.machine:.2f} cores busy"
+        )
+    return text
+
+
+def cpu_why(row: Row | None, target_rps: float) -> str:
+    """Why a throughput goal was missed, in CPU: what one request cost each party, the
+    ceiling that puts on this machine's cores, and the service's cost the goal needs."""
+    split = cpu_ms(row) if row is not None else None
+    if split is None or row is None or row.service_cpu is None:
+        return ""
+    svc, pg, gen = split
+    ceiling = 1000 * CORES / (svc + pg + gen)
+    budget = 1000 * CORES / target_rps - pg - gen
+    needs = (
+        f"the service at <= {budget:.2f} ms" if budget > 0 else "less than PostgreSQL and the load generator alone take"
+    )
+    return (
+        f"; CPU per request: service {svc:.2f} + PostgreSQL {pg:.2f} + load generator {gen:.2f} ms, "
+        f"{row.service_cpu.machine:.2f} of {CORES} cores busy, a ceiling of {ceiling:.0f}/s; "
+        f"{target_rps:.0f}/s needs {needs}"
     )
 
 
@@ -782,12 +849,14 @@ def goals(run: Run) -> list[Goal]:
             f"{ms(svc - limit)} ms over",
         )
 
-    def throughput_goal(goal: str, svc: float, floor: float, share: float, what: str) -> None:
+    def throughput_goal(goal: str, row: Row, floor: float, share: float, what: str) -> None:
+        svc = row.service.rps
         add(
             goal,
             f"{svc:.0f} vs {what} {floor:.0f}/s ({_pct(svc, floor)})",
             svc >= share * floor,
-            f"{_pct(share * floor - svc, floor)} of the {what} short ({svc:.0f} of {share * floor:.0f}/s)",
+            f"{_pct(share * floor - svc, floor)} of the {what} short ({svc:.0f} of {share * floor:.0f}/s)"
+            + cpu_why(row, share * floor),
         )
 
     for kind in ("search common", "search rare", "search NIT"):
@@ -803,7 +872,7 @@ def goals(run: Run) -> list[Goal]:
         if r16 and r16.physical:
             throughput_goal(
                 f"{kind}: req/s at 16 >= 50% of the physical floor's",
-                r16.service.rps,
+                r16,
                 r16.physical.rps,
                 0.5,
                 "physical floor",
@@ -822,14 +891,14 @@ def goals(run: Run) -> list[Goal]:
             "get by id: p50 at 1 client <= floor + 1.0 ms", r1.service.pct(50), r1.floor.pct(50), 0.001, "floor"
         )
     if r16:
-        throughput_goal("get by id: req/s at 16 >= 35% of the floor's", r16.service.rps, r16.floor.rps, 0.35, "floor")
+        throughput_goal("get by id: req/s at 16 >= 35% of the floor's", r16, r16.floor.rps, 0.35, "floor")
     c16 = find("create", 16)
     if c16:
         add(
             "create: >= 800/s at 16 clients",
             f"{c16.service.rps:.0f}/s (floor {c16.floor.rps:.0f}/s)",
             c16.service.rps >= 800,
-            f"{800 - c16.service.rps:.0f}/s short ({_pct(800 - c16.service.rps, 800)})",
+            f"{800 - c16.service.rps:.0f}/s short ({_pct(800 - c16.service.rps, 800)})" + cpu_why(c16, 800),
         )
     small = next(
         (
@@ -840,9 +909,7 @@ def goals(run: Run) -> list[Goal]:
         None,
     )
     if small:
-        throughput_goal(
-            f"{small.scenario}: req/s at 16 >= 50% of the floor's", small.service.rps, small.floor.rps, 0.5, "floor"
-        )
+        throughput_goal(f"{small.scenario}: req/s at 16 >= 50% of the floor's", small, small.floor.rps, 0.5, "floor")
     big1 = next((r for r in run.rows if "streamed" in r.scenario and r.clients == 1), None)
     big16 = next((r for r in run.rows if "streamed" in r.scenario and r.clients == 16), None)
     if big1:
@@ -935,6 +1002,31 @@ def report(run: Run) -> str:
         "### PostgreSQL (service over HTTP vs the same SQL through psycopg at the same concurrency)",
         table(run.rows),
     ]
+    measured_cpu = [r for r in run.rows if cpu_ms(r) is not None]
+    if measured_cpu:
+        parts += [
+            "",
+            f"### Where the CPU went ({CORES} cores; CPU ms per request, and cores busy on average, per run)",
+            "Read from /proc over each run: the service's processes, PostgreSQL's (with the backends that "
+            "exited), this benchmark's process (the load generator in the service's run, the psycopg client "
+            "in the floor's), and what the rest of the machine used meanwhile. At 16 clients the cores are "
+            "the budget: requests/s can be at most cores / (CPU ms per request).",
+            "",
+            "| scenario | clients | service run: service / PostgreSQL / load generator ms | cores busy (other processes) "
+            "| floor run: PostgreSQL / client ms | cores busy (other) |",
+            "|---|---:|---|---|---|---|",
+        ]
+        for r in measured_cpu:
+            svc_ms, pg_ms, gen_ms = cpu_ms(r) or (0.0, 0.0, 0.0)
+            u, fu = r.service_cpu, r.floor_cpu
+            assert u is not None and fu is not None
+            frps = r.floor.rps
+            parts.append(
+                f"| {r.scenario} | {r.clients} | {svc_ms:.2f} / {pg_ms:.2f} / {gen_ms:.2f} "
+                f"| {u.machine:.2f} ({u.other:.2f}) "
+                f"| {fu.per_request_ms(fu.postgres, frps):.2f} / {fu.per_request_ms(fu.bench, frps):.2f} "
+                f"| {fu.machine:.2f} ({fu.other:.2f}) |"
+            )
     searches = [r for r in run.rows if r.physical is not None]
     if searches:
         parts += [
