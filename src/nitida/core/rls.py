@@ -69,31 +69,60 @@ def _pgcrypto_schema(conn: Connection) -> str:
     ).scalar_one()
 
 
+def _seal_matches(message: str, seal: str, crypto: str) -> str:
+    """The SQL that says whether ``seal`` is the service's seal of ``message`` on this
+    backend: hex(HMAC-SHA256(key, message || ':' || backend pid)), as core.seals
+    computes it; one row (the key's), NULL when there is no key."""
+    return (
+        f"SELECT encode({crypto}.hmac(convert_to({message} || ':' || pg_backend_pid(), 'UTF8'), k.key, 'sha256'), "
+        f"'hex') = {seal} FROM nitida_private.rls_key k"
+    )
+
+
 def ensure_rls_functions(conn: Connection) -> None:
-    """The key table and the seal-checking functions (idempotent)."""
+    """The key table and the seal-checking functions (idempotent; replaced after every upgrade).
+
+    PL/pgSQL, not SQL: a SQL function that cannot be inlined (SECURITY DEFINER, SET
+    search_path) is parsed and planned again on every call, and the policies call
+    ``nitida_current_tenant()`` once per statement; PL/pgSQL keeps its plans for the
+    session. Measured on PostgreSQL 15: 78 -> 28 µs a call (issue 14), two or three
+    calls per request. It checks the seal itself rather than through ``seal_ok``: one
+    SECURITY DEFINER call (and search_path switch) per statement instead of two.
+    """
     crypto = _pgcrypto_schema(conn)
     definer = "STABLE SECURITY DEFINER PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp"
+    tenant_seal_matches = _seal_matches("'tenant:' || v_tenant", "v_seal", crypto)
     for statement in (
         "CREATE SCHEMA IF NOT EXISTS nitida_private",
         "REVOKE ALL ON SCHEMA nitida_private FROM PUBLIC",
         "CREATE TABLE IF NOT EXISTS nitida_private.rls_key ("
         "id smallint PRIMARY KEY CHECK (id = 1), key bytea NOT NULL CHECK (length(key) >= 32))",
         "REVOKE ALL ON nitida_private.rls_key FROM PUBLIC",
-        # seal = hex(HMAC-SHA256(key, message || ':' || backend pid)), as core.seals computes it.
+        # False for a missing or empty seal or message, and when no key is stored.
         "CREATE OR REPLACE FUNCTION nitida_private.seal_ok(message text, seal text) RETURNS boolean "
-        f"LANGUAGE sql {definer} AS $$ "
-        "SELECT coalesce(bool_or(seal IS NOT NULL AND seal <> '' AND "
-        f"encode({crypto}.hmac(convert_to(message || ':' || pg_backend_pid(), 'UTF8'), k.key, 'sha256'), 'hex')"
-        " = seal), false) FROM nitida_private.rls_key k $$",
+        f"LANGUAGE plpgsql {definer} AS $$ "
+        "DECLARE v_ok boolean; "
+        "BEGIN "
+        "IF message IS NULL OR seal IS NULL OR seal = '' THEN RETURN false; END IF; "
+        f"{_seal_matches('message', 'seal', crypto)} INTO v_ok; "
+        "RETURN coalesce(v_ok, false); "
+        "END $$",
         "REVOKE ALL ON FUNCTION nitida_private.seal_ok(text, text) FROM PUBLIC",
+        # The tenant of app.tenant_id when app.tenant_seal is its seal; NULL (no rows) otherwise.
         "CREATE OR REPLACE FUNCTION public.nitida_current_tenant() RETURNS uuid "
-        f"LANGUAGE sql {definer} AS $$ "
-        "SELECT CASE WHEN nitida_private.seal_ok('tenant:' || current_setting('app.tenant_id', true), "
-        "current_setting('app.tenant_seal', true)) "
-        "THEN nullif(current_setting('app.tenant_id', true), '')::uuid END $$",
+        f"LANGUAGE plpgsql {definer} AS $$ "
+        "DECLARE v_tenant text := current_setting('app.tenant_id', true); "
+        "v_seal text := current_setting('app.tenant_seal', true); "
+        "v_ok boolean; "
+        "BEGIN "
+        "IF v_tenant IS NULL OR v_tenant = '' OR v_seal IS NULL OR v_seal = '' THEN RETURN NULL; END IF; "
+        f"{tenant_seal_matches} INTO v_ok; "
+        "IF v_ok THEN RETURN v_tenant::uuid; END IF; "
+        "RETURN NULL; "
+        "END $$",
         "CREATE OR REPLACE FUNCTION public.nitida_queue_scan() RETURNS boolean "
-        f"LANGUAGE sql {definer} AS $$ "
-        "SELECT nitida_private.seal_ok('queue', current_setting('app.queue_scan', true)) $$",
+        f"LANGUAGE plpgsql {definer} AS $$ "
+        "BEGIN RETURN nitida_private.seal_ok('queue', current_setting('app.queue_scan', true)); END $$",
     ):
         conn.execute(text(statement))
 
