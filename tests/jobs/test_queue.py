@@ -46,6 +46,12 @@ def add_job(database, tenant_id, kind="tests.record", **kwargs) -> tuple[uuid.UU
     return job.id, marker
 
 
+# A job due before any other test's: a worker that serves every tenant (SQLite's in-process
+# worker, `nitida worker`) claims the oldest due first, and the tests share one database,
+# where other tests leave jobs that fail and are retried.
+FIRST_IN_LINE = {"run_after": utcnow() - timedelta(days=3650)}
+
+
 def drain(database, tenant_id, policy=FAST) -> None:
     """Run the tenant's due jobs until none is due (tests share one database)."""
     Worker(database, policy=policy, name=f"test-{uuid.uuid4().hex[:6]}", only_tenant=tenant_id).run_until_idle()
@@ -170,7 +176,7 @@ def test_two_workers_share_the_queue_and_never_run_one_job_twice(database, tenan
 
 @pytest.mark.sqlite_only  # the in-process worker is SQLite's; PostgreSQL runs `nitida worker`
 def test_sqlite_serve_runs_jobs_in_process(database_url, database, tenant):
-    job_id, marker = add_job(database, tenant.id)
+    job_id, marker = add_job(database, tenant.id, **FIRST_IN_LINE)
     settings = Settings(database_url=database_url, secret_key=SECRET, inprocess_worker=True, job_poll_seconds=0.05)
     with TestClient(create_app(settings, database)):
         deadline = utcnow() + timedelta(seconds=20)

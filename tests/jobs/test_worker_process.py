@@ -16,7 +16,7 @@ from sqlalchemy import select
 from fixtures.common import SECRET
 from nitida.jobs.models import Job, JobStatus
 
-from .test_queue import add_job, drain, effects, job_row
+from .test_queue import FIRST_IN_LINE, add_job, drain, effects, job_row
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ def start_worker(database_url: str, tmp_path: Path, lease_seconds: float) -> sub
 
 
 def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(database_url, database, tenant, tmp_path):
-    job_id, marker = add_job(database, tenant.id, kind="tests.slow_record", payload={"seconds": 4})
+    job_id, marker = add_job(database, tenant.id, kind="tests.slow_record", payload={"seconds": 4}, **FIRST_IN_LINE)
     worker = start_worker(database_url, tmp_path, lease_seconds=2)
     try:
         deadline = time.monotonic() + 30
