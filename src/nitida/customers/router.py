@@ -15,7 +15,7 @@ from nitida.customers import exporting, importing, service
 from nitida.customers.access import CUSTOMERS
 from nitida.customers.jobs import IMPORT
 from nitida.customers.models import CustomerImportFile, CustomerStatus
-from nitida.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
+from nitida.customers.schemas import CustomerCreate, CustomerListQuery, CustomerRead, CustomerUpdate
 from nitida.customers.views import customer_response, customers_page, customers_stream
 from nitida.jobs.service import enqueue
 from nitida.reports import exporters
@@ -51,20 +51,12 @@ Importer = Annotated[TenantContext, guard(CUSTOMERS["import"])]
     response_model=list[CustomerRead],
     responses={200: {"headers": SEARCH_TOTAL_COUNT_HEADERS}, **problem_responses(400, 401)},
 )
-def list_customers(
-    ctx: Reader,
-    search: Annotated[
-        str | None,
-        Query(max_length=bounds.SEARCH_TERM, description="Name (case- and accent-insensitive) or number fragment"),
-    ] = None,
-    status_: Annotated[CustomerStatus | None, Query(alias="status")] = None,
-    limit: Annotated[int | None, Query(ge=1, le=1000, description="Page size; omit for the whole list")] = None,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> Response:
+def list_customers(ctx: Reader, query: Annotated[CustomerListQuery, Query()]) -> Response:
     """Every customer of the caller's tenant, active and inactive, in Spanish alphabetical order.
 
     Without ``limit`` the whole list is streamed.
     """
+    search, status_, limit, offset = query.search, query.status, query.limit, query.offset
     with ctx.listing() as session:  # the read replica when it may serve (core.replica)
         if limit is None:
             total, capped = service.count_for_page(session, search, status_, limit, offset)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from pydantic import BeforeValidator, EmailStr, Field
+from pydantic import BaseModel, BeforeValidator, EmailStr, Field
 
 from nitida.core import bounds
 from nitida.core.schemas import ApiInput, ApiModel, FreeText, LocalDateTime
@@ -94,3 +94,14 @@ class CustomerRead(ApiModel):
     codigo_postal: str | None
     created_at: LocalDateTime
     updated_at: LocalDateTime
+
+
+class CustomerListQuery(BaseModel):
+    """The list's query parameters, validated as one model (one validation per request, not one per parameter)."""
+
+    search: str | None = Field(
+        None, max_length=bounds.SEARCH_TERM, description="Name (case- and accent-insensitive) or number fragment"
+    )
+    status: CustomerStatus | None = None
+    limit: int | None = Field(None, ge=1, le=1000, description="Page size; omit for the whole list")
+    offset: int = Field(0, ge=0, le=10_000_000)
