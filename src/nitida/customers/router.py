@@ -8,13 +8,12 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
-from nitida.core import bounds
 from nitida.core.errors import PROBLEM_JSON
 from nitida.core.problems import problem_responses
 from nitida.customers import exporting, importing, service
 from nitida.customers.access import CUSTOMERS
 from nitida.customers.jobs import IMPORT
-from nitida.customers.models import CustomerImportFile, CustomerStatus
+from nitida.customers.models import CustomerImportFile
 from nitida.customers.schemas import CustomerCreate, CustomerListQuery, CustomerRead, CustomerUpdate
 from nitida.customers.views import customer_response, customers_page, customers_stream
 from nitida.jobs.service import enqueue
