@@ -1007,10 +1007,11 @@ def report(run: Run) -> str:
         parts += [
             "",
             f"### Where the CPU went ({CORES} cores; CPU ms per request, and cores busy on average, per run)",
-            "Read from /proc over each run: the service's processes, PostgreSQL's (with the backends that "
-            "exited), this benchmark's process (the load generator in the service's run, the psycopg client "
-            "in the floor's), and what the rest of the machine used meanwhile. At 16 clients the cores are "
-            "the budget: requests/s can be at most cores / (CPU ms per request).",
+            "Read from /proc over each run, its warm-up included (the service's run comes first: reads that "
+            "bring a scenario's rows into memory land in it): the service's processes, PostgreSQL's (with the "
+            "backends that exited), this benchmark's process (the load generator in the service's run, the "
+            "psycopg client in the floor's), and what the rest of the machine used meanwhile. At 16 clients "
+            "the cores are the budget: requests/s can be at most cores / (CPU ms per request).",
             "",
             "| scenario | clients | service run: service / PostgreSQL / load generator ms | cores busy (other processes) "
             "| floor run: PostgreSQL / client ms | cores busy (other) |",
