@@ -118,20 +118,7 @@ class Server:
 
     def pids(self) -> list[int]:
         """The server and all its descendants (workers, multiprocessing helpers)."""
-        parents: dict[int, int] = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/stat", "rb") as f:
-                        stat = f.read()
-                    parents[int(entry)] = int(stat[stat.rindex(b")") + 2 :].split()[1])
-                except (OSError, ValueError):
-                    pass
-        tree, frontier = [self.proc.pid], [self.proc.pid]
-        while frontier:
-            frontier = [p for p, pp in parents.items() if pp in frontier]
-            tree += frontier
-        return tree
+        return cpu.process_tree(self.proc.pid)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -37,8 +37,8 @@ def _process_seconds(pid: int, reaped: bool) -> float:
     return ticks / TICKS
 
 
-def _children(root: int) -> list[int]:
-    """``root`` and its descendants."""
+def process_tree(root: int) -> list[int]:
+    """``root`` and its descendants (from /proc)."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -57,7 +57,7 @@ def _children(root: int) -> list[int]:
 
 def tree_seconds(root: int) -> float:
     """CPU seconds of a process tree: the live processes' own, plus what ``root`` has reaped."""
-    return sum(_process_seconds(pid, reaped=pid == root) for pid in _children(root))
+    return sum(_process_seconds(pid, reaped=pid == root) for pid in process_tree(root))
 
 
 def postmaster_pid(datadir: Path) -> int:
