@@ -37,6 +37,9 @@ security.use_cheap_hashing_for_tests()
 # process, a service's in-process worker) meets a closed local port, not the DIAN's habilitación host.
 # Tests that deliver pass the fake DIAN's URL themselves.
 os.environ.setdefault("NITIDA_DIAN_URL", "http://127.0.0.1:9/WcfDianCustomerServices.svc")
+# On SQLite a service runs its own worker unless told otherwise: the tests' apps and service processes run
+# jobs only where a test asks for them (tests of the README's commands drop this variable, as a user has none).
+os.environ.setdefault("NITIDA_INPROCESS_WORKER", "false")
 
 
 def pytest_collection_modifyitems(config, items):

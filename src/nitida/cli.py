@@ -107,11 +107,6 @@ def serve(
         db.dispose()
     if problem:
         _fail(f"refusing to serve: {problem}")
-    import os
-
-    if _settings().is_sqlite and "NITIDA_INPROCESS_WORKER" not in os.environ:
-        # One command for the demo: SQLite has no other worker to rely on.
-        os.environ["NITIDA_INPROCESS_WORKER"] = "true"
     uvicorn.run(
         "nitida.main:create_app",
         factory=True,

@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         worker = None
-        if settings.inprocess_worker:
+        if settings.runs_inprocess_worker:
             # SQLite's one-command demo: the jobs run in a thread of the server.
             worker = Worker(
                 db,

@@ -33,7 +33,6 @@ def test_serve_with_its_inprocess_worker_delivers_an_invoice(tmp_path, monkeypat
         answers.StatefulDian(pending_polls=1).install(fake)
         for name, value in {
             "NITIDA_DATABASE_URL": url,
-            "NITIDA_INPROCESS_WORKER": "true",
             "NITIDA_DIAN_URL": fake.url,
             "NITIDA_DIAN_TIMEOUT_SECONDS": "2",
             "NITIDA_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}?timeout=2",
@@ -41,6 +40,8 @@ def test_serve_with_its_inprocess_worker_delivers_an_invoice(tmp_path, monkeypat
             "NITIDA_JOB_BACKOFF_SECONDS": "0.1",
         }.items():
             monkeypatch.setenv(name, value)
+        # What `nitida serve` on SQLite does by itself: run the worker in the service, unasked.
+        monkeypatch.delenv("NITIDA_INPROCESS_WORKER")
         cli = [sys.executable, "-m", "nitida.cli"]
         subprocess.run([*cli, "db", "upgrade"], check=True, cwd=tmp_path, capture_output=True)
         created = subprocess.run(

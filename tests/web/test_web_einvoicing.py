@@ -364,3 +364,43 @@ def test_consulta_cannot_forge_a_credit_note(app, tenant, client):
     refused = browser.post(f"{path}/notas-credito", data={"csrf_token": token, "concepto": "2", "descripcion": "x"})
     assert refused.status_code == 403
     assert ok(client.get(f"/billing/invoices/{invoice['id']}", headers=tenant.headers()))["creditedTotal"] == "0.00"
+
+
+def test_an_admin_voids_an_electronic_invoice_from_its_page_as_the_api_does(app, tenant, client):
+    """Anular on the page issues the concept-2 credit note the API's void issues (it answered 500), and the API's
+    409s come back as the page's Spanish messages with the same status."""
+    invoice = _configured_invoice(client, tenant)
+    browser = signed_in(app, tenant.users[Role.ADMIN].email)
+    path = f"/app/facturas/{invoice['id']}"
+    token = csrf_of(browser.get(f"{path}/anular").text)
+    voided = browser.post(f"{path}/anular", data={"csrf_token": token, "motivo": "Valor equivocado"})
+    assert voided.status_code == 303, voided.text
+    page = browser.get(voided.headers["location"]).text
+    assert "Factura anulada." in page and "NC1" in page and "Anulación de factura electrónica" in page
+    after = ok(client.get(f"/billing/invoices/{invoice['id']}", headers=tenant.headers()))
+    assert after["status"] == "VOID"
+    # Voided already: the API answers 409, and so does the page, in Spanish.
+    api = client.post(f"/billing/invoices/{invoice['id']}/void", headers=tenant.headers(), json={"reason": "Otra"})
+    assert api.status_code == 409
+    again = browser.post(f"{path}/anular", data={"csrf_token": token, "motivo": "Otra vez"})
+    assert again.status_code == 409
+    assert "La factura no está en un estado que permita esta acción." in again.text
+
+
+def test_an_invoice_with_payments_is_not_voided_from_its_page(app, tenant, client):
+    invoice = _configured_invoice(client, tenant)
+    headers = tenant.headers()
+    ok(
+        client.post(
+            f"/billing/invoices/{invoice['id']}/payments",
+            headers=headers,
+            json={"amount": "100.00", "method": "EFECTIVO"},
+        ),
+        201,
+    )
+    browser = signed_in(app, tenant.users[Role.ADMIN].email)
+    path = f"/app/facturas/{invoice['id']}"
+    refused = browser.post(f"{path}/anular", data={"csrf_token": csrf_of(browser.get(path).text), "motivo": "Error"})
+    assert refused.status_code == 409
+    assert "La factura tiene pagos registrados y no se puede anular." in refused.text
+    assert ok(client.get(f"/billing/invoices/{invoice['id']}", headers=headers))["status"] == "ISSUED"

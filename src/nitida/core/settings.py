@@ -67,8 +67,9 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     # Back office in the browser: a session lasts this long from sign-in.
     web_session_minutes: int = Field(default=12 * 60, ge=5, le=30 * 24 * 60)
-    # Background jobs (nitida worker; on SQLite, `nitida serve` runs one in-process).
-    inprocess_worker: bool = False
+    # Background jobs: `nitida worker` processes, or a worker thread inside the service. Unset, the
+    # service runs one on SQLite (the one-command demo has no other) and none on PostgreSQL.
+    inprocess_worker: bool | None = None
     job_poll_seconds: float = Field(default=1.0, gt=0)
     job_lease_seconds: float = Field(default=300, gt=0)
     job_backoff_seconds: float = Field(default=5, ge=0)
@@ -90,6 +91,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def runs_inprocess_worker(self) -> bool:
+        return self.is_sqlite if self.inprocess_worker is None else self.inprocess_worker
 
     @model_validator(mode="after")
     def _replica(self) -> Settings:

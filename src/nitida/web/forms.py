@@ -26,9 +26,12 @@ class FormErrors:
 
 
 class FormInvalid(Exception):
-    def __init__(self, errors: FormErrors) -> None:
+    """``status``: 409 where the API answers a conflict, else 422 (invalid input; htmx swaps it, see base.html)."""
+
+    def __init__(self, errors: FormErrors, status: int = 422) -> None:
         super().__init__(errors)
         self.errors = errors
+        self.status = status
 
 
 def _rename(fields: dict[str, str], names: dict[str, str]) -> dict[str, str]:
@@ -52,4 +55,6 @@ def attempt(session: TenantSession, names: dict[str, str], call: Callable[[], T]
         if exc.status >= 500 or exc.status in (401, 403, 404):
             raise
         fields, general = messages.of_app_error(exc)
-        raise FormInvalid(FormErrors(fields=_rename(fields, names), general=general)) from None
+        raise FormInvalid(
+            FormErrors(fields=_rename(fields, names), general=general), 409 if exc.status == 409 else 422
+        ) from None

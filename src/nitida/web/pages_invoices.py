@@ -548,7 +548,11 @@ def void_invoice(request: Request, ctx: Web, invoice_id: str) -> Response:
     reason = ctx.field("motivo")
     try:
         data = validate(VoidRequest, {"reason": reason}, NAMES)
-        attempt(ctx.session, NAMES, lambda: service.void(ctx.session, ctx.principal, invoice, data.reason))
+        attempt(
+            ctx.session,
+            NAMES,
+            lambda: service.void(ctx.session, ctx.principal, invoice, data.reason, secret_key=_secret_key(request)),
+        )
     except FormInvalid as exc:
         return page(
             request,
@@ -558,7 +562,7 @@ def void_invoice(request: Request, ctx: Web, invoice_id: str) -> Response:
             invoice=invoice,
             errors=exc.errors,
             motivo=reason,
-            status_code=422,
+            status_code=exc.status,
         )
     return RedirectResponse(f"/app/facturas/{invoice.id}?aviso=anulada", status_code=303)
 
