@@ -18,7 +18,7 @@ from nitida.core.db import utcnow
 from nitida.core.errors import Conflict
 from nitida.delivery import service
 from nitida.delivery.models import Delivery, MailStatus
-from nitida.dian import attached, delivery, files, mail
+from nitida.dian import attached, delivery, files, mail, simulated
 from nitida.dian.client import DianClient, DianRefused, service_url
 from nitida.dian.delivery import ElectronicStatus as DianStatus
 from nitida.dian.responses import DianResponse, Outcome
@@ -48,11 +48,14 @@ def _signer(run: JobRun) -> einvoicing.Signer:
 def _client(run: JobRun, found: einvoicing.Signer) -> tuple[DianClient, Environment]:
     environment = Environment(found.settings.environment.value)
     timeout = run.settings.dian_timeout_seconds
+    if found.settings.simulated:
+        if environment is not Environment.HABILITACION:  # the database refuses it too (migration 0014)
+            raise PermanentJobError("the simulated DIAN is for habilitación only")
+        url, transport = simulated.URL, simulated.SERVICE.transport()
+    else:
+        url, transport = service_url(environment, run.settings.dian_url), None
     client = DianClient(
-        found.certificate,
-        service_url(environment, run.settings.dian_url),
-        timeout=timeout,
-        connect_timeout=min(10.0, timeout),
+        found.certificate, url, timeout=timeout, connect_timeout=min(10.0, timeout), transport=transport
     )
     return client, environment
 
@@ -222,10 +225,12 @@ def send_mail(run: JobRun) -> dict[str, Any] | None:
     issuer_email = found.supplier.email
     if not issuer_email:
         raise PermanentJobError("the issuer has no e-mail address to send from: PUT /billing/issuer (email)")
-    try:
-        smtp = mail.SmtpSettings.from_url(run.settings.smtp_url)
-    except mail.MailNotConfigured as exc:
-        raise PermanentJobError(str(exc)) from exc
+    smtp = None
+    if not found.settings.simulated:
+        try:
+            smtp = mail.SmtpSettings.from_url(run.settings.smtp_url)
+        except mail.MailNotConfigured as exc:
+            raise PermanentJobError(str(exc)) from exc
     container = service.attached_of(run.session, row)
     printed = service.printed_for_mail(doc, document, row)
     # The container takes the document's file number (the DIAN found it under that name, or by its CUFE).
@@ -237,10 +242,13 @@ def send_mail(run: JobRun) -> dict[str, Any] | None:
         row.mail_status = MailStatus.NO_EMAIL
         service.record_mail(run.session, run.actor, row, None)
         return {"mailStatus": "NO_EMAIL"}
-    try:
-        mail.send(mail.message(built), smtp)
-    except mail.MailRefused as exc:
-        raise PermanentJobError(str(exc)) from exc
+    if smtp is None:  # the demo's mail catcher keeps it, for the back office to show
+        service.catch_mail(run.session, row, built.to, mail.message(built))
+    else:
+        try:
+            mail.send(mail.message(built), smtp)
+        except mail.MailRefused as exc:
+            raise PermanentJobError(str(exc)) from exc
     # MailUnavailable propagates: the job is retried with backoff and ends FAILED, visible, if it never passes.
     row.mail_status = MailStatus.SENT
     row.mail_to = built.to

@@ -80,3 +80,24 @@ class Delivery(TenantScoped, Base):
     mail_job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SimulatedMail(TenantScoped, Base):
+    """An e-mail the demo's mail catcher kept instead of sending it (a tenant on the DIAN simulada)."""
+
+    __tablename__ = "simulated_mail"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "delivery_id"],
+            ["document_deliveries.tenant_id", "document_deliveries.id"],
+            ondelete="RESTRICT",
+            name="fk_simulated_mail_delivery",
+        ),
+        Index("ix_simulated_mail_created", "tenant_id", "created_at"),
+    )
+
+    delivery_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    mail_to: Mapped[str] = mapped_column(String(bounds.EMAIL))
+    subject: Mapped[str] = mapped_column(Text)
+    message: Mapped[bytes] = deferred(mapped_column(LargeBinary))  # the whole message, as SMTP would carry it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,15 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from nitida.audit import service as audit
 from nitida.auth.principal import Principal
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import Conflict, NotFound
-from nitida.delivery.models import Delivery, DocumentType, MailStatus
+from nitida.delivery.models import Delivery, DocumentType, MailStatus, SimulatedMail
 from nitida.dian import pdf
 from nitida.dian.delivery import ElectronicStatus as DianStatus
 from nitida.einvoicing import documents
@@ -136,8 +139,6 @@ def next_file_consecutive(session: TenantSession, row: Delivery, year: int) -> i
             text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
             {"key": f"nitida:delivery-files:{session.tenant_id}:{row.document_type.value}:{year}"},
         )
-    from sqlalchemy import func
-
     last = session.scalar(
         select(func.max(Delivery.file_consecutive)).where(
             Delivery.document_type == row.document_type, Delivery.file_year == year
@@ -424,6 +425,34 @@ def attached_of(session: TenantSession, row: Delivery) -> bytes:
 def printed_for_mail(doc: documents.Document, document: Invoice | InvoiceNote, row: Delivery) -> bytes:
     key = key_of(document)
     return pdf.render(pdf.Printable(doc, key, document.qr_data, validated_at=row.answered_at))
+
+
+def catch_mail(session: TenantSession, row: Delivery, to: str, message: EmailMessage) -> SimulatedMail:
+    """The demo's mail catcher: the message a buyer would have received, kept for the back office."""
+    caught = SimulatedMail(
+        delivery_id=row.id, mail_to=to, subject=str(message["Subject"]), message=bytes(message), created_at=utcnow()
+    )
+    session.add(caught)
+    session.flush()
+    return caught
+
+
+def caught_mail(session: TenantSession, limit: int, offset: int) -> tuple[int, list[SimulatedMail]]:
+    """The mail catcher's messages, newest first."""
+    total = session.scalar(select(func.count()).select_from(SimulatedMail)) or 0
+    rows = session.scalars(
+        select(SimulatedMail).order_by(SimulatedMail.created_at.desc()).limit(limit).offset(offset)
+    ).all()
+    return total, list(rows)
+
+
+def caught_message(session: TenantSession, mail_id: uuid.UUID) -> EmailMessage:
+    raw = session.scalar(select(SimulatedMail.message).where(SimulatedMail.id == mail_id))
+    if raw is None:
+        raise NotFound("Message not found.")
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
 
 
 def record_mail(session: TenantSession, actor: Principal | None, row: Delivery, to: str | None) -> None:

@@ -1,6 +1,11 @@
 """The demo tenant: three logins (one per role), a few dozen real-looking customers, and electronic
 invoicing configured for the DIAN's habilitación environment (a self-signed test certificate generated
-here, the DIAN's public test-set resolution), so the demo issues signed invoices out of the box."""
+here, the DIAN's public test-set resolution), so the demo issues signed invoices out of the box.
+
+Its documents go to the DIAN simulada and its e-mails to the mail catcher (nitida.dian.simulated), never to
+the DIAN: the demo shows the whole delivery, and a test set can never reach the real service by accident. Two
+invoices are issued at once so the first look shows both answers: one under the test set, which the simulated
+DIAN accepts, and one under a resolution the DIAN never authorised, which it rejects with its reasons."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import base64
 import datetime as dt
 import secrets
 import uuid
+from decimal import Decimal
 
 from nitida.auth.principal import Principal
 from nitida.auth.service import find_login
@@ -21,7 +27,9 @@ from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import Environment, PersonType
 from nitida.einvoicing.schemas import ElectronicInvoicingWrite, IssuerWrite
 from nitida.invoices import numbering
-from nitida.invoices.schemas import ResolutionCreate
+from nitida.invoices import service as invoices
+from nitida.invoices.schemas import InvoiceCreate, LineIn, ResolutionCreate, TaxIn
+from nitida.invoices.totals import TaxType
 from nitida.tenants.schemas import TenantCreate
 from nitida.tenants.service import add_tenant
 from nitida.users import service as users
@@ -50,6 +58,16 @@ TEST_SET_RESOLUTION = ResolutionCreate(
 # Sample software values: a real tenant uses the SoftwareID and PIN it registered at the DIAN.
 DEMO_SOFTWARE_ID = "56f2ae4e-9812-4fad-9255-08fcfcd5ccb0"
 DEMO_SOFTWARE_PIN = "20191"
+# A resolution the DIAN did not authorise (its technical key is made up): the DIAN rejects what is issued under it.
+UNAUTHORISED_RESOLUTION = ResolutionCreate(
+    resolution_number="18760000099",
+    prefix="XNA",
+    range_from=1,
+    range_to=1000,
+    valid_from=dt.date(2026, 1, 1),
+    valid_to=dt.date(2030, 12, 31),
+    technical_key="0" * 40,
+)
 
 
 def municipio_of(direccion: str | None) -> str:
@@ -97,7 +115,41 @@ def configure_electronic_invoicing(session, actor: Principal, secret_key: str) -
         ),
         secret_key=secret_key,
     )
+    einvoicing.use_simulated_dian(session, actor, test_set_id=str(uuid.uuid4()))
     numbering.create_resolution(session, actor, TEST_SET_RESOLUTION)
+
+
+def issue_examples(session, actor: Principal, secret_key: str) -> None:
+    """One invoice the simulated DIAN will accept and one it will reject (sent once the service runs)."""
+    accepted_under = numbering.list_resolutions(session)[0]
+    rejected_under = numbering.create_resolution(session, actor, UNAUTHORISED_RESOLUTION)
+    buyers = [c for c in customers.list_customers(session, None, None, 10, 0) if c.email][:2]
+    for resolution, buyer, line in (
+        (accepted_under, buyers[0], ("Resma de papel carta 75 g", "10", "11900.00")),
+        (rejected_under, buyers[1], ("Cuaderno argollado 100 hojas", "5", "8500.00")),
+    ):
+        description, quantity, price = line
+        draft = invoices.create_draft(
+            session,
+            actor,
+            InvoiceCreate(
+                customer_id=buyer.id,
+                resolution_id=resolution.id,
+                lines=[
+                    LineIn(
+                        description=description,
+                        quantity=Decimal(quantity),
+                        unit_price=Decimal(price),
+                        taxes=[TaxIn(type=TaxType.IVA, rate=Decimal("19"))],
+                    )
+                ],
+            ),
+        )
+        invoices.issue(session, actor, draft, secret_key=secret_key)
+
+
+def _principal(admin: User) -> Principal:
+    return Principal(user_id=admin.id, tenant_id=admin.tenant_id, email=admin.email, name=admin.name, role=admin.role)
 
 
 def seed_demo(db: Database, secret_key: str) -> tuple[bool, list[tuple[str, str, str]]]:
@@ -108,8 +160,16 @@ def seed_demo(db: Database, secret_key: str) -> tuple[bool, list[tuple[str, str,
     logins = [(role.value, email, DEMO_PASSWORD) for role, email in DEMO_LOGINS]
     admin_email = DEMO_LOGINS[0][1]
     with db.login_session(admin_email) as session:
-        if find_login(db, session, admin_email) is not None:
-            return False, logins
+        existing = find_login(db, session, admin_email)
+    if existing is not None:
+        # A demo made before the DIAN simulada existed sent to nowhere: point it there now.
+        with db.unit_of_work(existing.claims.tenant_id) as session:
+            settings = einvoicing.find_settings(session)
+            if settings is not None and not settings.simulated and settings.environment is Environment.HABILITACION:
+                admin = session.get(User, (existing.claims.tenant_id, existing.claims.user_id))
+                assert admin is not None
+                einvoicing.use_simulated_dian(session, _principal(admin), test_set_id=str(uuid.uuid4()))
+        return False, logins
     # One transaction: a crash half-way leaves no half-made demo behind.
     with db.unit_of_work(uuid.uuid4()) as session:
         created = add_tenant(
@@ -127,9 +187,7 @@ def seed_demo(db: Database, secret_key: str) -> tuple[bool, list[tuple[str, str,
         for role, email in DEMO_LOGINS[1:]:
             name = "Óscar Muñoz" if role is Role.OPERADOR else "Lucía Ibáñez"
             users.create_user(session, UserCreate(email=email, name=name, password=DEMO_PASSWORD, role=role))
-        actor = Principal(
-            user_id=admin.id, tenant_id=admin.tenant_id, email=admin.email, name=admin.name, role=admin.role
-        )
+        actor = _principal(admin)
         for fake in demo_customers():
             customers.create_customer(
                 session,
@@ -145,4 +203,5 @@ def seed_demo(db: Database, secret_key: str) -> tuple[bool, list[tuple[str, str,
                 ),
             )
         configure_electronic_invoicing(session, actor, secret_key)
+        issue_examples(session, actor, secret_key)
     return True, logins

@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    CheckConstraint,
     Date,
     Enum,
     ForeignKeyConstraint,
@@ -27,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
@@ -93,12 +96,21 @@ class ElectronicSettings(TenantScoped, Base):
     """
 
     __tablename__ = "einvoicing_settings"
-    __table_args__ = (UniqueConstraint("tenant_id", name="uq_einvoicing_settings_tenant"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", name="uq_einvoicing_settings_tenant"),
+        # The demo's DIAN simulada is for habilitación only (migration 0014).
+        CheckConstraint(
+            "NOT simulated OR environment = 'HABILITACION'", name="ck_einvoicing_settings_simulated_habilitacion"
+        ),
+    )
 
     environment: Mapped[Environment] = mapped_column(Enum(Environment, native_enum=False, length=20))
     software_id: Mapped[str] = mapped_column(String(bounds.SOFTWARE_ID))
     software_pin_encrypted: Mapped[str] = mapped_column(Text)
     test_set_id: Mapped[str | None] = mapped_column(String(bounds.TEST_SET_ID), nullable=True)
+    # The demo tenant's: documents go to the DIAN simulada, e-mails to the mail catcher (nitida.dian.simulated).
+    # Set only by `nitida demo`; never through the API, and cleared when the tenant moves to PRODUCCION.
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     certificate_encrypted: Mapped[str] = mapped_column(Text)
     certificate_password_encrypted: Mapped[str] = mapped_column(Text)
     certificate_subject: Mapped[str] = mapped_column(String(bounds.CERTIFICATE_SUBJECT))

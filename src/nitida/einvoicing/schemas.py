@@ -116,6 +116,8 @@ class CertificateRead(ApiModel):
 
 class ElectronicInvoicingRead(ApiModel):
     environment: Environment
+    # The demo's DIAN simulada (and mail catcher) answers this tenant, not the DIAN: set by `nitida demo` only.
+    simulated: bool = Field(description="Documents go to the demo's simulated DIAN, e-mails to its mail catcher")
     software_id: str
     test_set_id: str | None
     certificate: CertificateRead

@@ -22,7 +22,7 @@ from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
 from nitida.customers.models import Customer
 from nitida.einvoicing import certificates, codelists, documents, emit, secrets_box
 from nitida.einvoicing.fiscal import place
-from nitida.einvoicing.models import ElectronicSettings, ElectronicStatus, Issuer
+from nitida.einvoicing.models import ElectronicSettings, ElectronicStatus, Environment, Issuer
 from nitida.einvoicing.schemas import (
     CertificateRead,
     ElectronicInvoicingRead,
@@ -136,6 +136,7 @@ def find_settings(session: TenantSession, *, for_update: bool = False) -> Electr
 def settings_read(row: ElectronicSettings) -> ElectronicInvoicingRead:
     return ElectronicInvoicingRead(
         environment=row.environment,
+        simulated=bool(row.simulated),
         software_id=row.software_id,
         test_set_id=row.test_set_id,
         certificate=CertificateRead(
@@ -199,6 +200,8 @@ def put_settings(
         row = ElectronicSettings(next_credit_note=1, next_debit_note=1, created_at=now)
         session.add(row)
     row.environment = data.environment
+    if data.environment is Environment.PRODUCCION:
+        row.simulated = False  # production documents go to the DIAN, always
     row.software_id = data.software_id
     row.test_set_id = data.test_set_id
     row.credit_note_prefix = data.credit_note_prefix
@@ -232,6 +235,27 @@ def put_settings(
         entity_id=row.id,
         action="UPDATED" if before else "CREATED",
         changes=changes,
+    )
+    return row
+
+
+def use_simulated_dian(session: TenantSession, actor: Principal, test_set_id: str) -> ElectronicSettings:
+    """The demo tenant's documents go to the DIAN simulada and its e-mails to the mail catcher (`nitida demo`)."""
+    row = get_settings_row(session)
+    if row.environment is not Environment.HABILITACION:
+        raise Conflict("The simulated DIAN is for habilitación only.", slug="simulated-dian-production")
+    before = _audited_settings(row)
+    row.simulated = True
+    row.test_set_id = row.test_set_id or test_set_id
+    row.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        entity_type=SETTINGS_ENTITY,
+        entity_id=row.id,
+        action="UPDATED",
+        changes=audit.diff(before, _audited_settings(row)),
     )
     return row
 
