@@ -18,6 +18,7 @@ invoice cannot be paid and voided at once.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -309,8 +310,11 @@ def _filters(
     issued_from: date | None,
     issued_to: date | None,
     search: str | None,
+    electronic: Sequence[ElectronicStatus] = (),
 ) -> list[Any]:
     conditions: list[Any] = []
+    if electronic:
+        conditions.append(Invoice.electronic_status.in_(electronic))
     if customer_id is not None:
         conditions.append(Invoice.customer_id == customer_id)
     if status is not None:
@@ -345,10 +349,12 @@ def list_invoices(
     search: str | None,
     limit: int,
     offset: int,
+    electronic: Sequence[ElectronicStatus] = (),
 ) -> tuple[int, list[InvoiceSummary]]:
+    """``electronic``: only invoices in these electronic statuses (the back office's "Esperando a la DIAN")."""
     if issued_from is not None and issued_to is not None and issued_to < issued_from:
         raise BadRequest.field("issuedTo", "must not be before issuedFrom")
-    conditions = _filters(customer_id, status, issued_from, issued_to, search)
+    conditions = _filters(customer_id, status, issued_from, issued_to, search, electronic)
     total = session.scalar(_join_customer(select(func.count()).select_from(Invoice)).where(*conditions))
     rows = session.execute(
         _join_customer(select(Invoice, Customer.razon_social))

@@ -52,6 +52,12 @@ ACTION = {
     "VOIDED": "Anulada",
     "CREDITED": "Nota crédito",
     "DEBITED": "Nota débito",
+    "SENT_TO_DIAN": "Enviada a la DIAN",
+    "ACCEPTED_BY_DIAN": "Aceptada por la DIAN",
+    "REJECTED_BY_DIAN": "Rechazada por la DIAN",
+    "RESEND_REQUESTED": "Reenvío a la DIAN solicitado",
+    "EMAILED": "Enviada por correo al cliente",
+    "EMAIL_NOT_SENT": "Sin correo: el cliente no tiene correo electrónico",
 }
 FIELD = {
     "razonSocial": "Razón social",
@@ -76,6 +82,15 @@ ELECTRONIC_STATUS = {
     "SENT": "Enviada a la DIAN, en validación",
     "ACCEPTED": "Aceptada por la DIAN",
     "REJECTED": "Rechazada por la DIAN",
+}
+# The e-mail to the buyer (delivery's MailStatus, and FAILED when its job gave up).
+MAIL_STATUS = {
+    "NOT_YET": "Se envía cuando la DIAN acepte la factura",
+    "QUEUED": "En cola de envío",
+    "SENT": "Enviado",
+    "NO_EMAIL": "No enviado: el cliente no tiene correo electrónico",
+    "NOT_CONFIGURED": "No enviado: el correo no está configurado",
+    "FAILED": "No se pudo enviar",
 }
 
 

@@ -112,7 +112,50 @@ _BY_SLUG = {
     "electronic-data-missing": "Faltan datos para el documento electrónico: revisa los datos fiscales y los del cliente.",
     "certificate-unusable": "El certificado de firma no se puede usar: carga uno vigente en Configuración.",
     "electronic-secrets-unreadable": "El certificado y el PIN guardados no se pueden leer: cárgalos de nuevo en Configuración.",
+    "already-accepted": "La DIAN ya aceptó esta factura: no hay nada que reenviar.",
+    "delivery-in-progress": "La factura se está enviando a la DIAN en este momento: espera la respuesta.",
+    "mail-in-progress": "El correo de esta factura se está enviando en este momento.",
+    "not-accepted-yet": "La factura se envía por correo cuando la DIAN la acepta.",
 }
+
+# A delivery job's last error (English, for operators and the API) as the invoice page says it.
+_DELIVERY_ERRORS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"test-set id"),
+        "Falta el identificador del set de pruebas (TestSetId) de la DIAN: regístralo en Configuración y reenvía.",
+    ),
+    (
+        re.compile(r"refused the request"),
+        "La DIAN rechazó la solicitud: revisa el certificado de firma en Configuración y reenvía.",
+    ),
+    (
+        re.compile(r"did not answer in time|cannot reach the DIAN|answered HTTP 5|malformed answer|SOAP fault"),
+        "La DIAN no respondió como se esperaba; el envío se reintenta solo.",
+    ),
+    (re.compile(r"still validating|sent no ApplicationResponse"), "La DIAN aún está validando el documento."),
+    (
+        re.compile(r"no longer has electronic-invoicing settings|certificate|secrets"),
+        "La configuración de facturación electrónica no permite firmar ni enviar: revísala en Configuración.",
+    ),
+    (re.compile(r"habilitación only"), "La DIAN simulada de la demostración solo atiende el ambiente de habilitación."),
+]
+_MAIL_ERRORS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"issuer has no e-mail"), "La empresa no tiene correo de envío: agrégalo en sus datos fiscales."),
+    (re.compile(r"NITIDA_SMTP_URL|SMTP user"), "El servidor de correo del servicio no está configurado."),
+    (re.compile(r"credentials|refused the recipients"), "El servidor de correo rechazó el envío."),
+]
+
+
+def _first_match(text: str, table: list[tuple[re.Pattern[str], str]], default: str) -> str:
+    return next((spanish_text for pattern, spanish_text in table if pattern.search(text)), default)
+
+
+def delivery_error(last_error: str) -> str:
+    return _first_match(last_error, _DELIVERY_ERRORS, "El envío a la DIAN falló por un error inesperado.")
+
+
+def mail_error(last_error: str) -> str:
+    return _first_match(last_error, _MAIL_ERRORS, "El correo no se pudo enviar; se puede volver a intentar.")
 
 
 def spanish(message: str) -> str:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from nitida.invoices.service import bogota_today
-from nitida.web import queries
+from nitida.web import pages_delivery, queries
 from nitida.web.deps import Web
 from nitida.web.rendering import page
 
@@ -16,7 +16,15 @@ router = APIRouter(include_in_schema=False)
 @router.get("/app")
 def home(request: Request, ctx: Web) -> HTMLResponse:
     today = bogota_today()
-    return page(request, ctx, "inicio.html", nav="inicio", today=today, board=queries.dashboard(ctx.session, today))
+    return page(
+        request,
+        ctx,
+        "inicio.html",
+        nav="inicio",
+        today=today,
+        board=queries.dashboard(ctx.session, today),
+        simulated=pages_delivery.is_simulated(ctx),
+    )
 
 
 @router.get("/app/cartera")

@@ -22,17 +22,19 @@ from nitida.core import bounds
 from nitida.core.errors import NotFound
 from nitida.customers import service as customers
 from nitida.customers.models import Customer, CustomerStatus
+from nitida.delivery import service as delivery
+from nitida.delivery.access import DELIVERY
 from nitida.dian import pdf
 from nitida.einvoicing import codelists, notes
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.access import NOTES
-from nitida.einvoicing.models import NoteKind
+from nitida.einvoicing.models import ElectronicStatus, NoteKind
 from nitida.einvoicing.schemas import CreditNoteCreate
 from nitida.invoices import numbering, service, totals
 from nitida.invoices.access import INVOICES
 from nitida.invoices.models import InvoiceStatus, NumberingResolution, PaymentForm, PaymentMethod
 from nitida.invoices.schemas import InvoiceCreate, PaymentCreate, VoidRequest
-from nitida.web import messages
+from nitida.web import messages, pages_delivery
 from nitida.web.deps import Web, WebContext
 from nitida.web.formatting import NotANumber, parse_number
 from nitida.web.forms import FormErrors, FormInvalid, attempt, validate
@@ -89,6 +91,18 @@ NAMES = _Names()
 
 # --- the list ------------------------------------------------------------------------------
 
+# "Estado en la DIAN": Inicio's "Esperando a la DIAN" links to the first.
+DIAN_FILTERS = {
+    "esperando": (ElectronicStatus.SIGNED, ElectronicStatus.SENT),
+    "rechazada": (ElectronicStatus.REJECTED,),
+    "aceptada": (ElectronicStatus.ACCEPTED,),
+}
+DIAN_FILTER_LABELS = {
+    "esperando": "Esperando a la DIAN",
+    "rechazada": "Rechazadas por la DIAN",
+    "aceptada": "Aceptadas por la DIAN",
+}
+
 
 def _date(value: str) -> date | None:
     try:
@@ -106,9 +120,11 @@ def list_invoices(
     cliente: str = "",
     desde: str = "",
     hasta: str = "",
+    dian: str = "",
     pagina: str = "1",
 ) -> HTMLResponse:
     status = InvoiceStatus(estado) if estado in InvoiceStatus.__members__ else None
+    electronic = DIAN_FILTERS.get(dian, ())
     customer_id = _uuid(cliente)
     issued_from, issued_to = _date(desde), _date(hasta)
     if issued_from and issued_to and issued_to < issued_from:
@@ -124,6 +140,7 @@ def list_invoices(
             search=buscar.strip()[: bounds.SEARCH_TERM] or None,
             limit=PAGE_SIZE,
             offset=(page_number - 1) * PAGE_SIZE,
+            electronic=electronic,
         )
     customer_name = None
     if customer_id is not None:
@@ -133,6 +150,8 @@ def list_invoices(
         rows=rows,
         total=total,
         estado=status.value if status else "",
+        dian=dian if electronic else "",
+        dian_filters=DIAN_FILTER_LABELS,
         buscar=buscar,
         cliente=str(customer_id) if customer_id else "",
         cliente_nombre=customer_name,
@@ -422,6 +441,7 @@ NOTICES = {
     "pago": "Pago registrado.",
     "anulada": "Factura anulada.",
     "nota_credito": "Nota crédito emitida.",
+    "reenviada": "Reenvío a la DIAN en curso.",
 }
 
 
@@ -454,6 +474,7 @@ def _render_invoice(
         ctx,
         "facturas/detalle.html",
         nav="facturas",
+        **pages_delivery.panel_context(ctx, row),
         invoice=invoice,
         events=list(reversed(events)),
         notice=notice,
@@ -565,6 +586,18 @@ def void_invoice(request: Request, ctx: Web, invoice_id: str) -> Response:
             status_code=exc.status,
         )
     return RedirectResponse(f"/app/facturas/{invoice.id}?aviso=anulada", status_code=303)
+
+
+@router.post("/app/facturas/{invoice_id}/reenviar")
+def resend_invoice(request: Request, ctx: Web, invoice_id: str) -> Response:
+    """Send again what the DIAN rejected or never got (ADMIN), as POST /billing/invoices/:id/resend does."""
+    invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.require(DELIVERY, "resend")
+    try:
+        attempt(ctx.session, NAMES, lambda: delivery.resend(ctx.session, ctx.principal, invoice))
+    except FormInvalid as exc:
+        return _render_invoice(request, ctx, invoice.id, problem=exc.errors.general, status_code=exc.status)
+    return RedirectResponse(f"/app/facturas/{invoice.id}?aviso=reenviada", status_code=303)
 
 
 @router.post("/app/facturas/{invoice_id}/eliminar")

@@ -35,6 +35,7 @@ class Dashboard:
     overdue_invoices: int
     drafts: int
     waiting_on_dian: int
+    rejected_by_dian: int
 
 
 def _count(session: TenantSession, *conditions) -> int:
@@ -55,6 +56,7 @@ def dashboard(session: TenantSession, today: date) -> Dashboard:
         overdue_invoices=_count(session, Invoice.status == OPEN, Invoice.due_date < today),
         drafts=_count(session, Invoice.status == InvoiceStatus.DRAFT),
         waiting_on_dian=_count(session, Invoice.electronic_status.in_(WAITING_ON_DIAN)),
+        rejected_by_dian=_count(session, Invoice.electronic_status == ElectronicStatus.REJECTED),
     )
 
 
