@@ -64,7 +64,8 @@ def panel(ctx: WebContext, invoice: Invoice) -> DeliveryPanel | None:
     mail_problem = None
     if view.mail_status == "FAILED" and mail_job is not None:
         mail_problem = messages.mail_error(mail_job.last_error or "")
-    in_flight = view.electronic_status not in FINAL and not send_failed
+    send_busy = send_job is not None and send_job.status in busy  # a resend of a rejected document too
+    in_flight = send_busy or (view.electronic_status not in FINAL and not send_failed)
     in_flight = in_flight or (view.mail_status == "QUEUED" and mail_problem is None)
     return DeliveryPanel(
         view=view,
@@ -75,7 +76,7 @@ def panel(ctx: WebContext, invoice: Invoice) -> DeliveryPanel | None:
         can_resend=(
             ctx.can(DELIVERY, "resend")
             and view.electronic_status != "ACCEPTED"
-            and (send_job is None or send_job.status not in busy)
+            and not send_busy
         ),
     )
 
