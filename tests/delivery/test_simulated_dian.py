@@ -175,3 +175,17 @@ def test_the_simulation_checks_the_software_and_the_cude_of_notes(client, databa
     assert simulated.validate("fv", forged).messages == (
         "Regla: FAB27b, Rechazo: Huella no corresponde a un software autorizado para este OFE.",
     )
+
+
+def test_the_pages_pdf_is_the_apis_document(client, app, database, database_url, demo_tenant, tmp_path):
+    """One code path: the back office's PDF of an accepted invoice says "Validada por la DIAN" as the API's does."""
+    from delivery.test_delivery_jobs import text_of
+
+    invoice = issued_invoice(client, demo_tenant.headers())
+    run_jobs(database, database_url, demo_tenant)
+    api = client.get(f"/billing/invoices/{invoice['id']}/pdf", headers=demo_tenant.headers())
+    page = signed_in(app, demo_tenant.users[Role.CONSULTA].email).get(f"/app/facturas/{invoice['id']}/pdf")
+    assert api.status_code == page.status_code == 200
+    assert page.headers["content-disposition"] == f'attachment; filename="{invoice["number"]}.pdf"'
+    printed = text_of(page.content, tmp_path)
+    assert "Validada por la DIAN" in printed and printed == text_of(api.content, tmp_path)

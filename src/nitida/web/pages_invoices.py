@@ -19,12 +19,11 @@ from sqlalchemy import select
 
 from nitida.audit.service import history
 from nitida.core import bounds
-from nitida.core.errors import NotFound
+from nitida.core.errors import Conflict, NotFound
 from nitida.customers import service as customers
 from nitida.customers.models import Customer, CustomerStatus
 from nitida.delivery import service as delivery
 from nitida.delivery.access import DELIVERY
-from nitida.dian import pdf
 from nitida.einvoicing import codelists, notes
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.access import NOTES
@@ -644,20 +643,18 @@ def invoice_xml(ctx: Web, invoice_id: str) -> Response:
 
 
 @router.get("/app/facturas/{invoice_id}/pdf")
-def invoice_pdf(ctx: Web, invoice_id: str) -> Response:
-    """The representación gráfica; a draft's is marked "Borrador — sin validez fiscal"."""
-    invoice = service.load_full(ctx.session, service.get_invoice(ctx.session, invoice_id).id)
+def invoice_pdf(request: Request, ctx: Web, invoice_id: str) -> Response:
+    """The representación gráfica, the API's very document (delivery.service.invoice_pdf); a draft's is marked
+    "Borrador — sin validez fiscal". An invoice without one is the 404 page (its page says why)."""
+    invoice = service.get_invoice(ctx.session, invoice_id)
     ctx.require(INVOICES, "read")
-    document = einvoicing.printed_invoice_document(ctx.session, invoice)
-    if document is None:
-        raise NotFound("The invoice has no printed form: electronic invoicing is not configured for it.")
-    draft = invoice.status is InvoiceStatus.DRAFT
-    printable = pdf.Printable(document, invoice.cufe, invoice.qr_data, draft=draft)
-    name = "borrador" if draft else invoice.number
+    try:
+        content = delivery.invoice_pdf(ctx.session, invoice, _secret_key(request))
+    except Conflict:
+        raise NotFound("The invoice has no printed form: electronic invoicing is not configured for it.") from None
+    name = "borrador" if invoice.status is InvoiceStatus.DRAFT else invoice.number
     return Response(
-        pdf.render(printable),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+        content, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'}
     )
 
 
