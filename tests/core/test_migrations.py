@@ -83,3 +83,25 @@ def test_identity_duplicates_are_reported_not_merged(client, tenant, other_tenan
             assert connection.execute(text("SELECT count(*) FROM customers")).scalar() == 0
             forced = "SELECT relforcerowsecurity FROM pg_class WHERE relname = 'customers'"
             assert connection.execute(text(forced)).scalar() is True
+
+
+def test_the_migration_files_read_in_the_order_they_run():
+    """Listed by name, the files are the chain from the first revision to the head, and each header names its
+    own revision and its predecessor as the code does (a reader of the folder reads the history in order)."""
+    import re
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    from nitida.core.migrations import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    chain = list(reversed(list(scripts.walk_revisions())))  # base first
+    assert [s.down_revision for s in chain[1:]] == [s.revision for s in chain[:-1]], "one straight chain"
+    by_file = sorted(chain, key=lambda s: Path(s.path).name)
+    assert [Path(s.path).name for s in by_file] == [Path(s.path).name for s in chain]
+    for script in chain:
+        header = Path(script.path).read_text().split('"""')[1]
+        assert re.search(rf"^Revision ID: {re.escape(script.revision)}$", header, re.M), script.path
+        revises = re.search(r"^Revises: ?(.*)$", header, re.M)
+        assert revises and revises[1].strip() == (script.down_revision or ""), script.path

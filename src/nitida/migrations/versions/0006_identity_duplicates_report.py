@@ -1,7 +1,7 @@
 """report customers that are one taxpayer under the identity rules of issue 13
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-25 14:20:00
 
 Identity numbers are now normalised with NFKC, without leading zeros and with

@@ -1,7 +1,7 @@
 """server-side sessions of the back office in the browser
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006e
 Create Date: 2026-11-25 15:00:00
 """
 

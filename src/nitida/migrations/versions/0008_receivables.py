@@ -1,7 +1,7 @@
 """customer import files (kept for the background job that imports them)
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0009
 Create Date: 2026-11-25 15:00:00
 
 The receivables reports need no new table: they read invoices and payments

@@ -1,7 +1,7 @@
 """delivery to the DIAN and the buyer: one row per electronic document
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-25 16:00:00
 
 The documents' electronic_status columns are VARCHAR(20) without a check constraint:

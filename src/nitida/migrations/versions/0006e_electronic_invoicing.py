@@ -1,7 +1,7 @@
 """electronic invoicing: issuer fiscal data, settings, signed invoices, credit and debit notes
 
 Revision ID: 0006e
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-25 15:00:00
 
 New columns are nullable or carry a server default, so existing rows stay valid:

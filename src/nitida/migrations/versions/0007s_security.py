@@ -1,8 +1,11 @@
 """security: row-level security that SQL run as the service role cannot move; security events
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0007
 Create Date: 2026-11-25 15:00:00
+
+(The file is named for where it runs, after 0007; its revision id stays 0009, the id databases
+already record.)
 
 PostgreSQL (see core.rls and core.seals):
 * every ``tenant_isolation`` policy now compares with ``(SELECT nitida_current_tenant())``:
