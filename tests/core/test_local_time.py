@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nitida.core.clock import BOGOTA
 from nitida.core.schemas import local_iso
-
-BOGOTA = ZoneInfo("America/Bogota")
 
 
 @settings(max_examples=500, deadline=None)

@@ -524,7 +524,8 @@ def test_no_path_deletes_a_customer_with_invoices(client, tenant, database):
     # invoice -> customer foreign key is RESTRICT, so even a raw DELETE fails.
     import sqlalchemy as sa
     from sqlalchemy.exc import IntegrityError
-    from test_invoices_support import make_draft
+
+    from fixtures.invoices import make_draft
 
     c = created(client, tenant)
     make_draft(client, tenant, customer=c)

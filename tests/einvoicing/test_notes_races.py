@@ -3,28 +3,16 @@ an invoice is never credited beyond its total."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from threading import Barrier
 
 import httpx
 import pytest
 
 from fixtures.einvoicing_api import LINES, configure, issued_invoice, ok
+from fixtures.races import at_once
 from nitida.users.models import Role
 
 pytestmark = pytest.mark.postgres_only
-
-
-def _parallel(n: int, fn):
-    barrier = Barrier(n)
-
-    def run(i):
-        barrier.wait(timeout=30)
-        return fn(i)
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
 
 
 def test_parallel_notes_get_consecutive_numbers_and_never_over_credit(live_url, client, tenant):
@@ -44,7 +32,7 @@ def test_parallel_notes_get_consecutive_numbers_and_never_over_credit(live_url, 
                 json={"concept": 3, "description": "Descuento", "lines": half},
             )
 
-    responses = _parallel(12, post)
+    responses = at_once(12, post)
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] * 8 + [409] * 4, [r.text[:200] for r in responses]
     numbers = sorted(r.json()["consecutive"] for r in responses if r.status_code == 201)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from test_invoices_support import (
+
+from fixtures.common import assert_problem
+from fixtures.invoices import (
     draft_body,
     issue,
     line,
@@ -16,8 +18,6 @@ from test_invoices_support import (
     pay,
     today,
 )
-
-from fixtures.common import assert_problem
 from nitida.users.models import Role
 
 # --- drafts and totals ---------------------------------------------------------------

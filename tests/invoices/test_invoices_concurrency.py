@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from threading import Barrier
 
 import httpx
 import pytest
 from sqlalchemy import text
-from test_invoices_support import draft_body, line, make_customer, make_draft, make_resolution
 
 from fixtures.common import assert_problem
+from fixtures.invoices import draft_body, line, make_customer, make_draft, make_resolution
+from fixtures.races import at_once
 from nitida.auth.principal import Principal
 from nitida.customers import service as customers_service
 from nitida.users.models import Role
@@ -27,15 +27,12 @@ def test_parallel_issues_get_distinct_consecutive_numbers(client, tenant, live_u
     resolution = make_resolution(client, tenant, prefix="PAR", range_from=500, range_to=10_000)
     drafts = [make_draft(client, tenant, resolution=resolution)["id"] for _ in range(PARALLEL)]
     headers = tenant.headers(Role.OPERADOR)
-    barrier = Barrier(PARALLEL)
 
-    def issue(invoice_id: str) -> httpx.Response:
+    def issue(i: int) -> httpx.Response:
         with httpx.Client(base_url=live_url, timeout=60) as http:
-            barrier.wait()
-            return http.post(f"/billing/invoices/{invoice_id}/issue", headers=headers)
+            return http.post(f"/billing/invoices/{drafts[i]}/issue", headers=headers)
 
-    with ThreadPoolExecutor(PARALLEL) as pool:
-        responses = list(pool.map(issue, drafts))
+    responses = at_once(PARALLEL, issue)
     assert [r.status_code for r in responses] == [200] * PARALLEL, [r.text for r in responses if r.status_code != 200]
     consecutives = sorted(r.json()["consecutive"] for r in responses)
     assert consecutives == list(range(500, 500 + PARALLEL))
@@ -48,15 +45,12 @@ def test_parallel_issues_of_one_draft_number_it_once(client, tenant, live_url):
     resolution = make_resolution(client, tenant, prefix="ONE", range_from=1, range_to=100)
     draft = make_draft(client, tenant, resolution=resolution)["id"]
     headers = tenant.headers(Role.OPERADOR)
-    barrier = Barrier(8)
 
     def issue(_: int) -> httpx.Response:
         with httpx.Client(base_url=live_url, timeout=60) as http:
-            barrier.wait()
             return http.post(f"/billing/invoices/{draft}/issue", headers=headers)
 
-    with ThreadPoolExecutor(8) as pool:
-        codes = sorted(r.status_code for r in pool.map(issue, range(8)))
+    codes = sorted(r.status_code for r in at_once(8, issue))
     assert codes == [200] + [409] * 7
     after = client.get(f"/billing/resolutions/{resolution['id']}", headers=headers).json()
     assert after["nextNumber"] == 2  # one number taken, no gap
@@ -66,19 +60,16 @@ def test_parallel_payments_never_overpay(client, tenant, live_url):
     invoice = make_draft(client, tenant, lines=[line(unit_price="1000.00", taxes=[])])
     headers = tenant.headers(Role.OPERADOR)
     assert client.post(f"/billing/invoices/{invoice['id']}/issue", headers=headers).status_code == 200
-    barrier = Barrier(10)
 
     def pay(_: int) -> httpx.Response:
         with httpx.Client(base_url=live_url, timeout=60) as http:
-            barrier.wait()
             return http.post(
                 f"/billing/invoices/{invoice['id']}/payments",
                 json={"amount": "300.00", "method": "EFECTIVO"},
                 headers=headers,
             )
 
-    with ThreadPoolExecutor(10) as pool:
-        codes = sorted(r.status_code for r in pool.map(pay, range(10)))
+    codes = sorted(r.status_code for r in at_once(10, pay))
     assert codes == [201] * 3 + [400] * 7  # the 4th would take the balance below zero
     after = client.get(f"/billing/invoices/{invoice['id']}", headers=headers).json()
     assert (after["amountPaid"], after["balance"], after["status"], len(after["payments"])) == (

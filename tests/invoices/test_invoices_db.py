@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from test_invoices_support import issue, make_customer, make_draft, make_issued, make_resolution, today
 
 from fixtures.common import assert_problem
+from fixtures.invoices import issue, make_customer, make_draft, make_issued, make_resolution, today
 from nitida.auth.principal import Principal
 from nitida.core.errors import Conflict
 from nitida.invoices import service

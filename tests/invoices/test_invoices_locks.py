@@ -17,9 +17,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import httpx
 import pytest
 from sqlalchemy import text
-from test_invoices_support import draft_body, make_customer, make_draft, make_resolution
 
 from fixtures.common import assert_problem
+from fixtures.invoices import draft_body, make_customer, make_draft, make_resolution
 from nitida.auth.principal import Principal
 from nitida.invoices import numbering, service
 from nitida.invoices.schemas import InvoiceCreate, ResolutionCreate, ResolutionUpdate

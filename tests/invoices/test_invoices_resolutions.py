@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from test_invoices_support import make_resolution, today
 
 from fixtures.common import assert_problem
+from fixtures.invoices import make_resolution, today
 from nitida.users.models import Role
 
 
@@ -192,7 +192,7 @@ def test_a_new_resolution_was_created_and_last_changed_at_one_instant(client, te
 
 def test_issued_invoices_pin_their_resolutions_validity_and_technical_key(client, tenant):
     """Issue 13 item 11: validTo cannot move before an issued invoice, technicalKey cannot change after one."""
-    from test_invoices_support import make_issued
+    from fixtures.invoices import make_issued
 
     res = make_resolution(client, tenant, valid_from=today() - timedelta(days=10))
     url = f"/billing/resolutions/{res['id']}"
@@ -231,7 +231,7 @@ def test_issued_invoices_pin_their_resolutions_validity_and_technical_key(client
 
 
 def test_range_cannot_shrink_below_used_numbers(client, tenant):
-    from test_invoices_support import make_issued
+    from fixtures.invoices import make_issued
 
     res = make_resolution(client, tenant, range_from=1, range_to=10)
     for _ in range(3):

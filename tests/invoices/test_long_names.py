@@ -4,8 +4,8 @@ that migration 0005 fixed: invoices.customer_search was narrower on PostgreSQL).
 from __future__ import annotations
 
 import pytest
-from test_invoices_support import issue, line, make_customer, make_draft, make_resolution
 
+from fixtures.invoices import issue, line, make_customer, make_draft, make_resolution
 from nitida.users.models import Role
 
 

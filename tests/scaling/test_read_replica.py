@@ -18,10 +18,10 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
-from test_invoices_support import line
 
 import fixtures.jobs  # noqa: F401 - the test job kinds
 from fixtures.common import SECRET, random_nit
+from fixtures.invoices import line
 from fixtures.web import csrf_of, signed_in
 from nitida.auth.principal import Principal
 from nitida.core import replica as replica_routing

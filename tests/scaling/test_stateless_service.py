@@ -4,9 +4,7 @@ one database share the login lock, the job queue and gap-free numbering."""
 from __future__ import annotations
 
 import re
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,8 +16,7 @@ from nitida.users.models import Role
 
 pytestmark = pytest.mark.slow
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "invoices"))
-from test_invoices_support import line  # noqa: E402
+from fixtures.invoices import line
 
 
 @pytest.fixture

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from threading import Barrier
-
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from fixtures.api_walker import ApiWalker, served_operations
 from fixtures.common import random_nit
+from fixtures.races import at_once
 from fixtures.role_matrix import SEED_BODIES
 from nitida.audit.models import AuditEvent
 from nitida.customers.models import Customer
 from nitida.users.models import Role
 
 pytestmark = pytest.mark.postgres_only
-
-
-def _parallel(n: int, fn):
-    """Run fn(i) for i in range(n) on n threads released at the same moment."""
-    barrier = Barrier(n)
-
-    def run(i):
-        barrier.wait(timeout=30)
-        return fn(i)
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
 
 
 def test_50_parallel_creates_of_one_nit_make_exactly_one_row(live_url, tenant, database):
@@ -39,7 +25,7 @@ def test_50_parallel_creates_of_one_nit_make_exactly_one_row(live_url, tenant, d
         with httpx.Client(base_url=live_url, timeout=60) as c:
             return c.post("/billing/customers", headers=headers, json={"razonSocial": f"Carrera {i}", "nit": nit})
 
-    responses = _parallel(50, create)
+    responses = at_once(50, create)
     codes = sorted(r.status_code for r in responses)
     assert codes.count(201) == 1, codes
     assert all(
@@ -62,7 +48,7 @@ def test_parallel_patches_leave_one_requests_values_and_every_change_in_history(
         with httpx.Client(base_url=live_url, timeout=60) as c:
             return c.patch(f"/billing/customers/{cid}", headers=headers, json=requests[i])
 
-    responses = _parallel(20, patch)
+    responses = at_once(20, patch)
     assert [r.status_code for r in responses] == [200] * 20
     stored = client.get(f"/billing/customers/{cid}", headers=headers).json()
     assert {"razonSocial": stored["razonSocial"], "telefono": stored["telefono"]} in requests
@@ -104,7 +90,7 @@ def test_parallel_issuing_gives_distinct_consecutive_numbers_without_gaps(live_u
         with httpx.Client(base_url=live_url, timeout=60) as c:
             return c.post(issue_path.replace("{invoice_id}", drafts[i]), headers=headers, json=body)
 
-    responses = _parallel(len(drafts), issue)
+    responses = at_once(len(drafts), issue)
     assert [r.status_code for r in responses] == [200] * len(drafts), [r.text[:200] for r in responses]
     issued = [client.get(f"/billing/invoices/{d}", headers=headers).json() for d in drafts]
     by_prefix: dict[str, list[int]] = {}

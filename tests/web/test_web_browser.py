@@ -18,11 +18,11 @@ from fixtures.common import PASSWORD
 from fixtures.einvoicing import CERT_PASSWORD, SOFTWARE_ID, SOFTWARE_PIN, TECHNICAL_KEY, demo_p12
 from fixtures.processes import free_port, start_service
 from nitida.auth.principal import Principal
+from nitida.core.clock import bogota_today
 from nitida.customers import service as customers
 from nitida.customers.schemas import CustomerCreate
 from nitida.invoices import numbering
 from nitida.invoices.schemas import ResolutionCreate
-from nitida.invoices.service import bogota_today
 from nitida.users.models import Role
 
 pytestmark = pytest.mark.slow

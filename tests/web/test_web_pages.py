@@ -11,11 +11,11 @@ import re
 from fixtures.common import PASSWORD, assert_problem, random_nit, unique_email
 from fixtures.web import csrf_of, sign_in, signed_in, web_client
 from nitida.auth.principal import Principal
+from nitida.core.clock import bogota_today
 from nitida.customers import service as customers
 from nitida.customers.schemas import CustomerCreate
 from nitida.invoices import numbering
 from nitida.invoices.schemas import ResolutionCreate
-from nitida.invoices.service import bogota_today
 from nitida.users.models import Role
 from nitida.web import sessions
 

@@ -26,12 +26,12 @@ from nitida.core import replica
 from nitida.core.client import ClientInfo
 from nitida.core.db import Database, TenantSession, by_key_read
 from nitida.core.errors import Forbidden, Unauthorized
+from nitida.core.http import READ_ONLY_METHODS
 from nitida.core.security import TokenClaims, decode_access_token
 from nitida.users.models import User, UserStatus
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/login")
 
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # What every request reads of its caller, as Core (no ORM layer: it is on every request).
 _USERS = cast(Table, User.__table__)
 _USER_COLUMNS = tuple(
@@ -263,7 +263,9 @@ class Guard:
         claims = decode_access_token(credentials.credentials, request.app.state.settings.secret_key)
         if claims is None:
             raise Unauthorized("Invalid or expired token.")
-        ctx = TenantContext(request.app.state.db, claims, write=request.method not in READ_METHODS, request=request)
+        ctx = TenantContext(
+            request.app.state.db, claims, write=request.method not in READ_ONLY_METHODS, request=request
+        )
         ctx.rule = self.rule
         try:
             if not self.deferred:

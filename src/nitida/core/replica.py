@@ -48,7 +48,8 @@ log = logging.getLogger("nitida.replica")
 COOKIE = "nitida_read_after"
 HEADER = "X-Nitida-Read-After"
 OPT_OUT_HEADER = "X-Nitida-Read-From"
-READ_METHODS = frozenset({"GET", "HEAD"})
+# The methods a replica may answer (OPTIONS reads no data: it never needs one).
+REPLICA_METHODS = frozenset({"GET", "HEAD"})
 RETRY_SECONDS = 5.0
 # Where the scope carries the commit position from the request's context to the middleware.
 SCOPE_KEY = "nitida.read_after"
@@ -196,7 +197,7 @@ class ReadRouting:
     ) -> ReadRouting:
         allowed = (
             db.replica_engine is not None
-            and method in READ_METHODS
+            and method in REPLICA_METHODS
             and (headers.get(OPT_OUT_HEADER) or "").strip().lower() != "primary"
         )
         after = parse_position(headers.get(HEADER) or cookies.get(COOKIE)) if allowed else None
@@ -240,7 +241,7 @@ def note_commit(scope: Scope, db: Database, unit_of_work: TenantSession, method:
     holder = scope.get(SCOPE_KEY)
     if holder is None or db.replica_engine is None:
         return
-    if method in READ_METHODS and not unit_of_work.info.get(WROTE_KEY):
+    if method in REPLICA_METHODS and not unit_of_work.info.get(WROTE_KEY):
         return
     holder["position"] = commit_position(db)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -16,10 +15,9 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from nitida.core.clock import BOGOTA
 from nitida.core.errors import BadRequest
 from nitida.core.text_policy import FORBIDDEN, check_text
-
-BOGOTA = ZoneInfo("America/Bogota")
 
 
 class ApiModel(BaseModel):

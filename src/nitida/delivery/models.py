@@ -99,5 +99,7 @@ class SimulatedMail(TenantScoped, Base):
     delivery_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     mail_to: Mapped[str] = mapped_column(String(bounds.EMAIL))
     subject: Mapped[str] = mapped_column(Text)
-    message: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))  # the whole message, as SMTP would carry it
+    message: Mapped[bytes] = deferred(
+        mapped_column(LargeBinary, nullable=False)
+    )  # the whole message, as SMTP would carry it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -16,12 +16,13 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from nitida.audit import service as audit
 from nitida.auth.principal import Principal
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import Conflict, NotFound
+from nitida.core.locks import advisory_xact_lock
 from nitida.delivery.models import Delivery, DocumentType, MailStatus, SimulatedMail
 from nitida.dian import pdf
 from nitida.dian.delivery import ElectronicStatus as DianStatus
@@ -133,12 +134,8 @@ def file_number(session: TenantSession, row: Delivery, document: Invoice | Invoi
 
 def next_file_consecutive(session: TenantSession, row: Delivery, year: int) -> int:
     """The DIAN file-name consecutive of this kind and year (Anexo Técnico: one counter per issuer, kind, year)."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Two send jobs of one tenant must not take the same number (SQLite writers are serial already).
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"nitida:delivery-files:{session.tenant_id}:{row.document_type.value}:{year}"},
-        )
+    # Two send jobs of one tenant must not take the same number.
+    advisory_xact_lock(session, f"nitida:delivery-files:{session.tenant_id}:{row.document_type.value}:{year}")
     last = session.scalar(
         select(func.max(Delivery.file_consecutive)).where(
             Delivery.document_type == row.document_type, Delivery.file_year == year

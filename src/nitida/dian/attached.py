@@ -17,9 +17,9 @@ import datetime as dt
 
 from lxml import etree
 
+from nitida.core.clock import BOGOTA
 from nitida.einvoicing import signing
 from nitida.einvoicing.certificates import Certificate
-from nitida.einvoicing.documents import BOGOTA
 
 NS_ATTACHED = "urn:oasis:names:specification:ubl:schema:xsd:AttachedDocument-2"
 NS_APP_RESPONSE = "urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2"

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from num2words import num2words  # type: ignore[import-untyped]
 
-from nitida.einvoicing.documents import BOGOTA
+from nitida.core.clock import BOGOTA
 
 CENT = Decimal("0.01")
 

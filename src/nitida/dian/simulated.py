@@ -32,7 +32,7 @@ from xml.sax.saxutils import escape
 import httpx
 from lxml import etree
 
-from nitida.core.schemas import BOGOTA
+from nitida.core.clock import BOGOTA
 from nitida.devtools.fake_dian import soap_fault
 from nitida.dian import wssecurity
 from nitida.einvoicing import cufe

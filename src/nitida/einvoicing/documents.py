@@ -14,14 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from stdnum.co import nit as stdnum_nit
 
+from nitida.core.clock import BOGOTA
 from nitida.einvoicing import codelists
 from nitida.invoices import totals as totals_mod
 
-BOGOTA = ZoneInfo("America/Bogota")
 ZERO = Decimal("0.00")
 
 

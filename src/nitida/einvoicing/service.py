@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from nitida.audit import service as audit
 from nitida.auth.principal import Principal
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict, FieldError, NotFound
+from nitida.core.locks import advisory_xact_lock
 from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
 from nitida.customers.models import Customer
 from nitida.einvoicing import certificates, codelists, documents, emit, secrets_box
@@ -39,11 +40,7 @@ SETTINGS_ENTITY = "electronic-invoicing"
 
 def _lock_tenant_config(session: TenantSession) -> None:
     """Serialise the first PUT of a tenant's singleton rows (PostgreSQL; SQLite writers are serial)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"nitida:einvoicing-config:{session.tenant_id}"},
-        )
+    advisory_xact_lock(session, f"nitida:einvoicing-config:{session.tenant_id}")
 
 
 # --- issuer ------------------------------------------------------------------------

@@ -28,8 +28,8 @@ from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, 
 from signxml.util import ds_tag, xades_tag
 from signxml.xades import XAdESSignaturePolicy, XAdESSigner
 
+from nitida.core.clock import BOGOTA
 from nitida.einvoicing.certificates import Certificate
-from nitida.einvoicing.documents import BOGOTA
 
 EXT = "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2"
 DS = "http://www.w3.org/2000/09/xmldsig#"

@@ -13,13 +13,14 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from nitida.audit import service as audit
 from nitida.auth.principal import Principal
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict
 from nitida.core.ids import get_or_404
+from nitida.core.locks import advisory_xact_lock
 from nitida.core.schemas import refuse_nulls
 from nitida.invoices.models import Invoice, NumberingResolution
 from nitida.invoices.schemas import ResolutionCreate, ResolutionUpdate
@@ -53,21 +54,14 @@ def get_resolution(session: TenantSession, raw_id: str, *, for_update: bool = Fa
     return get_or_404(session, NumberingResolution, raw_id, "Resolution", for_update=for_update)
 
 
-def _advisory_lock(session: TenantSession, key: str) -> None:
-    """A transaction-scoped lock on ``key`` (PostgreSQL; SQLite writers are serial already)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
-
-
 def _lock_prefix(session: TenantSession, prefix: str) -> None:
     """Serialise range checks of one tenant's prefix."""
-    _advisory_lock(session, f"nitida:resolution-range:{session.tenant_id}:{prefix}")
+    advisory_xact_lock(session, f"nitida:resolution-range:{session.tenant_id}:{prefix}")
 
 
 def _lock_prefixes(session: TenantSession) -> None:
     """Serialise the registering of new prefixes within one tenant (see _check_prefix_distinct)."""
-    _advisory_lock(session, f"nitida:resolution-prefixes:{session.tenant_id}")
+    advisory_xact_lock(session, f"nitida:resolution-prefixes:{session.tenant_id}")
 
 
 def _extends(longer: str, shorter: str) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -28,12 +28,13 @@ from sqlalchemy.orm import selectinload
 
 from nitida.audit import service as audit
 from nitida.auth.principal import Principal
+from nitida.core.clock import bogota_today
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict
 from nitida.core.ids import get_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
 from nitida.core.money import MAX_MONEY, ZERO, format_money
-from nitida.core.schemas import BOGOTA, refuse_nulls
+from nitida.core.schemas import refuse_nulls
 from nitida.core.text import fold
 from nitida.customers.models import Customer, CustomerStatus
 from nitida.delivery import service as delivery
@@ -66,10 +67,6 @@ ENTITY = "invoice"
 
 # Two prefix+consecutive spellings of one number (e.g. "FE1"+"23" and "FE"+"123").
 NUMBER_TAKEN = Constraint("uq_invoices_tenant_number", "UNIQUE constraint failed: invoices.tenant_id, invoices.number")
-
-
-def bogota_today() -> date:
-    return datetime.now(BOGOTA).date()
 
 
 # --- loading -------------------------------------------------------------------

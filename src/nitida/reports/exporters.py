@@ -29,7 +29,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from nitida.core.schemas import BOGOTA
+from nitida.core.clock import BOGOTA
 
 CSV = "csv"
 XLSX = "xlsx"

@@ -48,7 +48,7 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def _today() -> date:
-    from nitida.invoices.service import bogota_today
+    from nitida.core.clock import bogota_today
 
     return bogota_today()
 

@@ -34,9 +34,9 @@ from sqlalchemy import (
     union_all,
 )
 
+from nitida.core.clock import BOGOTA
 from nitida.core.db import TenantSession
 from nitida.core.money import ZERO, Money
-from nitida.core.schemas import BOGOTA
 from nitida.customers.models import Customer
 from nitida.einvoicing.models import InvoiceNote, NoteKind
 from nitida.invoices.models import Invoice, InvoicePayment, InvoiceStatus, PaymentForm, PaymentMethod

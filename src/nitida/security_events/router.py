@@ -3,11 +3,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
+from nitida.core.clock import BOGOTA
 from nitida.core.errors import BadRequest
 from nitida.core.problems import problem_responses
 from nitida.security_events import service
@@ -18,7 +18,6 @@ from nitida.security_events.schemas import SecurityEventRead
 router = APIRouter(prefix="/security-events", tags=["security"], route_class=UnitOfWorkRoute)
 
 Reader = Annotated[TenantContext, guard(SECURITY_EVENTS["read"])]
-BOGOTA = ZoneInfo("America/Bogota")
 
 
 def _instant(value: datetime | None, field: str) -> datetime | None:

@@ -24,9 +24,9 @@ from nitida.auth.principal import Principal
 from nitida.core import replica
 from nitida.core.db import Database, TenantSession
 from nitida.core.errors import Forbidden
+from nitida.core.http import READ_ONLY_METHODS
 from nitida.web import sessions
 
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOGIN_PATH = "/app/ingresar"
 
 
@@ -78,7 +78,7 @@ class WebContext:
 
 
 async def posted_form(request: Request) -> FormData:
-    if request.method in READ_METHODS:
+    if request.method in READ_ONLY_METHODS:
         return FormData()
     return await request.form()
 
@@ -93,7 +93,7 @@ def same_origin(request: Request) -> bool:
 
 def next_path_of(request: Request) -> str:
     path = request.url.path
-    if request.url.query and request.method in READ_METHODS:
+    if request.url.query and request.method in READ_ONLY_METHODS:
         path += "?" + request.url.query
     return path
 
@@ -104,11 +104,11 @@ def get_web_context(request: Request, form: Annotated[FormData, Depends(posted_f
         raise LoginRequired(next_path_of(request))
     tenant_id, token = parsed
     db: Database = request.app.state.db
-    with db.unit_of_work(tenant_id, write=request.method not in READ_METHODS) as session:
+    with db.unit_of_work(tenant_id, write=request.method not in READ_ONLY_METHODS) as session:
         signed_in = sessions.current(session, token)
         if signed_in is None:
             raise LoginRequired(next_path_of(request))
-        if request.method not in READ_METHODS:
+        if request.method not in READ_ONLY_METHODS:
             given = request.headers.get("X-CSRF-Token") or form.get("csrf_token")
             if not isinstance(given, str) or not sessions.csrf_matches(signed_in.csrf_token, given):
                 raise CsrfRefused()

@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from nitida.core.schemas import BOGOTA
+from nitida.core.clock import BOGOTA
 
 CENT = Decimal("0.01")
 

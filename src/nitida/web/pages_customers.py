@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from nitida.audit.service import history
 from nitida.core import bounds
+from nitida.core.clock import bogota_today
 from nitida.customers import service
 from nitida.customers.access import CUSTOMERS
 from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
@@ -226,7 +227,7 @@ def customer_page(request: Request, ctx: Web, customer_id: str, aviso: str = "")
         customer=customer,
         invoices=invoice_rows,
         invoice_count=count,
-        balance=queries.customer_balance(ctx.session, customer.id, invoices.bogota_today()),
+        balance=queries.customer_balance(ctx.session, customer.id, bogota_today()),
         events=list(reversed(events)),
         notice=NOTICES.get(aviso),
     )

@@ -73,11 +73,7 @@ def panel(ctx: WebContext, invoice: Invoice) -> DeliveryPanel | None:
         in_flight=in_flight,
         send_problem=send_problem,
         mail_problem=mail_problem,
-        can_resend=(
-            ctx.can(DELIVERY, "resend")
-            and view.electronic_status != "ACCEPTED"
-            and not send_busy
-        ),
+        can_resend=(ctx.can(DELIVERY, "resend") and view.electronic_status != "ACCEPTED" and not send_busy),
     )
 
 

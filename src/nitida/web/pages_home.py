@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from nitida.invoices.service import bogota_today
+from nitida.core.clock import bogota_today
 from nitida.web import pages_delivery, queries
 from nitida.web.deps import Web
 from nitida.web.rendering import page

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from nitida.audit.service import history
 from nitida.core import bounds
+from nitida.core.clock import bogota_today
 from nitida.core.errors import Conflict, NotFound
 from nitida.customers import service as customers
 from nitida.customers.models import Customer, CustomerStatus
@@ -314,7 +315,7 @@ def _render_editor(
     errors: FormErrors,
     status_code: int = 200,
 ) -> HTMLResponse:
-    today = service.bogota_today()
+    today = bogota_today()
     resolutions = _resolutions(ctx)
     selected = _uuid(values.get("resolution_id", ""))
     info = next((resolution_info(r, today) for r in resolutions if r.id == selected), None)
@@ -340,7 +341,7 @@ def _render_editor(
 @router.get("/app/facturas/nueva")
 def new_invoice_form(request: Request, ctx: Web, cliente: str = "") -> HTMLResponse:
     ctx.require(INVOICES, "write")
-    today = service.bogota_today()
+    today = bogota_today()
     values = {
         "customer_id": cliente,
         "cliente_buscar": "",
@@ -428,7 +429,7 @@ def customer_options(request: Request, ctx: Web, cliente_buscar: str = "", custo
 def resolution_fragment(request: Request, ctx: Web, resolution_id: str = "") -> HTMLResponse:
     chosen = _uuid(resolution_id)
     resolution = numbering.find_resolution(ctx.session, chosen) if chosen else None
-    info = resolution_info(resolution, service.bogota_today()) if resolution else None
+    info = resolution_info(resolution, bogota_today()) if resolution else None
     return page(request, ctx, "facturas/_resolucion.html", info=info)
 
 
@@ -461,7 +462,7 @@ def _render_invoice(
     printable = einvoicing.printed_invoice_document(ctx.session, row) is not None
     invoice = service.invoice_read(ctx.session, row)
     events = history(ctx.session, entity_type=service.ENTITY, entity_id=invoice_id)
-    today = service.bogota_today()
+    today = bogota_today()
     payment_values = payment_values or {
         "valor": f"{invoice.balance:f}".replace(".", ","),
         "fecha": today.isoformat(),

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nitida.core import bounds
+from nitida.core.clock import bogota_today
 from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
 from nitida.einvoicing import fiscal
 from nitida.einvoicing import service as einvoicing
@@ -20,7 +21,6 @@ from nitida.einvoicing.schemas import ElectronicInvoicingWrite, IssuerWrite
 from nitida.invoices import numbering
 from nitida.invoices.access import RESOLUTIONS
 from nitida.invoices.schemas import ResolutionCreate
-from nitida.invoices.service import bogota_today
 from nitida.users import service as users
 from nitida.users.access import USERS
 from nitida.users.models import Role, UserStatus
