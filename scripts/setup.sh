@@ -15,7 +15,12 @@ _apt_install() {
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+# pip install again only when pyproject.toml changed (the stamp keeps the copy it installed;
+# the install is editable, so changes to src/ need none). A failing pip stops here.
+if ! cmp -s pyproject.toml .venv/.nitida-installed-pyproject.toml 2>/dev/null; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+  cp pyproject.toml .venv/.nitida-installed-pyproject.toml
+fi
 .venv/bin/python -c "import nitida, fastapi, sqlalchemy, psycopg, jinja2" # fail loudly if the install did not work
 
 # Front-end packages (htmx, Pico.css, axe-core) from the npm registry, served by

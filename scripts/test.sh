@@ -6,7 +6,5 @@ cd "$(dirname "$0")/.."
 
 ./scripts/debian-packages.sh --tests
 ./scripts/setup.sh
-.venv/bin/ruff check --quiet src tests
-.venv/bin/ruff format --check --quiet src tests
-.venv/bin/mypy
+./scripts/check.sh
 exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"

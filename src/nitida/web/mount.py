@@ -18,27 +18,47 @@ from nitida.web.middleware import WebPagesMiddleware
 log = logging.getLogger("nitida.web")
 
 STATIC = Path(__file__).resolve().parent / "static"
-# Front-end packages come from the npm registry at set-up (scripts/setup.sh: npm ci
-# at the repository root); nothing of them is committed. Only these files are served.
+# Front-end packages come from the npm registry (package-lock.json: pinned, integrity-checked;
+# scripts/setup.sh runs npm ci at the repository root); nothing of them is committed. Only these
+# files are served: name -> path under node_modules. Building the wheel (setup.py) copies them into
+# the package, flat, under static/vendor/ (git-ignored), so an installed wheel carries them.
 VENDOR_FILES = {
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
     "pico.min.css": "@picocss/pico/css/pico.min.css",
 }
+PACKAGED_VENDOR = STATIC / "vendor"
+# The checkout's node_modules, for an editable install or a run from the source tree
+# (src/nitida/web/mount.py -> the repository's root).
+CHECKOUT_NODE_MODULES = Path(__file__).resolve().parents[3] / "node_modules"
 
 
-def vendor_dir() -> Path:
+def vendor_paths() -> dict[str, Path]:
+    """Where each vendor file is served from: the package's own copy (a wheel), else the checkout's
+    node_modules, else NITIDA_WEB_VENDOR_DIR (laid out as node_modules) when set. Missing files are left out."""
     configured = os.environ.get("NITIDA_WEB_VENDOR_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[3] / "node_modules"
+    found: dict[str, Path] = {}
+    for name, rel in VENDOR_FILES.items():
+        candidates = [PACKAGED_VENDOR / name, CHECKOUT_NODE_MODULES / rel]
+        if configured:
+            candidates.append(Path(configured) / rel)
+        path = next((c for c in candidates if c.is_file()), None)
+        if path is not None:
+            found[name] = path
+    return found
 
 
 def install_web(app: FastAPI) -> None:
     """Call after the API's middleware is added, so the pages' middleware is the outermost."""
-    vendor = vendor_dir()
-    missing = [name for name, rel in VENDOR_FILES.items() if not (vendor / rel).is_file()]
+    vendor = vendor_paths()
+    missing = [name for name in VENDOR_FILES if name not in vendor]
     if missing:
-        log.warning("back office: %s missing under %s (run ./scripts/setup.sh)", ", ".join(missing), vendor)
+        log.warning(
+            "back office: %s found neither in the package (%s), nor in %s, nor in NITIDA_WEB_VENDOR_DIR"
+            " (run ./scripts/setup.sh; build wheels after npm ci): its pages have no styles or scripts",
+            ", ".join(missing),
+            PACKAGED_VENDOR,
+            CHECKOUT_NODE_MODULES,
+        )
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -46,10 +66,10 @@ def install_web(app: FastAPI) -> None:
 
     @app.get("/app/static/vendor/{name}", include_in_schema=False)
     def vendor_file(name: str) -> Response:
-        rel = VENDOR_FILES.get(name)
-        if rel is None or not (vendor / rel).is_file():
+        path = vendor.get(name)
+        if path is None or not path.is_file():
             raise NotFound("No such file.")
-        return FileResponse(vendor / rel, headers={"Cache-Control": "public, max-age=3600"})
+        return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
 
     app.mount("/app/static", StaticFiles(directory=STATIC), name="web-static")
     for module in (pages_auth, pages_home, pages_customers, pages_invoices, pages_delivery, pages_settings):
