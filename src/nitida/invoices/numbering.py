@@ -10,6 +10,7 @@ increment back with it, so no number is ever skipped or given twice.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -232,3 +233,38 @@ def take_next_number(resolution: NumberingResolution, on: date) -> tuple[int, st
     resolution.next_number = consecutive + 1
     resolution.updated_at = utcnow()
     return consecutive, f"{resolution.prefix}{consecutive}"
+
+
+# --- a resolution running out ------------------------------------------------------------------
+
+LOW_SHARE = 10  # fewer than 1/10 of the range left: running low
+ENDING_DAYS = 30  # valid for fewer than this many days more: ending
+
+
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    """What a person issuing under a resolution should know, as facts (the pages word them)."""
+
+    remaining: int
+    size: int
+    exhausted: bool
+    running_low: bool  # numbers left, fewer than 1/LOW_SHARE of the range
+    expired: bool
+    not_yet_valid: bool
+    days_left: int | None  # valid today and ending within ENDING_DAYS days: how many are left
+
+
+def outlook(resolution: NumberingResolution, today: date) -> Outlook:
+    size = resolution.range_to - resolution.range_from + 1
+    expired = resolution.valid_to < today
+    not_yet_valid = resolution.valid_from > today
+    days = (resolution.valid_to - today).days
+    return Outlook(
+        remaining=resolution.remaining,
+        size=size,
+        exhausted=resolution.remaining == 0,
+        running_low=0 < resolution.remaining and resolution.remaining * LOW_SHARE < size,
+        expired=expired,
+        not_yet_valid=not_yet_valid,
+        days_left=days if not expired and not not_yet_valid and days < ENDING_DAYS else None,
+    )

@@ -3,16 +3,12 @@ code), the invoice's page with payments, and voiding with a confirmation."""
 
 from __future__ import annotations
 
-import io
 import math
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
@@ -20,7 +16,6 @@ from sqlalchemy import select
 from nitida.audit.service import history
 from nitida.core import bounds
 from nitida.core.clock import bogota_today
-from nitida.core.errors import Conflict, NotFound
 from nitida.customers import service as customers
 from nitida.customers.models import Customer, CustomerStatus
 from nitida.delivery import service as delivery
@@ -30,63 +25,23 @@ from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.access import NOTES
 from nitida.einvoicing.models import ElectronicStatus, NoteKind
 from nitida.einvoicing.schemas import CreditNoteCreate
-from nitida.invoices import numbering, service, totals
+from nitida.invoices import numbering, service
 from nitida.invoices.access import INVOICES
 from nitida.invoices.models import InvoiceStatus, NumberingResolution, PaymentForm, PaymentMethod
 from nitida.invoices.schemas import InvoiceCreate, PaymentCreate, VoidRequest
-from nitida.web import messages, pages_delivery
+from nitida.web import invoice_form, messages, pages_delivery, pages_documents
 from nitida.web.deps import Web, WebContext
-from nitida.web.formatting import NotANumber, parse_number
 from nitida.web.forms import FormErrors, FormInvalid, attempt, validate
+from nitida.web.invoice_form import NAMES
 from nitida.web.rendering import is_htmx, page
 
 router = APIRouter(include_in_schema=False)
+# The invoice's files (QR, XML, PDF) are pages of their own module, served with these.
+router.include_router(pages_documents.router)
 
 PAGE_SIZE = 20
-INITIAL_LINES = 2
-MAX_FORM_LINES = 100
 CUSTOMER_OPTIONS = 30
 MAX_NOTES = 100
-IVA_RATES = ("19", "5", "0")
-INC_RATES = ("8", "4", "16")
-LINE_FIELDS = {
-    "description": "descripcion",
-    "quantity": "cantidad",
-    "unitPrice": "precio",
-    "discountPercent": "descuento",
-    "taxes": "iva",
-}
-HEADER_FIELDS = {
-    "customerId": "customer_id",
-    "resolutionId": "resolution_id",
-    "paymentForm": "forma_pago",
-    "dueDate": "vencimiento",
-    "notes": "notas",
-    "lines": "lineas",
-    "amount": "valor",
-    "date": "fecha",
-    "method": "metodo",
-    "reference": "referencia",
-    "reason": "motivo",
-}
-_LINE_LOC = re.compile(r"^lines[.\[](\d+)\]?\.(\w+)")
-
-
-def field_name(api_name: str) -> str:
-    found = _LINE_LOC.match(api_name)
-    if found:
-        return f"{LINE_FIELDS.get(found[2], 'descripcion')}_{found[1]}"
-    return HEADER_FIELDS.get(api_name, api_name)
-
-
-class _Names(dict):
-    """API field -> form field, lines included ("lines.0.quantity" -> "cantidad_0")."""
-
-    def get(self, key, default=None):
-        return field_name(key)
-
-
-NAMES = _Names()
 
 
 # --- the list ------------------------------------------------------------------------------
@@ -175,90 +130,6 @@ def _uuid(value: str) -> uuid.UUID | None:
 # --- the editor ------------------------------------------------------------------------------
 
 
-@dataclass
-class FormLine:
-    descripcion: str = ""
-    cantidad: str = "1"
-    precio: str = ""
-    descuento: str = "0"
-    iva: str = "19"
-    inc: str = ""
-
-    @property
-    def blank(self) -> bool:
-        return not self.descripcion.strip() and not self.precio.strip()
-
-
-def _form_lines(ctx: WebContext) -> list[FormLine]:
-    raw = ctx.field("lineas", str(INITIAL_LINES))
-    count = min(int(raw), MAX_FORM_LINES) if raw.isdigit() else INITIAL_LINES
-    return [
-        FormLine(
-            descripcion=ctx.field(f"descripcion_{i}"),
-            cantidad=ctx.field(f"cantidad_{i}"),
-            precio=ctx.field(f"precio_{i}"),
-            descuento=ctx.field(f"descuento_{i}"),
-            iva=ctx.field(f"iva_{i}"),
-            inc=ctx.field(f"inc_{i}"),
-        )
-        for i in range(count)
-    ]
-
-
-def _number(text: str, default: str | None = None) -> str:
-    """A typed number as the API's decimal text ("1.234,5" -> "1234.5"); unreadable text passes
-    through so the service's own validation names the field."""
-    if not text.strip() and default is not None:
-        return default
-    try:
-        return f"{parse_number(text):f}"
-    except NotANumber:
-        return text
-
-
-def _line_body(line: FormLine) -> dict[str, Any]:
-    taxes = []
-    if line.iva in IVA_RATES:
-        taxes.append({"type": "IVA", "rate": line.iva})
-    if line.inc in INC_RATES:
-        taxes.append({"type": "INC", "rate": line.inc})
-    return {
-        "description": line.descripcion,
-        "quantity": _number(line.cantidad),
-        "unitPrice": _number(line.precio),
-        "discountPercent": _number(line.descuento, "0"),
-        "taxes": taxes,
-    }
-
-
-def _header_values(ctx: WebContext) -> dict[str, str]:
-    return {
-        name: ctx.field(name)
-        for name in ("customer_id", "cliente_buscar", "resolution_id", "forma_pago", "vencimiento", "notas")
-    }
-
-
-def _preview_totals(lines: list[FormLine]) -> totals.Totals:
-    """The totals of the lines as typed so far, by invoices.totals; unreadable lines are left out."""
-    computed = []
-    for line in lines:
-        if line.blank:
-            continue
-        try:
-            body = _line_body(line)
-            computed.append(
-                totals.Line(
-                    quantity=parse_number(line.cantidad or "0"),
-                    unit_price=parse_number(line.precio or "0"),
-                    discount_percent=Decimal(body["discountPercent"]),
-                    taxes=tuple(totals.Tax(totals.TaxType(t["type"]), Decimal(t["rate"])) for t in body["taxes"]),
-                )
-            )
-        except (NotANumber, ArithmeticError, ValueError):
-            continue
-    return totals.compute(computed)
-
-
 def _customer_options(ctx: WebContext, search: str, selected: str) -> list[Any]:
     rows = customers.list_customers(
         ctx.session, search.strip()[: bounds.SEARCH_TERM] or None, CustomerStatus.ACTIVE, CUSTOMER_OPTIONS, 0
@@ -278,20 +149,19 @@ class ResolutionInfo:
 
 
 def resolution_info(resolution: NumberingResolution, today: date) -> ResolutionInfo:
-    """What a person issuing under this resolution should know: fewer than 10 % of the
-    numbers or 30 days left, or not valid today."""
+    """numbering.outlook in the words of the editor and Configuración."""
+    facts = numbering.outlook(resolution, today)
     warnings = []
-    size = resolution.range_to - resolution.range_from + 1
-    if resolution.remaining == 0:
+    if facts.exhausted:
         warnings.append("La resolución agotó su rango: registra una nueva.")
-    elif resolution.remaining * 10 < size:
-        warnings.append(f"Quedan pocos números: {resolution.remaining} de {size}.")
-    if resolution.valid_to < today:
+    elif facts.running_low:
+        warnings.append(f"Quedan pocos números: {facts.remaining} de {facts.size}.")
+    if facts.expired:
         warnings.append("La resolución está vencida.")
-    elif resolution.valid_from > today:
+    elif facts.not_yet_valid:
         warnings.append("La resolución aún no está vigente.")
-    elif (resolution.valid_to - today).days < 30:
-        warnings.append(f"La resolución vence en {(resolution.valid_to - today).days} días.")
+    elif facts.days_left is not None:
+        warnings.append(f"La resolución vence en {facts.days_left} días.")
     return ResolutionInfo(resolution=resolution, warnings=warnings)
 
 
@@ -311,7 +181,7 @@ def _render_editor(
     ctx: WebContext,
     *,
     values: dict[str, str],
-    lines: list[FormLine],
+    lines: list[invoice_form.FormLine],
     errors: FormErrors,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -330,9 +200,9 @@ def _render_editor(
         customers=_customer_options(ctx, values.get("cliente_buscar", ""), values.get("customer_id", "")),
         resolutions=resolutions,
         info=info,
-        totals=_preview_totals(lines),
-        iva_rates=IVA_RATES,
-        inc_rates=INC_RATES,
+        totals=invoice_form.preview_totals(lines),
+        iva_rates=invoice_form.IVA_RATES,
+        inc_rates=invoice_form.INC_RATES,
         payment_forms=list(PaymentForm),
         status_code=status_code,
     )
@@ -351,18 +221,22 @@ def new_invoice_form(request: Request, ctx: Web, cliente: str = "") -> HTMLRespo
         "notas": "",
     }
     return _render_editor(
-        request, ctx, values=values, lines=[FormLine() for _ in range(INITIAL_LINES)], errors=FormErrors()
+        request,
+        ctx,
+        values=values,
+        lines=[invoice_form.FormLine() for _ in range(invoice_form.INITIAL_LINES)],
+        errors=FormErrors(),
     )
 
 
 @router.post("/app/facturas/nueva")
 def create_invoice(request: Request, ctx: Web) -> Response:
     ctx.require(INVOICES, "write")
-    values = _header_values(ctx)
-    lines = _form_lines(ctx)
+    values = invoice_form.header_values(ctx)
+    lines = invoice_form.form_lines(ctx)
     action = ctx.field("accion")
     if action == "agregar_linea":
-        return _render_editor(request, ctx, values=values, lines=[*lines, FormLine()], errors=FormErrors())
+        return _render_editor(request, ctx, values=values, lines=[*lines, invoice_form.FormLine()], errors=FormErrors())
     if action == "buscar_cliente":
         return _render_editor(request, ctx, values=values, lines=lines, errors=FormErrors())
     kept = [(i, line) for i, line in enumerate(lines) if not line.blank]
@@ -372,7 +246,7 @@ def create_invoice(request: Request, ctx: Web) -> Response:
         "paymentForm": values["forma_pago"] or "CONTADO",
         "dueDate": values["vencimiento"] or None,
         "notes": values["notas"] or None,
-        "lines": [_line_body(line) for _i, line in kept],
+        "lines": [invoice_form.line_body(line) for _i, line in kept],
     }
     # Errors of line k of the kept lines belong to row kept[k][0] of the form.
     positions = {str(k): str(i) for k, (i, _line) in enumerate(kept)}
@@ -415,7 +289,9 @@ def _slug(exc: FormInvalid) -> str:
 @router.post("/app/facturas/totales")
 def live_totals(request: Request, ctx: Web) -> HTMLResponse:
     """Subtotal, taxes by rate and Total of the lines being typed (htmx fragment)."""
-    return page(request, ctx, "facturas/_totales.html", totals=_preview_totals(_form_lines(ctx)))
+    return page(
+        request, ctx, "facturas/_totales.html", totals=invoice_form.preview_totals(invoice_form.form_lines(ctx))
+    )
 
 
 @router.get("/app/facturas/clientes")
@@ -534,7 +410,7 @@ def record_payment(request: Request, ctx: Web, invoice_id: str) -> Response:
     ctx.require(INVOICES, "write")
     values = {name: ctx.field(name) for name in ("valor", "fecha", "metodo", "referencia")}
     body = {
-        "amount": _number(values["valor"]),
+        "amount": invoice_form.number(values["valor"]),
         "date": values["fecha"] or None,
         "method": values["metodo"],
         "reference": values["referencia"] or None,
@@ -612,51 +488,6 @@ def delete_draft(request: Request, ctx: Web, invoice_id: str) -> Response:
 
 
 # --- the electronic document: QR, XML, PDF, credit notes ---------------------------------------
-
-
-def _electronic(ctx: WebContext, invoice_id: str) -> Any:
-    """An issued electronic invoice (other tenants' ids, drafts and non-electronic invoices: the 404 page)."""
-    invoice = service.get_invoice(ctx.session, invoice_id)
-    ctx.require(INVOICES, "read")
-    if invoice.status is InvoiceStatus.DRAFT or invoice.cufe is None:
-        raise NotFound("The invoice has no electronic document.")
-    return invoice
-
-
-@router.get("/app/facturas/{invoice_id}/qr.svg")
-def invoice_qr(ctx: Web, invoice_id: str) -> Response:
-    """The QR of the DIAN consultation URL (served, not inlined: the CSP's img-src is 'self')."""
-    invoice = _electronic(ctx, invoice_id)
-    assert invoice.qr_data is not None  # signed with its CUFE
-    svg = io.BytesIO()
-    segno.make(invoice.qr_data, error="m").save(svg, kind="svg", scale=4, border=2, xmldecl=False, svgns=True)
-    return Response(svg.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
-
-
-@router.get("/app/facturas/{invoice_id}/xml")
-def invoice_xml(ctx: Web, invoice_id: str) -> Response:
-    invoice = _electronic(ctx, invoice_id)
-    return Response(
-        service.signed_xml(ctx.session, invoice),
-        media_type="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="{invoice.number}.xml"'},
-    )
-
-
-@router.get("/app/facturas/{invoice_id}/pdf")
-def invoice_pdf(request: Request, ctx: Web, invoice_id: str) -> Response:
-    """The representación gráfica, the API's very document (delivery.service.invoice_pdf); a draft's is marked
-    "Borrador — sin validez fiscal". An invoice without one is the 404 page (its page says why)."""
-    invoice = service.get_invoice(ctx.session, invoice_id)
-    ctx.require(INVOICES, "read")
-    try:
-        content = delivery.invoice_pdf(ctx.session, invoice, _secret_key(request))
-    except Conflict:
-        raise NotFound("The invoice has no printed form: electronic invoicing is not configured for it.") from None
-    name = "borrador" if invoice.status is InvoiceStatus.DRAFT else invoice.number
-    return Response(
-        content, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'}
-    )
 
 
 NOTE_FIELDS = {"concept": "concepto", "description": "descripcion"}

@@ -1,0 +1,140 @@
+"""The invoice editor's form: its fields, the lines as typed, and their mapping to the API's body (InvoiceCreate),
+as web/fiscal_form.py does for fiscal data. Typed numbers are es-CO ("1.234,5"); the services validate."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from nitida.invoices import totals
+from nitida.web.deps import WebContext
+from nitida.web.formatting import NotANumber, parse_number
+
+INITIAL_LINES = 2
+MAX_FORM_LINES = 100
+IVA_RATES = ("19", "5", "0")
+INC_RATES = ("8", "4", "16")
+LINE_FIELDS = {
+    "description": "descripcion",
+    "quantity": "cantidad",
+    "unitPrice": "precio",
+    "discountPercent": "descuento",
+    "taxes": "iva",
+}
+HEADER_FIELDS = {
+    "customerId": "customer_id",
+    "resolutionId": "resolution_id",
+    "paymentForm": "forma_pago",
+    "dueDate": "vencimiento",
+    "notes": "notas",
+    "lines": "lineas",
+    "amount": "valor",
+    "date": "fecha",
+    "method": "metodo",
+    "reference": "referencia",
+    "reason": "motivo",
+}
+_LINE_LOC = re.compile(r"^lines[.\[](\d+)\]?\.(\w+)")
+
+
+def field_name(api_name: str) -> str:
+    found = _LINE_LOC.match(api_name)
+    if found:
+        return f"{LINE_FIELDS.get(found[2], 'descripcion')}_{found[1]}"
+    return HEADER_FIELDS.get(api_name, api_name)
+
+
+class _Names(dict):
+    """API field -> form field, lines included ("lines.0.quantity" -> "cantidad_0")."""
+
+    def get(self, key, default=None):
+        return field_name(key)
+
+
+NAMES = _Names()
+
+
+@dataclass
+class FormLine:
+    descripcion: str = ""
+    cantidad: str = "1"
+    precio: str = ""
+    descuento: str = "0"
+    iva: str = "19"
+    inc: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return not self.descripcion.strip() and not self.precio.strip()
+
+
+def form_lines(ctx: WebContext) -> list[FormLine]:
+    raw = ctx.field("lineas", str(INITIAL_LINES))
+    count = min(int(raw), MAX_FORM_LINES) if raw.isdigit() else INITIAL_LINES
+    return [
+        FormLine(
+            descripcion=ctx.field(f"descripcion_{i}"),
+            cantidad=ctx.field(f"cantidad_{i}"),
+            precio=ctx.field(f"precio_{i}"),
+            descuento=ctx.field(f"descuento_{i}"),
+            iva=ctx.field(f"iva_{i}"),
+            inc=ctx.field(f"inc_{i}"),
+        )
+        for i in range(count)
+    ]
+
+
+def number(text: str, default: str | None = None) -> str:
+    """A typed number as the API's decimal text ("1.234,5" -> "1234.5"); unreadable text passes
+    through so the service's own validation names the field."""
+    if not text.strip() and default is not None:
+        return default
+    try:
+        return f"{parse_number(text):f}"
+    except NotANumber:
+        return text
+
+
+def line_body(line: FormLine) -> dict[str, Any]:
+    taxes = []
+    if line.iva in IVA_RATES:
+        taxes.append({"type": "IVA", "rate": line.iva})
+    if line.inc in INC_RATES:
+        taxes.append({"type": "INC", "rate": line.inc})
+    return {
+        "description": line.descripcion,
+        "quantity": number(line.cantidad),
+        "unitPrice": number(line.precio),
+        "discountPercent": number(line.descuento, "0"),
+        "taxes": taxes,
+    }
+
+
+def header_values(ctx: WebContext) -> dict[str, str]:
+    return {
+        name: ctx.field(name)
+        for name in ("customer_id", "cliente_buscar", "resolution_id", "forma_pago", "vencimiento", "notas")
+    }
+
+
+def preview_totals(lines: list[FormLine]) -> totals.Totals:
+    """The totals of the lines as typed so far, by invoices.totals; unreadable lines are left out."""
+    computed = []
+    for line in lines:
+        if line.blank:
+            continue
+        try:
+            body = line_body(line)
+            computed.append(
+                totals.Line(
+                    quantity=parse_number(line.cantidad or "0"),
+                    unit_price=parse_number(line.precio or "0"),
+                    discount_percent=Decimal(body["discountPercent"]),
+                    taxes=tuple(totals.Tax(totals.TaxType(t["type"]), Decimal(t["rate"])) for t in body["taxes"]),
+                )
+            )
+        except (NotANumber, ArithmeticError, ValueError):
+            continue
+    return totals.compute(computed)
