@@ -52,7 +52,7 @@ GET = f"SELECT {CUSTOMER_ALL} FROM customers WHERE customers.id = %s::UUID AND c
 BY_NIT = f"SELECT {CUSTOMER_ALL} FROM customers WHERE customers.nit = %s::VARCHAR AND customers.tenant_id = %s::UUID"
 # The typeahead as the service sends it on PostgreSQL since issue 14, round 4: one
 # SECURITY DEFINER function (migration 0013: the trigram indexes, the sealed tenant)
-# returns the page's rows with the capped count (customers.service.page_with_count).
+# returns the page's rows with the capped count (customers.search.page_with_count).
 SEARCH_PAGE_COUNTED = (
     "SELECT CAST(found.id AS TEXT) AS id, CAST(found.tenant_id AS TEXT) AS tenant_id, found.razon_social, "
     "found.tipo_documento, found.nit, found.dv, found.email, found.telefono, found.direccion, found.tipo_persona, "
@@ -90,7 +90,7 @@ EXACT_COUNT_UNDER_RLS = f"SELECT count(customers.id) AS count_1 FROM customers W
 
 
 def count_bound(limit: int, offset: int = 0) -> int:
-    """customers.service.count_for_page: a search's matches are counted up to one past the page's end."""
+    """customers.search.count_for_page: a search's matches are counted up to one past the page's end."""
     return offset + limit + 1
 
 

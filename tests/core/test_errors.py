@@ -65,12 +65,12 @@ def test_body_over_one_megabyte_is_413_and_creates_nothing(client, tenant):
 
 
 def test_unexpected_error_is_a_500_with_a_request_id_that_is_logged(app, client, tenant, caplog, monkeypatch):
-    from nitida.customers import service
+    from nitida.customers import search
 
     def explode(*_args, **_kwargs):
         raise RuntimeError("secret internals: SELECT * FROM customers")
 
-    monkeypatch.setattr(service, "count_customers", explode)
+    monkeypatch.setattr(search, "count_customers", explode)
     with caplog.at_level(logging.ERROR, logger="nitida"):
         r = client.get("/billing/customers", headers=tenant.headers())
     body = assert_problem(r, 500)

@@ -565,22 +565,23 @@ def test_a_name_of_ligatures_that_explodes_when_folded_is_a_clear_400(client, te
 
 def test_the_stream_holds_no_connection_while_the_client_reads(database, tenant):
     from nitida.auth.principal import Principal
+    from nitida.customers import search as customer_lists
     from nitida.customers import service
     from nitida.customers.schemas import CustomerCreate
 
     admin = tenant.users[Role.ADMIN]
     actor = Principal(admin.id, tenant.id, admin.email, admin.name, Role.ADMIN)
     with database.tenant_session(tenant.id) as s:
-        for i in range(service.STREAM_PAGE + 5):
+        for i in range(customer_lists.STREAM_PAGE + 5):
             service.create_customer(
                 s, actor, CustomerCreate(razon_social=f"Cliente {i % 7}", nit=str(20_000_000 + i), tipo_documento="CC")
             )
         s.commit()
-    rows = service.stream_customers(lambda: database.tenant_session(tenant.id, write=False), None, None, 0)
+    rows = customer_lists.stream_customers(lambda: database.tenant_session(tenant.id, write=False), None, None, 0)
     seen = [next(rows)]
     assert database.engine.pool.checkedout() == 0  # between pages: nothing held
     seen.extend(rows)
-    assert len(seen) == service.STREAM_PAGE + 5
+    assert len(seen) == customer_lists.STREAM_PAGE + 5
     assert len({r.id for r in seen}) == len(seen)  # keyset paging repeats nothing
     keys = [(r.razon_social_sort, r.nit) for r in seen]
     assert keys == sorted(keys)

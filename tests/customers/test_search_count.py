@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from nitida.auth.principal import Principal
+from nitida.customers import search as customer_lists
 from nitida.customers import service
 from nitida.customers.models import Customer, CustomerStatus
 from nitida.customers.schemas import CustomerCreate
@@ -101,14 +102,14 @@ def test_the_search_function_and_the_plain_predicate_agree(database, tenant, oth
     with database.unit_of_work(tenant.id) as session:
         for term in TERMS:
             for status in (None, CustomerStatus.ACTIVE, CustomerStatus.INACTIVE):
-                plain = service._filtered(select(Customer.id), term, status).order_by(*service.ORDER)
+                plain = customer_lists._filtered(select(Customer.id), term, status).order_by(*customer_lists.ORDER)
                 expected = list(session.scalars(plain))
                 for limit, offset in ((50, 0), (2, 1), (2, 8), (2, 30)):
-                    got = [r.id for r in service.list_customers(session, term, status, limit, offset)]
+                    got = [r.id for r in customer_lists.list_customers(session, term, status, limit, offset)]
                     assert got == expected[offset : offset + limit], (term, status, limit, offset)
                     # The API's page carries its count in the same statement on PostgreSQL: the same rows,
                     # and the same capped count, whether the page is full, short, or past the end.
-                    rows, total, capped = service.page_with_count(session, term, status, limit, offset)
+                    rows, total, capped = customer_lists.page_with_count(session, term, status, limit, offset)
                     # (Rows for JSON: PostgreSQL sends their ids as text.)
                     assert [str(r.id) for r in rows] == [str(i) for i in expected[offset : offset + limit]], (
                         term,
@@ -118,10 +119,12 @@ def test_the_search_function_and_the_plain_predicate_agree(database, tenant, oth
                     )
                     bound = offset + limit + 1
                     assert (total, capped) == (min(len(expected), bound), len(expected) >= bound), (term, limit, offset)
-                assert service.count_customers(session, term, status) == len(expected), (term, status)
-                assert service.count_customers(session, term, status, at_most=1) == min(1, len(expected))
+                assert customer_lists.count_customers(session, term, status) == len(expected), (term, status)
+                assert customer_lists.count_customers(session, term, status, at_most=1) == min(1, len(expected))
     with database.unit_of_work(other_tenant.id) as session:
-        assert all(r.razon_social.endswith("(otro)") for r in service.list_customers(session, "mar", None, 50, 0))
+        assert all(
+            r.razon_social.endswith("(otro)") for r in customer_lists.list_customers(session, "mar", None, 50, 0)
+        )
 
 
 @pytest.mark.sqlite_only  # PostgreSQL searches through the functions of migrations 0011 and 0013
@@ -141,7 +144,7 @@ def test_a_sqlite_search_page_reads_the_search_index_and_only_its_rows(database,
     event.listen(database.engine, "before_cursor_execute", capture)
     try:
         with database.tenant_session(tenant.id) as session:
-            rows = service.list_customers(session, "ursula", None, 50, 0)
+            rows = customer_lists.list_customers(session, "ursula", None, 50, 0)
             assert [r.razon_social for r in rows] == ["Úrsula Peñalosa"]
             page_sql, params = next((s, p) for s, p in statements if "LIKE" in s and "count(" not in s)
             plan = [r[3] for r in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {page_sql}", params)]

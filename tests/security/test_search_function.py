@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from nitida.auth.principal import Principal
+from nitida.customers import search as customer_lists
 from nitida.customers import service
 from nitida.customers.schemas import CustomerCreate
 from nitida.users.models import Role
@@ -200,9 +201,9 @@ def test_under_the_service_role_the_search_uses_the_trigram_index(postgres, data
     finally:
         owner.dispose()
     with database.tenant_session(tenant.id, write=False) as session:
-        rows = service.list_customers(session, "getsemani", None, 50, 0)
+        rows = customer_lists.list_customers(session, "getsemani", None, 50, 0)
         assert [r.razon_social for r in rows] == [f"Getsemani {g}" for g in sorted(range(2000, 20001, 2000), key=str)]
-        assert service.count_customers(session, "getsemani", None) == 10
+        assert customer_lists.count_customers(session, "getsemani", None) == 10
     trigram = "ix_customers_tenant_search_trgm"
     plans = _plans_of_calls(
         postgres,

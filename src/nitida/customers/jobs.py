@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import delete, select
 
-from nitida.customers import service
+from nitida.customers import import_apply
 from nitida.customers.models import CustomerImportFile
 from nitida.jobs.registry import JobRun, PermanentJobError, handler
 
@@ -30,11 +30,11 @@ def import_file(run: JobRun) -> dict:
         raise PermanentJobError("the import file is gone (the import already ran)")
     total = run.payload.get("rows")
     run.progress(0, total)
-    report = service.run_import(
+    report = import_apply.run_import(
         run.session,
         run.actor,
         upload.content,
-        mode=service.ImportMode(run.payload["mode"]),
+        mode=import_apply.ImportMode(run.payload["mode"]),
         dry_run=bool(run.payload["dryRun"]),
         progress=lambda done: run.progress(done, total),
     )

@@ -10,7 +10,8 @@ from nitida.audit.service import history
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
 from nitida.core.errors import PROBLEM_JSON
 from nitida.core.problems import problem_responses
-from nitida.customers import exporting, importing, service
+from nitida.customers import exporting, import_apply, importing, service
+from nitida.customers import search as customer_lists
 from nitida.customers.access import CUSTOMERS
 from nitida.customers.jobs import IMPORT
 from nitida.customers.models import CustomerImportFile
@@ -58,10 +59,10 @@ def list_customers(ctx: Reader, query: Annotated[CustomerListQuery, Query()]) ->
     search, status_, limit, offset = query.search, query.status, query.limit, query.offset
     with ctx.listing() as session:  # the read replica when it may serve (core.replica)
         if limit is None:
-            total, capped = service.count_for_page(session, search, status_, limit, offset)
+            total, capped = customer_lists.count_for_page(session, search, status_, limit, offset)
             page = None
         else:
-            page, total, capped = service.page_with_count(session, search, status_, limit, offset)
+            page, total, capped = customer_lists.page_with_count(session, search, status_, limit, offset)
     headers = {"X-Total-Count": str(total)}
     if capped:
         headers["X-Total-Count-Capped"] = "true"
@@ -69,7 +70,7 @@ def list_customers(ctx: Reader, query: Annotated[CustomerListQuery, Query()]) ->
         return Response(customers_page(page), media_type="application/json", headers=headers)
     # The request's session has closed by the time the body is sent: the
     # stream reads page by page in short transactions of its own.
-    stream = service.stream_customers(ctx.reader, search, status_, offset, for_json=True)
+    stream = customer_lists.stream_customers(ctx.reader, search, status_, offset, for_json=True)
     return StreamingResponse(customers_stream(stream), media_type="application/json", headers=headers)
 
 
@@ -107,7 +108,7 @@ def export_customers(
     CSV is UTF-8 with BOM, ``;`` between fields (as Excel in Colombia opens it);
     its header row is what the import reads back.
     """
-    rows = service.stream_customers(ctx.reader, None, None, 0)
+    rows = customer_lists.stream_customers(ctx.reader, None, None, 0)
     fmt = exporters.negotiate(format_, accept)
     if fmt == exporters.JSON:
         return StreamingResponse(customers_stream(rows), media_type="application/json")
@@ -169,8 +170,8 @@ def import_customers(
     ctx: Importer,
     data: Annotated[bytes, Depends(_upload)],
     dry_run: Annotated[bool, Query(alias="dryRun", description="true (default): only report, change nothing")] = True,
-    mode: Annotated[service.ImportMode, Query(description="create (default) or upsert (match on the number)")] = (
-        service.ImportMode.CREATE
+    mode: Annotated[import_apply.ImportMode, Query(description="create (default) or upsert (match on the number)")] = (
+        import_apply.ImportMode.CREATE
     ),
 ) -> Response:
     """Load customers from a CSV or XLSX file (ADMIN, OPERADOR), all or nothing.
@@ -195,7 +196,7 @@ def import_customers(
             status_code=status.HTTP_202_ACCEPTED,
             headers={"Location": f"/jobs/{job.id}"},
         )
-    report = service.run_import(ctx.session, ctx.principal, data, mode=mode, dry_run=dry_run)
+    report = import_apply.run_import(ctx.session, ctx.principal, data, mode=mode, dry_run=dry_run)
     if not dry_run and not report["applied"]:
         # Nothing is written; the problem names every invalid row.
         errors = [{"field": f"row {e['row']}: {e['field']}", "message": e["message"]} for e in report["invalidRows"]]

@@ -25,7 +25,7 @@ _STREAM_BATCH = 500
 # Enum members to their API strings, looked up once per row instead of
 # through the enum properties (the whole list formats 100,000 rows).
 # Keyed by member and by stored name: the whole list passes the stored
-# strings as they are (customers.service._stream_columns).
+# strings as they are (customers.search._stream_columns).
 _TIPO_JSON = {key: (t.value, t.codigo) for t in TipoDocumento for key in (t, t.name)}
 _STATUS_JSON = {key: s.value for s in CustomerStatus for key in (s, s.name)}
 
@@ -53,7 +53,7 @@ def customer_json(c: Any) -> dict[str, Any]:
     ) = c[: len(COLUMNS)]
     tipo_persona, responsabilidades, tributo, municipio_codigo, codigo_postal = fiscal
     if isinstance(responsabilidades, str):
-        # The stored JSON as PostgreSQL sends it to the whole list (customers.service._row_columns):
+        # The stored JSON as PostgreSQL sends it to the whole list (customers.search._row_columns):
         # embedded as it is by orjson, not parsed and serialised again.
         responsabilidades = orjson.Fragment(responsabilidades)
     municipio, departamento = place(municipio_codigo)

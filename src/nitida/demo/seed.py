@@ -18,6 +18,7 @@ from decimal import Decimal
 from nitida.auth.principal import Principal
 from nitida.auth.service import find_login
 from nitida.core.db import Database
+from nitida.customers import search as customer_lists
 from nitida.customers import service as customers
 from nitida.customers.identity import TipoDocumento
 from nitida.customers.schemas import CustomerCreate
@@ -123,7 +124,7 @@ def issue_examples(session, actor: Principal, secret_key: str) -> None:
     """One invoice the simulated DIAN will accept and one it will reject (sent once the service runs)."""
     accepted_under = numbering.list_resolutions(session)[0]
     rejected_under = numbering.create_resolution(session, actor, UNAUTHORISED_RESOLUTION)
-    buyers = [c for c in customers.list_customers(session, None, None, 10, 0) if c.email][:2]
+    buyers = [c for c in customer_lists.list_customers(session, None, None, 10, 0) if c.email][:2]
     for resolution, buyer, line in (
         (accepted_under, buyers[0], ("Resma de papel carta 75 g", "10", "11900.00")),
         (rejected_under, buyers[1], ("Cuaderno argollado 100 hojas", "5", "8500.00")),

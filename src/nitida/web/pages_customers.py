@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from nitida.audit.service import history
 from nitida.core import bounds
 from nitida.core.clock import bogota_today
+from nitida.customers import search as customer_lists
 from nitida.customers import service
 from nitida.customers.access import CUSTOMERS
 from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
@@ -68,10 +69,10 @@ def list_customers(request: Request, ctx: Web, buscar: str = "", estado: str = "
     status = _status(estado)
     page_number = max(1, int(pagina)) if pagina.isdigit() else 1
     with ctx.listing() as session:  # the read replica when it may serve (core.replica)
-        total = service.count_customers(session, search, status)
+        total = customer_lists.count_customers(session, search, status)
         pages = max(1, math.ceil(total / PAGE_SIZE))
         page_number = min(page_number, pages)
-        rows = service.list_customers(session, search, status, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
+        rows = customer_lists.list_customers(session, search, status, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
     context: dict[str, Any] = dict(
         nav="clientes",
         rows=rows,

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from nitida.audit.service import history
 from nitida.core import bounds
 from nitida.core.clock import bogota_today
+from nitida.customers import search as customer_lists
 from nitida.customers import service as customers
 from nitida.customers.models import Customer, CustomerStatus
 from nitida.delivery import service as delivery
@@ -131,7 +132,7 @@ def _uuid(value: str) -> uuid.UUID | None:
 
 
 def _customer_options(ctx: WebContext, search: str, selected: str) -> list[Any]:
-    rows = customers.list_customers(
+    rows = customer_lists.list_customers(
         ctx.session, search.strip()[: bounds.SEARCH_TERM] or None, CustomerStatus.ACTIVE, CUSTOMER_OPTIONS, 0
     )
     chosen = _uuid(selected)

@@ -35,7 +35,7 @@ down_revision = "0010"
 branch_labels = None
 depends_on = None
 
-# The search predicate, as customers.service._filtered writes it for SQLite
+# The search predicate, as customers.search._filtered writes it for SQLite
 # (contains(..., autoescape=True): %, _ and / escaped by "/"). A NULL term
 # matches nothing, as an empty term adds no condition there.
 PREDICATE = (

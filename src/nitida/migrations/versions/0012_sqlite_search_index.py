@@ -12,7 +12,7 @@ table to test its folded name and number, 10,000 row reads for a rare word
 holds what a search tests and returns in the order it sorts by - the sort
 key, the number, the folded name, the status and the id - so the page's ids
 and the capped count come from the index alone, and only the page's rows
-are read (customers.service.list_customers joins them by key). With it the
+are read (customers.search.list_customers joins them by key). With it the
 rare word's page takes 2.4 ms and a common fragment's 0.5 ms (1.8 before).
 
 The name matches PostgreSQL's covering index of 0003, which has the same
