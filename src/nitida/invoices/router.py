@@ -13,7 +13,7 @@ from nitida.auth.principal import Role
 from nitida.core import bounds
 from nitida.core.problems import problem_responses
 from nitida.core.schemas import total_count_header
-from nitida.invoices import numbering, service
+from nitida.invoices import numbering, service, views
 from nitida.invoices.access import INVOICES, RESOLUTIONS
 from nitida.invoices.models import InvoiceStatus
 from nitida.invoices.schemas import (
@@ -98,7 +98,7 @@ def update_resolution(resolution_id: str, body: ResolutionUpdate, ctx: Resolutio
 
 
 def _read(ctx: TenantContext, invoice_id: uuid.UUID) -> InvoiceRead:
-    return service.invoice_read(ctx.session, service.load_full(ctx.session, invoice_id))
+    return views.invoice_read(ctx.session, service.load_full(ctx.session, invoice_id))
 
 
 @router.get(

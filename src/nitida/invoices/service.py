@@ -20,7 +20,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -41,7 +40,7 @@ from nitida.delivery import service as delivery
 from nitida.einvoicing import notes as einvoicing_notes
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import ElectronicStatus, NoteKind
-from nitida.invoices import numbering, totals
+from nitida.invoices import numbering, totals, views
 from nitida.invoices.models import (
     Invoice,
     InvoiceLine,
@@ -50,17 +49,11 @@ from nitida.invoices.models import (
     PaymentForm,
 )
 from nitida.invoices.schemas import (
-    CustomerSnapshot,
     InvoiceCreate,
-    InvoiceRead,
     InvoiceSummary,
     InvoiceUpdate,
     LineIn,
-    LineRead,
     PaymentCreate,
-    PaymentRead,
-    TaxGroupRead,
-    TaxRead,
 )
 
 ENTITY = "invoice"
@@ -110,15 +103,6 @@ def _resolution_for_draft(session: TenantSession, resolution_id: uuid.UUID) -> N
 # --- lines and totals ------------------------------------------------------------
 
 
-def _line_of(row: InvoiceLine) -> totals.Line:
-    return totals.Line(
-        quantity=row.quantity,
-        unit_price=row.unit_price,
-        discount_percent=row.discount_percent,
-        taxes=tuple(totals.Tax(totals.TaxType(t["type"]), Decimal(t["rate"])) for t in row.taxes),
-    )
-
-
 def _line_of_input(line: LineIn) -> totals.Line:
     return totals.Line(
         quantity=line.quantity,
@@ -147,108 +131,6 @@ def _set_lines(invoice: Invoice, lines: list[LineIn]) -> None:
     invoice.subtotal = computed.subtotal
     invoice.tax_total = computed.tax_total
     invoice.total = computed.total
-
-
-# --- views -----------------------------------------------------------------------
-
-
-# The customer's fiscal data an issued invoice keeps as it was (invoice column
-# = "customer_" + customer attribute).
-SNAPSHOT_FIELDS = (
-    "razon_social",
-    "tipo_documento",
-    "nit",
-    "dv",
-    "email",
-    "direccion",
-    "tipo_persona",
-    "responsabilidades_fiscales",
-    "tributo",
-    "municipio_codigo",
-    "codigo_postal",
-)
-
-
-def _snapshot(invoice: Invoice, customer: Customer | None) -> CustomerSnapshot:
-    """The issued invoice's stored snapshot, or (a draft) the customer as it is now."""
-    if invoice.customer_razon_social is not None:
-        values = {f: getattr(invoice, f"customer_{f}") for f in SNAPSHOT_FIELDS}
-    else:
-        assert customer is not None  # the foreign key guarantees it
-        values = {f: getattr(customer, f) for f in SNAPSHOT_FIELDS}
-    return CustomerSnapshot(id=invoice.customer_id, tipo_documento_codigo=values["tipo_documento"].codigo, **values)
-
-
-def _summary_fields(invoice: Invoice, customer_name: str) -> dict[str, Any]:
-    return {
-        "id": invoice.id,
-        "status": invoice.status,
-        "number": invoice.number,
-        "customer_id": invoice.customer_id,
-        "customer_name": invoice.customer_razon_social or customer_name,
-        "resolution_id": invoice.resolution_id,
-        "issue_date": invoice.issue_date,
-        "due_date": invoice.due_date,
-        "payment_form": invoice.payment_form,
-        "subtotal": invoice.subtotal,
-        "tax_total": invoice.tax_total,
-        "total": invoice.total,
-        "amount_paid": invoice.amount_paid,
-        "credited_total": invoice.credited_total,
-        "debited_total": invoice.debited_total,
-        "balance": invoice.balance,
-        "electronic_status": invoice.electronic_status,
-        "created_at": invoice.created_at,
-        "updated_at": invoice.updated_at,
-    }
-
-
-def invoice_read(session: TenantSession, invoice: Invoice) -> InvoiceRead:
-    customer = None if invoice.customer_razon_social is not None else _customer(session, invoice.customer_id)
-    snapshot = _snapshot(invoice, customer)
-    computed = totals.compute([_line_of(row) for row in invoice.lines])
-    lines = [
-        LineRead(
-            description=row.description,
-            quantity=row.quantity,
-            unit_price=row.unit_price,
-            discount_percent=row.discount_percent,
-            taxes=[TaxRead(type=t.type, rate=t.rate, amount=t.amount) for t in lt.taxes],
-            base=lt.base,
-            tax_total=lt.tax_total,
-            total=lt.total,
-        )
-        for row, lt in zip(invoice.lines, computed.lines, strict=True)
-    ]
-    return InvoiceRead(
-        **_summary_fields(invoice, snapshot.razon_social),
-        prefix=invoice.prefix,
-        consecutive=invoice.consecutive,
-        issued_at=invoice.issued_at,
-        payment_method=invoice.payment_method,
-        cufe=invoice.cufe,
-        qr_data=invoice.qr_data,
-        notes=invoice.notes,
-        customer=snapshot,
-        lines=lines,
-        taxes=[
-            TaxGroupRead(type=g.type, rate=g.rate, taxable_amount=g.taxable_amount, tax_amount=g.tax_amount)
-            for g in computed.groups
-        ],
-        payments=[
-            PaymentRead(
-                id=p.id,
-                amount=p.amount,
-                date=p.payment_date,
-                method=p.method,
-                reference=p.reference,
-                created_at=p.created_at,
-            )
-            for p in invoice.payments
-        ],
-        void_reason=invoice.void_reason,
-        voided_at=invoice.voided_at,
-    )
 
 
 def _audited(invoice: Invoice) -> dict[str, Any]:
@@ -360,7 +242,7 @@ def list_invoices(
         .limit(limit)
         .offset(offset)
     ).all()
-    return total or 0, [InvoiceSummary(**_summary_fields(inv, name)) for inv, name in rows]
+    return total or 0, [InvoiceSummary(**views.summary_fields(inv, name)) for inv, name in rows]
 
 
 # --- drafts ----------------------------------------------------------------------------
@@ -490,7 +372,7 @@ def issue(session: TenantSession, actor: Principal, invoice: Invoice, *, secret_
         invoice.issue_date = today
         invoice.issued_at = now
         invoice.due_date = due_date or today
-        for field in SNAPSHOT_FIELDS:
+        for field in views.SNAPSHOT_FIELDS:
             setattr(invoice, f"customer_{field}", getattr(customer, field))
         invoice.customer_search = customer.razon_social_search
         invoice.updated_at = now
@@ -506,7 +388,7 @@ def issue(session: TenantSession, actor: Principal, invoice: Invoice, *, secret_
     if invoice.electronic_status is ElectronicStatus.SIGNED:
         # Same transaction: the send job exists exactly when the issued invoice does.
         delivery.start(session, actor, invoice)
-    snapshot = _snapshot(invoice, None).model_dump(mode="json", by_alias=True, include={*SNAPSHOT_FIELDS})
+    snapshot = views.snapshot(invoice, None).model_dump(mode="json", by_alias=True, include={*views.SNAPSHOT_FIELDS})
     _record(session, actor, invoice, "ISSUED", before, customer=snapshot)
     return invoice
 

@@ -27,6 +27,7 @@ from nitida.einvoicing.access import NOTES
 from nitida.einvoicing.models import ElectronicStatus, NoteKind
 from nitida.einvoicing.schemas import CreditNoteCreate
 from nitida.invoices import numbering, service
+from nitida.invoices import views as invoice_views
 from nitida.invoices.access import INVOICES
 from nitida.invoices.models import InvoiceStatus, NumberingResolution, PaymentForm, PaymentMethod
 from nitida.invoices.schemas import InvoiceCreate, PaymentCreate, VoidRequest
@@ -337,7 +338,7 @@ def _render_invoice(
 ) -> HTMLResponse:
     row = service.load_full(ctx.session, invoice_id)
     printable = einvoicing.printed_invoice_document(ctx.session, row) is not None
-    invoice = service.invoice_read(ctx.session, row)
+    invoice = invoice_views.invoice_read(ctx.session, row)
     events = history(ctx.session, entity_type=service.ENTITY, entity_id=invoice_id)
     today = bogota_today()
     payment_values = payment_values or {
