@@ -90,7 +90,7 @@ def test_a_job_runs_and_its_effect_commits_with_its_success(database, tenant):
 
 
 def test_unknown_kinds_are_refused_at_enqueue(database, tenant):
-    with pytest.raises(ValueError, match="no handler"), database.unit_of_work(tenant.id) as session:
+    with pytest.raises(ValueError, match="not declared"), database.unit_of_work(tenant.id) as session:
         enqueue(session, "tests.no-such-kind")
 
 
@@ -271,3 +271,22 @@ def test_an_exhausted_job_does_not_stop_the_drain_and_a_retry_starts_afresh(data
     with database.unit_of_work(tenant.id) as session:
         retried = retry(session, session.scalar(select(Job).where(Job.id == dead_id)))
         assert (retried.attempts, retried.progress_done, retried.result) == (0, 0, None)
+
+
+def test_every_declared_job_kind_has_a_handler_and_a_worker_refuses_to_start_without_one(database):
+    """Kinds are enqueued by their declared name; the handlers' modules (nitida.handlers) cover every one, and a
+    worker started where one is missing says which instead of leaving its jobs queued for ever."""
+    import nitida.handlers  # noqa: F401 - what `nitida worker` and the service import
+    from nitida.jobs import registry
+    from nitida.jobs.worker import Worker
+
+    assert registry.missing_handlers() == set()
+    assert {"delivery.send", "delivery.poll", "delivery.mail", "customers.import"} <= registry.DECLARED
+    orphan = registry.declare("tests.orphan-kind")
+    try:
+        with pytest.raises(RuntimeError, match="tests.orphan-kind"):
+            Worker(database)
+        with pytest.raises(ValueError, match="not declared"):
+            registry.handler("tests.never-declared")
+    finally:
+        registry.DECLARED.discard(orphan)

@@ -26,7 +26,10 @@ from nitida.customers.service import (
     new_customer_values,
     stored_value,
 )
+from nitida.jobs.registry import declare
 
+# The background import of a large file (customers.jobs handles it).
+IMPORT = declare("customers.import")
 IMPORT_CREATED = "IMPORT_CREATED"  # history actions that mark a change made by a file import
 IMPORT_UPDATED = "IMPORT_UPDATED"
 _LOOKUP_CHUNK = 500

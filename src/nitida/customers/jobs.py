@@ -7,10 +7,9 @@ import uuid
 from sqlalchemy import delete, select
 
 from nitida.customers import import_apply
+from nitida.customers.import_apply import IMPORT
 from nitida.customers.models import CustomerImportFile
 from nitida.jobs.registry import JobRun, PermanentJobError, handler
-
-IMPORT = "customers.import"
 
 
 @handler(IMPORT)

@@ -13,7 +13,6 @@ from nitida.core.problems import problem_responses
 from nitida.customers import exporting, import_apply, importing, service
 from nitida.customers import search as customer_lists
 from nitida.customers.access import CUSTOMERS
-from nitida.customers.jobs import IMPORT
 from nitida.customers.models import CustomerImportFile
 from nitida.customers.schemas import CustomerCreate, CustomerListQuery, CustomerRead, CustomerUpdate
 from nitida.customers.views import customer_response, customers_page, customers_stream
@@ -190,7 +189,7 @@ def import_customers(
         ctx.session.add(upload)
         ctx.session.flush()
         payload = {"fileId": str(upload.id), "mode": mode.value, "dryRun": dry_run, "rows": rows}
-        job = enqueue(ctx.session, IMPORT, payload, actor=ctx.principal, max_attempts=3)
+        job = enqueue(ctx.session, import_apply.IMPORT, payload, actor=ctx.principal, max_attempts=3)
         return JSONResponse(
             {"jobId": str(job.id), "rows": rows, "status": job.status.value},
             status_code=status.HTTP_202_ACCEPTED,

@@ -32,10 +32,11 @@ from nitida.einvoicing.models import ElectronicStatus, InvoiceNote, NoteKind
 from nitida.invoices.models import Invoice, InvoiceStatus
 from nitida.jobs import service as jobs
 from nitida.jobs.models import Job, JobStatus
+from nitida.jobs.registry import declare
 
-SEND = "delivery.send"
-POLL = "delivery.poll"
-MAIL = "delivery.mail"
+SEND = declare("delivery.send")
+POLL = declare("delivery.poll")
+MAIL = declare("delivery.mail")
 KIND = {
     DocumentType.INVOICE: documents.DocumentKind.INVOICE,
     DocumentType.CREDIT_NOTE: documents.DocumentKind.CREDIT_NOTE,
@@ -51,15 +52,8 @@ ENTITY = {
 MAX_POLLS = 12
 
 
-def _register_kinds() -> None:
-    # The handlers module imports this one: imported here, lazily, so enqueueing knows the kinds
-    # whoever issues the document (API, CLI, demo data).
-    from nitida.delivery import jobs as _  # noqa: F401
-
-
 def start(session: TenantSession, actor: Principal | None, document: Invoice | InvoiceNote) -> Delivery:
     """A just-signed document's delivery row and its send job, in the issuing transaction."""
-    _register_kinds()
     if isinstance(document, Invoice):
         row = Delivery(document_type=DocumentType.INVOICE, document_id=document.id, invoice_id=document.id)
     else:
@@ -212,7 +206,6 @@ def record_answer(
 
 
 def queue_mail(session: TenantSession, actor: Principal | None, row: Delivery, to: str | None = None) -> Job:
-    _register_kinds()
     job = jobs.enqueue(session, MAIL, {"deliveryId": str(row.id), **({"to": to} if to else {})}, actor=actor)
     row.mail_job_id = job.id
     row.mail_status = MailStatus.QUEUED
@@ -254,7 +247,6 @@ def resend(session: TenantSession, actor: Principal, invoice: Invoice) -> Delive
             f"Invoice {invoice.number} is being sent to the DIAN right now: wait for the job to finish.",
             slug="delivery-in-progress",
         )
-    _register_kinds()
     job = jobs.enqueue(session, SEND, {"deliveryId": str(row.id), "resend": True}, actor=actor)
     row.send_job_id = job.id
     _audit(session, actor, row, "RESEND_REQUESTED", job={"from": None, "to": str(job.id)})

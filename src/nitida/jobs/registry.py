@@ -1,8 +1,11 @@
 """Job kinds and their handlers.
 
-A domain registers its handlers with ``@handler("invoices.deliver")`` in its own
-``jobs`` module; ``nitida.handlers`` imports every such module, so a worker
-knows them all. A handler must be idempotent: it may run again after a crash
+A domain declares each kind it enqueues by name where it enqueues it
+(``SEND = declare("delivery.send")``, as Polar's ``enqueue_job("…")``): enqueueing
+needs the name only, never the handler's module. It registers the handler with
+``@handler(SEND)`` in its own ``jobs`` module; ``nitida.handlers`` imports every such
+module, and a worker refuses to start while a declared kind has no handler
+(``missing_handlers``). A handler must be idempotent: it may run again after a crash
 (at-least-once), so it checks what it already did before doing it.
 """
 
@@ -51,9 +54,24 @@ class JobRun:
 Handler = Callable[[JobRun], dict[str, Any] | None]
 
 HANDLERS: dict[str, Handler] = {}
+DECLARED: set[str] = set()
+
+
+def declare(kind: str) -> str:
+    """A job kind, by its name: what ``jobs.service.enqueue`` accepts."""
+    DECLARED.add(kind)
+    return kind
+
+
+def missing_handlers() -> set[str]:
+    """Declared kinds no imported module handles (import ``nitida.handlers`` first)."""
+    return DECLARED - HANDLERS.keys()
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
+    if kind not in DECLARED:
+        raise ValueError(f"job kind {kind!r} is not declared (jobs.registry.declare)")
+
     def register(fn: Handler) -> Handler:
         if kind in HANDLERS and HANDLERS[kind] is not fn:
             raise ValueError(f"job kind {kind!r} registered twice")

@@ -29,7 +29,7 @@ from nitida.core.errors import Conflict
 from nitida.core.ids import get_or_404
 from nitida.core.settings import Settings
 from nitida.jobs.models import Job, JobStatus
-from nitida.jobs.registry import HANDLERS, JobRun, PermanentJobError
+from nitida.jobs.registry import DECLARED, HANDLERS, JobRun, PermanentJobError
 from nitida.users.models import User
 
 log = logging.getLogger("nitida.jobs")
@@ -67,8 +67,8 @@ def enqueue(
     run_after: datetime | None = None,
 ) -> Job:
     """Add a job to the caller's transaction: it exists only if that transaction commits."""
-    if kind not in HANDLERS:
-        raise ValueError(f"no handler registered for job kind {kind!r}")
+    if kind not in DECLARED:
+        raise ValueError(f"job kind {kind!r} is not declared (jobs.registry.declare)")
     job = Job(
         kind=kind,
         payload=dict(payload or {}),

@@ -18,6 +18,7 @@ from nitida.core.db import Database
 from nitida.core.settings import Settings
 from nitida.jobs import service
 from nitida.jobs.models import JobStatus
+from nitida.jobs.registry import missing_handlers
 from nitida.jobs.service import QueuePolicy
 
 log = logging.getLogger("nitida.jobs")
@@ -34,6 +35,9 @@ class Worker:
         only_tenant: uuid.UUID | None = None,
         settings: Settings | None = None,
     ) -> None:
+        missing = missing_handlers()
+        if missing:  # a queue of jobs nothing would run: refuse to start, saying which
+            raise RuntimeError(f"no handler for the declared job kinds {sorted(missing)}: import nitida.handlers")
         self.db = db
         self.settings = settings  # handed to handlers (JobRun.settings); None: the process's settings
         self.policy = policy or (QueuePolicy.from_settings(settings) if settings else QueuePolicy())
