@@ -1,12 +1,14 @@
-"""Sessions are scoped when opened: a login session sees one user, nothing else."""
+"""Sessions are scoped when opened: a login session sees one user, nothing else; a
+session of the project's (ScopedSession) opened for no one sees nothing; a plain
+SQLAlchemy session elsewhere in the process is none of the kit's business."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from nitida.core.db import TenantScopeError
+from nitida.core.db import ScopedSession, TenantScopeError
 from nitida.customers.models import Customer
 from nitida.users.models import Role, User
 
@@ -28,8 +30,34 @@ def test_login_session_sees_only_the_user_with_its_email(database, tenant, other
 
 
 def test_a_session_without_tenant_cannot_query(database):
-    with Session(database.engine) as s, pytest.raises(TenantScopeError):
+    # The project's session class opened for no tenant, no e-mail and no queue.
+    with ScopedSession(database.engine) as s, pytest.raises(TenantScopeError):
         s.scalars(select(Customer)).all()
+
+
+def test_a_plain_sqlalchemy_session_is_untouched(database, tenant, other_tenant):
+    """The scoping listeners are attached to the project's ScopedSession, not to every
+    SQLAlchemy Session of the process: a plain one gets no tenant criteria and no
+    refusal. (On PostgreSQL the database's own wall still holds: with no sealed
+    tenant, row-level security shows it no rows.)"""
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        with Session(database.engine) as s:
+            users = s.scalars(select(User)).all()  # no TenantScopeError
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+    read = next(sql for sql in sent if "FROM users" in sql)
+    assert "WHERE" not in read, read  # no criteria added to the unfiltered select
+    seen = {u.tenant_id for u in users}
+    if database.dialect == "sqlite":
+        assert {tenant.id, other_tenant.id} <= seen  # every tenant's users
+    else:
+        assert seen == set()
 
 
 def test_a_tenant_session_sees_only_its_own_tenant_row(database, tenant, other_tenant):

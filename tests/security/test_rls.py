@@ -13,11 +13,10 @@ import uuid
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
 
 from fixtures.common import random_nit
 from nitida.auth.principal import Principal
-from nitida.core.db import TenantScopeError
+from nitida.core.db import ScopedSession, TenantScopeError
 from nitida.customers import service as customers
 from nitida.customers.models import Customer
 from nitida.customers.schemas import CustomerCreate
@@ -60,7 +59,7 @@ def test_writing_a_row_of_another_tenant_is_refused(database, tenant, other_tena
 
 
 def test_queries_outside_a_tenant_session_are_refused(database):
-    session = Session(database.engine)  # a plain session, opened for no tenant
+    session = ScopedSession(database.engine)  # the project's session, opened for no tenant
     try:
         with pytest.raises(TenantScopeError):
             session.scalars(select(Customer)).all()

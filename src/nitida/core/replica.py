@@ -33,15 +33,17 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import ORMExecuteState, Session
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nitida.core.db import WROTE_KEY, Database, TenantSession
+from nitida.core.db import WROTE_KEY, Database, ScopedSession, TenantSession
+
+if TYPE_CHECKING:  # types only: the request's context (auth.context) loads no web framework
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("nitida.replica")
 
@@ -91,12 +93,12 @@ _states: dict[int, _ReplicaState] = {}
 _down_until: dict[int, float] = {}
 
 
-@event.listens_for(Session, "after_flush")
+@event.listens_for(ScopedSession, "after_flush")
 def _mark_flush(session: Session, _flush_context: Any) -> None:
     session.info[WROTE_KEY] = True
 
 
-@event.listens_for(Session, "do_orm_execute")
+@event.listens_for(ScopedSession, "do_orm_execute")
 def _mark_dml(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         state.session.info[WROTE_KEY] = True
