@@ -10,9 +10,9 @@ from collections.abc import Iterable, Iterator
 
 from sqlalchemy import Row
 
+from nitida.core.spreadsheets import Table
 from nitida.customers.identity import TipoDocumento
 from nitida.einvoicing import codelists
-from nitida.reports.exporters import Table
 
 HEADER = (
     "Id",

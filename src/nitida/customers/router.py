@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
+from nitida.core import spreadsheets
 from nitida.core.errors import PROBLEM_JSON
 from nitida.core.problems import problem_responses
 from nitida.customers import exporting, import_apply, importing, service
@@ -17,7 +18,6 @@ from nitida.customers.models import CustomerImportFile
 from nitida.customers.schemas import CustomerCreate, CustomerListQuery, CustomerRead, CustomerUpdate
 from nitida.customers.views import customer_response, customers_page, customers_stream
 from nitida.jobs.service import enqueue
-from nitida.reports import exporters
 
 router = APIRouter(prefix="/billing/customers", tags=["customers"], route_class=UnitOfWorkRoute)
 
@@ -90,7 +90,7 @@ def create_customer(body: CustomerCreate, ctx: Writer) -> Response:
     "/export",
     response_model=list[CustomerRead],
     responses={
-        200: {"content": exporters.file_content_doc(), "description": "Every customer (JSON, CSV or XLSX)"},
+        200: {"content": spreadsheets.file_content_doc(), "description": "Every customer (JSON, CSV or XLSX)"},
         **problem_responses(400, 401),
     },
 )
@@ -108,10 +108,10 @@ def export_customers(
     its header row is what the import reads back.
     """
     rows = customer_lists.stream_customers(ctx.reader, None, None, 0)
-    fmt = exporters.negotiate(format_, accept)
-    if fmt == exporters.JSON:
+    fmt = spreadsheets.negotiate(format_, accept)
+    if fmt == spreadsheets.JSON:
         return StreamingResponse(customers_stream(rows), media_type="application/json")
-    body, media, headers = exporters.file_response_parts(exporting.export_table(rows), fmt, "clientes")
+    body, media, headers = spreadsheets.file_response_parts(exporting.export_table(rows), fmt, "clientes")
     return StreamingResponse(body, media_type=media, headers=headers)
 
 
@@ -125,7 +125,7 @@ IMPORT_BODY = {
     "description": "The file itself (not a multipart form): CSV (UTF-8 or Windows-1252, ';' or ',') or XLSX",
     "content": {
         "text/csv": {"schema": {"type": "string"}},
-        exporters.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+        spreadsheets.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
     },
 }
 IMPORT_REPORT = {

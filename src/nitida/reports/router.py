@@ -14,13 +14,14 @@ from fastapi.responses import StreamingResponse
 from pydantic.alias_generators import to_camel
 
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
+from nitida.core import spreadsheets
 from nitida.core.errors import BadRequest
 from nitida.core.money import format_money
 from nitida.core.problems import problem_responses
 from nitida.customers import service as customers
 from nitida.customers.identity import TipoDocumento
 from nitida.invoices.models import PaymentMethod
-from nitida.reports import ageing, exporters, service
+from nitida.reports import ageing, service
 from nitida.reports.access import REPORTS
 from nitida.reports.schemas import (
     AgingReportRead,
@@ -41,7 +42,7 @@ Format = Annotated[
 ]
 Accept = Annotated[str | None, Header(include_in_schema=False)]
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": exporters.file_content_doc(), "description": "The report (JSON, CSV or XLSX)"},
+    200: {"content": spreadsheets.file_content_doc(), "description": "The report (JSON, CSV or XLSX)"},
     **problem_responses(400, 401),
 }
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -59,7 +60,7 @@ def _check_period(date_from: date | None, date_to: date | None) -> None:
 
 
 def _file(fmt: str, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> Response:
-    body, media, headers = exporters.file_response_parts(exporters.Table(title, header, rows), fmt, filename)
+    body, media, headers = spreadsheets.file_response_parts(spreadsheets.Table(title, header, rows), fmt, filename)
     return StreamingResponse(body, media_type=media, headers=headers)
 
 
@@ -110,8 +111,8 @@ def aging_report(
     """What each customer owes, by days past due (a CONTADO invoice is due on its issue date), with a totals row."""
     with ctx.listing() as session:  # the read replica when it may serve (core.replica)
         report = service.aging(session, as_of or _today(), customer_id)
-    fmt = exporters.negotiate(format_, accept)
-    if fmt == exporters.JSON:
+    fmt = spreadsheets.negotiate(format_, accept)
+    if fmt == spreadsheets.JSON:
         # Built by hand (the shape of AgingReportRead, which a test holds equal):
         # 10,000 rows through two rounds of model validation cost more than the SQL.
         return Response(orjson.dumps(aging_json(report)), media_type="application/json")
@@ -152,8 +153,8 @@ def customer_statement(
     # on the read replica when it may serve (core.replica).
     with ctx.listing() as session:
         result = service.statement(session, customer.id, date_from, date_to)
-    fmt = exporters.negotiate(format_, accept)
-    if fmt == exporters.JSON:
+    fmt = spreadsheets.negotiate(format_, accept)
+    if fmt == spreadsheets.JSON:
         return StatementRead.model_validate(
             {
                 "customer_id": customer.id,
@@ -212,8 +213,8 @@ def list_payments(
     _check_period(date_from, date_to)
     with ctx.listing() as session:  # the read replica when it may serve (core.replica)
         rows = service.payments(session, date_from, date_to, customer_id, method)
-    fmt = exporters.negotiate(format_, accept)
-    if fmt == exporters.JSON:
+    fmt = spreadsheets.negotiate(format_, accept)
+    if fmt == spreadsheets.JSON:
         return [
             PaymentListItem(
                 id=r[0],
@@ -259,8 +260,8 @@ def summary_report(
     year, number = _month(month)
     with ctx.listing() as session:  # the read replica when it may serve (core.replica)
         s = service.summary(session, year, number)
-    fmt = exporters.negotiate(format_, accept)
-    if fmt == exporters.JSON:
+    fmt = spreadsheets.negotiate(format_, accept)
+    if fmt == spreadsheets.JSON:
         return SummaryRead(**vars(s))
     rows: list[tuple] = [
         ("Facturado antes de impuestos", s.invoiced_before_tax),
