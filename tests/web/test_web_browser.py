@@ -78,6 +78,9 @@ class Page:
         self.page = self.context.new_page()
         self.console_errors: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        # Emitir and Eliminar borrador ask first (static/app.js): the clerk says yes.
+        self.dialogs: list[str] = []
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.accept()))
         self.page.set_default_timeout(10_000)
 
     def sign_in(self, email: str) -> None:

@@ -354,7 +354,7 @@ def test_an_invoice_is_drafted_issued_and_paid_through_the_forms(app, database, 
     resolution_id = _resolution(database, tenant)
     client = signed_in(app, tenant.users[Role.OPERADOR].email)
     form = client.get("/app/facturas/nueva").text
-    assert "Forma de pago" in form and "próximo número <strong>FE1</strong>" in form
+    assert "Plazo de pago" in form and "Medio de pago" in form and "próximo número <strong>FE1</strong>" in form
     token = csrf_of(form)
     lines = {
         "lineas": "3",
@@ -518,3 +518,45 @@ def test_the_dashboard_and_receivables_add_up_issued_balances(app, database, ten
         assert column in cartera
     row = cartera.split("Droguería La Salud")[1].split("</tr>")[0]
     assert row.count("$ 2.469.135,78") == 2 and row.count("$ 0,00") == 4  # Sin vencer and Total; the rest 0
+
+
+def test_a_draft_is_edited_then_duplicated_with_its_plazo_and_medio_de_pago(app, database, tenant):
+    """Issue 26: drafts are editable from the page, any invoice is duplicated into a new draft, Plazo de pago
+    computes the due date and Medio de pago is asked on the invoice."""
+    customer_id = _customer(database, tenant, "Droguería La 14")
+    resolution_id = _resolution(database, tenant)
+    client = signed_in(app, tenant.users[Role.OPERADOR].email)
+    token = csrf_of(client.get("/app/facturas/nueva").text)
+    line = {"lineas": "1", "descripcion_0": "Tarjetas de presentación", "cantidad_0": "1", "precio_0": "1.000"}
+    header = {"csrf_token": token, "customer_id": str(customer_id), "resolution_id": str(resolution_id)}
+    saved = client.post(
+        "/app/facturas/nueva",
+        data={**header, **line, "iva_0": "19", "plazo": "30", "medio_pago": "CONSIGNACION", "accion": "borrador"},
+    )
+    assert saved.status_code == 303
+    path = saved.headers["location"].split("?")[0]
+    page = client.get(path).text
+    due = (bogota_today() + dt.timedelta(days=30)).strftime("%d/%m/%Y")
+    assert "Crédito" in page and due in page and "Consignación" in page and "Editar" in page
+    editor = client.get(f"{path}/editar").text
+    assert "Editar borrador" in editor and 'value="Tarjetas de presentación"' in editor
+    assert '<option value="fecha" selected>' in editor  # its due date, kept as a date
+    changed = client.post(
+        f"{path}/editar",
+        data={**header, **line, "cantidad_0": "20", "iva_0": "19", "plazo": "0", "medio_pago": "EFECTIVO"},
+    )
+    assert changed.status_code == 303 and changed.headers["location"].startswith(path)
+    page = client.get(path).text
+    # 20 × 1.000 + IVA 19 %: the clerk's 20 cards, not 201 or 1.
+    assert "$ 23.800,00" in page and "Contado" in page and "Efectivo" in page
+    copied = client.post(f"{path}/duplicar", data={"csrf_token": token})
+    assert copied.status_code == 303 and copied.headers["location"].endswith("/editar?aviso=duplicada")
+    copy_editor = client.get(copied.headers["location"]).text
+    assert "Copia guardada como borrador" in copy_editor and 'value="20"' in copy_editor
+    assert copied.headers["location"].split("/")[3] != path.split("/")[3]
+    # An issued invoice is not edited: its editor sends back to its page.
+    issued = client.post(f"{path}/emitir", data={"csrf_token": token})
+    assert issued.status_code == 303
+    assert client.get(f"{path}/editar").headers["location"] == path
+    refused = client.post(f"{path}/editar", data={**header, **line, "plazo": "0"})
+    assert refused.status_code == 409 and "La factura no está en un estado que permita esta acción." in refused.text

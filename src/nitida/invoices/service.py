@@ -20,6 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -54,6 +55,7 @@ from nitida.invoices.schemas import (
     InvoiceUpdate,
     LineIn,
     PaymentCreate,
+    TaxIn,
 )
 
 ENTITY = "invoice"
@@ -281,6 +283,36 @@ def create_draft(session: TenantSession, actor: Principal, data: InvoiceCreate) 
     session.flush()
     _record(session, actor, invoice, "CREATED", {})
     return invoice
+
+
+def duplicate(session: TenantSession, actor: Principal, invoice: Invoice) -> Invoice:
+    """A new draft with ``invoice``'s customer, resolution, terms, notes and lines (prices as they were).
+
+    A CREDITO invoice's due date is kept only when it is not past: the copy is billed from today."""
+    lines = [
+        LineIn(
+            description=row.description,
+            quantity=row.quantity,
+            unit_price=row.unit_price,
+            discount_percent=row.discount_percent,
+            taxes=[TaxIn(type=t["type"], rate=Decimal(t["rate"])) for t in row.taxes],
+        )
+        for row in invoice.lines
+    ]
+    due = invoice.due_date if invoice.due_date and invoice.due_date >= bogota_today() else None
+    return create_draft(
+        session,
+        actor,
+        InvoiceCreate(
+            customer_id=invoice.customer_id,
+            resolution_id=invoice.resolution_id,
+            payment_form=invoice.payment_form,
+            payment_method=invoice.payment_method,
+            due_date=due,
+            notes=invoice.notes,
+            lines=lines,
+        ),
+    )
 
 
 def update_draft(session: TenantSession, actor: Principal, invoice: Invoice, data: InvoiceUpdate) -> Invoice:

@@ -5,6 +5,15 @@ apply at once), one tenant unit of work that commits when the handler returns
 (as the API's context does), and — for every POST — a CSRF check of the
 session's token, sent as the ``csrf_token`` form field or, by htmx, as the
 ``X-CSRF-Token`` header (hx-headers on <body>).
+
+Access: the same ``AccessRules`` as the API's guards (``nitida.<domain>.access``),
+read through the same ``Rule``: ``ctx.can(CUSTOMERS, "write")`` is
+``CUSTOMERS["write"].allows(role)`` and ``ctx.require(CUSTOMERS, "write")`` is
+``CUSTOMERS["write"].check(role)``, the 403 of ``guard(CUSTOMERS["write"])``. A POST
+whose handler returns without having called ``ctx.require`` does not commit: it
+rolls back with ``RuleNotChecked``, as a guarded API endpoint that never checked its
+rule does (``TenantContext.check_authorized``). The few POSTs that need no domain
+rule are named in ``POSTS_WITHOUT_RULE``, each with its reason.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
-from nitida.auth.access import AccessRules
+from nitida.auth.access import AccessRules, Rule, RuleNotChecked
 from nitida.auth.principal import Principal
 from nitida.core import replica
 from nitida.core.db import Database, TenantSession
@@ -28,6 +37,13 @@ from nitida.core.http import READ_ONLY_METHODS
 from nitida.web import sessions
 
 LOGIN_PATH = "/app/ingresar"
+
+# The page POSTs (route paths) that check no domain rule, and why; every other POST
+# rolls back unless its handler called ``ctx.require``.
+POSTS_WITHOUT_RULE = {
+    "/app/salir": "signs the caller out: it ends the caller's own session, whatever the role",
+    "/app/facturas/totales": "adds up the invoice lines being typed: it reads and writes nothing",
+}
 
 
 class LoginRequired(Exception):
@@ -54,6 +70,8 @@ class WebContext:
     form: FormData
     # Where list pages read (core.replica); None: no replica configured.
     reads: replica.ReadRouting | None = None
+    # Set by ``require`` once a rule has passed: a POST commits only then.
+    authorized: bool = False
 
     def listing(self) -> AbstractContextManager[TenantSession]:
         """The session for a list page: the read replica when it may serve (never after the
@@ -65,12 +83,16 @@ class WebContext:
         return self.principal.role
 
     def can(self, rules: AccessRules, action: str) -> bool:
-        return rules.allows(action, self.principal.role)
+        """Whether the role may (to show or hide a button): the API guard's ``Rule.allows``."""
+        return rules[action].allows(self.principal.role)
 
     def require(self, rules: AccessRules, action: str) -> None:
-        """403 page unless the role may; pages call it after loading the item (other tenants' ids stay 404)."""
-        if not self.can(rules, action):
-            raise Forbidden(f"{rules.domain}.{action} is not allowed for {self.principal.role.value}.")
+        """403 page unless the role may (``Rule.check``, the API guard's refusal); pages
+        call it after loading the item (other tenants' ids stay 404). A POST that never
+        calls it does not commit."""
+        rule: Rule = rules[action]
+        rule.check(self.principal.role)
+        self.authorized = True
 
     def field(self, name: str, default: str = "") -> str:
         value = self.form.get(name, default)
@@ -117,7 +139,7 @@ def get_web_context(request: Request, form: Annotated[FormData, Depends(posted_f
         reads = None
         if db.replica_engine is not None:
             reads = replica.ReadRouting.of(db, tenant_id, session, request.method, request.headers, request.cookies)
-        yield WebContext(
+        ctx = WebContext(
             session=session,
             principal=signed_in.principal,
             csrf_token=signed_in.csrf_token,
@@ -125,8 +147,17 @@ def get_web_context(request: Request, form: Annotated[FormData, Depends(posted_f
             form=form,
             reads=reads,
         )
+        yield ctx
+        if not ctx.authorized and request.method not in READ_ONLY_METHODS and not _needs_no_rule(request):
+            # Inside the unit of work: raising here rolls it back (the API's guards refuse alike).
+            raise RuleNotChecked(f"the page {request.method} {request.url.path} did not check its access rule")
     if reads is not None:
         replica.note_commit(request.scope, db, session, request.method)
+
+
+def _needs_no_rule(request: Request) -> bool:
+    route = request.scope.get("route")
+    return getattr(route, "path", None) in POSTS_WITHOUT_RULE
 
 
 Web = Annotated[WebContext, Depends(get_web_context, scope="function")]

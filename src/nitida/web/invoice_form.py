@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from nitida.invoices import totals
 from nitida.web.deps import WebContext
-from nitida.web.formatting import NotANumber, parse_number
+from nitida.web.formatting import NotANumber, decimal_input, parse_number
 
 INITIAL_LINES = 2
 MAX_FORM_LINES = 100
@@ -26,8 +27,9 @@ LINE_FIELDS = {
 HEADER_FIELDS = {
     "customerId": "customer_id",
     "resolutionId": "resolution_id",
-    "paymentForm": "forma_pago",
+    "paymentForm": "plazo",
     "dueDate": "vencimiento",
+    "paymentMethod": "medio_pago",
     "notes": "notas",
     "lines": "lineas",
     "amount": "valor",
@@ -112,10 +114,82 @@ def line_body(line: FormLine) -> dict[str, Any]:
     }
 
 
+HEADER_NAMES = (
+    "customer_id",
+    "cliente_buscar",
+    "resolution_id",
+    "plazo",
+    "forma_pago",
+    "vencimiento",
+    "medio_pago",
+    "notas",
+)
+# Plazo de pago: contado, a number of days from today, or a date typed in Fecha de vencimiento.
+TERMS = {"0": "Contado", "8": "8 días", "15": "15 días", "30": "30 días", "60": "60 días", "90": "90 días"}
+BY_DATE = "fecha"
+DEFAULT_METHOD = "TRANSFERENCIA"
+
+
 def header_values(ctx: WebContext) -> dict[str, str]:
+    return {name: ctx.field(name) for name in HEADER_NAMES}
+
+
+def new_values(customer_id: str, resolution_id: str) -> dict[str, str]:
+    values = dict.fromkeys(HEADER_NAMES, "")
+    values.update(customer_id=customer_id, resolution_id=resolution_id, plazo="0", medio_pago=DEFAULT_METHOD)
+    return values
+
+
+def values_of(invoice: Any) -> tuple[dict[str, str], list[FormLine]]:
+    """A draft as the editor shows it (its due date as a date: the days it was drafted with are gone)."""
+    credit = invoice.payment_form.value == "CREDITO"
+    values = new_values(str(invoice.customer_id), str(invoice.resolution_id))
+    values.update(
+        plazo=BY_DATE if credit else "0",
+        forma_pago=invoice.payment_form.value,
+        vencimiento=invoice.due_date.isoformat() if invoice.due_date else "",
+        medio_pago=invoice.payment_method.value if invoice.payment_method else "",
+        notas=invoice.notes or "",
+    )
+    lines = []
+    for row in invoice.lines:
+        rates = {t["type"]: t["rate"] for t in row.taxes}
+        lines.append(
+            FormLine(
+                descripcion=row.description,
+                cantidad=decimal_input(row.quantity),
+                precio=decimal_input(row.unit_price),
+                descuento=decimal_input(row.discount_percent),
+                iva=_rate_text(rates.get("IVA")),
+                inc=_rate_text(rates.get("INC")),
+            )
+        )
+    return values, lines
+
+
+def _rate_text(rate: str | None) -> str:
+    return f"{Decimal(rate).normalize():f}" if rate is not None else ""
+
+
+def body_of(values: dict[str, str], lines: list[FormLine], today: date) -> dict[str, Any]:
+    """The API's body for the editor's header and its non-blank lines."""
+    term = values.get("plazo", "")
+    if term in TERMS:
+        days = int(term)
+        payment_form = "CREDITO" if days else "CONTADO"
+        due = (today + timedelta(days=days)).isoformat() if days else None
+    elif term == BY_DATE:
+        payment_form, due = "CREDITO", values["vencimiento"] or None
+    else:  # a form without Plazo (older pages, scripts): Forma de pago and the date as given
+        payment_form, due = values.get("forma_pago") or "CONTADO", values.get("vencimiento") or None
     return {
-        name: ctx.field(name)
-        for name in ("customer_id", "cliente_buscar", "resolution_id", "forma_pago", "vencimiento", "notas")
+        "customerId": values["customer_id"] or None,
+        "resolutionId": values["resolution_id"] or None,
+        "paymentForm": payment_form,
+        "dueDate": due,
+        "paymentMethod": values.get("medio_pago") or None,
+        "notes": values["notas"] or None,
+        "lines": [line_body(line) for line in lines],
     }
 
 

@@ -29,8 +29,8 @@ from nitida.einvoicing.schemas import CreditNoteCreate
 from nitida.invoices import numbering, service
 from nitida.invoices import views as invoice_views
 from nitida.invoices.access import INVOICES
-from nitida.invoices.models import InvoiceStatus, NumberingResolution, PaymentForm, PaymentMethod
-from nitida.invoices.schemas import InvoiceCreate, PaymentCreate, VoidRequest
+from nitida.invoices.models import InvoiceStatus, NumberingResolution, PaymentMethod
+from nitida.invoices.schemas import InvoiceCreate, InvoiceUpdate, PaymentCreate, VoidRequest
 from nitida.web import invoice_form, messages, pages_delivery, pages_documents
 from nitida.web.deps import Web, WebContext
 from nitida.web.forms import FormErrors, FormInvalid, attempt, validate
@@ -185,8 +185,11 @@ def _render_editor(
     values: dict[str, str],
     lines: list[invoice_form.FormLine],
     errors: FormErrors,
+    draft: Any = None,
+    notice: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The editor: a new invoice, or (``draft``) a draft being changed."""
     today = bogota_today()
     resolutions = _resolutions(ctx)
     selected = _uuid(values.get("resolution_id", ""))
@@ -196,6 +199,9 @@ def _render_editor(
         ctx,
         "facturas/nueva.html",
         nav="facturas",
+        draft=draft,
+        notice=notice,
+        form_action=f"/app/facturas/{draft.id}/editar" if draft is not None else "/app/facturas/nueva",
         values=values,
         lines=lines,
         errors=errors,
@@ -205,7 +211,8 @@ def _render_editor(
         totals=invoice_form.preview_totals(lines),
         iva_rates=invoice_form.IVA_RATES,
         inc_rates=invoice_form.INC_RATES,
-        payment_forms=list(PaymentForm),
+        terms=invoice_form.TERMS,
+        payment_methods=list(PaymentMethod),
         status_code=status_code,
     )
 
@@ -213,15 +220,7 @@ def _render_editor(
 @router.get("/app/facturas/nueva")
 def new_invoice_form(request: Request, ctx: Web, cliente: str = "") -> HTMLResponse:
     ctx.require(INVOICES, "write")
-    today = bogota_today()
-    values = {
-        "customer_id": cliente,
-        "cliente_buscar": "",
-        "resolution_id": _default_resolution(_resolutions(ctx), today),
-        "forma_pago": "CONTADO",
-        "vencimiento": "",
-        "notas": "",
-    }
+    values = invoice_form.new_values(cliente, _default_resolution(_resolutions(ctx), bogota_today()))
     return _render_editor(
         request,
         ctx,
@@ -234,22 +233,52 @@ def new_invoice_form(request: Request, ctx: Web, cliente: str = "") -> HTMLRespo
 @router.post("/app/facturas/nueva")
 def create_invoice(request: Request, ctx: Web) -> Response:
     ctx.require(INVOICES, "write")
+    return _save_editor(request, ctx, None)
+
+
+@router.get("/app/facturas/{invoice_id}/editar")
+def edit_draft_form(request: Request, ctx: Web, invoice_id: str, aviso: str = "") -> Response:
+    invoice = service.load_full(ctx.session, service.get_invoice(ctx.session, invoice_id).id)
+    ctx.require(INVOICES, "write")
+    if invoice.status is not InvoiceStatus.DRAFT:
+        return RedirectResponse(f"/app/facturas/{invoice.id}", status_code=303)
+    values, lines = invoice_form.values_of(invoice)
+    return _render_editor(
+        request, ctx, values=values, lines=lines, errors=FormErrors(), draft=invoice, notice=NOTICES.get(aviso)
+    )
+
+
+@router.post("/app/facturas/{invoice_id}/editar")
+def edit_draft(request: Request, ctx: Web, invoice_id: str) -> Response:
+    invoice = service.load_full(ctx.session, service.get_invoice(ctx.session, invoice_id, for_update=True).id)
+    ctx.require(INVOICES, "write")
+    return _save_editor(request, ctx, invoice)
+
+
+@router.post("/app/facturas/{invoice_id}/duplicar")
+def duplicate_invoice(request: Request, ctx: Web, invoice_id: str) -> Response:
+    """A new draft with the invoice's customer, resolution, terms and lines (any invoice, void ones too)."""
+    invoice = service.load_full(ctx.session, service.get_invoice(ctx.session, invoice_id).id)
+    ctx.require(INVOICES, "write")
+    try:
+        copy = attempt(ctx.session, NAMES, lambda: service.duplicate(ctx.session, ctx.principal, invoice))
+    except FormInvalid as exc:
+        return _render_invoice(request, ctx, invoice.id, problem=exc.errors.general, status_code=exc.status)
+    return RedirectResponse(f"/app/facturas/{copy.id}/editar?aviso=duplicada", status_code=303)
+
+
+def _save_editor(request: Request, ctx: WebContext, draft: Any) -> Response:
+    """Save the editor's form as a new draft, or into ``draft``; then issue it when asked (Emitir)."""
     values = invoice_form.header_values(ctx)
     lines = invoice_form.form_lines(ctx)
     action = ctx.field("accion")
     if action == "agregar_linea":
-        return _render_editor(request, ctx, values=values, lines=[*lines, invoice_form.FormLine()], errors=FormErrors())
+        lines = [*lines, invoice_form.FormLine()]
+        return _render_editor(request, ctx, values=values, lines=lines, errors=FormErrors(), draft=draft)
     if action == "buscar_cliente":
-        return _render_editor(request, ctx, values=values, lines=lines, errors=FormErrors())
+        return _render_editor(request, ctx, values=values, lines=lines, errors=FormErrors(), draft=draft)
     kept = [(i, line) for i, line in enumerate(lines) if not line.blank]
-    body = {
-        "customerId": values["customer_id"] or None,
-        "resolutionId": values["resolution_id"] or None,
-        "paymentForm": values["forma_pago"] or "CONTADO",
-        "dueDate": values["vencimiento"] or None,
-        "notes": values["notas"] or None,
-        "lines": [invoice_form.line_body(line) for _i, line in kept],
-    }
+    body = invoice_form.body_of(values, [line for _i, line in kept], bogota_today())
     # Errors of line k of the kept lines belong to row kept[k][0] of the form.
     positions = {str(k): str(i) for k, (i, _line) in enumerate(kept)}
 
@@ -263,10 +292,18 @@ def create_invoice(request: Request, ctx: Web) -> Response:
         return FormErrors(fields=fields, general=errors.general)
 
     try:
-        data = validate(InvoiceCreate, body, NAMES)
-        invoice = attempt(ctx.session, NAMES, lambda: service.create_draft(ctx.session, ctx.principal, data))
+        if draft is None:
+            data = validate(InvoiceCreate, body, NAMES)
+            invoice = attempt(ctx.session, NAMES, lambda: service.create_draft(ctx.session, ctx.principal, data))
+        else:
+            changes = validate(InvoiceUpdate, body, NAMES)
+            invoice = attempt(
+                ctx.session, NAMES, lambda: service.update_draft(ctx.session, ctx.principal, draft, changes)
+            )
     except FormInvalid as exc:
-        return _render_editor(request, ctx, values=values, lines=lines, errors=renumber(exc.errors), status_code=422)
+        errors = renumber(exc.errors)
+        status = exc.status  # 422 invalid, 409 a draft issued meanwhile: as the API answers
+        return _render_editor(request, ctx, values=values, lines=lines, errors=errors, draft=draft, status_code=status)
     if action == "emitir":
         try:
             attempt(
@@ -320,6 +357,7 @@ NOTICES = {
     "anulada": "Factura anulada.",
     "nota_credito": "Nota crédito emitida.",
     "reenviada": "Reenvío a la DIAN en curso.",
+    "duplicada": "Copia guardada como borrador: revísala y emítela.",
 }
 
 

@@ -1,0 +1,34 @@
+// The back office's own behaviour, beside htmx (served from 'self': the CSP allows no inline script).
+// Without JavaScript every form still posts; these only spare a clerk surprises.
+
+// A button with data-confirm asks first (Emitir, Eliminar borrador: acts that cannot be undone).
+document.addEventListener("submit", (event) => {
+  const button = event.submitter;
+  if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
+
+// In the invoice editor: Enter in a line's field never submits the form, and a click into a prefilled
+// number selects it, so typing "10" over "1" gives 10, not 110.
+document.addEventListener("keydown", (event) => {
+  const field = event.target;
+  if (event.key === "Enter" && field instanceof HTMLInputElement && field.closest("table.lineas")) {
+    event.preventDefault();
+  }
+});
+let justSelected = null;
+document.addEventListener("focusin", (event) => {
+  const field = event.target;
+  if (field instanceof HTMLInputElement && field.closest("table.lineas") && field.inputMode === "decimal") {
+    field.select();
+    justSelected = field;
+  }
+});
+// The click that focused the field would put the caret back where it landed: keep the selection.
+document.addEventListener("mouseup", (event) => {
+  if (event.target === justSelected) {
+    event.preventDefault();
+  }
+  justSelected = null;
+});
