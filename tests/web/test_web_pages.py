@@ -560,3 +560,39 @@ def test_a_draft_is_edited_then_duplicated_with_its_plazo_and_medio_de_pago(app,
     assert client.get(f"{path}/editar").headers["location"] == path
     refused = client.post(f"{path}/editar", data={**header, **line, "plazo": "0"})
     assert refused.status_code == 409 and "La factura no está en un estado que permita esta acción." in refused.text
+
+
+def test_the_invoice_list_shows_the_dian_status_and_exports_what_it_shows_to_excel(app, database, tenant):
+    import io
+
+    from openpyxl import load_workbook
+
+    customer_id = _customer(database, tenant, "Papelería El Cid")
+    resolution_id = _resolution(database, tenant)
+    client = signed_in(app, tenant.users[Role.OPERADOR].email)
+    token = csrf_of(client.get("/app/facturas/nueva").text)
+    for description in ("Lápices", "Borradores"):
+        client.post(
+            "/app/facturas/nueva",
+            data={
+                "csrf_token": token,
+                "customer_id": str(customer_id),
+                "resolution_id": str(resolution_id),
+                "lineas": "1",
+                "descripcion_0": description,
+                "cantidad_0": "2",
+                "precio_0": "1.500",
+                "iva_0": "19",
+                "accion": "emitir" if description == "Lápices" else "borrador",
+            },
+        )
+    listing = client.get("/app/facturas").text
+    assert '<th scope="col">DIAN</th>' in listing and "No electrónica" in listing and "Exportar a Excel" in listing
+    download = client.get("/app/facturas/exportar", params={"estado": "ISSUED"})
+    assert download.status_code == 200
+    assert download.headers["content-disposition"] == 'attachment; filename="facturas.xlsx"'
+    sheet = load_workbook(io.BytesIO(download.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Número", "Cliente", "Fecha de emisión") and rows[0][-1] == "Estado en la DIAN"
+    assert [r[0] for r in rows[1:]] == ["FE1"]  # the draft is filtered out, as on the page
+    assert rows[1][1] == "Papelería El Cid" and float(rows[1][7]) == 3570.0 and rows[1][10] == "Emitida"

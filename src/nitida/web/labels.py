@@ -83,6 +83,14 @@ ELECTRONIC_STATUS = {
     "ACCEPTED": "Aceptada por la DIAN",
     "REJECTED": "Rechazada por la DIAN",
 }
+# The same in a list's column.
+ELECTRONIC_STATUS_SHORT = {
+    "NOT_APPLICABLE": "No electrónica",
+    "SIGNED": "Por enviar",
+    "SENT": "En validación",
+    "ACCEPTED": "Aceptada",
+    "REJECTED": "Rechazada",
+}
 # The e-mail to the buyer (delivery's MailStatus, and FAILED when its job gave up).
 MAIL_STATUS = {
     "NOT_YET": "Se envía cuando la DIAN acepte la factura",

@@ -10,11 +10,11 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 
 from nitida.audit.service import history
-from nitida.core import bounds
+from nitida.core import bounds, spreadsheets
 from nitida.core.clock import bogota_today
 from nitida.customers import search as customer_lists
 from nitida.customers import service as customers
@@ -31,7 +31,7 @@ from nitida.invoices import views as invoice_views
 from nitida.invoices.access import INVOICES
 from nitida.invoices.models import InvoiceStatus, NumberingResolution, PaymentMethod
 from nitida.invoices.schemas import InvoiceCreate, InvoiceUpdate, PaymentCreate, VoidRequest
-from nitida.web import invoice_form, messages, pages_delivery, pages_documents
+from nitida.web import invoice_form, labels, messages, pages_delivery, pages_documents
 from nitida.web.deps import Web, WebContext
 from nitida.web.forms import FormErrors, FormInvalid, attempt, validate
 from nitida.web.invoice_form import NAMES
@@ -42,6 +42,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(pages_documents.router)
 
 PAGE_SIZE = 20
+EXPORT_ROWS = 10_000
 CUSTOMER_OPTIONS = 30
 MAX_NOTES = 100
 
@@ -68,6 +69,45 @@ def _date(value: str) -> date | None:
         return None
 
 
+@dataclass(frozen=True)
+class ListFilters:
+    """The list's filters as the page's query string gives them (unreadable values are ignored)."""
+
+    status: InvoiceStatus | None
+    electronic: tuple[ElectronicStatus, ...]
+    customer_id: uuid.UUID | None
+    issued_from: date | None
+    issued_to: date | None
+    search: str | None
+
+    @classmethod
+    def read(cls, estado: str, buscar: str, cliente: str, desde: str, hasta: str, dian: str) -> ListFilters:
+        issued_from, issued_to = _date(desde), _date(hasta)
+        if issued_from and issued_to and issued_to < issued_from:
+            issued_from, issued_to = issued_to, issued_from
+        return cls(
+            status=InvoiceStatus(estado) if estado in InvoiceStatus.__members__ else None,
+            electronic=DIAN_FILTERS.get(dian, ()),
+            customer_id=_uuid(cliente),
+            issued_from=issued_from,
+            issued_to=issued_to,
+            search=buscar.strip()[: bounds.SEARCH_TERM] or None,
+        )
+
+    def rows(self, session: Any, limit: int, offset: int) -> tuple[int, list[Any]]:
+        return service.list_invoices(
+            session,
+            customer_id=self.customer_id,
+            status=self.status,
+            issued_from=self.issued_from,
+            issued_to=self.issued_to,
+            search=self.search,
+            limit=limit,
+            offset=offset,
+            electronic=self.electronic,
+        )
+
+
 @router.get("/app/facturas")
 def list_invoices(
     request: Request,
@@ -80,46 +120,86 @@ def list_invoices(
     dian: str = "",
     pagina: str = "1",
 ) -> HTMLResponse:
-    status = InvoiceStatus(estado) if estado in InvoiceStatus.__members__ else None
-    electronic = DIAN_FILTERS.get(dian, ())
-    customer_id = _uuid(cliente)
-    issued_from, issued_to = _date(desde), _date(hasta)
-    if issued_from and issued_to and issued_to < issued_from:
-        issued_from, issued_to = issued_to, issued_from
+    filters = ListFilters.read(estado, buscar, cliente, desde, hasta, dian)
     page_number = max(1, int(pagina)) if pagina.isdigit() else 1
     with ctx.listing() as session:  # the read replica when it may serve (core.replica)
-        total, rows = service.list_invoices(
-            session,
-            customer_id=customer_id,
-            status=status,
-            issued_from=issued_from,
-            issued_to=issued_to,
-            search=buscar.strip()[: bounds.SEARCH_TERM] or None,
-            limit=PAGE_SIZE,
-            offset=(page_number - 1) * PAGE_SIZE,
-            electronic=electronic,
-        )
+        total, rows = filters.rows(session, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
     customer_name = None
-    if customer_id is not None:
-        customer_name = ctx.session.scalar(select(Customer.razon_social).where(Customer.id == customer_id))
+    if filters.customer_id is not None:
+        customer_name = ctx.session.scalar(select(Customer.razon_social).where(Customer.id == filters.customer_id))
     context: dict[str, Any] = dict(
         nav="facturas",
         rows=rows,
         total=total,
-        estado=status.value if status else "",
-        dian=dian if electronic else "",
+        estado=filters.status.value if filters.status else "",
+        dian=dian if filters.electronic else "",
         dian_filters=DIAN_FILTER_LABELS,
         buscar=buscar,
-        cliente=str(customer_id) if customer_id else "",
+        cliente=str(filters.customer_id) if filters.customer_id else "",
         cliente_nombre=customer_name,
-        desde=issued_from.isoformat() if issued_from else "",
-        hasta=issued_to.isoformat() if issued_to else "",
+        desde=filters.issued_from.isoformat() if filters.issued_from else "",
+        hasta=filters.issued_to.isoformat() if filters.issued_to else "",
         pagina=page_number,
         pages=max(1, math.ceil(total / PAGE_SIZE)),
         statuses=list(InvoiceStatus),
     )
     template = "facturas/_resultados.html" if is_htmx(request, "resultados") else "facturas/lista.html"
     return page(request, ctx, template, **context)
+
+
+EXPORT_HEADER = (
+    "Número",
+    "Cliente",
+    "Fecha de emisión",
+    "Vencimiento",
+    "Forma de pago",
+    "Subtotal",
+    "Impuestos",
+    "Total",
+    "Pagado",
+    "Saldo",
+    "Estado",
+    "Estado en la DIAN",
+)
+
+
+@router.get("/app/facturas/exportar")
+def export_invoices(
+    ctx: Web,
+    estado: str = "",
+    buscar: str = "",
+    cliente: str = "",
+    desde: str = "",
+    hasta: str = "",
+    dian: str = "",
+) -> Response:
+    """The list as filtered, as an Excel file (at most EXPORT_ROWS invoices, newest first)."""
+    filters = ListFilters.read(estado, buscar, cliente, desde, hasta, dian)
+    with ctx.listing() as session:
+        _total, rows = filters.rows(session, EXPORT_ROWS, 0)
+    table = spreadsheets.Table(
+        title="Facturas",
+        header=EXPORT_HEADER,
+        rows=[
+            (
+                i.number or "Borrador",
+                i.customer_name,
+                i.issue_date,
+                i.due_date,
+                labels.PAYMENT_FORM[i.payment_form],
+                i.subtotal,
+                i.tax_total,
+                i.total,
+                i.amount_paid,
+                i.balance,
+                labels.INVOICE_STATUS[i.status],
+                labels.ELECTRONIC_STATUS_SHORT.get(i.electronic_status.value, ""),
+            )
+            for i in rows
+        ],
+    )
+    body, media, headers = spreadsheets.file_response_parts(table, spreadsheets.XLSX, "facturas")
+    return StreamingResponse(body, media_type=media, headers=headers)
 
 
 def _uuid(value: str) -> uuid.UUID | None:
