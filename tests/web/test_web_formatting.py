@@ -77,3 +77,25 @@ def test_service_messages_are_shown_in_spanish():
     )
     assert spanish("Value error, must be greater than 0") == "Debe ser mayor que 0."
     assert spanish("something no one translated") == "Valor no válido."
+
+
+def test_every_history_action_the_services_record_reads_in_spanish():
+    """A history row never shows a code (SENT_TO_DIAN, IMPORT_UPDATED…): each action written anywhere in the
+    services has its Spanish label."""
+    import re
+    from pathlib import Path
+
+    from nitida.customers import import_apply
+    from nitida.web import labels
+
+    source = "\n".join(p.read_text() for p in (Path(labels.__file__).parents[1]).rglob("*.py"))
+    written = set(
+        re.findall(
+            r"(?:action=|_audit\(\s*session,\s*actor,\s*row,\s*|_record\(\s*session,\s*actor,\s*"
+            r'(?:invoice|note),\s*)"([A-Z_]{4,})"',
+            source,
+        )
+    )
+    written |= {import_apply.IMPORT_CREATED, import_apply.IMPORT_UPDATED}
+    assert {"SENT_TO_DIAN", "ACCEPTED_BY_DIAN", "ISSUED", "VOIDED"} <= written  # the scan finds them
+    assert written - labels.ACTION.keys() == set()

@@ -58,6 +58,8 @@ ACTION = {
     "RESEND_REQUESTED": "Reenvío a la DIAN solicitado",
     "EMAILED": "Enviada por correo al cliente",
     "EMAIL_NOT_SENT": "Sin correo: el cliente no tiene correo electrónico",
+    "IMPORT_CREATED": "Creado por importación de archivo",
+    "IMPORT_UPDATED": "Modificado por importación de archivo",
 }
 FIELD = {
     "razonSocial": "Razón social",
