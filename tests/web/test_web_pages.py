@@ -596,3 +596,38 @@ def test_the_invoice_list_shows_the_dian_status_and_exports_what_it_shows_to_exc
     assert rows[0][:3] == ("Número", "Cliente", "Fecha de emisión") and rows[0][-1] == "Estado en la DIAN"
     assert [r[0] for r in rows[1:]] == ["FE1"]  # the draft is filtered out, as on the page
     assert rows[1][1] == "Papelería El Cid" and float(rows[1][7]) == 3570.0 and rows[1][10] == "Emitida"
+
+
+def test_inicio_speaks_in_singular_and_plural_nets_credit_notes_and_guides_a_new_business(
+    app, client, database, tenant
+):
+    from fixtures.einvoicing_api import configure, issued_invoice, ok
+
+    browser = signed_in(app, tenant.users[Role.ADMIN].email)
+    first = browser.get("/app").text
+    assert "Primeros pasos" in first and "Registra la resolución de numeración" in first
+    configure(client, tenant.headers())
+    invoice = issued_invoice(client, tenant.headers())
+    ok(
+        client.post(
+            f"/billing/invoices/{invoice['id']}/credit-notes",
+            headers=tenant.headers(),
+            json={
+                "concept": 3,
+                "description": "Descuento",
+                "lines": [{"description": "Descuento", "quantity": "1", "unitPrice": "10000.00"}],
+            },
+        ),
+        201,
+    )
+    home = browser.get("/app").text
+    assert "1 factura emitida este mes" in home and "1 factura con saldo" in home
+    assert "Primeros pasos" not in home or "Registra la resolución" not in home
+    # Sales of the month are net of the note's 10.000,00 (a line without taxes).
+    from decimal import Decimal
+
+    from nitida.web.formatting import money
+
+    net = money(Decimal(invoice["total"]) - Decimal("10000.00"))
+    assert f'class="cifra">{net}' in home and "menos $ 10.000,00 en notas crédito" in home
+    assert "Últimos documentos" in home and invoice["number"] in home

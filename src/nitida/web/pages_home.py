@@ -6,11 +6,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from nitida.core.clock import bogota_today
+from nitida.invoices import service as invoices
 from nitida.web import pages_delivery, queries
 from nitida.web.deps import Web
 from nitida.web.rendering import page
 
 router = APIRouter(include_in_schema=False)
+RECENT = 8  # the latest invoices and drafts on Inicio
 
 
 @router.get("/app")
@@ -24,6 +26,16 @@ def home(request: Request, ctx: Web) -> HTMLResponse:
         today=today,
         board=queries.dashboard(ctx.session, today),
         simulated=pages_delivery.is_simulated(ctx),
+        recent=invoices.list_invoices(
+            ctx.session,
+            customer_id=None,
+            status=None,
+            issued_from=None,
+            issued_to=None,
+            search=None,
+            limit=RECENT,
+            offset=0,
+        )[1],
     )
 
 

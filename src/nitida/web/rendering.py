@@ -33,7 +33,15 @@ env.filters.update(
     decimal_input=formatting.decimal_input,
     document=formatting.document,
 )
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """ "1 factura", "2 facturas", "0 facturas"."""
+    return f"{count} {one if count == 1 else many}"
+
+
 env.globals.update(
+    plural=plural,
     CUSTOMERS=CUSTOMERS,
     INVOICES=INVOICES,
     NOTES=NOTES,
