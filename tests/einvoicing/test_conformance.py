@@ -198,6 +198,10 @@ def test_DC_signature(produced):
     c.check_DC_signature(produced)
 
 
+def test_DIAN_rules_oracle(produced):
+    c.check_DIAN_rules_oracle(produced)
+
+
 def test_every_rule_has_its_test():
     tested = {name[len("test_") :] for name in globals() if name.startswith("test_")}
     assert {rule.__name__[len("check_") :] for rule in c.RULES} <= tested
@@ -256,3 +260,42 @@ document_strategy = st.builds(
 @given(document_strategy)
 def test_property_random_documents_are_valid_consistent_and_signed(doc):
     c.check_all(c.Produced.of(doc))
+
+
+# Invoices as the audit of issue 25 made them: many lines, quantities with up to 6 decimals, prices with
+# cents, discounts, every tax combination the service offers (IVA 19/5/0, excluded, INC 4/8/16, IVA with INC).
+# Each one passes the offline rules above and the DIAN's own compiled rules (check_DIAN_rules_oracle).
+EVERY_TAX_CHOICE = [
+    (),
+    (("IVA", "19"),),
+    (("IVA", "5"),),
+    (("IVA", "0"),),
+    (("INC", "4"),),
+    (("INC", "8"),),
+    (("INC", "16"),),
+    (("IVA", "19"), ("INC", "8")),
+    (("IVA", "5"), ("INC", "8")),
+    (("IVA", "0"), ("INC", "4")),
+    (("IVA", "19"), ("INC", "16")),
+]
+fine_quantity = st.decimals(min_value=Decimal("0.000001"), max_value=Decimal("1000"), places=6)
+cents_price = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("2500000.00"), places=2)
+any_discount = st.one_of(
+    st.just(Decimal(0)), st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99.99"), places=2)
+)
+audit_line = st.builds(
+    lambda q, p, d, taxes: line("Artículo de prueba", str(q), str(p), str(d), taxes),
+    st.one_of(fine_quantity, st.integers(min_value=1, max_value=500).map(Decimal)),
+    cents_price,
+    any_discount,
+    st.sampled_from(EVERY_TAX_CHOICE),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(
+    st.lists(audit_line, min_size=1, max_size=120),
+    st.sampled_from([CUSTOMER_COMPANY, CUSTOMER_PERSON, CUSTOMER_FINAL]),
+)
+def test_property_audit_invoices_pass_the_dians_rules(lines, customer):
+    c.check_all(c.Produced.of(make_document(lines=tuple(lines), customer=customer)))
