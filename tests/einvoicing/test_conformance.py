@@ -299,3 +299,14 @@ audit_line = st.builds(
 )
 def test_property_audit_invoices_pass_the_dians_rules(lines, customer):
     c.check_all(c.Produced.of(make_document(lines=tuple(lines), customer=customer)))
+
+
+def test_FAS07_many_lines_tax_groups_are_base_times_rate():
+    # Issue 25: 150 lines of 0.13 at IVA 19 summed their rounded taxes to 3.00, 0.71 under 19.50 × 19 %:
+    # the DIAN's FAS07 rejected it. The group is now 3.71, and the lines' taxes add up to it.
+    doc = make_document(lines=(line("Tornillo", "1", "0.13", taxes=(("IVA", "19"),)),) * 150)
+    p = c.Produced.of(doc)
+    assert [m.rule for m in c.dian_rules.dian_messages(p.xml) if m.rule in {"FAS07", "FAX07"}] == []
+    c.check_all(p)
+    assert p.text("cac:TaxTotal/cbc:TaxAmount") == "3.71"
+    assert p.text("cac:LegalMonetaryTotal/cbc:PayableAmount") == "23.21"

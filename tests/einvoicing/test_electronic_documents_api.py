@@ -244,3 +244,17 @@ def test_property_invoices_issued_through_the_api_pass_the_dians_rules(client, a
         ]
         assert c.money(sub, "cbc:TaxableAmount") == Decimal(group["taxableAmount"])
         assert c.money(sub, "cbc:TaxAmount") == Decimal(group["taxAmount"])
+
+
+def test_many_lines_tax_groups_are_base_times_rate_in_the_api_and_the_document(client, admin):
+    # Issue 25 (FAS07): the API's groups, totals and lines agree with the signed document's.
+    lines = [
+        {"description": "Tornillo", "quantity": "1", "unitPrice": "0.13", "taxes": [{"type": "IVA", "rate": "19"}]}
+    ]
+    invoice = issued_invoice(client, admin, lines=lines * 150)
+    assert invoice["taxes"] == [{"type": "IVA", "rate": "19.00", "taxableAmount": "19.50", "taxAmount": "3.71"}]
+    assert (invoice["taxTotal"], invoice["total"]) == ("3.71", "23.21")
+    assert sum(Decimal(t["amount"]) for ln in invoice["lines"] for t in ln["taxes"]) == Decimal("3.71")
+    p = produced(xml_of(client, admin, f"/billing/invoices/{invoice['id']}/xml"), invoice)
+    c.check_all(p)
+    assert p.text("cac:TaxTotal/cbc:TaxAmount") == "3.71"
