@@ -310,3 +310,15 @@ def test_FAS07_many_lines_tax_groups_are_base_times_rate():
     c.check_all(p)
     assert p.text("cac:TaxTotal/cbc:TaxAmount") == "3.71"
     assert p.text("cac:LegalMonetaryTotal/cbc:PayableAmount") == "23.21"
+
+
+@pytest.mark.parametrize("kind", list(DocumentKind))
+def test_FAV06_a_discounted_lines_price_times_base_quantity_less_the_discount_is_its_amount(kind):
+    # Issue 25: BaseQuantity was always 1, so 3 × 8 500.00 less 10 % (22 950.00) read as 8 500.00 − 2 550.00
+    # and the DIAN notified FAV06 (CAV06, DAV06) on every discounted line.
+    doc = make_document(kind, lines=(line("Cuaderno", "3", "8500.00", discount="10", taxes=(("IVA", "19"),)),))
+    p = c.Produced.of(doc)
+    assert [m for m in c.dian_rules.dian_messages(p.xml) if m.rule.endswith("V06")] == []
+    quantity = p.lines[0].find("cac:Price/cbc:BaseQuantity", c.NS)
+    assert quantity.text == "3"
+    c.check_all(p)

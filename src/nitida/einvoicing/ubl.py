@@ -365,7 +365,9 @@ class _Builder:
             )
         price = self.cac(node, "Price")
         self.amount(price, "PriceAmount", line.unit_price)
-        self.cbc(price, "BaseQuantity", "1", unitCode=line.unit_code)
+        # The quantity the price is multiplied by: PriceAmount × BaseQuantity − discounts = the line's amount
+        # (the DIAN's FAV06). It was always 1, so every discounted line was notified.
+        self.cbc(price, "BaseQuantity", _quantity(line.quantity), unitCode=line.unit_code)
 
     def line_discount(self, node: etree._Element, line: Line) -> None:
         if not line.discount_amount:
