@@ -137,6 +137,10 @@ def test_debit_and_credit_notes_have_their_own_concepts():
     debit = make_document(DocumentKind.DEBIT_NOTE, number="ND1", concept="5")
     assert problems(debit) == ["note concept '5' is not one of 1, 2, 3, 4"]
     assert problems(make_document(DocumentKind.CREDIT_NOTE, number="NC1", concept="5")) == []
+    assert problems(make_document(DocumentKind.CREDIT_NOTE, number="NC1", concept="6")) == []
+    assert problems(make_document(DocumentKind.CREDIT_NOTE, number="NC1", concept="7")) == [
+        "note concept '7' is not one of 1, 2, 3, 4, 5, 6"
+    ]
     # A note is not an invoice: no resolution is asked of it.
     assert debit.numbering is None
 

@@ -262,3 +262,20 @@ def test_roles_and_tenants(client, tenant, admin, make_tenant):
             assert_problem(client.get(path, headers=headers), 404)
         assert ok(client.get("/billing/credit-notes", headers=headers)) == []
     assert_problem(credit(client, other.headers(Role.ADMIN), invoice["id"]), 404)
+
+
+def test_credit_note_concepts_are_those_of_anexo_1_9(client, admin):
+    # Issue 25: the 2019 list ended in "5 Otros" (which the DIAN reads as a prompt-payment discount) and
+    # refused 6. Anexo 1.9: 5 descuento comercial por pronto pago, 6 descuento comercial por volumen de ventas.
+    invoice = issued_invoice(client, admin, lines=LINES[:1])
+    part = [{**LINES[0], "quantity": "1"}]
+    volume = ok(credit(client, admin, invoice["id"], concept=6, description="Descuento por volumen", lines=part), 201)
+    assert (volume["concept"], volume["conceptName"]) == ("6", "Descuento comercial por volumen de ventas")
+    p = checked(client, admin, volume, invoice)
+    assert p.text("cac:DiscrepancyResponse/cbc:ResponseCode") == "6"
+    prompt = ok(credit(client, admin, invoice["id"], concept=5, description="Pronto pago", lines=part), 201)
+    assert prompt["conceptName"] == "Descuento comercial por pronto pago"
+    checked(client, admin, prompt, invoice)
+    assert_problem(credit(client, admin, invoice["id"], concept=7, lines=part), 400, field="concept")
+    problem = assert_problem(credit(client, admin, invoice["id"], concept=2, lines=part), 409)
+    assert "use concept 1, 3, 4, 5 or 6 for part of it" in problem["detail"]

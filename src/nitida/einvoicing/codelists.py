@@ -83,12 +83,15 @@ PAYMENT_MEANS: dict[str, str] = {
 }
 
 # Conceptos de corrección (DiscrepancyResponse/ResponseCode).
+# Concepts of a credit note as Anexo Técnico 1.9 lists them (the kit's 2019 list ends in "5 Otros": 1.9
+# has no "otros", its 5 is a prompt-payment discount, and it adds 6; issue 25).
 CREDIT_NOTE_CONCEPTS: dict[str, str] = {
     "1": "Devolución parcial de los bienes y/o no aceptación parcial del servicio",
     "2": "Anulación de factura electrónica",
     "3": "Rebaja o descuento parcial o total",
     "4": "Ajuste de precio",
-    "5": "Otros",
+    "5": "Descuento comercial por pronto pago",
+    "6": "Descuento comercial por volumen de ventas",
 }
 DEBIT_NOTE_CONCEPTS: dict[str, str] = {
     "1": "Intereses",

@@ -232,7 +232,7 @@ def _check_credit(invoice: Invoice, amount: Decimal, concept: str) -> None:
     if concept == ANULACION and amount != uncredited:
         raise Conflict(
             f"An anulación (concept 2) credits the whole uncredited total of invoice {invoice.number} "
-            f"({format_money(uncredited)}), not {format_money(amount)}; use concept 1, 3, 4 or 5 for part of it.",
+            f"({format_money(uncredited)}), not {format_money(amount)}; use concept 1, 3, 4, 5 or 6 for part of it.",
             slug="anulacion-must-be-whole",
         )
     if amount > invoice.balance:

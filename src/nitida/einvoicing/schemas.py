@@ -132,8 +132,11 @@ class ElectronicInvoicingRead(ApiModel):
 class CreditNoteCreate(ApiInput):
     concept: int = Field(
         ge=1,
-        le=5,
-        description="1 devolución parcial, 2 anulación, 3 rebaja o descuento, 4 ajuste de precio, 5 otros",
+        le=6,
+        description=(
+            "Anexo Técnico 1.9: 1 devolución parcial, 2 anulación, 3 rebaja o descuento parcial o total, "
+            "4 ajuste de precio, 5 descuento comercial por pronto pago, 6 descuento comercial por volumen de ventas"
+        ),
     )
     description: str = Field(min_length=1, max_length=bounds.DESCRIPTION)
     lines: list[LineIn] | None = Field(

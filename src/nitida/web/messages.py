@@ -102,7 +102,7 @@ _BY_SLUG = {
     "duplicate-nit": "Ya existe un cliente con ese número de documento.",
     "credit-exceeds-invoice": "La nota crédito supera lo que queda por acreditar de la factura.",
     "anulacion-must-be-whole": (
-        "Una anulación (concepto 2) acredita todo lo pendiente de la factura; para una parte usa 1, 3, 4 o 5."
+        "Una anulación (concepto 2) acredita todo lo pendiente de la factura; para una parte usa 1, 3, 4, 5 o 6."
     ),
     "credit-exceeds-balance": (
         "La nota crédito supera el saldo de la factura: parte ya está pagada y este servicio no registra devoluciones."
