@@ -78,9 +78,16 @@ def test_payment_forms_equal_the_dian_list():
 
 
 def test_note_concepts_equal_the_dian_lists():
-    assert set(codelists.CREDIT_NOTE_CONCEPTS) == set(dian_list("ConceptoNotaCredito")) == {"1", "2", "3", "4", "5"}
+    # The kit's 2019 list is 1-5 ending in "Otros"; Anexo 1.9 (which wins, issue 25) has no "otros": its 5 is
+    # a prompt-payment discount and it adds 6. Codes 1-4 keep the 2019 names.
+    kit = dian_list("ConceptoNotaCredito")
+    assert set(kit) == {"1", "2", "3", "4", "5"} and kit["5"] == "Otros"
+    assert set(codelists.CREDIT_NOTE_CONCEPTS) == {"1", "2", "3", "4", "5", "6"}
+    assert "Otros" not in codelists.CREDIT_NOTE_CONCEPTS.values()
+    assert codelists.CREDIT_NOTE_CONCEPTS["5"] == "Descuento comercial por pronto pago"
+    assert codelists.CREDIT_NOTE_CONCEPTS["6"] == "Descuento comercial por volumen de ventas"
     assert codelists.DEBIT_NOTE_CONCEPTS == dian_list("ConceptoNotaDebito")
-    assert codelists.CREDIT_NOTE_CONCEPTS["2"] == dian_list("ConceptoNotaCredito")["2"]
+    assert codelists.CREDIT_NOTE_CONCEPTS["2"] == kit["2"]
 
 
 def test_identification_types_cover_the_dian_list_plus_pep_and_ppt():
