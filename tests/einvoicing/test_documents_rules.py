@@ -67,7 +67,9 @@ def test_nit_check_digit_missing_or_wrong_and_unknown_responsabilidad():
         "issuer NIT 900123456-7 has a wrong check digit"
     ]
     # A cédula has no check digit to check, whatever dv says.
-    person = dataclasses.replace(CUSTOMER_COMPANY, id_type="13", id_number="1020304050", dv=None)
+    person = dataclasses.replace(
+        CUSTOMER_COMPANY, id_type="13", id_number="1020304050", dv=None, person_type=PersonType.NATURAL
+    )
     assert problems(dataclasses.replace(make_document(), customer=person)) == []
 
 
@@ -76,6 +78,7 @@ def test_issuer_must_be_a_nit_and_needs_an_address_even_with_the_consumidor_fina
         ISSUER, id_type="13", id_number=codelists.CONSUMIDOR_FINAL_NUMBER, dv=None, address_line=None
     )
     assert problems(dataclasses.replace(make_document(), supplier=issuer)) == [
+        "issuer is a persona jurídica but identification type '13' is a natural person's",
         "issuer address (direccion) is missing",
         "issuer must be identified by NIT",
     ]
@@ -233,3 +236,28 @@ def test_from_totals_refuses_each_mismatch(texts):
         from_totals(lines, [LineText("x")] * texts, computed)
     with pytest.raises(ValueError, match="same length"):
         from_totals(lines, [LineText("x")], dataclasses.replace(computed, lines=computed.lines * 2))
+
+
+def test_the_buyers_person_type_is_known_never_guessed_from_a_nit():
+    # Issue 25: a NIT with no person type went out as a persona jurídica, natural persons with a RUT included.
+    from nitida.einvoicing.documents import person_type_of
+
+    assert person_type_of("31", None) is None and person_type_of("50", None) is None
+    assert person_type_of("42", None) is None  # a foreign document: a person or a company
+    assert person_type_of("31", "NATURAL") is PersonType.NATURAL
+    assert person_type_of("31", None, "Jorge Iván Restrepo") is None
+    assert person_type_of("31", None, "Sasaki Restrepo Silva") is None  # "S.A." must be a legal form, not letters
+    for company in ("Ferretería El Dorado S.A.S.", "Distribuciones Andinas SAS", "Inversiones Cruz Ltda.",
+                    "Almacén La 14 S.A.", "Gómez & Cía.", "Acme Inc.", "Transportes Ruiz S. en C."):  # fmt: skip
+        assert person_type_of("31", None, company) is PersonType.JURIDICA, company
+    assert person_type_of("13", None, "Tienda Ruiz S.A.S.") is PersonType.NATURAL  # the document wins
+    for only_a_person in ("11", "12", "13", "21", "22", "41", "47", "48", "91"):
+        assert person_type_of(only_a_person, None) is PersonType.NATURAL
+    unknown = dataclasses.replace(CUSTOMER_COMPANY, person_type=None)
+    assert problems(dataclasses.replace(make_document(), customer=unknown)) == [
+        "customer person type (tipoPersona: NATURAL or JURIDICA) is missing"
+    ]
+    company_with_a_cedula = dataclasses.replace(CUSTOMER_COMPANY, id_type="13", dv=None)
+    assert problems(dataclasses.replace(make_document(), customer=company_with_a_cedula)) == [
+        "customer is a persona jurídica but identification type '13' is a natural person's"
+    ]

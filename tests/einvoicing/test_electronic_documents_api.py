@@ -258,3 +258,56 @@ def test_many_lines_tax_groups_are_base_times_rate_in_the_api_and_the_document(c
     p = produced(xml_of(client, admin, f"/billing/invoices/{invoice['id']}/xml"), invoice)
     c.check_all(p)
     assert p.text("cac:TaxTotal/cbc:TaxAmount") == "3.71"
+
+
+def test_a_nit_buyer_without_person_type_is_asked_not_sent_as_a_company(client, admin):
+    # Issue 25: a persona natural with a NIT went out as jurídica (the type defaulted from the NIT).
+    body = customer_body(razonSocial="Jorge Iván Restrepo", tipoPersona=None, responsabilidadesFiscales=["R-99-PN"])
+    problem = assert_problem_of_issue(client, admin, body)
+    assert problem["status"] == 409
+    assert "customer person type (tipoPersona: NATURAL or JURIDICA) is missing" in problem["detail"]
+    # told, it goes out as a natural person, also identified in PartyIdentification
+    invoice = issued_invoice(client, admin, customer={**body, "nit": random_nit_unique(), "tipoPersona": "NATURAL"})
+    p = produced(xml_of(client, admin, f"/billing/invoices/{invoice['id']}/xml"), invoice)
+    c.check_all(p)
+    assert p.text("cac:AccountingCustomerParty/cbc:AdditionalAccountID") == "2"
+    assert p.root.find("cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification", c.NS) is not None
+    # a cédula needs no asking: only a natural person holds one
+    cedula = customer_body(tipoDocumento="CC", nit=random_nit_unique(), tipoPersona=None)
+    invoice = issued_invoice(client, admin, customer=cedula, lines=LINES[:1])
+    p = produced(xml_of(client, admin, f"/billing/invoices/{invoice['id']}/xml"), invoice)
+    assert p.text("cac:AccountingCustomerParty/cbc:AdditionalAccountID") == "2"
+
+
+def test_notes_of_an_invoice_issued_before_the_person_type_was_asked_keep_what_it_said(client, admin):
+    # An invoice signed when a NIT defaulted to jurídica (its snapshot has no person type): its notes carry
+    # the person type its signed XML states, so the buyer is the same on both.
+    invoice = issued_invoice(client, admin, lines=LINES[:1])
+    from nitida.einvoicing.documents import PersonType
+    from nitida.einvoicing.service import _signed_customer_person_type
+
+    xml = xml_of(client, admin, f"/billing/invoices/{invoice['id']}/xml")
+    assert _signed_customer_person_type(xml) is PersonType.JURIDICA
+
+
+def random_nit_unique() -> str:
+    return str(800_000_000 + uuid.uuid4().int % 199_999_999)
+
+
+def assert_problem_of_issue(client, headers, customer: dict) -> dict:
+    """The problem answered when issuing a draft to ``customer``."""
+    made = ok(client.post("/billing/customers", headers=headers, json={**customer, "nit": random_nit_unique()}), 201)
+    resolutions = ok(client.get("/billing/resolutions", headers=headers))
+    resolution = next((r for r in resolutions if r["prefix"] == "SETP"), None) or ok(
+        client.post("/billing/resolutions", headers=headers, json=resolution_body()), 201
+    )
+    draft = ok(
+        client.post(
+            "/billing/invoices",
+            headers=headers,
+            json={"customerId": made["id"], "resolutionId": resolution["id"], "paymentForm": "CONTADO", "lines": LINES},
+        ),
+        201,
+    )
+    response = client.post(f"/billing/invoices/{draft['id']}/issue", headers=headers)
+    return assert_problem(response, 409)

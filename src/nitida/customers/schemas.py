@@ -49,7 +49,13 @@ class CustomerCreate(ApiInput):
     telefono: OptionalTelefono = None
     direccion: OptionalDireccion = None
     status: CustomerStatus = CustomerStatus.ACTIVE
-    tipo_persona: PersonType | None = Field(default=None, description="Defaults by document type when invoicing")
+    tipo_persona: PersonType | None = Field(
+        default=None,
+        description=(
+            "Required to issue an electronic invoice to a NIT, foreign NIT or foreign document holder, unless the "
+            "name ends in a company's legal form (S.A.S., Ltda.…); NATURAL for documents only persons hold"
+        ),
+    )
     responsabilidades_fiscales: Responsabilidades = Field(default_factory=fiscal.default_responsabilidades)
     tributo: Tributo = fiscal.DEFAULT_TRIBUTO
     municipio_codigo: OptionalMunicipioCodigo = None

@@ -31,6 +31,10 @@ IDENTIFICATION_TYPES: dict[str, str] = {
     "91": "NUIP",
 }
 NIT = "31"
+# Documents only a natural person holds (a civil registry, an identity card, a passport, a permit): the
+# person type follows from them. A NIT (31, 50) or a foreign identification document (42) may belong to
+# a persona natural or a jurídica, so for those the person type must be asked (issue 25).
+NATURAL_PERSON_ID_TYPES = frozenset({"11", "12", "13", "21", "22", "41", "47", "48", "91"})
 
 # Tipos de organización jurídica (cbc:AdditionalAccountID).
 PERSON_TYPES: dict[str, str] = {"1": "Persona jurídica", "2": "Persona natural"}

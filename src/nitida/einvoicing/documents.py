@@ -10,6 +10,7 @@ ones the invoices domain already computed (``from_totals`` adapts
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -66,7 +67,7 @@ class PaymentForm(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Party:
-    person_type: PersonType
+    person_type: PersonType | None  # None: not known (a document cannot be built; see person_type_of)
     id_type: str  # DIAN code: "31" NIT, "13" CC, "22" CE, "41" pasaporte, "42", "47" PEP, "48" PPT…
     id_number: str  # without the check digit
     razon_social: str
@@ -235,10 +236,38 @@ class DocumentDataError(ValueError):
         super().__init__("; ".join(self.problems))
 
 
+# A company's legal form closing its name (Sociedad por Acciones Simplificada, Sociedad Anónima, Limitada,
+# en comandita, empresa unipersonal, and the common foreign ones): only a persona jurídica is named so.
+_LEGAL_FORM = re.compile(
+    r"(?:\bS\.?\s?A\.?\s?S\.?|\bS\.?\s?A\.?|\bLTDA\.?|\bLIMITADA|\bS\.?\s?C\.?\s?A\.?|\bS\.?\s?EN\s?C\.?|\bE\.?\s?U\.?"
+    r"|&\s?C[IÍ]A\.?|\bINC\.?|\bLLC\.?|\bLTD\.?|\bGMBH|\bS\.?\s?R\.?\s?L\.?|\bS\.?\s?L\.?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def person_type_of(id_type: str, stored: str | None, razon_social: str | None = None) -> PersonType | None:
+    """The person type a party goes out with: the one recorded; else the one that cannot be wrong —
+    natural for a document only a person holds (a cédula, a passport…), jurídica for a name that ends in
+    a company's legal form ("… S.A.S.", "… Ltda."); else None, and the document is refused until it is
+    given: a NIT may be a persona natural (a merchant with a RUT) as well as a jurídica, and guessing
+    jurídica from it put natural persons on the DIAN's records as companies (issue 25)."""
+    if stored:
+        return PersonType(stored)
+    if id_type in codelists.NATURAL_PERSON_ID_TYPES:
+        return PersonType.NATURAL
+    if razon_social and _LEGAL_FORM.search(razon_social.strip()):
+        return PersonType.JURIDICA
+    return None
+
+
 def _party_problems(role: str, party: Party) -> list[str]:
     out: list[str] = []
     if party.id_type not in codelists.IDENTIFICATION_TYPES:
         out.append(f"{role} identification type {party.id_type!r} is not a DIAN code")
+    if party.person_type is None:
+        out.append(f"{role} person type (tipoPersona: NATURAL or JURIDICA) is missing")
+    elif party.person_type is PersonType.JURIDICA and party.id_type in codelists.NATURAL_PERSON_ID_TYPES:
+        out.append(f"{role} is a persona jurídica but identification type {party.id_type!r} is a natural person's")
     if not party.id_number:
         out.append(f"{role} identification number is missing")
     if party.id_type == codelists.NIT:

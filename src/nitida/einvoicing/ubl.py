@@ -20,6 +20,7 @@ from nitida.einvoicing.documents import (
     Line,
     Party,
     PaymentForm,
+    PersonType,
     TaxTotal,
     problems,
 )
@@ -260,12 +261,13 @@ class _Builder:
 
     def party(self, root: etree._Element, role: str, party: Party, *, supplier: bool) -> None:
         holder = self.cac(root, role)
+        assert party.person_type is not None  # documents.problems refuses a party without one
         self.cbc(holder, "AdditionalAccountID", party.person_type.code, schemeAgencyID=DIAN_AGENCY)
         p = self.cac(holder, "Party")
         final = (not supplier) and party.is_consumidor_final
         if supplier and party.actividad_economica:
             self.cbc(p, "IndustryClassificationCode", ";".join(party.actividad_economica))
-        if party.person_type.code == "2" and not supplier:
+        if party.person_type is PersonType.NATURAL and not supplier:
             identification = self.cac(p, "PartyIdentification")
             self.company_id(identification, "ID", party)
         name = self.cac(p, "PartyName")
