@@ -311,3 +311,15 @@ def assert_problem_of_issue(client, headers, customer: dict) -> dict:
     )
     response = client.post(f"/billing/invoices/{draft['id']}/issue", headers=headers)
     return assert_problem(response, 409)
+
+
+def test_an_invoice_under_a_resolution_without_a_prefix_is_a_dian_document(client, admin):
+    # Issue 25: the DIAN authorises numbering without a prefix; the document then has no sts:Prefix.
+    body = {**resolution_body(), "prefix": "", "rangeFrom": 1, "rangeTo": 5000}
+    resolution = ok(client.post("/billing/resolutions", headers=admin, json=body), 201)
+    invoice = issued_invoice(client, admin, lines=LINES[:2], resolutionId=resolution["id"])
+    assert invoice["number"] == "1"
+    p = produced(xml_of(client, admin, f"/billing/invoices/{invoice['id']}/xml"), invoice)
+    c.check_all(p)
+    assert p.root.find(".//sts:AuthorizedInvoices/sts:Prefix", p.sts) is None
+    assert p.root.find("cac:AccountingSupplierParty//cac:CorporateRegistrationScheme", c.NS) is None
