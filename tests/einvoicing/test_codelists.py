@@ -120,3 +120,26 @@ def test_unit_codes_are_in_the_dian_list():
 def test_customization_ids_are_dian_operation_types():
     assert codelists.CUSTOMIZATION_INVOICE in dian_list("TipoOperacionF")
     assert codelists.CUSTOMIZATION_CREDIT_NOTE in dian_list("TipoOperacionNC")
+
+
+def test_ciiu_and_postal_codes_are_the_dians_lists():
+    # Issue 25: checked by shape only, "0000" and "999999" passed. The package's lists are the DIAN's.
+    import re
+
+    kit = shared_dian()
+    postal = set(
+        re.findall(r"<SimpleValue>(\d{6})</SimpleValue>", (kit / "codelists" / "CodigoPostal1.gc").read_text())
+    )
+    assert postal <= codelists.postal_codes() and len(codelists.postal_codes() - postal) == 2  # FAJ73 adds two
+    assert {"110231", "050021", "760001"} <= codelists.postal_codes()
+    assert "999999" not in codelists.postal_codes() and "000000" not in codelists.postal_codes()
+    assert len(codelists.ciiu_codes()) == 495 and {"4761", "4690", "6201", "0111"} <= codelists.ciiu_codes()
+    assert "0000" not in codelists.ciiu_codes() and "9999" not in codelists.ciiu_codes()
+    xsl = (kit / "rules" / "DIAN-UBL21-model-compiled.xsl").read_text(encoding="utf-8")
+    for code in codelists.ciiu_codes():
+        assert f"&#x7f;{code}&#x7f;" in xsl
+    assert codelists.postal_code_problem("110231", "11001") is None
+    assert codelists.postal_code_problem("050021", "11001") == (
+        "postal code 050021 is not of the department of Bogotá, D.c. (Bogotá, 11): its first two digits are its "
+        "department's"
+    )

@@ -261,3 +261,18 @@ def test_the_buyers_person_type_is_known_never_guessed_from_a_nit():
     assert problems(dataclasses.replace(make_document(), customer=company_with_a_cedula)) == [
         "customer is a persona jurídica but identification type '13' is a natural person's"
     ]
+
+
+def test_old_records_with_codes_off_the_dians_lists_are_named_at_issue():
+    # Issue 25: what was stored before the lists were checked is refused when a document is built from it.
+    issuer = dataclasses.replace(ISSUER, actividad_economica=("0000", "4761"))
+    customer = dataclasses.replace(CUSTOMER_COMPANY, postal_code="110231")  # Bogotá's, for a Medellín address
+    assert problems(dataclasses.replace(make_document(), supplier=issuer, customer=customer)) == [
+        "issuer economic activity '0000' is not a CIIU code of the DIAN's list",
+        "customer postal code 110231 is not of the department of Medellín (Antioquia, 05): its first two digits "
+        "are its department's",
+    ]
+    unknown = dataclasses.replace(CUSTOMER_COMPANY, postal_code="999999")
+    assert problems(dataclasses.replace(make_document(), customer=unknown)) == [
+        "customer postal code 999999 is not in the DIAN's list of postal codes"
+    ]

@@ -138,7 +138,7 @@ def test_missing_fiscal_data_is_409_listing_it_and_nothing_is_issued(client, adm
         client.patch(
             f"/billing/customers/{drafts[0]['customerId']}",
             headers=admin,
-            json={"municipioCodigo": "11001", "direccion": "Calle 26 # 13-19"},
+            json={"municipioCodigo": "11001", "direccion": "Calle 26 # 13-19", "codigoPostal": "110231"},
         )
     )
     issued = ok(client.post(f"/billing/invoices/{drafts[0]['id']}/issue", headers=admin))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, EmailStr, Field
+from pydantic import BaseModel, BeforeValidator, EmailStr, Field, ValidationInfo, field_validator
 
 from nitida.core import bounds
 from nitida.core.schemas import ApiInput, ApiModel, FreeText, LocalDateTime
@@ -61,6 +61,11 @@ class CustomerCreate(ApiInput):
     municipio_codigo: OptionalMunicipioCodigo = None
     codigo_postal: OptionalCodigoPostal = None
 
+    @field_validator("codigo_postal")
+    @classmethod
+    def _postal_of_the_municipality(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return fiscal.postal_code_of(info.data.get("municipio_codigo"), value)
+
 
 class CustomerUpdate(ApiInput):
     """Only the fields present change; null clears an optional field."""
@@ -77,6 +82,11 @@ class CustomerUpdate(ApiInput):
     tributo: Tributo | None = None
     municipio_codigo: OptionalMunicipioCodigo = None
     codigo_postal: OptionalCodigoPostal = None
+
+    @field_validator("codigo_postal")
+    @classmethod
+    def _postal_of_the_municipality(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return fiscal.postal_code_of(info.data.get("municipio_codigo"), value)
 
 
 class CustomerRead(ApiModel):

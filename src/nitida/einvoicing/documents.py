@@ -284,8 +284,14 @@ def _party_problems(role: str, party: Party) -> list[str]:
         out.append(f"{role} responsabilidades fiscales are missing")
     if party.tributo not in codelists.TRIBUTOS:
         out.append(f"{role} tributo {party.tributo!r} is not a DIAN code")
+    for code in party.actividad_economica:
+        if code not in codelists.ciiu_codes():
+            out.append(f"{role} economic activity {code!r} is not a CIIU code of the DIAN's list")
     if party.is_consumidor_final and role == "customer":
         return out  # the DIAN asks no address of the consumidor final
+    postal = codelists.postal_code_problem(party.postal_code, party.municipio_code)
+    if postal is not None:
+        out.append(f"{role} {postal}")
     if not party.municipio_code:
         out.append(f"{role} municipality (municipioCodigo) is missing")
     elif party.municipio is None:

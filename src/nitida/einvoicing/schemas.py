@@ -7,7 +7,7 @@ import re
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, ValidationInfo, field_validator
 
 from nitida.core import bounds
 from nitida.core.money import MoneyOut
@@ -51,6 +51,11 @@ class IssuerWrite(ApiInput):
     @classmethod
     def _ciiu(cls, value: list[str]) -> list[str]:
         return fiscal.actividades(value)
+
+    @field_validator("codigo_postal")
+    @classmethod
+    def _postal_of_the_municipality(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return fiscal.postal_code_of(info.data.get("municipio_codigo"), value)
 
 
 class IssuerRead(ApiModel):
