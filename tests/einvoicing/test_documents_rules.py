@@ -276,3 +276,21 @@ def test_old_records_with_codes_off_the_dians_lists_are_named_at_issue():
     assert problems(dataclasses.replace(make_document(), customer=unknown)) == [
         "customer postal code 999999 is not in the DIAN's list of postal codes"
     ]
+
+
+def test_an_issuer_not_responsible_for_iva_cannot_charge_it():
+    # Issue 25: the issuer's régimen and the taxes on its documents must agree.
+    not_responsible = dataclasses.replace(ISSUER, tributo="ZZ", responsabilidades=("R-99-PN",))
+    doc = dataclasses.replace(make_document(), supplier=not_responsible)
+    assert problems(doc) == [
+        "the issuer is not responsible for IVA (tributo ZZ: No aplica) and cannot charge it: line 1, 2, 3, 4"
+    ]
+    inc_only = dataclasses.replace(ISSUER, tributo="04")
+    excluded_and_inc = (MIXED_LINES[4], MIXED_LINES[5])
+    assert problems(make_document(lines=excluded_and_inc)) == []
+    assert problems(dataclasses.replace(make_document(lines=excluded_and_inc), supplier=inc_only)) == []
+    # R-99-PN (no aplica) beside a real responsibility is a contradiction
+    both = dataclasses.replace(CUSTOMER_COMPANY, responsabilidades=("R-99-PN", "O-13"))
+    assert problems(dataclasses.replace(make_document(), customer=both)) == [
+        "customer responsabilidad R-99-PN (no aplica) cannot go with others"
+    ]

@@ -265,3 +265,27 @@ def test_ciiu_and_postal_codes_are_checked_against_the_dians_lists(client, tenan
     [error] = assert_problem(created, 400, field="codigoPostal")["errors"]
     assert "is not a postal code of Antioquia (Medellín)" in error["message"]
     assert client.post("/billing/customers", headers=headers, json=customer_body()).status_code == 201
+
+
+def test_r_99_pn_cannot_sit_beside_another_responsibility_and_iva_needs_a_responsible_issuer(client, tenant):
+    # Issue 25: the customer form let R-99-PN (no aplica) sit beside O-13; an issuer not responsible for IVA
+    # could charge IVA.
+    from fixtures.einvoicing_api import LINES, issued_invoice, settings_body
+
+    headers = tenant.headers(Role.ADMIN)
+    both = customer_body(responsabilidadesFiscales=["R-99-PN", "O-13"])
+    [error] = assert_problem(client.post("/billing/customers", headers=headers, json=both), 400)["errors"]
+    assert error == {
+        "field": "responsabilidadesFiscales",
+        "message": "R-99-PN (no aplica) means none of the others, so it cannot go with O-13",
+    }
+    issuer = {**ISSUER_BODY, "tributo": "ZZ", "responsabilidadesFiscales": ["R-99-PN"]}
+    ok(client.put("/billing/issuer", headers=headers, json=issuer))
+    ok(client.put("/billing/electronic-invoicing", headers=headers, json=settings_body()))
+    with pytest.raises(AssertionError) as refused:
+        issued_invoice(client, headers, lines=LINES)
+    assert "the issuer is not responsible for IVA (tributo ZZ: No aplica) and cannot charge it: line 1, 2, 3" in str(
+        refused.value
+    )
+    invoice = issued_invoice(client, headers, lines=[LINES[4]])  # excluded: fine
+    assert invoice["electronicStatus"] == "SIGNED"

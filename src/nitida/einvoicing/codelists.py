@@ -48,6 +48,7 @@ RESPONSABILIDADES: dict[str, str] = {
     "R-99-PN": "No aplica – Otros",
 }
 
+NO_RESPONSABILIDAD = "R-99-PN"
 # Tributos of a party (PartyTaxScheme/TaxScheme).
 TRIBUTOS: dict[str, str] = {
     "01": "IVA",
@@ -55,6 +56,8 @@ TRIBUTOS: dict[str, str] = {
     "ZA": "IVA e INC",
     "ZZ": "No aplica",
 }
+# The tributos of a party responsible for IVA: only it may charge IVA (issue 25).
+IVA_RESPONSABLE_TRIBUTOS = frozenset({"01", "ZA"})
 
 # Taxes on lines and totals (TaxTotal/…/TaxScheme): our tax type -> (DIAN id, name).
 TAX_SCHEMES: dict[str, tuple[str, str]] = {

@@ -282,6 +282,8 @@ def _party_problems(role: str, party: Party) -> list[str]:
             out.append(f"{role} responsabilidad fiscal {code!r} is not a DIAN code")
     if not party.responsabilidades:
         out.append(f"{role} responsabilidades fiscales are missing")
+    if codelists.NO_RESPONSABILIDAD in party.responsabilidades and len(party.responsabilidades) > 1:
+        out.append(f"{role} responsabilidad R-99-PN (no aplica) cannot go with others")
     if party.tributo not in codelists.TRIBUTOS:
         out.append(f"{role} tributo {party.tributo!r} is not a DIAN code")
     for code in party.actividad_economica:
@@ -331,6 +333,13 @@ def problems(doc: Document) -> list[str]:
         out.append(f"payment means {doc.payment.means_code!r} is not a DIAN code")
     if doc.payment.form is PaymentForm.CREDITO and doc.payment.due_date is None:
         out.append("a credit (crédito) payment needs a due date")
+    if doc.supplier.tributo not in codelists.IVA_RESPONSABLE_TRIBUTOS:
+        charged = [str(n) for n, line in enumerate(doc.lines, start=1) if any(t.tax_type == "IVA" for t in line.taxes)]
+        if charged:
+            out.append(
+                f"the issuer is not responsible for IVA (tributo {doc.supplier.tributo}: "
+                f"{codelists.TRIBUTOS.get(doc.supplier.tributo, '?')}) and cannot charge it: line {', '.join(charged)}"
+            )
     for position, line in enumerate(doc.lines, start=1):
         if line.unit_code not in codelists.UNIT_CODES:
             out.append(f"line {position} unit code {line.unit_code!r} is not offered")

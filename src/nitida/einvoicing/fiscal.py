@@ -25,6 +25,9 @@ def responsabilidades(values: list[str]) -> list[str]:
         raise ValueError("at least one (R-99-PN when none applies)")
     if len(set(cleaned)) != len(cleaned):
         raise ValueError("each responsibility at most once")
+    if codelists.NO_RESPONSABILIDAD in cleaned and len(cleaned) > 1:
+        others = ", ".join(c for c in cleaned if c != codelists.NO_RESPONSABILIDAD)
+        raise ValueError(f"R-99-PN (no aplica) means none of the others, so it cannot go with {others}")
     return cleaned
 
 

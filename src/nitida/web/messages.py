@@ -62,6 +62,10 @@ _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^at least one \(R-99-PN"), "Marca al menos una (R-99-PN si ninguna aplica)."),
     (re.compile(r"not in the DIAN list"), "No está en la lista de la DIAN."),
     (re.compile(r"each responsibility at most once"), "Cada responsabilidad una sola vez."),
+    (
+        re.compile(r"^R-99-PN \(no aplica\) means none of the others"),
+        "R-99-PN (no aplica) no puede ir con otras responsabilidades.",
+    ),
     (re.compile(r"a CIIU code has 4 digits"), "Cada código CIIU tiene 4 dígitos (p. ej. 4761), separados por comas."),
     (
         re.compile(r"not an economic activity \(CIIU\) of the DIAN's list"),
