@@ -78,9 +78,16 @@ def test_payment_forms_equal_the_dian_list():
 
 
 def test_note_concepts_equal_the_dian_lists():
-    assert set(codelists.CREDIT_NOTE_CONCEPTS) == set(dian_list("ConceptoNotaCredito")) == {"1", "2", "3", "4", "5"}
+    # The kit's 2019 list is 1-5 ending in "Otros"; Anexo 1.9 (which wins, issue 25) has no "otros": its 5 is
+    # a prompt-payment discount and it adds 6. Codes 1-4 keep the 2019 names.
+    kit = dian_list("ConceptoNotaCredito")
+    assert set(kit) == {"1", "2", "3", "4", "5"} and kit["5"] == "Otros"
+    assert set(codelists.CREDIT_NOTE_CONCEPTS) == {"1", "2", "3", "4", "5", "6"}
+    assert "Otros" not in codelists.CREDIT_NOTE_CONCEPTS.values()
+    assert codelists.CREDIT_NOTE_CONCEPTS["5"] == "Descuento comercial por pronto pago"
+    assert codelists.CREDIT_NOTE_CONCEPTS["6"] == "Descuento comercial por volumen de ventas"
     assert codelists.DEBIT_NOTE_CONCEPTS == dian_list("ConceptoNotaDebito")
-    assert codelists.CREDIT_NOTE_CONCEPTS["2"] == dian_list("ConceptoNotaCredito")["2"]
+    assert codelists.CREDIT_NOTE_CONCEPTS["2"] == kit["2"]
 
 
 def test_identification_types_cover_the_dian_list_plus_pep_and_ppt():
@@ -113,3 +120,26 @@ def test_unit_codes_are_in_the_dian_list():
 def test_customization_ids_are_dian_operation_types():
     assert codelists.CUSTOMIZATION_INVOICE in dian_list("TipoOperacionF")
     assert codelists.CUSTOMIZATION_CREDIT_NOTE in dian_list("TipoOperacionNC")
+
+
+def test_ciiu_and_postal_codes_are_the_dians_lists():
+    # Issue 25: checked by shape only, "0000" and "999999" passed. The package's lists are the DIAN's.
+    import re
+
+    kit = shared_dian()
+    postal = set(
+        re.findall(r"<SimpleValue>(\d{6})</SimpleValue>", (kit / "codelists" / "CodigoPostal1.gc").read_text())
+    )
+    assert postal <= codelists.postal_codes() and len(codelists.postal_codes() - postal) == 2  # FAJ73 adds two
+    assert {"110231", "050021", "760001"} <= codelists.postal_codes()
+    assert "999999" not in codelists.postal_codes() and "000000" not in codelists.postal_codes()
+    assert len(codelists.ciiu_codes()) == 495 and {"4761", "4690", "6201", "0111"} <= codelists.ciiu_codes()
+    assert "0000" not in codelists.ciiu_codes() and "9999" not in codelists.ciiu_codes()
+    xsl = (kit / "rules" / "DIAN-UBL21-model-compiled.xsl").read_text(encoding="utf-8")
+    for code in codelists.ciiu_codes():
+        assert f"&#x7f;{code}&#x7f;" in xsl
+    assert codelists.postal_code_problem("110231", "11001") is None
+    assert codelists.postal_code_problem("050021", "11001") == (
+        "postal code 050021 is not of the department of Bogotá, D.c. (Bogotá, 11): its first two digits are its "
+        "department's"
+    )

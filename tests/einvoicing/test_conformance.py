@@ -198,6 +198,10 @@ def test_DC_signature(produced):
     c.check_DC_signature(produced)
 
 
+def test_DIAN_rules_oracle(produced):
+    c.check_DIAN_rules_oracle(produced)
+
+
 def test_every_rule_has_its_test():
     tested = {name[len("test_") :] for name in globals() if name.startswith("test_")}
     assert {rule.__name__[len("check_") :] for rule in c.RULES} <= tested
@@ -256,3 +260,65 @@ document_strategy = st.builds(
 @given(document_strategy)
 def test_property_random_documents_are_valid_consistent_and_signed(doc):
     c.check_all(c.Produced.of(doc))
+
+
+# Invoices as the audit of issue 25 made them: many lines, quantities with up to 6 decimals, prices with
+# cents, discounts, every tax combination the service offers (IVA 19/5/0, excluded, INC 4/8/16, IVA with INC).
+# Each one passes the offline rules above and the DIAN's own compiled rules (check_DIAN_rules_oracle).
+EVERY_TAX_CHOICE = [
+    (),
+    (("IVA", "19"),),
+    (("IVA", "5"),),
+    (("IVA", "0"),),
+    (("INC", "4"),),
+    (("INC", "8"),),
+    (("INC", "16"),),
+    (("IVA", "19"), ("INC", "8")),
+    (("IVA", "5"), ("INC", "8")),
+    (("IVA", "0"), ("INC", "4")),
+    (("IVA", "19"), ("INC", "16")),
+]
+fine_quantity = st.decimals(min_value=Decimal("0.000001"), max_value=Decimal("1000"), places=6)
+cents_price = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("2500000.00"), places=2)
+any_discount = st.one_of(
+    st.just(Decimal(0)), st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99.99"), places=2)
+)
+audit_line = st.builds(
+    lambda q, p, d, taxes: line("Artículo de prueba", str(q), str(p), str(d), taxes),
+    st.one_of(fine_quantity, st.integers(min_value=1, max_value=500).map(Decimal)),
+    cents_price,
+    any_discount,
+    st.sampled_from(EVERY_TAX_CHOICE),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(
+    st.lists(audit_line, min_size=1, max_size=120),
+    st.sampled_from([CUSTOMER_COMPANY, CUSTOMER_PERSON, CUSTOMER_FINAL]),
+)
+def test_property_audit_invoices_pass_the_dians_rules(lines, customer):
+    c.check_all(c.Produced.of(make_document(lines=tuple(lines), customer=customer)))
+
+
+def test_FAS07_many_lines_tax_groups_are_base_times_rate():
+    # Issue 25: 150 lines of 0.13 at IVA 19 summed their rounded taxes to 3.00, 0.71 under 19.50 × 19 %:
+    # the DIAN's FAS07 rejected it. The group is now 3.71, and the lines' taxes add up to it.
+    doc = make_document(lines=(line("Tornillo", "1", "0.13", taxes=(("IVA", "19"),)),) * 150)
+    p = c.Produced.of(doc)
+    assert [m.rule for m in c.dian_rules.dian_messages(p.xml) if m.rule in {"FAS07", "FAX07"}] == []
+    c.check_all(p)
+    assert p.text("cac:TaxTotal/cbc:TaxAmount") == "3.71"
+    assert p.text("cac:LegalMonetaryTotal/cbc:PayableAmount") == "23.21"
+
+
+@pytest.mark.parametrize("kind", list(DocumentKind))
+def test_FAV06_a_discounted_lines_price_times_base_quantity_less_the_discount_is_its_amount(kind):
+    # Issue 25: BaseQuantity was always 1, so 3 × 8 500.00 less 10 % (22 950.00) read as 8 500.00 − 2 550.00
+    # and the DIAN notified FAV06 (CAV06, DAV06) on every discounted line.
+    doc = make_document(kind, lines=(line("Cuaderno", "3", "8500.00", discount="10", taxes=(("IVA", "19"),)),))
+    p = c.Produced.of(doc)
+    assert [m for m in c.dian_rules.dian_messages(p.xml) if m.rule.endswith("V06")] == []
+    quantity = p.lines[0].find("cac:Price/cbc:BaseQuantity", c.NS)
+    assert quantity.text == "3"
+    c.check_all(p)

@@ -67,7 +67,7 @@ def test_invoice_needs_a_technical_key_and_notes_a_reference_and_concept():
     )
     assert _refused(note) == [
         "a note must reference the invoice it corrects",
-        "note concept '9' is not one of 1, 2, 3, 4, 5",
+        "note concept '9' is not one of 1, 2, 3, 4, 5, 6",
     ]
 
 

@@ -67,7 +67,9 @@ def test_nit_check_digit_missing_or_wrong_and_unknown_responsabilidad():
         "issuer NIT 900123456-7 has a wrong check digit"
     ]
     # A cédula has no check digit to check, whatever dv says.
-    person = dataclasses.replace(CUSTOMER_COMPANY, id_type="13", id_number="1020304050", dv=None)
+    person = dataclasses.replace(
+        CUSTOMER_COMPANY, id_type="13", id_number="1020304050", dv=None, person_type=PersonType.NATURAL
+    )
     assert problems(dataclasses.replace(make_document(), customer=person)) == []
 
 
@@ -76,6 +78,7 @@ def test_issuer_must_be_a_nit_and_needs_an_address_even_with_the_consumidor_fina
         ISSUER, id_type="13", id_number=codelists.CONSUMIDOR_FINAL_NUMBER, dv=None, address_line=None
     )
     assert problems(dataclasses.replace(make_document(), supplier=issuer)) == [
+        "issuer is a persona jurídica but identification type '13' is a natural person's",
         "issuer address (direccion) is missing",
         "issuer must be identified by NIT",
     ]
@@ -137,6 +140,10 @@ def test_debit_and_credit_notes_have_their_own_concepts():
     debit = make_document(DocumentKind.DEBIT_NOTE, number="ND1", concept="5")
     assert problems(debit) == ["note concept '5' is not one of 1, 2, 3, 4"]
     assert problems(make_document(DocumentKind.CREDIT_NOTE, number="NC1", concept="5")) == []
+    assert problems(make_document(DocumentKind.CREDIT_NOTE, number="NC1", concept="6")) == []
+    assert problems(make_document(DocumentKind.CREDIT_NOTE, number="NC1", concept="7")) == [
+        "note concept '7' is not one of 1, 2, 3, 4, 5, 6"
+    ]
     # A note is not an invoice: no resolution is asked of it.
     assert debit.numbering is None
 
@@ -229,3 +236,61 @@ def test_from_totals_refuses_each_mismatch(texts):
         from_totals(lines, [LineText("x")] * texts, computed)
     with pytest.raises(ValueError, match="same length"):
         from_totals(lines, [LineText("x")], dataclasses.replace(computed, lines=computed.lines * 2))
+
+
+def test_the_buyers_person_type_is_known_never_guessed_from_a_nit():
+    # Issue 25: a NIT with no person type went out as a persona jurídica, natural persons with a RUT included.
+    from nitida.einvoicing.documents import person_type_of
+
+    assert person_type_of("31", None) is None and person_type_of("50", None) is None
+    assert person_type_of("42", None) is None  # a foreign document: a person or a company
+    assert person_type_of("31", "NATURAL") is PersonType.NATURAL
+    assert person_type_of("31", None, "Jorge Iván Restrepo") is None
+    assert person_type_of("31", None, "Sasaki Restrepo Silva") is None  # "S.A." must be a legal form, not letters
+    for company in ("Ferretería El Dorado S.A.S.", "Distribuciones Andinas SAS", "Inversiones Cruz Ltda.",
+                    "Almacén La 14 S.A.", "Gómez & Cía.", "Acme Inc.", "Transportes Ruiz S. en C."):  # fmt: skip
+        assert person_type_of("31", None, company) is PersonType.JURIDICA, company
+    assert person_type_of("13", None, "Tienda Ruiz S.A.S.") is PersonType.NATURAL  # the document wins
+    for only_a_person in ("11", "12", "13", "21", "22", "41", "47", "48", "91"):
+        assert person_type_of(only_a_person, None) is PersonType.NATURAL
+    unknown = dataclasses.replace(CUSTOMER_COMPANY, person_type=None)
+    assert problems(dataclasses.replace(make_document(), customer=unknown)) == [
+        "customer person type (tipoPersona: NATURAL or JURIDICA) is missing"
+    ]
+    company_with_a_cedula = dataclasses.replace(CUSTOMER_COMPANY, id_type="13", dv=None)
+    assert problems(dataclasses.replace(make_document(), customer=company_with_a_cedula)) == [
+        "customer is a persona jurídica but identification type '13' is a natural person's"
+    ]
+
+
+def test_old_records_with_codes_off_the_dians_lists_are_named_at_issue():
+    # Issue 25: what was stored before the lists were checked is refused when a document is built from it.
+    issuer = dataclasses.replace(ISSUER, actividad_economica=("0000", "4761"))
+    customer = dataclasses.replace(CUSTOMER_COMPANY, postal_code="110231")  # Bogotá's, for a Medellín address
+    assert problems(dataclasses.replace(make_document(), supplier=issuer, customer=customer)) == [
+        "issuer economic activity '0000' is not a CIIU code of the DIAN's list",
+        "customer postal code 110231 is not of the department of Medellín (Antioquia, 05): its first two digits "
+        "are its department's",
+    ]
+    unknown = dataclasses.replace(CUSTOMER_COMPANY, postal_code="999999")
+    assert problems(dataclasses.replace(make_document(), customer=unknown)) == [
+        "customer postal code 999999 is not in the DIAN's list of postal codes"
+    ]
+
+
+def test_an_issuer_not_responsible_for_iva_cannot_charge_it():
+    # Issue 25: the issuer's régimen and the taxes on its documents must agree.
+    not_responsible = dataclasses.replace(ISSUER, tributo="ZZ", responsabilidades=("R-99-PN",))
+    doc = dataclasses.replace(make_document(), supplier=not_responsible)
+    assert problems(doc) == [
+        "the issuer is not responsible for IVA (tributo ZZ: No aplica) and cannot charge it: line 1, 2, 3, 4"
+    ]
+    inc_only = dataclasses.replace(ISSUER, tributo="04")
+    excluded_and_inc = (MIXED_LINES[4], MIXED_LINES[5])
+    assert problems(make_document(lines=excluded_and_inc)) == []
+    assert problems(dataclasses.replace(make_document(lines=excluded_and_inc), supplier=inc_only)) == []
+    # R-99-PN (no aplica) beside a real responsibility is a contradiction
+    both = dataclasses.replace(CUSTOMER_COMPANY, responsabilidades=("R-99-PN", "O-13"))
+    assert problems(dataclasses.replace(make_document(), customer=both)) == [
+        "customer responsabilidad R-99-PN (no aplica) cannot go with others"
+    ]

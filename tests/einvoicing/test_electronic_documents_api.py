@@ -7,9 +7,12 @@ DIAN rules of tests/fixtures/conformance.py hold on it, with the totals the API 
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fixtures import conformance as c
 from fixtures.common import assert_problem
@@ -135,7 +138,7 @@ def test_missing_fiscal_data_is_409_listing_it_and_nothing_is_issued(client, adm
         client.patch(
             f"/billing/customers/{drafts[0]['customerId']}",
             headers=admin,
-            json={"municipioCodigo": "11001", "direccion": "Calle 26 # 13-19"},
+            json={"municipioCodigo": "11001", "direccion": "Calle 26 # 13-19", "codigoPostal": "110231"},
         )
     )
     issued = ok(client.post(f"/billing/invoices/{drafts[0]['id']}/issue", headers=admin))
@@ -193,3 +196,130 @@ def test_produccion_uses_the_production_host(client, admin):
     assert invoice["qrData"].startswith("https://catalogo-vpfe.dian.gov.co/document/searchqr?documentkey=")
     p = produced(xml_of(client, admin, f"/billing/invoices/{invoice['id']}/xml"), invoice)
     assert p.text("cbc:ProfileExecutionID") == "1"
+
+
+# --- hypothesis through the API: what the service computes, stores, signs and reports ----------------
+
+_API_TAXES = [
+    [],
+    [{"type": "IVA", "rate": "19"}],
+    [{"type": "IVA", "rate": "5"}],
+    [{"type": "IVA", "rate": "0"}],
+    [{"type": "INC", "rate": "8"}],
+    [{"type": "IVA", "rate": "19"}, {"type": "INC", "rate": "8"}],
+    [{"type": "IVA", "rate": "5"}, {"type": "INC", "rate": "4"}],
+]
+_api_line = st.fixed_dictionaries(
+    {
+        "description": st.just("Artículo de prueba"),
+        "quantity": st.decimals(min_value=Decimal("0.001"), max_value=Decimal("250"), places=3).map(str),
+        "unitPrice": st.decimals(min_value=Decimal("0.01"), max_value=Decimal("900000.00"), places=2).map(str),
+        "discountPercent": st.sampled_from(["0", "0", "5", "12.5", "33.33", "99.99"]),
+        "taxes": st.sampled_from(_API_TAXES),
+    }
+)
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(lines=st.lists(_api_line, min_size=1, max_size=60))
+def test_property_invoices_issued_through_the_api_pass_the_dians_rules(client, admin, lines):
+    # The tenant is reused across examples (each example issues its own invoice under it, to a customer of
+    # its own: hypothesis seeds `random`, so the usual random NIT would repeat).
+    nit = str(800_000_000 + uuid.uuid4().int % 199_999_999)
+    invoice = issued_invoice(client, admin, lines=lines, customer=customer_body(nit=nit))
+    p = produced(xml_of(client, admin, f"/billing/invoices/{invoice['id']}/xml"), invoice)
+    c.check_all(p)  # the offline rules, the DIAN's own (check_DIAN_rules_oracle) and the API's totals
+    assert p.text("cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount") == invoice["total"]
+    for group in invoice["taxes"]:
+        scheme = codelists.TAX_SCHEMES[group["type"]][0]
+        [sub] = [
+            s
+            for s in p.all("cac:TaxTotal/cac:TaxSubtotal")
+            if s.findtext("cac:TaxCategory/cac:TaxScheme/cbc:ID", namespaces=c.NS) == scheme
+            and Decimal(s.findtext("cac:TaxCategory/cbc:Percent", namespaces=c.NS)) == Decimal(group["rate"])
+        ]
+        assert c.money(sub, "cbc:TaxableAmount") == Decimal(group["taxableAmount"])
+        assert c.money(sub, "cbc:TaxAmount") == Decimal(group["taxAmount"])
+
+
+def test_many_lines_tax_groups_are_base_times_rate_in_the_api_and_the_document(client, admin):
+    # Issue 25 (FAS07): the API's groups, totals and lines agree with the signed document's.
+    lines = [
+        {"description": "Tornillo", "quantity": "1", "unitPrice": "0.13", "taxes": [{"type": "IVA", "rate": "19"}]}
+    ]
+    invoice = issued_invoice(client, admin, lines=lines * 150)
+    assert invoice["taxes"] == [{"type": "IVA", "rate": "19.00", "taxableAmount": "19.50", "taxAmount": "3.71"}]
+    assert (invoice["taxTotal"], invoice["total"]) == ("3.71", "23.21")
+    assert sum(Decimal(t["amount"]) for ln in invoice["lines"] for t in ln["taxes"]) == Decimal("3.71")
+    p = produced(xml_of(client, admin, f"/billing/invoices/{invoice['id']}/xml"), invoice)
+    c.check_all(p)
+    assert p.text("cac:TaxTotal/cbc:TaxAmount") == "3.71"
+
+
+def test_a_nit_buyer_without_person_type_is_asked_not_sent_as_a_company(client, admin):
+    # Issue 25: a persona natural with a NIT went out as jurídica (the type defaulted from the NIT).
+    body = customer_body(razonSocial="Jorge Iván Restrepo", tipoPersona=None, responsabilidadesFiscales=["R-99-PN"])
+    problem = assert_problem_of_issue(client, admin, body)
+    assert problem["status"] == 409
+    assert "customer person type (tipoPersona: NATURAL or JURIDICA) is missing" in problem["detail"]
+    # told, it goes out as a natural person, also identified in PartyIdentification
+    invoice = issued_invoice(client, admin, customer={**body, "nit": random_nit_unique(), "tipoPersona": "NATURAL"})
+    p = produced(xml_of(client, admin, f"/billing/invoices/{invoice['id']}/xml"), invoice)
+    c.check_all(p)
+    assert p.text("cac:AccountingCustomerParty/cbc:AdditionalAccountID") == "2"
+    assert p.root.find("cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification", c.NS) is not None
+    # a cédula needs no asking: only a natural person holds one
+    cedula = customer_body(tipoDocumento="CC", nit=random_nit_unique(), tipoPersona=None)
+    invoice = issued_invoice(client, admin, customer=cedula, lines=LINES[:1])
+    p = produced(xml_of(client, admin, f"/billing/invoices/{invoice['id']}/xml"), invoice)
+    assert p.text("cac:AccountingCustomerParty/cbc:AdditionalAccountID") == "2"
+
+
+def test_notes_of_an_invoice_issued_before_the_person_type_was_asked_keep_what_it_said(client, admin):
+    # An invoice signed when a NIT defaulted to jurídica (its snapshot has no person type): its notes carry
+    # the person type its signed XML states, so the buyer is the same on both.
+    invoice = issued_invoice(client, admin, lines=LINES[:1])
+    from nitida.einvoicing.documents import PersonType
+    from nitida.einvoicing.service import _signed_customer_person_type
+
+    xml = xml_of(client, admin, f"/billing/invoices/{invoice['id']}/xml")
+    assert _signed_customer_person_type(xml) is PersonType.JURIDICA
+
+
+def random_nit_unique() -> str:
+    return str(800_000_000 + uuid.uuid4().int % 199_999_999)
+
+
+def assert_problem_of_issue(client, headers, customer: dict) -> dict:
+    """The problem answered when issuing a draft to ``customer``."""
+    made = ok(client.post("/billing/customers", headers=headers, json={**customer, "nit": random_nit_unique()}), 201)
+    resolutions = ok(client.get("/billing/resolutions", headers=headers))
+    resolution = next((r for r in resolutions if r["prefix"] == "SETP"), None) or ok(
+        client.post("/billing/resolutions", headers=headers, json=resolution_body()), 201
+    )
+    draft = ok(
+        client.post(
+            "/billing/invoices",
+            headers=headers,
+            json={"customerId": made["id"], "resolutionId": resolution["id"], "paymentForm": "CONTADO", "lines": LINES},
+        ),
+        201,
+    )
+    response = client.post(f"/billing/invoices/{draft['id']}/issue", headers=headers)
+    return assert_problem(response, 409)
+
+
+def test_an_invoice_under_a_resolution_without_a_prefix_is_a_dian_document(client, admin):
+    # Issue 25: the DIAN authorises numbering without a prefix; the document then has no sts:Prefix.
+    body = {**resolution_body(), "prefix": "", "rangeFrom": 1, "rangeTo": 5000}
+    resolution = ok(client.post("/billing/resolutions", headers=admin, json=body), 201)
+    invoice = issued_invoice(client, admin, lines=LINES[:2], resolutionId=resolution["id"])
+    assert invoice["number"] == "1"
+    p = produced(xml_of(client, admin, f"/billing/invoices/{invoice['id']}/xml"), invoice)
+    c.check_all(p)
+    assert p.root.find(".//sts:AuthorizedInvoices/sts:Prefix", p.sts) is None
+    assert p.root.find("cac:AccountingSupplierParty//cac:CorporateRegistrationScheme", c.NS) is None

@@ -31,7 +31,11 @@ def test_issuer_is_404_until_configured_then_shows_derived_fields(client, tenant
     for role in Role:  # every role reads it
         assert ok(client.get("/billing/issuer", headers=tenant.headers(role))) == saved
     # PUT replaces; dv is read-only (sent, it is refused as an unknown field)
-    changed = ok(client.put("/billing/issuer", headers=admin, json={**ISSUER_BODY, "municipioCodigo": "05001"}))
+    changed = ok(
+        client.put(
+            "/billing/issuer", headers=admin, json={**ISSUER_BODY, "municipioCodigo": "05001", "codigoPostal": "050021"}
+        )
+    )
     assert (changed["municipio"], changed["departamento"]) == ("Medellín", "Antioquia")
     assert_problem(client.put("/billing/issuer", headers=admin, json={**ISSUER_BODY, "dv": "1"}), 400, field="dv")
 
@@ -244,3 +248,44 @@ def test_consumidor_final_is_a_customer(client, tenant):
         201,
     )
     assert made["nit"] == "222222222222" and made["responsabilidadesFiscales"] == ["R-99-PN"]
+
+
+def test_ciiu_and_postal_codes_are_checked_against_the_dians_lists(client, tenant):
+    # Issue 25: "0000" and "999999" passed (shape only); a postal code of another department too.
+    headers = tenant.headers(Role.ADMIN)
+    for change, field, words in (
+        ({"actividadEconomica": ["0000"]}, "actividadEconomica", "not an economic activity (CIIU) of the DIAN's list"),
+        ({"codigoPostal": "999999"}, "codigoPostal", "not a postal code of the DIAN's list"),
+        ({"codigoPostal": "050021"}, "codigoPostal", "a postal code begins with its department's code, 11"),
+    ):
+        problem = assert_problem(client.put("/billing/issuer", headers=headers, json={**ISSUER_BODY, **change}), 400)
+        [error] = [e for e in problem["errors"] if e["field"] == field]
+        assert words in error["message"], error
+    created = client.post("/billing/customers", headers=headers, json=customer_body(codigoPostal="110231"))
+    [error] = assert_problem(created, 400, field="codigoPostal")["errors"]
+    assert "is not a postal code of Antioquia (Medellín)" in error["message"]
+    assert client.post("/billing/customers", headers=headers, json=customer_body()).status_code == 201
+
+
+def test_r_99_pn_cannot_sit_beside_another_responsibility_and_iva_needs_a_responsible_issuer(client, tenant):
+    # Issue 25: the customer form let R-99-PN (no aplica) sit beside O-13; an issuer not responsible for IVA
+    # could charge IVA.
+    from fixtures.einvoicing_api import LINES, issued_invoice, settings_body
+
+    headers = tenant.headers(Role.ADMIN)
+    both = customer_body(responsabilidadesFiscales=["R-99-PN", "O-13"])
+    [error] = assert_problem(client.post("/billing/customers", headers=headers, json=both), 400)["errors"]
+    assert error == {
+        "field": "responsabilidadesFiscales",
+        "message": "R-99-PN (no aplica) means none of the others, so it cannot go with O-13",
+    }
+    issuer = {**ISSUER_BODY, "tributo": "ZZ", "responsabilidadesFiscales": ["R-99-PN"]}
+    ok(client.put("/billing/issuer", headers=headers, json=issuer))
+    ok(client.put("/billing/electronic-invoicing", headers=headers, json=settings_body()))
+    with pytest.raises(AssertionError) as refused:
+        issued_invoice(client, headers, lines=LINES)
+    assert "the issuer is not responsible for IVA (tributo ZZ: No aplica) and cannot charge it: line 1, 2, 3" in str(
+        refused.value
+    )
+    invoice = issued_invoice(client, headers, lines=[LINES[4]])  # excluded: fine
+    assert invoice["electronicStatus"] == "SIGNED"

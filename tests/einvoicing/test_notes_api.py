@@ -262,3 +262,71 @@ def test_roles_and_tenants(client, tenant, admin, make_tenant):
             assert_problem(client.get(path, headers=headers), 404)
         assert ok(client.get("/billing/credit-notes", headers=headers)) == []
     assert_problem(credit(client, other.headers(Role.ADMIN), invoice["id"]), 404)
+
+
+def test_credit_note_concepts_are_those_of_anexo_1_9(client, admin):
+    # Issue 25: the 2019 list ended in "5 Otros" (which the DIAN reads as a prompt-payment discount) and
+    # refused 6. Anexo 1.9: 5 descuento comercial por pronto pago, 6 descuento comercial por volumen de ventas.
+    invoice = issued_invoice(client, admin, lines=LINES[:1])
+    part = [{**LINES[0], "quantity": "1"}]
+    volume = ok(credit(client, admin, invoice["id"], concept=6, description="Descuento por volumen", lines=part), 201)
+    assert (volume["concept"], volume["conceptName"]) == ("6", "Descuento comercial por volumen de ventas")
+    p = checked(client, admin, volume, invoice)
+    assert p.text("cac:DiscrepancyResponse/cbc:ResponseCode") == "6"
+    prompt = ok(credit(client, admin, invoice["id"], concept=5, description="Pronto pago", lines=part), 201)
+    assert prompt["conceptName"] == "Descuento comercial por pronto pago"
+    checked(client, admin, prompt, invoice)
+    assert_problem(credit(client, admin, invoice["id"], concept=7, lines=part), 400, field="concept")
+    problem = assert_problem(credit(client, admin, invoice["id"], concept=2, lines=part), 409)
+    assert "use concept 1, 3, 4, 5 or 6 for part of it" in problem["detail"]
+
+
+def void_of(client, headers, invoice: dict, reason: str = "Factura errada") -> tuple[dict, dict]:
+    voided = ok(client.post(f"/billing/invoices/{invoice['id']}/void", headers=headers, json={"reason": reason}))
+    notes = ok(client.get(f"/billing/credit-notes?invoiceId={invoice['id']}", headers=headers))
+    [anulacion] = [n for n in notes if n["concept"] == "2"]
+    return voided, anulacion
+
+
+def test_void_after_a_partial_credit_note_credits_what_is_left(client, admin):
+    # Issue 25: the anulación took the whole invoice again, more than was left: 409.
+    invoice = issued_invoice(client, admin)
+    returned = ok(credit(client, admin, invoice["id"], lines=[{**LINES[0], "quantity": "4"}]), 201)
+    voided, anulacion = void_of(client, admin, invoice)
+    assert voided["status"] == "VOID" and voided["balance"] == "0.00"
+    assert Decimal(anulacion["total"]) == Decimal(invoice["total"]) - Decimal(returned["total"])
+    assert voided["creditedTotal"] == invoice["total"]
+    # the invoice's lines, the returned one with what was left of it (10 - 4)
+    assert [ln["quantity"] for ln in anulacion["lines"]][0] == "6"
+    assert len(anulacion["lines"]) == len(LINES)
+    checked(client, admin, anulacion, invoice)
+
+
+def test_void_after_a_credit_for_an_amount_credits_the_rest_per_tax(client, admin):
+    invoice = issued_invoice(client, admin, lines=LINES[:1])  # 10 × 11 900.00 + IVA 19 %
+    discount = [{"description": "Descuento", "quantity": "1", "unitPrice": "9000.00", "taxes": LINES[0]["taxes"]}]
+    ok(credit(client, admin, invoice["id"], concept=3, lines=discount), 201)
+    voided, anulacion = void_of(client, admin, invoice)
+    assert voided["status"] == "VOID" and voided["creditedTotal"] == invoice["total"]
+    assert [(ln["quantity"], ln["unitPrice"]) for ln in anulacion["lines"]] == [("1", "110000.00")]
+    checked(client, admin, anulacion, invoice)
+
+
+def test_void_after_a_debit_note_credits_the_debit_too(client, admin):
+    invoice = issued_invoice(client, admin, lines=LINES[:1])
+    interest = ok(debit(client, admin, invoice["id"]), 201)
+    voided, anulacion = void_of(client, admin, invoice)
+    assert voided["status"] == "VOID" and voided["balance"] == "0.00"
+    assert Decimal(anulacion["total"]) == Decimal(invoice["total"]) + Decimal(interest["total"])
+    assert [ln["description"] for ln in anulacion["lines"]] == [LINES[0]["description"], "Intereses de mora"]
+    checked(client, admin, anulacion, invoice)
+
+
+def test_void_of_a_zero_total_invoice(client, admin):
+    # The README promises it; the anulación of nothing owed failed ("total must be more than 0").
+    sample = [{"description": "Muestra sin valor", "quantity": "1", "unitPrice": "0.00", "taxes": []}]
+    invoice = issued_invoice(client, admin, lines=sample)
+    assert invoice["total"] == "0.00"
+    voided, anulacion = void_of(client, admin, invoice)
+    assert voided["status"] == "VOID" and anulacion["total"] == "0.00"
+    checked(client, admin, anulacion, invoice)

@@ -74,11 +74,13 @@ def test_half_cent_boundaries_through_the_api(client, tenant):
         + [line(quantity="2.5", unit_price="0.01", taxes=[("IVA", "19")])],
     )
     assert [ln["base"] for ln in draft["lines"]] == ["0.10", "0.10", "0.10", "0.03"]
+    # A group's tax is its base × rate (0.30 × 5 % = 0.015 -> 0.02, issue 25), which its lines share.
     assert draft["taxes"] == [
-        {"type": "IVA", "rate": "5.00", "taxableAmount": "0.30", "taxAmount": "0.03"},
+        {"type": "IVA", "rate": "5.00", "taxableAmount": "0.30", "taxAmount": "0.02"},
         {"type": "IVA", "rate": "19.00", "taxableAmount": "0.03", "taxAmount": "0.01"},
     ]
-    assert draft["total"] == "0.37"
+    assert [[t["amount"] for t in ln["taxes"]] for ln in draft["lines"]] == [["0.00"], ["0.01"], ["0.01"], ["0.01"]]
+    assert draft["total"] == "0.36"
 
 
 def test_client_totals_are_refused(client, tenant):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from fixtures.common import assert_problem
-from fixtures.invoices import make_resolution, today
+from fixtures.invoices import line, make_customer, make_resolution, today
 from nitida.users.models import Role
 
 
@@ -59,7 +59,6 @@ def test_the_technical_key_is_shown_only_to_admin_and_the_openapi_says_so(client
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"prefix": ""}, "prefix"),
         ({"prefix": "ABCDE"}, "prefix"),
         ({"prefix": "F-1"}, "prefix"),
         ({"prefix": "FÉ"}, "prefix"),
@@ -309,3 +308,33 @@ def test_prefixes_that_cannot_spell_the_same_number_are_fine(client, tenant, oth
     make_resolution(client, tenant, prefix="F1E")
     make_resolution(client, other_tenant, prefix="FE1")  # another tenant's numbers are its own
     assert client.post("/billing/resolutions", json=_body(prefix="fe2"), headers=tenant.headers()).status_code == 400
+
+
+def test_a_resolution_without_a_prefix_numbers_with_the_consecutive_alone(client, tenant):
+    # Issue 25: the DIAN authorises numbering without a prefix; it was refused.
+    made = []
+    for absent, (start, end) in (({"prefix": ""}, (1, 10)), ({"prefix": None}, (11, 20)), ({}, (21, 30))):
+        body = {k: v for k, v in _body(rangeFrom=start, rangeTo=end).items() if k != "prefix"} | absent
+        r = client.post("/billing/resolutions", json=body, headers=tenant.headers(Role.ADMIN))
+        assert r.status_code == 201, r.text
+        made.append(r.json())
+    assert [m["prefix"] for m in made] == ["", "", ""]
+    overlap = client.post(
+        "/billing/resolutions", json=_body(prefix="", rangeFrom=5, rangeTo=15), headers=tenant.headers()
+    )
+    assert_problem(overlap, 400)
+    # a digits-only prefix could spell the same numbers: refused, saying why
+    r = client.post("/billing/resolutions", json=_body(prefix="12", rangeFrom=1, rangeTo=10), headers=tenant.headers())
+    problem = assert_problem(r, 400, field="prefix")
+    assert "another resolution numbers without a prefix" in problem["errors"][0]["message"]
+    # and an invoice under it is numbered 1, 2, …
+    customer = make_customer(client, tenant)
+    draft = client.post(
+        "/billing/invoices",
+        headers=tenant.headers(),
+        json={"customerId": customer["id"], "resolutionId": made[0]["id"], "lines": [line()]},
+    )
+    assert draft.status_code == 201, draft.text
+    issued = client.post(f"/billing/invoices/{draft.json()['id']}/issue", headers=tenant.headers())
+    assert issued.status_code == 200, issued.text
+    assert issued.json()["number"] == "1"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, EmailStr, Field
+from pydantic import BaseModel, BeforeValidator, EmailStr, Field, ValidationInfo, field_validator
 
 from nitida.core import bounds
 from nitida.core.schemas import ApiInput, ApiModel, FreeText, LocalDateTime
@@ -49,11 +49,22 @@ class CustomerCreate(ApiInput):
     telefono: OptionalTelefono = None
     direccion: OptionalDireccion = None
     status: CustomerStatus = CustomerStatus.ACTIVE
-    tipo_persona: PersonType | None = Field(default=None, description="Defaults by document type when invoicing")
+    tipo_persona: PersonType | None = Field(
+        default=None,
+        description=(
+            "Required to issue an electronic invoice to a NIT, foreign NIT or foreign document holder, unless the "
+            "name ends in a company's legal form (S.A.S., Ltda.…); NATURAL for documents only persons hold"
+        ),
+    )
     responsabilidades_fiscales: Responsabilidades = Field(default_factory=fiscal.default_responsabilidades)
     tributo: Tributo = fiscal.DEFAULT_TRIBUTO
     municipio_codigo: OptionalMunicipioCodigo = None
     codigo_postal: OptionalCodigoPostal = None
+
+    @field_validator("codigo_postal")
+    @classmethod
+    def _postal_of_the_municipality(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return fiscal.postal_code_of(info.data.get("municipio_codigo"), value)
 
 
 class CustomerUpdate(ApiInput):
@@ -71,6 +82,11 @@ class CustomerUpdate(ApiInput):
     tributo: Tributo | None = None
     municipio_codigo: OptionalMunicipioCodigo = None
     codigo_postal: OptionalCodigoPostal = None
+
+    @field_validator("codigo_postal")
+    @classmethod
+    def _postal_of_the_municipality(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return fiscal.postal_code_of(info.data.get("municipio_codigo"), value)
 
 
 class CustomerRead(ApiModel):

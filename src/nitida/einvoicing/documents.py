@@ -10,6 +10,7 @@ ones the invoices domain already computed (``from_totals`` adapts
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -65,7 +66,7 @@ class PaymentForm(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Party:
-    person_type: PersonType
+    person_type: PersonType | None  # None: not known (a document cannot be built; see person_type_of)
     id_type: str  # DIAN code: "31" NIT, "13" CC, "22" CE, "41" pasaporte, "42", "47" PEP, "48" PPT…
     id_number: str  # without the check digit
     razon_social: str
@@ -234,10 +235,38 @@ class DocumentDataError(ValueError):
         super().__init__("; ".join(self.problems))
 
 
+# A company's legal form closing its name (Sociedad por Acciones Simplificada, Sociedad Anónima, Limitada,
+# en comandita, empresa unipersonal, and the common foreign ones): only a persona jurídica is named so.
+_LEGAL_FORM = re.compile(
+    r"(?:\bS\.?\s?A\.?\s?S\.?|\bS\.?\s?A\.?|\bLTDA\.?|\bLIMITADA|\bS\.?\s?C\.?\s?A\.?|\bS\.?\s?EN\s?C\.?|\bE\.?\s?U\.?"
+    r"|&\s?C[IÍ]A\.?|\bINC\.?|\bLLC\.?|\bLTD\.?|\bGMBH|\bS\.?\s?R\.?\s?L\.?|\bS\.?\s?L\.?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def person_type_of(id_type: str, stored: str | None, razon_social: str | None = None) -> PersonType | None:
+    """The person type a party goes out with: the one recorded; else the one that cannot be wrong —
+    natural for a document only a person holds (a cédula, a passport…), jurídica for a name that ends in
+    a company's legal form ("… S.A.S.", "… Ltda."); else None, and the document is refused until it is
+    given: a NIT may be a persona natural (a merchant with a RUT) as well as a jurídica, and guessing
+    jurídica from it put natural persons on the DIAN's records as companies (issue 25)."""
+    if stored:
+        return PersonType(stored)
+    if id_type in codelists.NATURAL_PERSON_ID_TYPES:
+        return PersonType.NATURAL
+    if razon_social and _LEGAL_FORM.search(razon_social.strip()):
+        return PersonType.JURIDICA
+    return None
+
+
 def _party_problems(role: str, party: Party) -> list[str]:
     out: list[str] = []
     if party.id_type not in codelists.IDENTIFICATION_TYPES:
         out.append(f"{role} identification type {party.id_type!r} is not a DIAN code")
+    if party.person_type is None:
+        out.append(f"{role} person type (tipoPersona: NATURAL or JURIDICA) is missing")
+    elif party.person_type is PersonType.JURIDICA and party.id_type in codelists.NATURAL_PERSON_ID_TYPES:
+        out.append(f"{role} is a persona jurídica but identification type {party.id_type!r} is a natural person's")
     if not party.id_number:
         out.append(f"{role} identification number is missing")
     if party.id_type == codelists.NIT:
@@ -252,10 +281,18 @@ def _party_problems(role: str, party: Party) -> list[str]:
             out.append(f"{role} responsabilidad fiscal {code!r} is not a DIAN code")
     if not party.responsabilidades:
         out.append(f"{role} responsabilidades fiscales are missing")
+    if codelists.NO_RESPONSABILIDAD in party.responsabilidades and len(party.responsabilidades) > 1:
+        out.append(f"{role} responsabilidad R-99-PN (no aplica) cannot go with others")
     if party.tributo not in codelists.TRIBUTOS:
         out.append(f"{role} tributo {party.tributo!r} is not a DIAN code")
+    for code in party.actividad_economica:
+        if code not in codelists.ciiu_codes():
+            out.append(f"{role} economic activity {code!r} is not a CIIU code of the DIAN's list")
     if party.is_consumidor_final and role == "customer":
         return out  # the DIAN asks no address of the consumidor final
+    postal = codelists.postal_code_problem(party.postal_code, party.municipio_code)
+    if postal is not None:
+        out.append(f"{role} {postal}")
     if not party.municipio_code:
         out.append(f"{role} municipality (municipioCodigo) is missing")
     elif party.municipio is None:
@@ -295,6 +332,13 @@ def problems(doc: Document) -> list[str]:
         out.append(f"payment means {doc.payment.means_code!r} is not a DIAN code")
     if doc.payment.form is PaymentForm.CREDITO and doc.payment.due_date is None:
         out.append("a credit (crédito) payment needs a due date")
+    if doc.supplier.tributo not in codelists.IVA_RESPONSABLE_TRIBUTOS:
+        charged = [str(n) for n, line in enumerate(doc.lines, start=1) if any(t.tax_type == "IVA" for t in line.taxes)]
+        if charged:
+            out.append(
+                f"the issuer is not responsible for IVA (tributo {doc.supplier.tributo}: "
+                f"{codelists.TRIBUTOS.get(doc.supplier.tributo, '?')}) and cannot charge it: line {', '.join(charged)}"
+            )
     for position, line in enumerate(doc.lines, start=1):
         if line.unit_code not in codelists.UNIT_CODES:
             out.append(f"line {position} unit code {line.unit_code!r} is not offered")

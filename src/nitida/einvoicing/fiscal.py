@@ -25,6 +25,9 @@ def responsabilidades(values: list[str]) -> list[str]:
         raise ValueError("at least one (R-99-PN when none applies)")
     if len(set(cleaned)) != len(cleaned):
         raise ValueError("each responsibility at most once")
+    if codelists.NO_RESPONSABILIDAD in cleaned and len(cleaned) > 1:
+        others = ", ".join(c for c in cleaned if c != codelists.NO_RESPONSABILIDAD)
+        raise ValueError(f"R-99-PN (no aplica) means none of the others, so it cannot go with {others}")
     return cleaned
 
 
@@ -47,6 +50,8 @@ def codigo_postal(value: str) -> str:
     value = value.strip()
     if not _POSTAL.match(value):
         raise ValueError("a Colombian postal code has 6 digits (e.g. 110231)")
+    if value not in codelists.postal_codes():
+        raise ValueError(f"{value} is not a postal code of the DIAN's list (CodigoPostal)")
     return value
 
 
@@ -55,6 +60,9 @@ def actividades(values: list[str]) -> list[str]:
     bad = [v for v in cleaned if not _CIIU.match(v)]
     if bad:
         raise ValueError(f"{', '.join(bad)}: a CIIU code has 4 digits (e.g. 4761)")
+    unknown = [v for v in cleaned if v not in codelists.ciiu_codes()]
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)}: not an economic activity (CIIU) of the DIAN's list")
     return cleaned
 
 
@@ -66,3 +74,14 @@ def place(code: str | None) -> tuple[str | None, str | None]:
 
 def default_responsabilidades() -> list[str]:
     return list(DEFAULT_RESPONSABILIDADES)
+
+
+def postal_code_of(municipio_codigo: str | None, codigo_postal: str | None) -> str | None:
+    """``codigo_postal`` when it is of the municipality's department (issue 25), else ValueError."""
+    found = codelists.municipio(municipio_codigo) if municipio_codigo else None
+    if codigo_postal and found is not None and codigo_postal[:2] != found.departamento_code:
+        raise ValueError(
+            f"{codigo_postal} is not a postal code of {found.departamento} ({found.name}): a postal code begins with "
+            f"its department's code, {found.departamento_code}"
+        )
+    return codigo_postal

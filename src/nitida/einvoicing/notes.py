@@ -11,7 +11,9 @@ How notes move an invoice (the caller holds the invoice row FOR UPDATE):
   uncredited total (total + debits − credits) and never more than the open balance: money
   already paid would need a refund, which this service does not record (409 either way);
 * the balance reaching 0 makes the invoice PAID, except for a concept-2 note (anulación),
-  which must cover the whole uncredited total and makes it VOID;
+  which must cover the whole uncredited total and makes it VOID; without lines it credits what
+  is left of the invoice, whatever credit and debit notes came before (``_left_to_credit``),
+  and on a zero-total invoice it is a note of zero;
 * a debit note raises what is owed (``debited_total``); a PAID invoice goes back to ISSUED;
 * DRAFT and VOID invoices take no notes; a tenant without electronic-invoicing settings,
   or an invoice issued before they existed (no CUFE), neither: 409.
@@ -76,6 +78,71 @@ def _invoice_lines(invoice: Invoice) -> list[dict[str, Any]]:
     ]
 
 
+def _line_key(raw: dict[str, Any]) -> tuple[Any, ...]:
+    taxes = tuple(sorted((t["type"], Decimal(str(t["rate"]))) for t in raw["taxes"]))
+    return (raw["description"], Decimal(str(raw["unitPrice"])), Decimal(str(raw["discountPercent"])), taxes)
+
+
+def _by_tax_combination(lines: list[dict[str, Any]]) -> dict[tuple[Any, ...], tuple[Decimal, list[dict[str, str]]]]:
+    """Σ of the lines' bases per combination of taxes, with the taxes as stored."""
+    out: dict[tuple[Any, ...], tuple[Decimal, list[dict[str, str]]]] = {}
+    for raw in lines:
+        key = _line_key(raw)[3]
+        base = totals.compute_line(einvoicing.stored_line(raw)).base
+        before = out.get(key, (Decimal("0.00"), list(raw["taxes"])))
+        out[key] = (before[0] + base, before[1])
+    return out
+
+
+def _left_to_credit(session: TenantSession, invoice: Invoice) -> list[dict[str, Any]]:
+    """The lines an anulación credits: what is left of the invoice, whatever happened before (issue 25).
+
+    The invoice's lines and its debit notes' lines, less what its credit notes took back. A credit line
+    that repeats an invoiced one (same description, price, discount and taxes) takes back its quantity;
+    when every credit is so matched, what is left is those lines with what remains of their quantities.
+    Otherwise (a credit for an amount, not for lines) what is left is one line per combination of taxes,
+    for the base still uncredited in it. Nothing left (a zero-total invoice): the invoice's own lines.
+    """
+    notes = session.scalars(
+        select(InvoiceNote).where(InvoiceNote.invoice_id == invoice.id).order_by(InvoiceNote.issued_at)
+    ).all()
+    pool = _invoice_lines(invoice) + [dict(raw) for n in notes if n.kind is NoteKind.DEBIT for raw in n.lines]
+    credited = [raw for n in notes if n.kind is NoteKind.CREDIT for raw in n.lines]
+    if not credited:
+        return pool
+    left = [Decimal(str(raw["quantity"])) for raw in pool]
+    matched = True
+    for raw in credited:
+        wanted = Decimal(str(raw["quantity"]))
+        for i, candidate in enumerate(pool):
+            if wanted and left[i] and _line_key(candidate) == _line_key(raw):
+                taken = min(wanted, left[i])
+                left[i] -= taken
+                wanted -= taken
+        matched = matched and not wanted
+    if matched:
+        remaining = [{**raw, "quantity": f"{q.normalize():f}"} for raw, q in zip(pool, left, strict=True) if q > 0]
+        if remaining:
+            return remaining
+        return _invoice_lines(invoice)
+    description = f"Anulación del saldo de la factura {invoice.number}"
+    still = _by_tax_combination(pool)
+    for key, (base, _) in _by_tax_combination(credited).items():
+        if key in still:
+            still[key] = (still[key][0] - base, still[key][1])
+    return [
+        {
+            "description": description,
+            "quantity": "1",
+            "unitPrice": format_money(base),
+            "discountPercent": "0.00",
+            "taxes": taxes,
+        }
+        for base, taxes in still.values()
+        if base > 0
+    ] or _invoice_lines(invoice)
+
+
 def _require_electronic(invoice: Invoice, kind: NoteKind) -> None:
     if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
         raise Conflict(
@@ -115,10 +182,17 @@ def create_note(
     if signer is None:
         raise _unconfigured()
     _require_electronic(invoice, kind)
-    stored = _stored_lines(lines) if lines is not None else _invoice_lines(invoice)
+    if lines is not None:
+        stored = _stored_lines(lines)
+    elif kind is NoteKind.CREDIT and concept == ANULACION:
+        stored = _left_to_credit(session, invoice)
+    else:
+        stored = _invoice_lines(invoice)
     total_lines = [einvoicing.stored_line(raw) for raw in stored]
     computed = totals.compute(total_lines)
-    if computed.total <= 0:
+    # A zero-total invoice is voided by an anulación of its (zero) lines: nothing else may be zero.
+    voids_nothing_owed = concept == ANULACION and kind is NoteKind.CREDIT and invoice.uncredited_total == 0
+    if computed.total <= 0 and not (voids_nothing_owed and computed.total == 0):
         raise BadRequest.field("lines", f"the {LABEL[kind]}'s total must be more than 0")
     if computed.total > MAX_MONEY:
         raise BadRequest.field("lines", f"the {LABEL[kind]}'s total would exceed {format_money(MAX_MONEY)}")
@@ -232,7 +306,7 @@ def _check_credit(invoice: Invoice, amount: Decimal, concept: str) -> None:
     if concept == ANULACION and amount != uncredited:
         raise Conflict(
             f"An anulación (concept 2) credits the whole uncredited total of invoice {invoice.number} "
-            f"({format_money(uncredited)}), not {format_money(amount)}; use concept 1, 3, 4 or 5 for part of it.",
+            f"({format_money(uncredited)}), not {format_money(amount)}; use concept 1, 3, 4, 5 or 6 for part of it.",
             slug="anulacion-must-be-whole",
         )
     if amount > invoice.balance:

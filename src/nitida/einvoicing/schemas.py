@@ -7,7 +7,7 @@ import re
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, ValidationInfo, field_validator
 
 from nitida.core import bounds
 from nitida.core.money import MoneyOut
@@ -51,6 +51,11 @@ class IssuerWrite(ApiInput):
     @classmethod
     def _ciiu(cls, value: list[str]) -> list[str]:
         return fiscal.actividades(value)
+
+    @field_validator("codigo_postal")
+    @classmethod
+    def _postal_of_the_municipality(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return fiscal.postal_code_of(info.data.get("municipio_codigo"), value)
 
 
 class IssuerRead(ApiModel):
@@ -134,8 +139,11 @@ class ElectronicInvoicingRead(ApiModel):
 class CreditNoteCreate(ApiInput):
     concept: int = Field(
         ge=1,
-        le=5,
-        description="1 devolución parcial, 2 anulación, 3 rebaja o descuento, 4 ajuste de precio, 5 otros",
+        le=6,
+        description=(
+            "Anexo Técnico 1.9: 1 devolución parcial, 2 anulación, 3 rebaja o descuento parcial o total, "
+            "4 ajuste de precio, 5 descuento comercial por pronto pago, 6 descuento comercial por volumen de ventas"
+        ),
     )
     description: str = Field(min_length=1, max_length=bounds.DESCRIPTION)
     lines: list[LineIn] | None = Field(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from lxml import etree
 from sqlalchemy import select
 
 from nitida.audit import service as audit
@@ -358,6 +359,14 @@ _BUYER_FIELDS = (
 )
 
 
+def _signed_customer_person_type(signed_xml: bytes) -> documents.PersonType | None:
+    code = etree.fromstring(signed_xml).findtext(
+        "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}AccountingCustomerParty/"
+        "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}AdditionalAccountID"
+    )
+    return {"1": documents.PersonType.JURIDICA, "2": documents.PersonType.NATURAL}.get(code or "")
+
+
 def customer_party(invoice: Invoice, customer: Customer | None = None) -> documents.Party:
     """The buyer as the invoice's snapshot (taken at issue) describes it, or — a draft, which has no
     snapshot yet — as ``customer`` is now."""
@@ -370,9 +379,12 @@ def customer_party(invoice: Invoice, customer: Customer | None = None) -> docume
     assert tipo is not None and buyer["nit"] is not None
     if buyer["nit"] == codelists.CONSUMIDOR_FINAL_NUMBER:
         return documents.Party.consumidor_final(email=buyer["email"])
-    person = buyer["tipo_persona"] or ("JURIDICA" if tipo is TipoDocumento.NIT else "NATURAL")
+    person = documents.person_type_of(tipo.codigo, buyer["tipo_persona"], buyer["razon_social"])
+    if person is None and invoice.signed_xml is not None:
+        # Issued before the person type was asked: the notes of that invoice say what it said.
+        person = _signed_customer_person_type(invoice.signed_xml)
     return documents.Party(
-        person_type=documents.PersonType(person),
+        person_type=person,
         id_type=tipo.codigo,
         id_number=buyer["nit"],
         dv=buyer["dv"],

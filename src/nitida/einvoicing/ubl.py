@@ -20,6 +20,7 @@ from nitida.einvoicing.documents import (
     Line,
     Party,
     PaymentForm,
+    PersonType,
     TaxTotal,
     problems,
 )
@@ -260,12 +261,13 @@ class _Builder:
 
     def party(self, root: etree._Element, role: str, party: Party, *, supplier: bool) -> None:
         holder = self.cac(root, role)
+        assert party.person_type is not None  # documents.problems refuses a party without one
         self.cbc(holder, "AdditionalAccountID", party.person_type.code, schemeAgencyID=DIAN_AGENCY)
         p = self.cac(holder, "Party")
         final = (not supplier) and party.is_consumidor_final
         if supplier and party.actividad_economica:
             self.cbc(p, "IndustryClassificationCode", ";".join(party.actividad_economica))
-        if party.person_type.code == "2" and not supplier:
+        if party.person_type is PersonType.NATURAL and not supplier:
             identification = self.cac(p, "PartyIdentification")
             self.company_id(identification, "ID", party)
         name = self.cac(p, "PartyName")
@@ -365,7 +367,9 @@ class _Builder:
             )
         price = self.cac(node, "Price")
         self.amount(price, "PriceAmount", line.unit_price)
-        self.cbc(price, "BaseQuantity", "1", unitCode=line.unit_code)
+        # The quantity the price is multiplied by: PriceAmount × BaseQuantity − discounts = the line's amount
+        # (the DIAN's FAV06). It was always 1, so every discounted line was notified.
+        self.cbc(price, "BaseQuantity", _quantity(line.quantity), unitCode=line.unit_code)
 
     def line_discount(self, node: etree._Element, line: Line) -> None:
         if not line.discount_amount:

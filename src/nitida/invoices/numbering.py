@@ -83,6 +83,13 @@ def _check_prefix_distinct(session: TenantSession, prefix: str) -> None:
         if _extends(prefix, other) or _extends(other, prefix):
             shorter, longer = sorted((prefix, other), key=len)
             digits = longer[len(shorter) :]
+            if not shorter:  # numbering without a prefix (issue 25): the number is the consecutive alone
+                raise BadRequest.field(
+                    "prefix",
+                    f"The prefix {longer} is digits only and another resolution numbers without a prefix: "
+                    f"{longer}1 could be either's invoice number. A prefix may not be another prefix followed by "
+                    "digits.",
+                )
             example = (
                 f" ({shorter} with consecutive {digits}1 and {longer} with consecutive 1 are both {longer}1)"
                 if not digits.startswith("0")

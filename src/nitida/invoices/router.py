@@ -231,7 +231,8 @@ def record_payment(invoice_id: str, body: PaymentCreate, ctx: ItemWriter) -> Inv
 def void_invoice(invoice_id: str, body: VoidRequest, ctx: ItemVoider, request: Request) -> InvoiceRead:
     """ISSUED without payments -> VOID (ADMIN). The number is kept, never reused.
 
-    An electronic invoice is voided by a credit note with concept 2 (anulación) for the whole invoice.
+    An electronic invoice is voided by a credit note with concept 2 (anulación) for what is left of it:
+    its lines and its debit notes' lines, less what its credit notes took back.
     """
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
     ctx.authorize()

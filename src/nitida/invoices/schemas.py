@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 
 from nitida.core import bounds
 from nitida.core.money import MoneyIn, MoneyOut, QuantityIn, QuantityOut
@@ -39,6 +39,19 @@ Prefix = Annotated[
     Field(min_length=1, max_length=4, pattern=r"^[A-Za-z0-9]{1,4}$", description="1 to 4 letters or digits"),
     AfterValidator(_prefix),
 ]
+
+
+def _optional_prefix(value: str) -> str:
+    return _prefix(value) if value else ""
+
+
+# The DIAN also authorises numbering without a prefix (issue 25): then the number is the consecutive alone.
+OptionalPrefix = Annotated[
+    str,
+    BeforeValidator(lambda value: "" if value is None else value),
+    Field(max_length=4, pattern=r"^[A-Za-z0-9]{0,4}$", description="Up to 4 letters or digits; empty or null: none"),
+    AfterValidator(_optional_prefix),
+]
 Consecutive = Annotated[int, Field(ge=1, le=MAX_CONSECUTIVE)]
 
 
@@ -46,7 +59,7 @@ class ResolutionCreate(ApiInput):
     resolution_number: FreeText = Field(
         min_length=1, max_length=bounds.RESOLUTION_NUMBER, description="The DIAN resolution number"
     )
-    prefix: Prefix
+    prefix: OptionalPrefix = ""
     range_from: Consecutive
     range_to: Consecutive
     valid_from: dt.date

@@ -491,7 +491,7 @@ def void(
     """ISSUED (or PAID at a total of 0) without payments -> VOID. The number stays with it, never reused.
 
     An electronic invoice is never just flagged: voiding it issues a credit note with concept 2
-    (anulación) for the whole invoice, which makes it VOID (einvoicing.notes).
+    (anulación) for what is left of it, which makes it VOID (einvoicing.notes).
     """
     zero_total_paid = invoice.status is InvoiceStatus.PAID and invoice.total == 0
     if invoice.status is not InvoiceStatus.ISSUED and not zero_total_paid:

@@ -4,9 +4,16 @@ The rules (issue 4), applied in this order:
 
 * line base = quantity × unitPrice × (1 − discountPercent / 100), rounded
   half-up to 2 decimals;
-* each line tax = base × rate / 100, rounded half-up to 2 decimals;
 * per (type, rate): taxable amount = Σ bases of the lines carrying that tax,
-  tax amount = Σ of those lines' taxes;
+  tax amount = taxable amount × rate / 100, rounded half-up to 2 decimals
+  (issue 25: the DIAN's rule FAS07; summing rounded line taxes drifted from it
+  by up to half a cent per line);
+* each line's tax is its share of its group's tax: base × rate / 100 rounded
+  half-up to the cent, then the cents the group still differs by are given
+  to (or taken from) the lines whose exact tax was rounded the most the other
+  way (largest remainder; ties by position), one cent per line at most. So the
+  lines' taxes add up to the group's, and each is within a cent of its exact
+  value (the DIAN's line rule FAX07);
 * subtotal = Σ line bases; taxTotal = Σ group taxes; total = subtotal + taxTotal.
 
 A line with no taxes is in no group (excluded from IVA, which is not the same
@@ -117,15 +124,44 @@ def compute_line(line: Line) -> LineTotals:
     return LineTotals(base=base, taxes=taxes)
 
 
+def _exact_tax(base: Decimal, rate: Decimal) -> Decimal:
+    with localcontext(_EXACT):
+        return base * rate / HUNDRED
+
+
 def compute(lines: Iterable[Line]) -> Totals:
-    line_totals = tuple(compute_line(line) for line in lines)
-    groups: dict[tuple[TaxType, Decimal], list[Decimal]] = {}
-    for lt in line_totals:
-        for tax in lt.taxes:
-            # Normalised so 19 and 19.00 are one group.
-            key = (tax.type, tax.rate.quantize(CENT, context=_EXACT))
-            taxable, amount = groups.setdefault(key, [ZERO, ZERO])
-            groups[key] = [taxable + lt.base, amount + tax.amount]
+    computed = [compute_line(line) for line in lines]
+    # (type, rate) -> [(line index, tax index)], rates normalised so 19 and 19.00 are one group.
+    members: dict[tuple[TaxType, Decimal], list[tuple[int, int]]] = {}
+    for i, lt in enumerate(computed):
+        for j, tax in enumerate(lt.taxes):
+            members.setdefault((tax.type, tax.rate.quantize(CENT, context=_EXACT)), []).append((i, j))
+    amounts = [[t.amount for t in lt.taxes] for lt in computed]
+    groups: dict[tuple[TaxType, Decimal], tuple[Decimal, Decimal]] = {}
+    for (tax_type, rate), where in members.items():
+        taxable = sum((computed[i].base for i, _ in where), ZERO)
+        tax_amount = line_tax(taxable, rate)
+        cents = int((tax_amount - sum((amounts[i][j] for i, j in where), ZERO)) / CENT)
+        if cents:
+            # What rounding took from (gave to) each line; the lines it took most from get a cent back.
+            step = CENT if cents > 0 else -CENT
+            by_remainder = sorted(
+                where,
+                key=lambda ij: (
+                    -(_exact_tax(computed[ij[0]].base, rate) - amounts[ij[0]][ij[1]]) * (1 if cents > 0 else -1),
+                    ij,
+                ),
+            )
+            for i, j in by_remainder[: abs(cents)]:
+                amounts[i][j] += step
+        groups[(tax_type, rate)] = (taxable, tax_amount)
+    line_totals = tuple(
+        LineTotals(
+            base=lt.base,
+            taxes=tuple(LineTax(t.type, t.rate, amount) for t, amount in zip(lt.taxes, amounts[i], strict=True)),
+        )
+        for i, lt in enumerate(computed)
+    )
     ordered = tuple(
         TaxGroup(type=t, rate=rate, taxable_amount=taxable, tax_amount=amount)
         for (t, rate), (taxable, amount) in sorted(groups.items(), key=lambda kv: (kv[0][0].value, kv[0][1]))

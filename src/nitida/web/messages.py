@@ -53,6 +53,7 @@ _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"overlaps resolution"), "El rango se cruza con otra resolución del mismo prefijo."),
     (re.compile(r"clashes with the prefix"), "El prefijo choca con el de otra resolución."),
     (re.compile(r"^must be 1 to 4 letters"), "De 1 a 4 letras o dígitos."),
+    (re.compile(r"another resolution numbers without a prefix"), "Choca con una resolución sin prefijo."),
     (re.compile(r"^Customer not found\.$"), "Elige un cliente."),
     (re.compile(r"is INACTIVE: activate it"), "El cliente está inactivo: actívalo antes de facturarle."),
     (re.compile(r"^Resolution not found\.$"), "Elige una resolución de numeración."),
@@ -61,7 +62,20 @@ _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^at least one \(R-99-PN"), "Marca al menos una (R-99-PN si ninguna aplica)."),
     (re.compile(r"not in the DIAN list"), "No está en la lista de la DIAN."),
     (re.compile(r"each responsibility at most once"), "Cada responsabilidad una sola vez."),
+    (
+        re.compile(r"^R-99-PN \(no aplica\) means none of the others"),
+        "R-99-PN (no aplica) no puede ir con otras responsabilidades.",
+    ),
     (re.compile(r"a CIIU code has 4 digits"), "Cada código CIIU tiene 4 dígitos (p. ej. 4761), separados por comas."),
+    (
+        re.compile(r"not an economic activity \(CIIU\) of the DIAN's list"),
+        "No es una actividad económica (CIIU) de la lista de la DIAN.",
+    ),
+    (re.compile(r"is not a postal code of the DIAN's list"), "No es un código postal de la lista de la DIAN."),
+    (
+        re.compile(r"a postal code begins with its department's code"),
+        "El código postal no es del departamento del municipio: empieza por el código del departamento.",
+    ),
     (
         re.compile(r"is required the first time electronic invoicing"),
         "Obligatorio la primera vez que se configura la facturación electrónica.",
@@ -102,7 +116,7 @@ _BY_SLUG = {
     "duplicate-nit": "Ya existe un cliente con ese número de documento.",
     "credit-exceeds-invoice": "La nota crédito supera lo que queda por acreditar de la factura.",
     "anulacion-must-be-whole": (
-        "Una anulación (concepto 2) acredita todo lo pendiente de la factura; para una parte usa 1, 3, 4 o 5."
+        "Una anulación (concepto 2) acredita todo lo pendiente de la factura; para una parte usa 1, 3, 4, 5 o 6."
     ),
     "credit-exceeds-balance": (
         "La nota crédito supera el saldo de la factura: parte ya está pagada y este servicio no registra devoluciones."
