@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from nitida.auth.dependencies import _CALLER
+from nitida.auth.context import _CALLER
 from nitida.auth.principal import Principal
 from nitida.core.db import by_key_read
 from nitida.customers import service as customers

@@ -2,9 +2,15 @@
 
 A domain module builds one ``AccessRules`` (``CUSTOMERS = AccessRules("customers",
 read=EVERYONE, write=WRITERS, delete=ADMIN_ONLY)``); its endpoints guard
-themselves with those rules (see auth.dependencies.guard), the pages hide
-buttons with ``rules.allows(action, role)``, and the role-matrix test reads
-the same declaration from the served routes. Nothing else lists roles.
+themselves with those rules (``guard(CUSTOMERS["write"])``, auth.dependencies),
+the pages with the same ones (``ctx.require(CUSTOMERS, "write")``, web.deps), and
+both read one ``Rule`` and refuse through ``Rule.check``: one vocabulary, one 403.
+The pages hide buttons with ``ctx.can(CUSTOMERS, "write")`` (``Rule.allows``), and
+the role-matrix test reads the same declaration from the served routes. Nothing
+else lists roles.
+
+A guarded API endpoint, or a page's POST, whose rule was never checked does not
+commit (``RuleNotChecked``): forgetting the check cannot write.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from nitida.auth.principal import Role
+from nitida.core.errors import Forbidden
 
 EVERYONE = frozenset(Role)
 WRITERS = frozenset({Role.ADMIN, Role.OPERADOR})
@@ -29,6 +36,17 @@ class Rule:
 
     def allows(self, role: Role) -> bool:
         return role in self.roles
+
+    def check(self, role: Role) -> None:
+        """403 unless ``role`` may: the one refusal of the API's guards and of the pages."""
+        if role not in self.roles:
+            allowed = ", ".join(sorted(r.value for r in self.roles))
+            raise Forbidden(f"This action needs the role {allowed}; you are {role.value}.")
+
+
+class RuleNotChecked(RuntimeError):
+    """A guarded endpoint, or a page's POST, returned without checking its access
+    rule: its unit of work rolls back instead of committing (a 500, a bug to fix)."""
 
 
 class AccessRules:
