@@ -40,6 +40,8 @@ def test_a_plain_sqlalchemy_session_is_untouched(database, tenant, other_tenant)
     SQLAlchemy Session of the process: a plain one gets no tenant criteria and no
     refusal. (On PostgreSQL the database's own wall still holds: with no sealed
     tenant, row-level security shows it no rows.)"""
+    from nitida.tenants.models import Tenant
+
     sent: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -48,16 +50,18 @@ def test_a_plain_sqlalchemy_session_is_untouched(database, tenant, other_tenant)
     event.listen(database.engine, "before_cursor_execute", record)
     try:
         with Session(database.engine) as s:
-            users = s.scalars(select(User)).all()  # no TenantScopeError
+            tenants = s.scalars(select(Tenant)).all()  # no TenantScopeError
+            customers = s.scalars(select(Customer)).all()  # nor for a tenant-owned model
     finally:
         event.remove(database.engine, "before_cursor_execute", record)
-    read = next(sql for sql in sent if "FROM users" in sql)
-    assert "WHERE" not in read, read  # no criteria added to the unfiltered select
-    seen = {u.tenant_id for u in users}
+    for table in ("tenants", "customers"):
+        read = next(sql for sql in sent if f"FROM {table}" in sql)
+        assert "WHERE" not in read, read  # no criteria added to the unfiltered select
+    seen = {t.id for t in tenants}
     if database.dialect == "sqlite":
-        assert {tenant.id, other_tenant.id} <= seen  # every tenant's users
+        assert {tenant.id, other_tenant.id} <= seen  # every tenant
     else:
-        assert seen == set()
+        assert seen == set() and customers == []  # row-level security: no sealed tenant, no rows
 
 
 def test_a_tenant_session_sees_only_its_own_tenant_row(database, tenant, other_tenant):
