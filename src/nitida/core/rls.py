@@ -8,6 +8,10 @@ checks seals lives in ``nitida_private.rls_key``, which only the owner role
 (the one running the migrations) can read; the service role owns nothing, so
 it can neither read the key, nor ALTER a table, nor drop a policy.
 
+This wall and the sealed functions (SERVICE_FUNCTIONS, the login function) are
+two of the four ways tenancy is enforced; all four, with where each lives, are
+listed in core/db/__init__.py.
+
 Cost: the policies compare with ``(SELECT nitida_current_tenant())``, a scalar
 sub-select with no reference to the row, which PostgreSQL plans as an InitPlan
 and evaluates once per statement (one HMAC), not once per row; its result is
