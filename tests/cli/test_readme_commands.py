@@ -25,7 +25,7 @@ from delivery.test_delivery_jobs import Inbox
 from fixtures import dian as answers
 from fixtures.common import PASSWORD, SECRET
 from fixtures.einvoicing_api import configure, customer_body, ok, resolution_body
-from fixtures.processes import free_port
+from fixtures.processes import free_port, nitida_serve
 from fixtures.web import csrf_of
 from nitida.devtools.fake_dian import FakeDian
 
@@ -38,26 +38,6 @@ ACCEPTED = "Aceptada por la DIAN"
 def user_environment(**extra: str) -> dict[str, str]:
     """A user's shell: none of the NITIDA_* variables the test suite sets for itself."""
     return {**{k: v for k, v in os.environ.items() if not k.startswith("NITIDA_")}, **extra}
-
-
-def serve(cwd: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    log = open(cwd / "serve.log", "ab")
-    proc = subprocess.Popen(
-        [NITIDA, "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=cwd, env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"{base}/app/ingresar", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError((cwd / "serve.log").read_text()[-3000:])
-        time.sleep(0.2)
 
 
 def sign_in(base: str, email: str) -> httpx.Client:
@@ -117,7 +97,7 @@ def test_the_one_command_demo_delivers_to_the_simulated_dian_and_the_mailbox(tmp
     seeded = subprocess.run([NITIDA, "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
     assert seeded.returncode == 0, seeded.stderr
     assert "admin@demo.nitida.co" in seeded.stdout
-    proc, base = serve(tmp_path, env)
+    proc, base = nitida_serve(NITIDA, tmp_path, env)
     try:
         browser = sign_in(base, "admin@demo.nitida.co")
         assert "DIAN simulada (demo)" in browser.get("/app").text
@@ -170,7 +150,7 @@ def test_production_serve_with_a_separate_worker_delivers_to_the_dian_and_mails_
         )  # fmt: skip
         assert created.returncode == 0, created.stderr
         assert json.loads(created.stdout.strip().splitlines()[-1])["tenantId"]
-        proc, base = serve(tmp_path, env)
+        proc, base = nitida_serve(NITIDA, tmp_path, env)
         worker_log = open(tmp_path / "worker.log", "ab")
         worker = subprocess.Popen([NITIDA, "worker"], cwd=tmp_path, env=env, stdout=worker_log, stderr=worker_log)
         try:

@@ -23,10 +23,9 @@ import zipfile
 from pathlib import Path
 from types import ModuleType
 
-import httpx
 import pytest
 
-from fixtures.processes import free_port
+from fixtures.processes import nitida_serve
 from nitida.web import mount
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,26 +150,6 @@ def _install(wheel: Path, venv: Path) -> None:
         _run(offline, timeout=600)
 
 
-def _serve(nitida: Path, cwd: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    log = open(cwd / "serve.log", "ab")
-    proc = subprocess.Popen(
-        [nitida, "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=cwd, env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"{base}/app/ingresar", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError((cwd / "serve.log").read_text()[-3000:])
-        time.sleep(0.2)
-
-
 @pytest.mark.slow
 def test_an_installed_wheel_serves_its_pages_styled_and_scripted(tmp_path):
     if CHROMIUM is None:
@@ -211,7 +190,7 @@ def test_an_installed_wheel_serves_its_pages_styled_and_scripted(tmp_path):
     seeded = _run([nitida, "demo"], cwd=office, env=env, timeout=300)
     assert "operador@demo.nitida.co" in seeded.stdout
     steps["demo"] = time.monotonic() - started
-    proc, base = _serve(nitida, office, env)
+    proc, base = nitida_serve(nitida, office, env)
     steps["serve"] = time.monotonic() - started
     try:
         _look_at_the_pages(base)

@@ -7,9 +7,9 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 
@@ -79,9 +79,14 @@ class ListFilters:
     issued_from: date | None
     issued_to: date | None
     search: str | None
+    typed: str  # Buscar as typed, and the DIAN filter's key: the page shows them back
+    dian: str
 
     @classmethod
-    def read(cls, estado: str, buscar: str, cliente: str, desde: str, hasta: str, dian: str) -> ListFilters:
+    def read(
+        cls, estado: str = "", buscar: str = "", cliente: str = "", desde: str = "", hasta: str = "", dian: str = ""
+    ) -> ListFilters:
+        """The query string's filters (FastAPI reads them for both the list and its export)."""
         issued_from, issued_to = _date(desde), _date(hasta)
         if issued_from and issued_to and issued_to < issued_from:
             issued_from, issued_to = issued_to, issued_from
@@ -92,6 +97,8 @@ class ListFilters:
             issued_from=issued_from,
             issued_to=issued_to,
             search=buscar.strip()[: bounds.SEARCH_TERM] or None,
+            typed=buscar,
+            dian=dian if dian in DIAN_FILTERS else "",
         )
 
     def rows(self, session: Any, limit: int, offset: int) -> tuple[int, list[Any]]:
@@ -110,17 +117,8 @@ class ListFilters:
 
 @router.get("/app/facturas")
 def list_invoices(
-    request: Request,
-    ctx: Web,
-    estado: str = "",
-    buscar: str = "",
-    cliente: str = "",
-    desde: str = "",
-    hasta: str = "",
-    dian: str = "",
-    pagina: str = "1",
+    request: Request, ctx: Web, filters: Annotated[ListFilters, Depends(ListFilters.read)], pagina: str = "1"
 ) -> HTMLResponse:
-    filters = ListFilters.read(estado, buscar, cliente, desde, hasta, dian)
     page_number = max(1, int(pagina)) if pagina.isdigit() else 1
     with ctx.listing() as session:  # the read replica when it may serve (core.replica)
         total, rows = filters.rows(session, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
@@ -132,9 +130,9 @@ def list_invoices(
         rows=rows,
         total=total,
         estado=filters.status.value if filters.status else "",
-        dian=dian if filters.electronic else "",
+        dian=filters.dian,
         dian_filters=DIAN_FILTER_LABELS,
-        buscar=buscar,
+        buscar=filters.typed,
         cliente=str(filters.customer_id) if filters.customer_id else "",
         cliente_nombre=customer_name,
         desde=filters.issued_from.isoformat() if filters.issued_from else "",
@@ -164,17 +162,8 @@ EXPORT_HEADER = (
 
 
 @router.get("/app/facturas/exportar")
-def export_invoices(
-    ctx: Web,
-    estado: str = "",
-    buscar: str = "",
-    cliente: str = "",
-    desde: str = "",
-    hasta: str = "",
-    dian: str = "",
-) -> Response:
+def export_invoices(ctx: Web, filters: Annotated[ListFilters, Depends(ListFilters.read)]) -> Response:
     """The list as filtered, as an Excel file (at most EXPORT_ROWS invoices, newest first)."""
-    filters = ListFilters.read(estado, buscar, cliente, desde, hasta, dian)
     with ctx.listing() as session:
         _total, rows = filters.rows(session, EXPORT_ROWS, 0)
     table = spreadsheets.Table(
