@@ -595,3 +595,22 @@ def test_customer_json_is_exactly_the_documented_model(client, tenant):
     c = created(client, tenant, email="a@b.co", tipoDocumento="NIT", nit="800197268")
     assert CustomerRead.model_validate(c).model_dump(by_alias=True, mode="json") == c
     assert set(c) == {f.alias for f in CustomerRead.model_fields.values()}
+
+
+def test_a_nit_is_found_as_people_type_it_with_its_check_digit(client, tenant, app):
+    """Issue 26: "901234567-7" and "9012345677" (the DV glued on) find NIT 901.234.567, in the API and the page."""
+    from fixtures.common import random_nit
+    from fixtures.web import signed_in
+    from nitida.customers.identity import nit_check_digit
+
+    nit = random_nit()
+    dv = nit_check_digit(nit)
+    made = client.post(URL, json={"razonSocial": "Colegio Los Andes S.A.S.", "nit": nit}, headers=tenant.headers())
+    assert made.status_code == 201, made.text
+    for typed in (f"{nit}-{dv}", f"{nit[:3]}.{nit[3:6]}.{nit[6:]}-{dv}", f"{nit}{dv}"):
+        found = client.get(URL, params={"search": typed}, headers=tenant.headers()).json()
+        assert [c["nit"] for c in found] == [nit], typed
+    wrong = str((int(dv) + 1) % 10)
+    assert client.get(URL, params={"search": f"{nit}-{wrong}"}, headers=tenant.headers()).json() == []
+    page = signed_in(app, tenant.users[Role.CONSULTA].email).get("/app/clientes", params={"buscar": f"{nit}-{dv}"})
+    assert "Colegio Los Andes S.A.S." in page.text

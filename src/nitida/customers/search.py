@@ -27,6 +27,7 @@ from sqlalchemy import column as sql_column
 
 from nitida.core.db import TenantRead, TenantSession
 from nitida.core.text import fold
+from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
 from nitida.customers.models import Customer, CustomerStatus
 from nitida.customers.service import COLUMNS, COLUMNS_CORE, CUSTOMERS_TABLE
 
@@ -44,7 +45,14 @@ def search_terms(search: str | None) -> tuple[str | None, str | None]:
     if not search:
         return None, None
     # Numbers are stored without separators: "900.123" finds 900123456.
-    return fold(search).strip() or None, re.sub(r"[\s.\-]", "", search).upper() or None
+    number = re.sub(r"[\s.\-]", "", search).upper()
+    # ... and without their check digit: "901.234.567-7" and "9012345677" (DV glued on) find NIT 901234567,
+    # read as the customer form reads a NIT (customers.identity).
+    try:
+        nit = normalise(TipoDocumento.NIT, search).number
+    except InvalidIdentity:
+        nit = number
+    return fold(search).strip() or None, (nit if number.startswith(nit) else number) or None
 
 
 def _filtered(stmt: Select, search: str | None, status: CustomerStatus | None) -> Select:
