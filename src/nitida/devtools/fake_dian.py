@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from nitida.dian import wssecurity
+from nitida.dian.responses import soap_fault
 
 SERVICE_PATH = "/WcfDianCustomerServices.svc"
 
@@ -44,21 +45,6 @@ class ReceivedRequest:
     checked: wssecurity.CheckedRequest
     raw: bytes
     files: dict[str, bytes] = field(default_factory=dict)  # the unzipped contentFile, when there is one
-
-
-def soap_fault(code: str, subcode: str | None, reason: str) -> bytes:
-    sub = (
-        f'<s:Subcode><s:Value xmlns:a="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">'
-        f"a:{subcode}</s:Value></s:Subcode>"
-        if subcode
-        else ""
-    )
-    return (
-        '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><s:Fault>'
-        f"<s:Code><s:Value>s:{code}</s:Value>{sub}</s:Code>"
-        f'<s:Reason><s:Text xml:lang="en-US">{reason}</s:Text></s:Reason>'
-        "</s:Fault></s:Body></s:Envelope>"
-    ).encode()
 
 
 class FakeDian:

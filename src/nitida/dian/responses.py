@@ -281,3 +281,21 @@ def numbering_range_result(node: etree._Element) -> NumberingRangeResult:
         operation_description=" ".join((_text(node, "OperationDescription") or "").split()),
         ranges=tuple(ranges),
     )
+
+
+# --- what a service answers when it refuses a request (the DIAN simulada, the tests' fake DIAN) ---
+
+
+def soap_fault(code: str, subcode: str | None, reason: str) -> bytes:
+    sub = (
+        f'<s:Subcode><s:Value xmlns:a="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">'
+        f"a:{subcode}</s:Value></s:Subcode>"
+        if subcode
+        else ""
+    )
+    return (
+        '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><s:Fault>'
+        f"<s:Code><s:Value>s:{code}</s:Value>{sub}</s:Code>"
+        f'<s:Reason><s:Text xml:lang="en-US">{reason}</s:Text></s:Reason>'
+        "</s:Fault></s:Body></s:Envelope>"
+    ).encode()

@@ -33,8 +33,8 @@ import httpx
 from lxml import etree
 
 from nitida.core.clock import BOGOTA
-from nitida.devtools.fake_dian import soap_fault
 from nitida.dian import wssecurity
+from nitida.dian.responses import soap_fault
 from nitida.einvoicing import cufe
 
 URL = "https://dian-simulada.invalid/WcfDianCustomerServices.svc"
