@@ -15,6 +15,7 @@ import secrets
 import uuid
 from decimal import Decimal
 
+from nitida import flows
 from nitida.auth.principal import Principal
 from nitida.auth.service import find_login
 from nitida.core.db import Database
@@ -146,7 +147,7 @@ def issue_examples(session, actor: Principal, secret_key: str) -> None:
                 ],
             ),
         )
-        invoices.issue(session, actor, draft, secret_key=secret_key)
+        flows.issue_invoice(session, actor, draft, secret_key=secret_key)
 
 
 def _principal(admin: User) -> Principal:

@@ -177,7 +177,8 @@ def create_note(
     lines: list[LineIn] | None,
     secret_key: str | None,
 ) -> InvoiceNote:
-    """Issue, sign and store a note for ``invoice`` (which the caller loaded FOR UPDATE)."""
+    """Issue, sign and store a note for ``invoice`` (which the caller loaded FOR UPDATE); flows.issue_note
+    queues its delivery."""
     signer = einvoicing.signer(session, secret_key, lock=True)
     if signer is None:
         raise _unconfigured()
@@ -289,9 +290,6 @@ def create_note(
         action="CREDITED" if kind is NoteKind.CREDIT else "DEBITED",
         changes=changes,
     )
-    from nitida.delivery import service as delivery  # delivery builds on this module's documents
-
-    delivery.start(session, actor, note)
     return note
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy import select
 
+from nitida import flows
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
 from nitida.core.problems import problem_responses
 from nitida.core.schemas import total_count_header
@@ -84,7 +85,7 @@ def _create(
 ) -> NoteRead:
     invoice = invoices.get_invoice(ctx.session, invoice_id, for_update=True)
     ctx.authorize()
-    note = notes.create_note(
+    note = flows.issue_note(
         ctx.session,
         ctx.principal,
         invoice,

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from nitida import flows
 from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
@@ -202,7 +203,7 @@ def issue_invoice(invoice_id: str, ctx: ItemWriter, request: Request) -> Invoice
     """
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
     ctx.authorize()
-    service.issue(ctx.session, ctx.principal, invoice, secret_key=request.app.state.settings.secret_key)
+    flows.issue_invoice(ctx.session, ctx.principal, invoice, secret_key=request.app.state.settings.secret_key)
     return _read(ctx, invoice.id)
 
 
@@ -236,7 +237,9 @@ def void_invoice(invoice_id: str, body: VoidRequest, ctx: ItemVoider, request: R
     """
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
     ctx.authorize()
-    service.void(ctx.session, ctx.principal, invoice, body.reason, secret_key=request.app.state.settings.secret_key)
+    flows.void_invoice(
+        ctx.session, ctx.principal, invoice, body.reason, secret_key=request.app.state.settings.secret_key
+    )
     return _read(ctx, invoice.id)
 
 

@@ -18,7 +18,7 @@ invoice cannot be paid and voided at once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -37,16 +37,14 @@ from nitida.core.money import MAX_MONEY, ZERO, format_money
 from nitida.core.schemas import refuse_nulls
 from nitida.core.text import fold
 from nitida.customers.models import Customer, CustomerStatus
-from nitida.delivery import service as delivery
-from nitida.einvoicing import notes as einvoicing_notes
-from nitida.einvoicing import service as einvoicing
-from nitida.einvoicing.models import ElectronicStatus, NoteKind
+from nitida.einvoicing.models import ElectronicStatus
 from nitida.invoices import numbering, totals, views
 from nitida.invoices.models import (
     Invoice,
     InvoiceLine,
     InvoicePayment,
     InvoiceStatus,
+    NumberingResolution,
     PaymentForm,
 )
 from nitida.invoices.schemas import (
@@ -362,13 +360,19 @@ def delete_draft(session: TenantSession, actor: Principal, invoice: Invoice) -> 
 # --- issue -------------------------------------------------------------------------------
 
 
-def issue(session: TenantSession, actor: Principal, invoice: Invoice, *, secret_key: str | None = None) -> Invoice:
+def issue(
+    session: TenantSession,
+    actor: Principal,
+    invoice: Invoice,
+    *,
+    seal: Callable[[Invoice, NumberingResolution], None] | None = None,
+) -> Invoice:
     """DRAFT -> ISSUED: number, issue date and the customer's fiscal data frozen on the invoice.
 
-    For a tenant with electronic-invoicing settings the invoice is also built as a UBL 2.1
-    document and signed here, in the same transaction as its number (``secret_key`` decrypts
-    the certificate): data the DIAN requires that is missing is a 409 listing it, and the
-    transaction rolls back, number included. The caller loaded ``invoice`` FOR UPDATE.
+    ``seal`` is the rest of issuing that is not this domain's (flows.issue_invoice: sign the DIAN's document,
+    queue its delivery): it runs on the numbered invoice in the same transaction, so data the DIAN requires
+    that is missing is a 409 and the transaction rolls back, number included. The caller loaded ``invoice``
+    FOR UPDATE.
     """
     _require_draft(invoice, "issued")
     today = bogota_today()
@@ -416,10 +420,8 @@ def issue(session: TenantSession, actor: Principal, invoice: Invoice, *, secret_
             "choose a resolution with another prefix.",
             slug="number-taken",
         )
-    einvoicing.sign_invoice(session, invoice, resolution, secret_key=secret_key)
-    if invoice.electronic_status is ElectronicStatus.SIGNED:
-        # Same transaction: the send job exists exactly when the issued invoice does.
-        delivery.start(session, actor, invoice)
+    if seal is not None:
+        seal(invoice, resolution)
     snapshot = views.snapshot(invoice, None).model_dump(mode="json", by_alias=True, include={*views.SNAPSHOT_FIELDS})
     _record(session, actor, invoice, "ISSUED", before, customer=snapshot)
     return invoice
@@ -486,12 +488,17 @@ def record_payment(session: TenantSession, actor: Principal, invoice: Invoice, d
 
 
 def void(
-    session: TenantSession, actor: Principal, invoice: Invoice, reason: str, *, secret_key: str | None = None
+    session: TenantSession,
+    actor: Principal,
+    invoice: Invoice,
+    reason: str,
+    *,
+    annul: Callable[[Invoice], Any] | None = None,
 ) -> Invoice:
     """ISSUED (or PAID at a total of 0) without payments -> VOID. The number stays with it, never reused.
 
-    An electronic invoice is never just flagged: voiding it issues a credit note with concept 2
-    (anulación) for what is left of it, which makes it VOID (einvoicing.notes).
+    An electronic invoice is never just flagged: ``annul`` (flows.void_invoice) issues the credit note with
+    concept 2 (anulación) for what is left of it, which makes it VOID; without it, voiding one is refused.
     """
     zero_total_paid = invoice.status is InvoiceStatus.PAID and invoice.total == 0
     if invoice.status is not InvoiceStatus.ISSUED and not zero_total_paid:
@@ -507,16 +514,9 @@ def void(
         )
     before = _audited(invoice)
     if invoice.cufe is not None:
-        note = einvoicing_notes.create_note(
-            session,
-            actor,
-            invoice,
-            NoteKind.CREDIT,
-            concept=einvoicing_notes.ANULACION,
-            description=reason,
-            lines=None,
-            secret_key=secret_key,
-        )
+        if annul is None:
+            raise RuntimeError("an electronic invoice is voided by its anulación note: call flows.void_invoice")
+        note = annul(invoice)
         _record(session, actor, invoice, "VOIDED", before, creditNote={"id": str(note.id), "number": note.number})
         return invoice
     now = utcnow()

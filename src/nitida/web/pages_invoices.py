@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 
+from nitida import flows
 from nitida.audit.service import history
 from nitida.core import bounds, spreadsheets
 from nitida.core.clock import bogota_today
@@ -378,7 +379,7 @@ def _save_editor(request: Request, ctx: WebContext, draft: Any) -> Response:
             attempt(
                 ctx.session,
                 NAMES,
-                lambda: service.issue(ctx.session, ctx.principal, invoice, secret_key=_secret_key(request)),
+                lambda: flows.issue_invoice(ctx.session, ctx.principal, invoice, secret_key=_secret_key(request)),
             )
         except FormInvalid as exc:
             # The draft stays saved; its page says why it could not be issued.
@@ -506,7 +507,7 @@ def issue_invoice(request: Request, ctx: Web, invoice_id: str) -> Response:
         attempt(
             ctx.session,
             NAMES,
-            lambda: service.issue(ctx.session, ctx.principal, invoice, secret_key=_secret_key(request)),
+            lambda: flows.issue_invoice(ctx.session, ctx.principal, invoice, secret_key=_secret_key(request)),
         )
     except FormInvalid as exc:
         return _render_invoice(request, ctx, invoice.id, problem=exc.errors.general, status_code=409)
@@ -557,7 +558,9 @@ def void_invoice(request: Request, ctx: Web, invoice_id: str) -> Response:
         attempt(
             ctx.session,
             NAMES,
-            lambda: service.void(ctx.session, ctx.principal, invoice, data.reason, secret_key=_secret_key(request)),
+            lambda: flows.void_invoice(
+                ctx.session, ctx.principal, invoice, data.reason, secret_key=_secret_key(request)
+            ),
         )
     except FormInvalid as exc:
         return page(
@@ -613,7 +616,7 @@ def create_credit_note(request: Request, ctx: Web, invoice_id: str) -> Response:
         attempt(
             ctx.session,
             NOTE_FIELDS,
-            lambda: notes.create_note(
+            lambda: flows.issue_note(
                 ctx.session,
                 ctx.principal,
                 invoice,
