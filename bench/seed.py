@@ -26,8 +26,8 @@ from stdnum.co import nit as stdnum_nit
 
 from nitida.core.security import hash_password
 from nitida.core.text import fold, spanish_sort_key
-from nitida.customers.identity import TipoDocumento
 from nitida.demo.colombian_data import generate_customers
+from nitida.vocabulary.identity import TipoDocumento
 
 PASSWORD = "bench-password-0123"
 BIG_TENANT = 0  # index of the tenant with the most customers

@@ -1,4 +1,4 @@
-"""Regenerate src/nitida/einvoicing/data/{ciiu,codigos_postales}.csv from the DIAN's own lists (issue 25).
+"""Regenerate src/nitida/vocabulary/data/{ciiu,codigos_postales}.csv from the DIAN's own lists (issue 25).
 
     python scripts/dian_code_lists.py [path of shared/dian]   (default: ../shared/dian)
 

@@ -17,7 +17,7 @@
 
 # Pure-logic modules under mutation testing. Add new ones here (path under src/).
 MODULES=(
-  src/nitida/customers/identity.py
+  src/nitida/vocabulary/identity.py
   src/nitida/invoices/totals.py
   src/nitida/invoices/numbering.py
   src/nitida/core/text.py

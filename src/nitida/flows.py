@@ -14,10 +14,11 @@ from nitida.core.db import TenantSession
 from nitida.delivery import service as delivery
 from nitida.einvoicing import notes
 from nitida.einvoicing import service as einvoicing
-from nitida.einvoicing.models import ElectronicStatus, InvoiceNote, NoteKind
+from nitida.einvoicing.models import InvoiceNote
 from nitida.invoices import service as invoices
 from nitida.invoices.models import Invoice, NumberingResolution
 from nitida.invoices.schemas import LineIn
+from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
 
 
 def issue_invoice(session: TenantSession, actor: Principal, invoice: Invoice, *, secret_key: str) -> Invoice:

@@ -601,7 +601,7 @@ def test_a_nit_is_found_as_people_type_it_with_its_check_digit(client, tenant, a
     """Issue 26: "901234567-7" and "9012345677" (the DV glued on) find NIT 901.234.567, in the API and the page."""
     from fixtures.common import random_nit
     from fixtures.web import signed_in
-    from nitida.customers.identity import nit_check_digit
+    from nitida.vocabulary.identity import nit_check_digit
 
     nit = random_nit()
     dv = nit_check_digit(nit)

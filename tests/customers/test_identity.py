@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from stdnum.co import nit as stdnum_nit
 
 from nitida.core.text import fold, spanish_sort_key
-from nitida.customers.identity import DIAN_CODES, Identity, InvalidIdentity, TipoDocumento, normalise
+from nitida.vocabulary.identity import DIAN_CODES, Identity, InvalidIdentity, TipoDocumento, normalise
 
 nit_numbers = st.text(alphabet="0123456789", min_size=7, max_size=15).filter(lambda s: s[0] != "0")
 

@@ -24,7 +24,7 @@ from fixtures.processes import free_port
 from nitida.core.settings import Settings
 from nitida.delivery.models import Delivery
 from nitida.devtools.fake_dian import FakeDian, Fault
-from nitida.dian import attached
+from nitida.dian import attached, transmission
 from nitida.einvoicing import signing
 from nitida.jobs.models import Job
 from nitida.jobs.worker import Worker
@@ -328,10 +328,10 @@ def test_a_worker_killed_mid_send_neither_loses_nor_duplicates_the_upload(client
     from datetime import timedelta
 
     from fixtures.einvoicing import demo_certificate
-    from nitida.dian import delivery
     from nitida.dian.client import DianClient
-    from nitida.einvoicing.documents import DocumentKind, Environment
+    from nitida.einvoicing.documents import DocumentKind
     from nitida.jobs import service as jobs
+    from nitida.vocabulary.kinds import Environment
 
     answers.StatefulDian().install(fake)
     invoice = invoice_of(client, tenant)
@@ -340,8 +340,8 @@ def test_a_worker_killed_mid_send_neither_loses_nor_duplicates_the_upload(client
     claimed = jobs.claim(database, "doomed", jobs.QueuePolicy(lease=timedelta(seconds=0.3)), only_tenant=tenant.id)
     assert claimed is not None and claimed.kind == "delivery.send"
     with DianClient(demo_certificate(), fake.url, timeout=2) as dian:
-        pkg = delivery.package(xml, DocumentKind.INVOICE, "900123456", 2026, 1)
-        delivery.submit(
+        pkg = transmission.package(xml, DocumentKind.INVOICE, "900123456", 2026, 1)
+        transmission.submit(
             dian,
             Environment.HABILITACION,
             pkg,

@@ -19,7 +19,8 @@ from nitida.dian import files, wssecurity
 from nitida.dian.client import DianClient, DianRefused, DianUnavailable
 from nitida.dian.responses import Outcome
 from nitida.einvoicing import certificates
-from nitida.einvoicing.documents import DocumentKind, Environment
+from nitida.einvoicing.documents import DocumentKind
+from nitida.vocabulary.kinds import Environment
 
 CUFE = "840ca7a4606904acb5d979db78257876f7c987261cb499e9b4a4c4fd18864db9a7c54c1b15affb68997550889cffd4f7"
 NS = {

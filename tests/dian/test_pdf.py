@@ -17,7 +17,8 @@ from PIL import Image
 from fixtures.einvoicing import CUSTOMER_FINAL, demo_certificate, line, make_document
 from nitida.dian import pdf
 from nitida.einvoicing import emit
-from nitida.einvoicing.documents import BillingReference, DocumentKind, Payment, PaymentForm
+from nitida.einvoicing.documents import BillingReference, DocumentKind, Payment
+from nitida.vocabulary.kinds import PaymentForm
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".samples"  # git-ignored: PNGs to look at
 

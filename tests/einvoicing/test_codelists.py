@@ -7,8 +7,8 @@ import tomllib
 from lxml import etree
 
 from fixtures.einvoicing import REPO_ROOT, shared_dian
-from nitida.einvoicing import codelists
 from nitida.invoices.models import PaymentMethod
+from nitida.vocabulary import codelists
 
 GC = {"gc": "http://docs.oasis-open.org/codelist/ns/genericode/1.0/"}
 
@@ -61,7 +61,7 @@ def test_the_municipios_file_names_its_source_and_ships_as_package_data():
     data = REPO_ROOT / "src" / "nitida" / "einvoicing" / "data" / "municipios.csv"
     assert data.read_text(encoding="utf-8").startswith("# DANE DIVIPOLA")
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert "einvoicing/data/*.csv" in pyproject["tool"]["setuptools"]["package-data"]["nitida"]
+    assert "vocabulary/data/*.csv" in pyproject["tool"]["setuptools"]["package-data"]["nitida"]
 
 
 def test_every_payment_method_maps_to_a_dian_payment_means_code():

@@ -27,8 +27,10 @@ from fixtures.einvoicing import (
     line,
     make_document,
 )
-from nitida.einvoicing import codelists, signing, ubl
-from nitida.einvoicing.documents import BillingReference, DocumentKind, Payment, PaymentForm
+from nitida.einvoicing import signing, ubl
+from nitida.einvoicing.documents import BillingReference, DocumentKind, Payment
+from nitida.vocabulary import codelists
+from nitida.vocabulary.kinds import PaymentForm
 
 INVOICE_REFERENCE = BillingReference(
     "SETP990000101",

@@ -10,7 +10,8 @@ from lxml import etree
 
 from fixtures.einvoicing import make_document, shared_dian
 from nitida.einvoicing import cufe
-from nitida.einvoicing.documents import DocumentKind, Environment
+from nitida.einvoicing.documents import DocumentKind
+from nitida.vocabulary.kinds import Environment
 
 NS = cufe.NS
 

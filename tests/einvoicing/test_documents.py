@@ -10,16 +10,9 @@ import pytest
 
 from fixtures.einvoicing import CUSTOMER_COMPANY, ISSUER, MIXED_LINES, NUMBERING, make_document
 from nitida.einvoicing import ubl
-from nitida.einvoicing.documents import (
-    DocumentDataError,
-    DocumentKind,
-    LineText,
-    Payment,
-    PaymentForm,
-    from_totals,
-    problems,
-)
+from nitida.einvoicing.documents import DocumentDataError, DocumentKind, LineText, Payment, from_totals, problems
 from nitida.invoices import totals as totals_mod
+from nitida.vocabulary.kinds import PaymentForm
 
 
 def _refused(doc) -> list[str]:

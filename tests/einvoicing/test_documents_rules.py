@@ -13,24 +13,22 @@ from decimal import Decimal
 import pytest
 
 from fixtures.einvoicing import CUSTOMER_COMPANY, ISSUER, MIXED_LINES, SOFTWARE, line, make_document
-from nitida.einvoicing import codelists
 from nitida.einvoicing.documents import (
     BOGOTA,
     DocumentDataError,
     DocumentKind,
-    Environment,
     Line,
     LineTax,
     LineText,
     Party,
     Payment,
-    PaymentForm,
-    PersonType,
     TaxTotal,
     from_totals,
     problems,
 )
 from nitida.invoices import totals as totals_mod
+from nitida.vocabulary import codelists
+from nitida.vocabulary.kinds import Environment, PaymentForm, PersonType
 
 
 def test_every_party_problem_is_named_for_its_role():

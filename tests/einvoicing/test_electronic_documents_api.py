@@ -27,8 +27,9 @@ from fixtures.einvoicing_api import (
     resolution_body,
     xml_of,
 )
-from nitida.einvoicing import codelists, cufe, signing
+from nitida.einvoicing import cufe, signing
 from nitida.users.models import Role
+from nitida.vocabulary import codelists
 
 
 @pytest.fixture
@@ -283,8 +284,8 @@ def test_notes_of_an_invoice_issued_before_the_person_type_was_asked_keep_what_i
     # An invoice signed when a NIT defaulted to jurídica (its snapshot has no person type): its notes carry
     # the person type its signed XML states, so the buyer is the same on both.
     invoice = issued_invoice(client, admin, lines=LINES[:1])
-    from nitida.einvoicing.documents import PersonType
     from nitida.einvoicing.service import _signed_customer_person_type
+    from nitida.vocabulary.kinds import PersonType
 
     xml = xml_of(client, admin, f"/billing/invoices/{invoice['id']}/xml")
     assert _signed_customer_person_type(xml) is PersonType.JURIDICA

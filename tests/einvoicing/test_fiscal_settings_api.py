@@ -13,9 +13,10 @@ from sqlalchemy import select
 from fixtures.common import assert_problem
 from fixtures.einvoicing import CERT_PASSWORD, SOFTWARE_PIN, demo_certificate, demo_p12
 from fixtures.einvoicing_api import ISSUER_BODY, customer_body, ok, settings_body
-from nitida.einvoicing import certificates, codelists, secrets_box
+from nitida.einvoicing import certificates, secrets_box
 from nitida.einvoicing.models import ElectronicSettings
 from nitida.users.models import Role
+from nitida.vocabulary import codelists
 
 # --- issuer -----------------------------------------------------------------------------
 

@@ -6,8 +6,8 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from nitida.customers.identity import TipoDocumento
 from nitida.reports import ageing
+from nitida.vocabulary.identity import TipoDocumento
 
 AS_OF = date(2026, 11, 25)
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import Row
 
 from nitida.core.spreadsheets import Table
-from nitida.customers.identity import TipoDocumento
-from nitida.einvoicing import codelists
+from nitida.vocabulary import codelists
+from nitida.vocabulary.identity import TipoDocumento
 
 HEADER = (
     "Id",

@@ -18,14 +18,7 @@ from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import Conflict
 from nitida.core.integrity import apply_unless_violates
 from nitida.customers.models import Customer
-from nitida.customers.service import (
-    ENTITY,
-    UNIQUE_NIT,
-    audited_values,
-    name_columns,
-    new_customer_values,
-    stored_value,
-)
+from nitida.customers.service import ENTITY, UNIQUE_NIT, audited_values, name_columns, new_customer_values, stored_value
 from nitida.jobs.registry import declare
 
 # The background import of a large file (customers.jobs handles it).

@@ -27,8 +27,8 @@ from pydantic import ValidationError
 
 from nitida.core.errors import AppError, BadRequest
 from nitida.core.text import fold
-from nitida.customers.identity import DIAN_CODES, Identity, InvalidIdentity, normalise
 from nitida.customers.schemas import CustomerCreate
+from nitida.vocabulary.identity import DIAN_CODES, Identity, InvalidIdentity, normalise
 
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024

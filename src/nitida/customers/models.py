@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from nitida.core import bounds
 from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
-from nitida.customers.identity import TipoDocumento
+from nitida.vocabulary.identity import TipoDocumento
 
 # Sort keys compare byte by byte on both engines (see core.text.spanish_sort_key).
 SortKey = String(bounds.SORT_KEY).with_variant(String(bounds.SORT_KEY, collation="C"), "postgresql")

@@ -7,11 +7,11 @@ from pydantic import BaseModel, BeforeValidator, EmailStr, Field, ValidationInfo
 
 from nitida.core import bounds
 from nitida.core.schemas import ApiInput, ApiModel, FreeText, LocalDateTime
-from nitida.customers.identity import TipoDocumento
 from nitida.customers.models import CustomerStatus
-from nitida.einvoicing import fiscal
-from nitida.einvoicing.fields import OptionalCodigoPostal, OptionalMunicipioCodigo, Responsabilidades, Tributo
-from nitida.einvoicing.models import PersonType
+from nitida.vocabulary import fiscal
+from nitida.vocabulary.fields import OptionalCodigoPostal, OptionalMunicipioCodigo, Responsabilidades, Tributo
+from nitida.vocabulary.identity import TipoDocumento
+from nitida.vocabulary.kinds import PersonType
 
 
 def _blank_to_none(value: object) -> object:

@@ -27,9 +27,9 @@ from sqlalchemy import column as sql_column
 
 from nitida.core.db import TenantRead, TenantSession
 from nitida.core.text import fold
-from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
 from nitida.customers.models import Customer, CustomerStatus
 from nitida.customers.service import COLUMNS, COLUMNS_CORE, CUSTOMERS_TABLE
+from nitida.vocabulary.identity import InvalidIdentity, TipoDocumento, normalise
 
 ORDER = (Customer.razon_social_sort, Customer.nit)
 STREAM_PAGE = 1000
@@ -47,7 +47,7 @@ def search_terms(search: str | None) -> tuple[str | None, str | None]:
     # Numbers are stored without separators: "900.123" finds 900123456.
     number = re.sub(r"[\s.\-]", "", search).upper()
     # ... and without their check digit: "901.234.567-7" and "9012345677" (DV glued on) find NIT 901234567,
-    # read as the customer form reads a NIT (customers.identity).
+    # read as the customer form reads a NIT (vocabulary.identity).
     try:
         nit = normalise(TipoDocumento.NIT, search).number
     except InvalidIdentity:

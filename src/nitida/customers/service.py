@@ -25,9 +25,9 @@ from nitida.core.ids import get_or_404, read_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
 from nitida.core.schemas import refuse_nulls
 from nitida.core.text import fold, spanish_sort_key
-from nitida.customers.identity import Identity, InvalidIdentity, TipoDocumento, normalise
 from nitida.customers.models import Customer
 from nitida.customers.schemas import CustomerCreate, CustomerUpdate
+from nitida.vocabulary.identity import Identity, InvalidIdentity, TipoDocumento, normalise
 
 ENTITY = "customer"
 # API names of the fields a person edits, as the audit trail shows them.

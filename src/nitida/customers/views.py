@@ -15,10 +15,10 @@ from fastapi import Response, status
 from sqlalchemy import Row
 
 from nitida.core.schemas import local_iso
-from nitida.customers.identity import TipoDocumento
 from nitida.customers.models import CustomerStatus
 from nitida.customers.service import COLUMNS
-from nitida.einvoicing.fiscal import place
+from nitida.vocabulary.fiscal import place
+from nitida.vocabulary.identity import TipoDocumento
 
 _STREAM_BATCH = 500
 

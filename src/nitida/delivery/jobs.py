@@ -18,15 +18,14 @@ from nitida.core.db import utcnow
 from nitida.core.errors import Conflict
 from nitida.delivery import service
 from nitida.delivery.models import Delivery, MailStatus
-from nitida.dian import attached, delivery, files, mail, simulated
+from nitida.dian import attached, files, mail, simulated, transmission
 from nitida.dian.client import DianClient, DianRefused, service_url
-from nitida.dian.delivery import ElectronicStatus as DianStatus
 from nitida.dian.responses import DianResponse, Outcome
 from nitida.einvoicing import service as einvoicing
-from nitida.einvoicing.documents import Environment
-from nitida.einvoicing.models import ElectronicStatus, InvoiceNote
+from nitida.einvoicing.models import InvoiceNote
 from nitida.invoices.models import Invoice
 from nitida.jobs.registry import JobRun, PermanentJobError, handler
+from nitida.vocabulary.kinds import ElectronicStatus, Environment
 
 log = logging.getLogger("nitida.delivery")
 
@@ -73,13 +72,13 @@ def _settle(
     answer: DianResponse,
 ) -> dict[str, Any]:
     """Record a final answer (ACCEPTED / REJECTED); raise StillProcessing while there is none."""
-    outcome = delivery.status_of(answer)
+    outcome = transmission.status_of(answer)
     if outcome is None:
         raise StillProcessing(
             f"the DIAN is still validating the document ({answer.status_description or 'en proceso'})"
         )
     container = None
-    if outcome is DianStatus.ACCEPTED:
+    if outcome is ElectronicStatus.ACCEPTED:
         if not answer.application_response:
             raise StillProcessing("the DIAN accepted the document but sent no ApplicationResponse yet")
         container = attached.attached_document(
@@ -97,7 +96,7 @@ def _settle(
         application_response=answer.application_response,
         attached_document=container,
     )
-    if outcome is DianStatus.ACCEPTED:
+    if outcome is ElectronicStatus.ACCEPTED:
         service.queue_mail(run.session, run.actor, row)
     return {"electronicStatus": outcome.value, "messages": len(answer.error_messages)}
 
@@ -126,12 +125,12 @@ def send(run: JobRun) -> dict[str, Any] | None:
         with client:
             if document.electronic_status is ElectronicStatus.SENT and not resend:
                 # Sent by an earlier job (its poll lost): ask for its answer instead of uploading it again.
-                answer = delivery.status(client, environment, track_id=row.track_id, document_key=key)
+                answer = transmission.status(client, environment, track_id=row.track_id, document_key=key)
                 if answer.outcome is not Outcome.NOT_FOUND:
                     return _settle_or_poll(run, row, document, found, answer)
             elif run.job.attempts > 1 or resend or row.submissions > 0:
                 # An earlier try may have reached the DIAN (a timeout, a 5xx, a worker killed mid-send): ask first.
-                answer = delivery.status(client, environment, track_id=None, document_key=key)
+                answer = transmission.status(client, environment, track_id=None, document_key=key)
                 if answer.outcome is not Outcome.NOT_FOUND:
                     if document.electronic_status is not ElectronicStatus.SENT:
                         service.record_sent(run.session, run.actor, row, document, row.track_id or key)
@@ -144,7 +143,7 @@ def send(run: JobRun) -> dict[str, Any] | None:
 def _settle_or_poll(
     run: JobRun, row: Delivery, document: Invoice | InvoiceNote, found: einvoicing.Signer, answer: DianResponse
 ) -> dict[str, Any]:
-    if delivery.status_of(answer) is None:
+    if transmission.status_of(answer) is None:
         _queue_poll(run, row)
         return {"electronicStatus": "SENT", "trackId": row.track_id}
     return _settle(run, row, document, found, answer)
@@ -160,7 +159,7 @@ def _submit(
     key: str,
 ) -> dict[str, Any]:
     year, consecutive = service.file_number(run.session, row, document)
-    pkg = delivery.package(
+    pkg = transmission.package(
         service.signed_xml_of(run.session, document),
         service.KIND[row.document_type],
         found.supplier.id_number,
@@ -170,7 +169,7 @@ def _submit(
     test_set_id = found.settings.test_set_id
     if environment is Environment.HABILITACION and not test_set_id:
         raise PermanentJobError("habilitación needs the test-set id: PUT /billing/electronic-invoicing (testSetId)")
-    sent = delivery.submit(client, environment, pkg, document_key=key, test_set_id=test_set_id)
+    sent = transmission.submit(client, environment, pkg, document_key=key, test_set_id=test_set_id)
     row.submissions += 1
     if sent.track_id is None:
         # The DIAN refused the upload itself (e.g. an XML it cannot parse): a rejection with its messages.
@@ -179,7 +178,7 @@ def _submit(
             run.actor,
             row,
             document,
-            DianStatus.REJECTED,
+            ElectronicStatus.REJECTED,
             status_code=None,
             description="Upload refused",
             messages=sent.messages,
@@ -203,7 +202,9 @@ def poll(run: JobRun) -> dict[str, Any] | None:
     client, environment = _client(run, found)
     try:
         with client:
-            answer = delivery.status(client, environment, track_id=row.track_id, document_key=service.key_of(document))
+            answer = transmission.status(
+                client, environment, track_id=row.track_id, document_key=service.key_of(document)
+            )
     except DianRefused as exc:
         raise PermanentJobError(f"the DIAN refused the request: {exc}") from exc
     return _settle(run, row, document, found, answer)

@@ -12,8 +12,8 @@ from nitida.delivery import service
 from nitida.delivery.access import DELIVERY
 from nitida.delivery.schemas import DeliveryRead, EmailRequest
 from nitida.einvoicing import notes
-from nitida.einvoicing.models import NoteKind
 from nitida.invoices import service as invoices
+from nitida.vocabulary.kinds import NoteKind
 
 router = APIRouter(prefix="/billing", tags=["delivery"], route_class=UnitOfWorkRoute)
 

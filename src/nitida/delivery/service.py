@@ -25,14 +25,14 @@ from nitida.core.errors import Conflict, NotFound
 from nitida.core.locks import advisory_xact_lock
 from nitida.delivery.models import Delivery, DocumentType, MailStatus, SimulatedMail
 from nitida.dian import pdf
-from nitida.dian.delivery import ElectronicStatus as DianStatus
 from nitida.einvoicing import documents
 from nitida.einvoicing import service as einvoicing
-from nitida.einvoicing.models import ElectronicStatus, InvoiceNote, NoteKind
+from nitida.einvoicing.models import InvoiceNote
 from nitida.invoices.models import Invoice, InvoiceStatus
 from nitida.jobs import service as jobs
 from nitida.jobs.models import Job, JobStatus
 from nitida.jobs.registry import declare
+from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
 
 SEND = declare("delivery.send")
 POLL = declare("delivery.poll")
@@ -174,7 +174,7 @@ def record_answer(
     actor: Principal | None,
     row: Delivery,
     document: Invoice | InvoiceNote,
-    outcome: DianStatus,
+    outcome: ElectronicStatus,
     *,
     status_code: str | None,
     description: str | None,
@@ -188,7 +188,7 @@ def record_answer(
     row.dian_status_description = description
     row.dian_messages = list(messages)
     row.answered_at = now
-    if outcome is DianStatus.ACCEPTED:
+    if outcome is ElectronicStatus.ACCEPTED:
         document.electronic_status = ElectronicStatus.ACCEPTED
         row.application_response = application_response
         row.attached_document = attached_document

@@ -21,12 +21,10 @@ from nitida.auth.service import find_login
 from nitida.core.db import Database
 from nitida.customers import search as customer_lists
 from nitida.customers import service as customers
-from nitida.customers.identity import TipoDocumento
 from nitida.customers.schemas import CustomerCreate
 from nitida.demo.colombian_data import demo_customers
-from nitida.einvoicing import certificates, codelists
+from nitida.einvoicing import certificates
 from nitida.einvoicing import service as einvoicing
-from nitida.einvoicing.models import Environment, PersonType
 from nitida.einvoicing.schemas import ElectronicInvoicingWrite, IssuerWrite
 from nitida.invoices import numbering
 from nitida.invoices import service as invoices
@@ -37,6 +35,9 @@ from nitida.tenants.service import add_tenant
 from nitida.users import service as users
 from nitida.users.models import Role, User
 from nitida.users.schemas import UserCreate
+from nitida.vocabulary import codelists
+from nitida.vocabulary.identity import TipoDocumento
+from nitida.vocabulary.kinds import Environment, PersonType
 
 DEMO_PASSWORD = "Nitida-demo-2026"
 DEMO_LOGINS = [

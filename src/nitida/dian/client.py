@@ -19,7 +19,7 @@ import httpx
 from nitida.dian import responses, wssecurity
 from nitida.dian.responses import DianResponse, NumberingRangeResult, SoapFault, UploadResult
 from nitida.einvoicing.certificates import Certificate
-from nitida.einvoicing.documents import Environment
+from nitida.vocabulary.kinds import Environment
 
 SERVICE_URLS = {
     Environment.HABILITACION: "https://vpfe-hab.dian.gov.co/WcfDianCustomerServices.svc",

@@ -23,8 +23,9 @@ from fpdf.enums import XPos, YPos
 
 from nitida.core.text import fold
 from nitida.dian import formats
-from nitida.einvoicing import codelists
-from nitida.einvoicing.documents import Document, DocumentKind, Party, PaymentForm
+from nitida.einvoicing.documents import Document, DocumentKind, Party
+from nitida.vocabulary import codelists
+from nitida.vocabulary.kinds import PaymentForm
 
 DRAFT_MARK = "Borrador — sin validez fiscal"
 SOFTWARE_NAME = "La Oficina Nítida"

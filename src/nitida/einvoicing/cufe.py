@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from lxml import etree
 
-from nitida.einvoicing.documents import Document, DocumentKind, Environment
+from nitida.einvoicing.documents import Document, DocumentKind
+from nitida.vocabulary.kinds import Environment
 
 CENT = Decimal("0.01")
 

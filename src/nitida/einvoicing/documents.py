@@ -19,8 +19,9 @@ from decimal import Decimal
 from stdnum.co import nit as stdnum_nit
 
 from nitida.core.clock import BOGOTA
-from nitida.einvoicing import codelists
 from nitida.invoices import totals as totals_mod
+from nitida.vocabulary import codelists
+from nitida.vocabulary.kinds import Environment, PaymentForm, PersonType
 
 ZERO = Decimal("0.00")
 
@@ -34,34 +35,6 @@ class DocumentKind(enum.StrEnum):
     def type_code(self) -> str:
         """DIAN tipo de documento: 01 factura de venta, 91 nota crédito, 92 nota débito."""
         return {"INVOICE": "01", "CREDIT_NOTE": "91", "DEBIT_NOTE": "92"}[self.value]
-
-
-class Environment(enum.StrEnum):
-    HABILITACION = "HABILITACION"
-    PRODUCCION = "PRODUCCION"
-
-    @property
-    def code(self) -> str:
-        """TipoAmbiente / ProfileExecutionID: 1 producción, 2 pruebas (habilitación)."""
-        return "1" if self is Environment.PRODUCCION else "2"
-
-
-class PersonType(enum.StrEnum):
-    JURIDICA = "JURIDICA"
-    NATURAL = "NATURAL"
-
-    @property
-    def code(self) -> str:
-        return "1" if self is PersonType.JURIDICA else "2"
-
-
-class PaymentForm(enum.StrEnum):
-    CONTADO = "CONTADO"
-    CREDITO = "CREDITO"
-
-    @property
-    def code(self) -> str:
-        return "1" if self is PaymentForm.CONTADO else "2"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ document it signs: ``invoices.signed_xml`` and ``invoice_notes.signed_xml``
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,32 +35,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 from nitida.core import bounds
 from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
 from nitida.core.money import Money
-
-
-class ElectronicStatus(enum.StrEnum):
-    """Where a document stands as an electronic document. Issue 11 adds the sending states
-    (SENT, ACCEPTED, REJECTED…): the column is a plain VARCHAR without a check constraint."""
-
-    NOT_APPLICABLE = "NOT_APPLICABLE"  # the tenant had no electronic-invoicing settings at issue
-    SIGNED = "SIGNED"  # built, signed and stored; not yet sent to the DIAN
-    SENT = "SENT"  # the DIAN received it (track id stored); its validation is pending
-    ACCEPTED = "ACCEPTED"  # validated by the DIAN: its ApplicationResponse is stored (nitida.delivery)
-    REJECTED = "REJECTED"  # refused by the DIAN: its messages are stored (nitida.delivery)
-
-
-class NoteKind(enum.StrEnum):
-    CREDIT = "CREDIT"
-    DEBIT = "DEBIT"
-
-
-class Environment(enum.StrEnum):
-    HABILITACION = "HABILITACION"
-    PRODUCCION = "PRODUCCION"
-
-
-class PersonType(enum.StrEnum):
-    JURIDICA = "JURIDICA"
-    NATURAL = "NATURAL"
+from nitida.vocabulary.kinds import ElectronicStatus, Environment, NoteKind, PersonType
 
 
 class Issuer(TenantScoped, Base):

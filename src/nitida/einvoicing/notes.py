@@ -35,13 +35,15 @@ from nitida.core.errors import BadRequest, Conflict, NotFound
 from nitida.core.ids import get_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
 from nitida.core.money import MAX_MONEY, format_money
-from nitida.einvoicing import codelists, documents
+from nitida.einvoicing import documents
 from nitida.einvoicing import service as einvoicing
-from nitida.einvoicing.models import ElectronicStatus, InvoiceNote, NoteKind
+from nitida.einvoicing.models import InvoiceNote
 from nitida.einvoicing.schemas import NoteRead
 from nitida.invoices import totals
 from nitida.invoices.models import Invoice, InvoiceStatus
 from nitida.invoices.schemas import LineIn, LineRead, TaxGroupRead, TaxRead
+from nitida.vocabulary import codelists
+from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
 
 ENTITY = {NoteKind.CREDIT: "credit_note", NoteKind.DEBIT: "debit_note"}
 LABEL = {NoteKind.CREDIT: "credit note", NoteKind.DEBIT: "debit note"}

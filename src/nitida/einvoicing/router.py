@@ -14,7 +14,7 @@ from nitida.core.problems import problem_responses
 from nitida.core.schemas import total_count_header
 from nitida.einvoicing import notes, service
 from nitida.einvoicing.access import ELECTRONIC_INVOICING, ISSUER, NOTES
-from nitida.einvoicing.models import InvoiceNote, NoteKind
+from nitida.einvoicing.models import InvoiceNote
 from nitida.einvoicing.schemas import (
     CreditNoteCreate,
     DebitNoteCreate,
@@ -25,6 +25,7 @@ from nitida.einvoicing.schemas import (
     NoteRead,
 )
 from nitida.invoices import service as invoices
+from nitida.vocabulary.kinds import NoteKind
 
 router = APIRouter(prefix="/billing", tags=["electronic invoicing"], route_class=UnitOfWorkRoute)
 

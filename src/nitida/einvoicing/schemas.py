@@ -12,10 +12,10 @@ from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, Validatio
 from nitida.core import bounds
 from nitida.core.money import MoneyOut
 from nitida.core.schemas import ApiInput, ApiModel, LocalDateTime
-from nitida.einvoicing import fiscal
-from nitida.einvoicing.fields import MunicipioCodigo, OptionalCodigoPostal, Responsabilidades, Tributo
-from nitida.einvoicing.models import ElectronicStatus, Environment, NoteKind, PersonType
 from nitida.invoices.schemas import MAX_LINES, LineIn, LineRead, TaxGroupRead
+from nitida.vocabulary import fiscal
+from nitida.vocabulary.fields import MunicipioCodigo, OptionalCodigoPostal, Responsabilidades, Tributo
+from nitida.vocabulary.kinds import ElectronicStatus, Environment, NoteKind, PersonType
 
 
 def _blank_to_none(value: object) -> object:

@@ -20,11 +20,9 @@ from nitida.auth.principal import Principal
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict, FieldError, NotFound
 from nitida.core.locks import advisory_xact_lock
-from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
 from nitida.customers.models import Customer
-from nitida.einvoicing import certificates, codelists, documents, emit, secrets_box
-from nitida.einvoicing.fiscal import place
-from nitida.einvoicing.models import ElectronicSettings, ElectronicStatus, Environment, Issuer
+from nitida.einvoicing import certificates, documents, emit, secrets_box
+from nitida.einvoicing.models import ElectronicSettings, Issuer
 from nitida.einvoicing.schemas import (
     CertificateRead,
     ElectronicInvoicingRead,
@@ -33,7 +31,11 @@ from nitida.einvoicing.schemas import (
     IssuerWrite,
 )
 from nitida.invoices import totals
-from nitida.invoices.models import Invoice, NumberingResolution, PaymentForm
+from nitida.invoices.models import Invoice, NumberingResolution
+from nitida.vocabulary import codelists
+from nitida.vocabulary.fiscal import place
+from nitida.vocabulary.identity import InvalidIdentity, TipoDocumento, normalise
+from nitida.vocabulary.kinds import ElectronicStatus, Environment, PaymentForm
 
 ISSUER_ENTITY = "issuer"
 SETTINGS_ENTITY = "electronic-invoicing"

@@ -12,18 +12,10 @@ from decimal import Decimal
 
 from lxml import etree
 
-from nitida.einvoicing import codelists, cufe
-from nitida.einvoicing.documents import (
-    Document,
-    DocumentDataError,
-    DocumentKind,
-    Line,
-    Party,
-    PaymentForm,
-    PersonType,
-    TaxTotal,
-    problems,
-)
+from nitida.einvoicing import cufe
+from nitida.einvoicing.documents import Document, DocumentDataError, DocumentKind, Line, Party, TaxTotal, problems
+from nitida.vocabulary import codelists
+from nitida.vocabulary.kinds import PaymentForm, PersonType
 
 NS_DOC = {
     DocumentKind.INVOICE: "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",

@@ -31,8 +31,8 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from nitida.core import bounds
 from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
 from nitida.core.money import Money, Quantity
-from nitida.customers.identity import TipoDocumento
-from nitida.einvoicing.models import ElectronicStatus
+from nitida.vocabulary.identity import TipoDocumento
+from nitida.vocabulary.kinds import ElectronicStatus, PaymentForm
 
 
 class InvoiceStatus(enum.StrEnum):
@@ -40,11 +40,6 @@ class InvoiceStatus(enum.StrEnum):
     ISSUED = "ISSUED"
     PAID = "PAID"
     VOID = "VOID"
-
-
-class PaymentForm(enum.StrEnum):
-    CONTADO = "CONTADO"
-    CREDITO = "CREDITO"
 
 
 class PaymentMethod(enum.StrEnum):

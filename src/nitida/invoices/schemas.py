@@ -11,10 +11,10 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, fie
 from nitida.core import bounds
 from nitida.core.money import MoneyIn, MoneyOut, QuantityIn, QuantityOut
 from nitida.core.schemas import ApiInput, ApiModel, FreeText, LocalDateTime
-from nitida.customers.identity import TipoDocumento
-from nitida.einvoicing.models import ElectronicStatus
-from nitida.invoices.models import InvoiceStatus, PaymentForm, PaymentMethod
+from nitida.invoices.models import InvoiceStatus, PaymentMethod
 from nitida.invoices.totals import TaxType, allowed_rates_text, rate_allowed
+from nitida.vocabulary.identity import TipoDocumento
+from nitida.vocabulary.kinds import ElectronicStatus, PaymentForm
 
 MAX_CONSECUTIVE = 999_999_999_999_999  # fits a BIGINT with room to spare
 MAX_QUANTITY = Decimal("1000000000")  # 10^9 units

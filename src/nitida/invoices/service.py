@@ -37,24 +37,10 @@ from nitida.core.money import MAX_MONEY, ZERO, format_money
 from nitida.core.schemas import refuse_nulls
 from nitida.core.text import fold
 from nitida.customers.models import Customer, CustomerStatus
-from nitida.einvoicing.models import ElectronicStatus
 from nitida.invoices import numbering, totals, views
-from nitida.invoices.models import (
-    Invoice,
-    InvoiceLine,
-    InvoicePayment,
-    InvoiceStatus,
-    NumberingResolution,
-    PaymentForm,
-)
-from nitida.invoices.schemas import (
-    InvoiceCreate,
-    InvoiceSummary,
-    InvoiceUpdate,
-    LineIn,
-    PaymentCreate,
-    TaxIn,
-)
+from nitida.invoices.models import Invoice, InvoiceLine, InvoicePayment, InvoiceStatus, NumberingResolution
+from nitida.invoices.schemas import InvoiceCreate, InvoiceSummary, InvoiceUpdate, LineIn, PaymentCreate, TaxIn
+from nitida.vocabulary.kinds import ElectronicStatus, PaymentForm
 
 ENTITY = "invoice"
 

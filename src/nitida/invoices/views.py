@@ -11,14 +11,7 @@ from nitida.core.db import TenantSession
 from nitida.customers.models import Customer
 from nitida.invoices import totals
 from nitida.invoices.models import Invoice, InvoiceLine
-from nitida.invoices.schemas import (
-    CustomerSnapshot,
-    InvoiceRead,
-    LineRead,
-    PaymentRead,
-    TaxGroupRead,
-    TaxRead,
-)
+from nitida.invoices.schemas import CustomerSnapshot, InvoiceRead, LineRead, PaymentRead, TaxGroupRead, TaxRead
 
 
 def line_of(row: InvoiceLine) -> totals.Line:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from nitida.core.money import ZERO
-from nitida.customers.identity import TipoDocumento
+from nitida.vocabulary.identity import TipoDocumento
 
 # Field names, in the order of the report's columns.
 BUCKETS = ("not_due", "days_1_to_30", "days_31_to_60", "days_61_to_90", "over_90")

@@ -19,17 +19,11 @@ from nitida.core.errors import BadRequest
 from nitida.core.money import format_money
 from nitida.core.problems import problem_responses
 from nitida.customers import service as customers
-from nitida.customers.identity import TipoDocumento
 from nitida.invoices.models import PaymentMethod
 from nitida.reports import ageing, service
 from nitida.reports.access import REPORTS
-from nitida.reports.schemas import (
-    AgingReportRead,
-    PaymentListItem,
-    StatementLineRead,
-    StatementRead,
-    SummaryRead,
-)
+from nitida.reports.schemas import AgingReportRead, PaymentListItem, StatementLineRead, StatementRead, SummaryRead
+from nitida.vocabulary.identity import TipoDocumento
 
 router = APIRouter(tags=["receivables"], route_class=UnitOfWorkRoute)
 

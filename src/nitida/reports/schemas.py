@@ -7,8 +7,8 @@ from pydantic import Field
 
 from nitida.core.money import MoneyOut
 from nitida.core.schemas import ApiModel, LocalDateTime
-from nitida.customers.identity import TipoDocumento
 from nitida.invoices.models import PaymentMethod
+from nitida.vocabulary.identity import TipoDocumento
 
 
 class AgingAmounts(ApiModel):

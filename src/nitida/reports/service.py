@@ -38,9 +38,10 @@ from nitida.core.clock import BOGOTA
 from nitida.core.db import TenantSession
 from nitida.core.money import ZERO, Money
 from nitida.customers.models import Customer
-from nitida.einvoicing.models import InvoiceNote, NoteKind
-from nitida.invoices.models import Invoice, InvoicePayment, InvoiceStatus, PaymentForm, PaymentMethod
+from nitida.einvoicing.models import InvoiceNote
+from nitida.invoices.models import Invoice, InvoicePayment, InvoiceStatus, PaymentMethod
 from nitida.reports.ageing import BUCKETS, AgingReport, AgingRow, assemble, bucket_edges
+from nitida.vocabulary.kinds import NoteKind, PaymentForm
 
 __all__ = ["BUCKETS", "AgingReport", "AgingRow"]  # the ageing's names, served from here as before
 

@@ -5,8 +5,8 @@ from pydantic import EmailStr, Field, ValidationInfo, field_validator
 from nitida.core import bounds
 from nitida.core.passwords import check_password
 from nitida.core.schemas import ApiInput, FreeText
-from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
 from nitida.users.schemas import Password
+from nitida.vocabulary.identity import InvalidIdentity, TipoDocumento, normalise
 
 
 class TenantCreate(ApiInput):

@@ -4,7 +4,7 @@ The municipality is one text field: a DANE code ("05001"), the typeahead's choic
 ("05001 · Medellín (Antioquia)") or a name that names exactly one municipality.
 Without JavaScript a person types the name or the code and submits; with htmx the
 field suggests names as they type (a <datalist>). The code is validated by the
-services' own field types (nitida.einvoicing.fields); here it is only read.
+services' own field types (nitida.vocabulary.fields); here it is only read.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from nitida.core.text import fold
-from nitida.einvoicing import codelists
+from nitida.vocabulary import codelists
 
 _LEADING_CODE = re.compile(r"^\s*(\d{5})\b")
 SUGGESTIONS = 15

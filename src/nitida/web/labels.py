@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from nitida.customers.identity import TipoDocumento
 from nitida.customers.models import CustomerStatus
-from nitida.einvoicing import codelists
-from nitida.invoices.models import InvoiceStatus, PaymentForm, PaymentMethod
+from nitida.invoices.models import InvoiceStatus, PaymentMethod
 from nitida.users.models import Role, UserStatus
+from nitida.vocabulary import codelists
+from nitida.vocabulary.identity import TipoDocumento
+from nitida.vocabulary.kinds import PaymentForm
 from nitida.web import fiscal_form
 
 CUSTOMER_STATUS = {CustomerStatus.ACTIVE: "Activo", CustomerStatus.INACTIVE: "Inactivo"}

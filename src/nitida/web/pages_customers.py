@@ -15,13 +15,13 @@ from nitida.core.clock import bogota_today
 from nitida.customers import search as customer_lists
 from nitida.customers import service
 from nitida.customers.access import CUSTOMERS
-from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
 from nitida.customers.models import CustomerStatus
 from nitida.customers.schemas import CustomerCreate, CustomerUpdate
-from nitida.einvoicing import fiscal
-from nitida.einvoicing.models import PersonType
 from nitida.invoices import service as invoices
 from nitida.invoices.models import Invoice
+from nitida.vocabulary import fiscal
+from nitida.vocabulary.identity import InvalidIdentity, TipoDocumento, normalise
+from nitida.vocabulary.kinds import PersonType
 from nitida.web import fiscal_form, messages, queries
 from nitida.web.deps import Web
 from nitida.web.forms import FormErrors, FormInvalid, attempt, validate

@@ -22,16 +22,17 @@ from nitida.customers import service as customers
 from nitida.customers.models import Customer, CustomerStatus
 from nitida.delivery import service as delivery
 from nitida.delivery.access import DELIVERY
-from nitida.einvoicing import codelists, notes
+from nitida.einvoicing import notes
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.access import NOTES
-from nitida.einvoicing.models import ElectronicStatus, NoteKind
 from nitida.einvoicing.schemas import CreditNoteCreate
 from nitida.invoices import numbering, service
 from nitida.invoices import views as invoice_views
 from nitida.invoices.access import INVOICES
 from nitida.invoices.models import InvoiceStatus, NumberingResolution, PaymentMethod
 from nitida.invoices.schemas import InvoiceCreate, InvoiceUpdate, PaymentCreate, VoidRequest
+from nitida.vocabulary import codelists
+from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
 from nitida.web import invoice_form, labels, messages, pages_delivery, pages_documents
 from nitida.web.deps import Web, WebContext
 from nitida.web.forms import FormErrors, FormInvalid, attempt, validate

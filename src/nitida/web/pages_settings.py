@@ -12,11 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nitida.core import bounds
 from nitida.core.clock import bogota_today
-from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
-from nitida.einvoicing import fiscal
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.access import ELECTRONIC_INVOICING, ISSUER
-from nitida.einvoicing.models import Environment, PersonType
 from nitida.einvoicing.schemas import ElectronicInvoicingWrite, IssuerWrite
 from nitida.invoices import numbering
 from nitida.invoices.access import RESOLUTIONS
@@ -25,6 +22,9 @@ from nitida.users import service as users
 from nitida.users.access import USERS
 from nitida.users.models import Role, UserStatus
 from nitida.users.schemas import UserCreate, UserUpdate
+from nitida.vocabulary import fiscal
+from nitida.vocabulary.identity import InvalidIdentity, TipoDocumento, normalise
+from nitida.vocabulary.kinds import Environment, PersonType
 from nitida.web import fiscal_form, formatting, messages, sessions
 from nitida.web.deps import Web, WebContext
 from nitida.web.forms import FormErrors, FormInvalid, attempt, validate

@@ -17,9 +17,10 @@ from sqlalchemy import and_, func, select
 from nitida.core.db import TenantSession
 from nitida.customers.models import Customer
 from nitida.einvoicing import service as einvoicing
-from nitida.einvoicing.models import ElectronicStatus, InvoiceNote, NoteKind
+from nitida.einvoicing.models import InvoiceNote
 from nitida.invoices.models import Invoice, InvoiceStatus, NumberingResolution
 from nitida.reports import service as reports
+from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
 
 OPEN = InvoiceStatus.ISSUED  # issued, not fully paid, not voided
 SOLD = (InvoiceStatus.ISSUED, InvoiceStatus.PAID)

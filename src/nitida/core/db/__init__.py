@@ -46,15 +46,7 @@ them on PostgreSQL; tests/core/test_session_scoping.py the ORM's on both engines
 ``from nitida.core.db import X`` is the way in: every name below is re-exported.
 """
 
-from nitida.core.db.base import (
-    NAMING_CONVENTION,
-    Base,
-    TenantRoot,
-    TenantScoped,
-    TenantScopeError,
-    UTCDateTime,
-    utcnow,
-)
+from nitida.core.db.base import NAMING_CONVENTION, Base, TenantRoot, TenantScoped, TenantScopeError, UTCDateTime, utcnow
 from nitida.core.db.engines import Database, _json_loads, make_engine, make_replica_engine
 from nitida.core.db.fastpath import TENANT_PARAM, FirstRead, TenantRead, backend_pid, by_key_read
 from nitida.core.db.sessions import (

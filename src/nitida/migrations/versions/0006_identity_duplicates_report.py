@@ -23,7 +23,7 @@ from collections import defaultdict
 import sqlalchemy as sa
 from alembic import op
 
-from nitida.customers.identity import InvalidIdentity, TipoDocumento, normalise
+from nitida.vocabulary.identity import InvalidIdentity, TipoDocumento, normalise
 
 revision = "0006"
 down_revision = "0005"

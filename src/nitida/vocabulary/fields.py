@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from nitida.core import bounds
-from nitida.einvoicing import fiscal
+from nitida.vocabulary import fiscal
 
 
 def _blank_to_none(value: object) -> object:

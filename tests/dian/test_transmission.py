@@ -14,12 +14,12 @@ from fixtures import dian as answers
 from fixtures.einvoicing import assert_schema_valid, demo_certificate, make_document
 from fixtures.processes import free_port
 from nitida.devtools.fake_dian import FakeDian, Fault
-from nitida.dian import attached, delivery, files, mail, pdf
+from nitida.dian import attached, files, mail, pdf, transmission
 from nitida.dian.client import DianClient, DianUnavailable
-from nitida.dian.delivery import ElectronicStatus
 from nitida.dian.responses import Outcome
 from nitida.einvoicing import emit, signing
-from nitida.einvoicing.documents import DocumentKind, Environment, Software
+from nitida.einvoicing.documents import DocumentKind, Software
+from nitida.vocabulary.kinds import ElectronicStatus, Environment
 
 TEST_SET = "e6784f41-2aba-4ed3-bcb6-d045ab217e72"
 
@@ -39,22 +39,22 @@ def issued(environment: Environment = Environment.HABILITACION):
 def test_habilitacion_sent_then_polled_to_acceptance_then_mailed(fake):
     dian = answers.StatefulDian(pending_polls=1).install(fake)
     doc, emitted = issued()
-    pkg = delivery.package(emitted.xml, DocumentKind.INVOICE, "900123456", 2026, 1)
+    pkg = transmission.package(emitted.xml, DocumentKind.INVOICE, "900123456", 2026, 1)
     with DianClient(demo_certificate(), fake.url, timeout=3) as client:
-        sent = delivery.submit(
+        sent = transmission.submit(
             client, Environment.HABILITACION, pkg, document_key=emitted.document_key, test_set_id=TEST_SET
         )
         assert sent.status is ElectronicStatus.SENT and sent.track_id in dian.by_zip_key
         assert fake.requests[0].checked.params["testSetId"] == TEST_SET
         assert fake.requests[0].files == {"fv09001234560002600000001.xml": emitted.xml}
-        first = delivery.status(
+        first = transmission.status(
             client, Environment.HABILITACION, track_id=sent.track_id, document_key=emitted.document_key
         )
-        assert first.outcome is Outcome.PENDING and delivery.status_of(first) is None
-        second = delivery.status(
+        assert first.outcome is Outcome.PENDING and transmission.status_of(first) is None
+        second = transmission.status(
             client, Environment.HABILITACION, track_id=sent.track_id, document_key=emitted.document_key
         )
-    assert delivery.status_of(second) is ElectronicStatus.ACCEPTED
+    assert transmission.status_of(second) is ElectronicStatus.ACCEPTED
     assert fake.operations() == ["SendTestSetAsync", "GetStatusZip", "GetStatusZip"]
 
     container = attached.attached_document(emitted.xml, second.application_response, demo_certificate())
@@ -88,30 +88,30 @@ def test_habilitacion_sent_then_polled_to_acceptance_then_mailed(fake):
 def test_produccion_answers_at_once(fake):
     answers.StatefulDian().install(fake)
     doc, emitted = issued(Environment.PRODUCCION)
-    pkg = delivery.package(emitted.xml, DocumentKind.INVOICE, "900123456", 2026, 2)
+    pkg = transmission.package(emitted.xml, DocumentKind.INVOICE, "900123456", 2026, 2)
     with DianClient(demo_certificate(), fake.url, timeout=3) as client:
-        sent = delivery.submit(client, Environment.PRODUCCION, pkg, document_key=emitted.document_key)
+        sent = transmission.submit(client, Environment.PRODUCCION, pkg, document_key=emitted.document_key)
         assert sent.status is ElectronicStatus.ACCEPTED and sent.track_id == emitted.document_key
         assert sent.response.application_response
-        again = delivery.status(
+        again = transmission.status(
             client, Environment.PRODUCCION, track_id=sent.track_id, document_key=emitted.document_key
         )
-    assert delivery.status_of(again) is ElectronicStatus.ACCEPTED
+    assert transmission.status_of(again) is ElectronicStatus.ACCEPTED
     assert fake.operations() == ["SendBillSync", "GetStatus"]
 
 
 def test_a_rejection_keeps_every_dian_message(fake):
     answers.StatefulDian(reject=True).install(fake)
     _, emitted = issued()
-    pkg = delivery.package(emitted.xml, DocumentKind.INVOICE, "900123456", 2026, 3)
+    pkg = transmission.package(emitted.xml, DocumentKind.INVOICE, "900123456", 2026, 3)
     with DianClient(demo_certificate(), fake.url, timeout=3) as client:
-        sent = delivery.submit(
+        sent = transmission.submit(
             client, Environment.HABILITACION, pkg, document_key=emitted.document_key, test_set_id=TEST_SET
         )
-        answer = delivery.status(
+        answer = transmission.status(
             client, Environment.HABILITACION, track_id=sent.track_id, document_key=emitted.document_key
         )
-    assert delivery.status_of(answer) is ElectronicStatus.REJECTED
+    assert transmission.status_of(answer) is ElectronicStatus.REJECTED
     assert len(answer.rejections) == 21
     assert answer.error_messages[-1] == "Regla: FAN02, Rechazo: Método de pago inválido"
 
@@ -119,9 +119,9 @@ def test_a_rejection_keeps_every_dian_message(fake):
 def test_an_upload_the_dian_refuses_is_rejected_with_its_message(fake):
     fake.replies["SendTestSetAsync"] = answers.send_test_set_error()
     _, emitted = issued()
-    pkg = delivery.package(emitted.xml, DocumentKind.INVOICE, "900123456", 2026, 4)
+    pkg = transmission.package(emitted.xml, DocumentKind.INVOICE, "900123456", 2026, 4)
     with DianClient(demo_certificate(), fake.url, timeout=3) as client:
-        sent = delivery.submit(
+        sent = transmission.submit(
             client, Environment.HABILITACION, pkg, document_key=emitted.document_key, test_set_id=TEST_SET
         )
     assert sent.status is ElectronicStatus.REJECTED
@@ -132,15 +132,15 @@ def test_an_upload_the_dian_refuses_is_rejected_with_its_message(fake):
 def test_after_an_ambiguous_failure_the_cufe_status_says_the_dian_has_it(fake, fault):
     answers.StatefulDian().install(fake)
     _, emitted = issued(Environment.PRODUCCION)
-    pkg = delivery.package(emitted.xml, DocumentKind.INVOICE, "900123456", 2026, 5)
+    pkg = transmission.package(emitted.xml, DocumentKind.INVOICE, "900123456", 2026, 5)
     with DianClient(demo_certificate(), fake.url, timeout=0.5, connect_timeout=0.5) as client:
         fake.fault = fault
         with pytest.raises(DianUnavailable):
-            delivery.submit(client, Environment.PRODUCCION, pkg, document_key=emitted.document_key)
+            transmission.submit(client, Environment.PRODUCCION, pkg, document_key=emitted.document_key)
         fake.fault = Fault.NONE
         # The job retries by asking first: the DIAN did receive it, so it is not sent twice.
-        answer = delivery.status(client, Environment.PRODUCCION, track_id=None, document_key=emitted.document_key)
-    assert delivery.status_of(answer) is ElectronicStatus.ACCEPTED
+        answer = transmission.status(client, Environment.PRODUCCION, track_id=None, document_key=emitted.document_key)
+    assert transmission.status_of(answer) is ElectronicStatus.ACCEPTED
     assert fake.operations() == ["SendBillSync", "GetStatus"]
 
 
@@ -148,14 +148,14 @@ def test_a_document_the_dian_never_received_is_not_found(fake):
     answers.StatefulDian().install(fake)
     _, emitted = issued(Environment.PRODUCCION)
     with DianClient(demo_certificate(), fake.url, timeout=3) as client:
-        answer = delivery.status(client, Environment.PRODUCCION, track_id=None, document_key=emitted.document_key)
-    assert answer.outcome is Outcome.NOT_FOUND and delivery.status_of(answer) is None
+        answer = transmission.status(client, Environment.PRODUCCION, track_id=None, document_key=emitted.document_key)
+    assert answer.outcome is Outcome.NOT_FOUND and transmission.status_of(answer) is None
 
 
 def test_habilitacion_needs_the_test_set_id(fake):
     _, emitted = issued()
-    pkg = delivery.package(emitted.xml, DocumentKind.INVOICE, "900123456", 2026, 6)
+    pkg = transmission.package(emitted.xml, DocumentKind.INVOICE, "900123456", 2026, 6)
     with DianClient(demo_certificate(), fake.url, timeout=3) as client:
         with pytest.raises(ValueError, match="test-set id"):
-            delivery.submit(client, Environment.HABILITACION, pkg, document_key=emitted.document_key)
+            transmission.submit(client, Environment.HABILITACION, pkg, document_key=emitted.document_key)
     assert fake.requests == []

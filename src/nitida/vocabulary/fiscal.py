@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from nitida.einvoicing import codelists
+from nitida.vocabulary import codelists
 
 DEFAULT_RESPONSABILIDADES = ["R-99-PN"]
 DEFAULT_TRIBUTO = "ZZ"

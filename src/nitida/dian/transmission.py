@@ -8,22 +8,13 @@ whose answer is already the result; its status is read with ``GetStatus(CUFE)``.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 from nitida.dian import files
 from nitida.dian.client import DianClient
 from nitida.dian.responses import DianResponse, Outcome, UploadError
-from nitida.einvoicing.documents import DocumentKind, Environment
-
-
-class ElectronicStatus(enum.StrEnum):
-    """``electronicStatus`` of a document (issue 11)."""
-
-    SIGNED = "SIGNED"
-    SENT = "SENT"
-    ACCEPTED = "ACCEPTED"
-    REJECTED = "REJECTED"
+from nitida.einvoicing.documents import DocumentKind
+from nitida.vocabulary.kinds import ElectronicStatus, Environment
 
 
 @dataclass(frozen=True, slots=True)

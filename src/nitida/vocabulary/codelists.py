@@ -148,7 +148,7 @@ class Municipio:
 
 @cache
 def _municipios() -> dict[str, Municipio]:
-    text = resources.files("nitida.einvoicing").joinpath("data/municipios.csv").read_text(encoding="utf-8")
+    text = resources.files("nitida.vocabulary").joinpath("data/municipios.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
     return {
         row["codigo"]: Municipio(row["codigo"], row["municipio"], row["departamento_codigo"], row["departamento"])
@@ -196,7 +196,7 @@ def search_municipios(query: str, limit: int = 20) -> list[Municipio]:
 
 
 def _codes(name: str) -> frozenset[str]:
-    text = resources.files("nitida.einvoicing").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    text = resources.files("nitida.vocabulary").joinpath(f"data/{name}").read_text(encoding="utf-8")
     return frozenset(row["codigo"] for row in csv.DictReader(ln for ln in text.splitlines() if not ln.startswith("#")))
 
 
