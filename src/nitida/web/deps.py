@@ -42,7 +42,6 @@ LOGIN_PATH = "/app/ingresar"
 # rolls back unless its handler called ``ctx.require``.
 POSTS_WITHOUT_RULE = {
     "/app/salir": "signs the caller out: it ends the caller's own session, whatever the role",
-    "/app/facturas/totales": "adds up the invoice lines being typed: it reads and writes nothing",
 }
 
 

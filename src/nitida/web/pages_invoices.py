@@ -399,6 +399,7 @@ def _slug(exc: FormInvalid) -> str:
 @router.post("/app/facturas/totales")
 def live_totals(request: Request, ctx: Web) -> HTMLResponse:
     """Subtotal, taxes by rate and Total of the lines being typed (htmx fragment)."""
+    ctx.require(INVOICES, "write")  # the editor's: who may draft
     return page(
         request, ctx, "facturas/_totales.html", totals=invoice_form.preview_totals(invoice_form.form_lines(ctx))
     )
