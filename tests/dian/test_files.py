@@ -54,3 +54,19 @@ def test_zip_holds_the_document_under_its_name():
         assert archive.namelist() == ["fv09001234560002600000001.xml"]
         assert archive.read("fv09001234560002600000001.xml") == b"<Invoice/>"
         assert archive.getinfo("fv09001234560002600000001.xml").compress_type == zipfile.ZIP_DEFLATED
+
+
+def test_each_file_type_has_its_own_consecutive():
+    # Issue 25: the ad container and the z ZIP took the invoice's consecutive, so two containers mailed to one
+    # buyer could share a name. Each kind names its own counter, and the ZIP may take its own number.
+    assert [files.file_kind(k) for k in (DocumentKind.INVOICE, DocumentKind.CREDIT_NOTE, DocumentKind.DEBIT_NOTE)] == [
+        "fv",
+        "nc",
+        "nd",
+    ]
+    assert files.file_kind("attached") == "ad" and files.file_kind("z") == "z"
+    names = files.document_file_names("attached", "900123456", 2026, 7, zip_consecutive=12)
+    assert names == files.FileNames(xml="ad090012345600026" + "00000007.xml", zip="z090012345600026" + "0000000c.zip")
+    assert files.file_name("z", "900123456", 2026, 255) == "z0900123456000260000" + "00ff.zip"
+    # without a ZIP number the old pairing stays (callers that keep no z counter yet)
+    assert files.document_file_names(DocumentKind.INVOICE, "900123456", 2026, 5).zip.endswith("00000005.zip")

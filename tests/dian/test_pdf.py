@@ -137,12 +137,26 @@ def test_invoice_shows_everything_the_issue_lists(invoice, invoice_pdf, tmp_path
     assert "Borrador" not in flat
 
 
-def test_the_qr_decodes_to_the_dian_consultation_url(invoice, invoice_pdf, tmp_path):
-    _, emitted = invoice
+def test_the_qr_is_the_annexs_labelled_text_ending_in_the_consultation_url(invoice, invoice_pdf, tmp_path):
+    # Issue 25: the QR carried only the URL; Anexo 1.9 §11.7 lays out a labelled text block.
+    doc, emitted = invoice
     [png] = pages_png(invoice_pdf, tmp_path, "factura", dpi=110)
     keep_sample(png, "factura-electronica.png")
     codes = zxingcpp.read_barcodes(Image.open(png))
-    assert [c.text for c in codes if c.format == zxingcpp.BarcodeFormat.QRCode] == [emitted.qr_data]
+    [text] = [c.text for c in codes if c.format == zxingcpp.BarcodeFormat.QRCode]
+    assert text.splitlines() == [
+        f"NumFac: {doc.number}",
+        "FecFac: 2026-11-25",
+        "HorFac: 09:30:15-05:00",
+        "NitFac: 900123456",
+        "DocAdq: 901555333",
+        f"ValFac: {doc.totals.line_extension:.2f}",
+        f"ValIva: {doc.tax_amount('IVA'):.2f}",
+        f"ValOtroIm: {doc.tax_amount('INC'):.2f}",
+        "ValTolFac: 411896.50",
+        f"CUFE: {emitted.document_key}",
+        f"QRCode: {emitted.qr_data}",
+    ]
     assert emitted.qr_data.startswith("https://catalogo-vpfe-hab.dian.gov.co/document/searchqr?documentkey=")
 
 
@@ -178,7 +192,10 @@ def test_credit_note_prints_its_reference_concept_and_cude(tmp_path):
     assert "Autorización de numeración" not in flat  # notes have no resolution
     [png] = pages_png(data, tmp_path, "nc", dpi=110)
     keep_sample(png, "nota-credito.png")
-    assert [c.text for c in zxingcpp.read_barcodes(Image.open(png))] == [emitted.qr_data]
+    [text] = [c.text for c in zxingcpp.read_barcodes(Image.open(png))]
+    assert text.startswith("NumFac: NC1\n") and text.endswith(
+        f"\nCUFE: {emitted.document_key}\nQRCode: {emitted.qr_data}"
+    )
 
 
 def test_debit_note_title(tmp_path):
@@ -215,7 +232,8 @@ def test_consumidor_final_and_many_lines_break_across_pages(tmp_path):
     assert "Total a pagar $ 71.400,00" in flat
     pngs = pages_png(data, tmp_path, "larga", dpi=110)
     keep_sample(pngs[-1], "factura-larga-ultima-pagina.png")
-    assert [c.text for c in zxingcpp.read_barcodes(Image.open(pngs[-1]))] == [emitted.qr_data]
+    [text] = [c.text for c in zxingcpp.read_barcodes(Image.open(pngs[-1]))]
+    assert text.startswith("NumFac: ") and text.endswith(f"\nQRCode: {emitted.qr_data}")
 
 
 def test_render_time(invoice, record_property):

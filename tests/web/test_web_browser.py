@@ -304,6 +304,7 @@ def test_an_admin_configures_electronic_invoicing_and_issues_a_signed_invoice(ta
     page.locator("#municipio").press_sequentially("bogota", delay=20)
     expect(page.locator("#municipios-opciones option")).not_to_have_count(0)
     page.locator("#codigo_postal").fill("110231")
+    page.locator("#tributo").select_option("01")  # it charges IVA, so it is responsible for IVA (issue 25)
     page.get_by_role("button", name="Guardar datos fiscales").click()
     page.wait_for_url(re.compile(r"aviso=emisor"))
     page.locator("#software_id").fill(SOFTWARE_ID)

@@ -6,6 +6,10 @@ NIT in 10 digits (zeros on the left, no check digit), the technology provider's 
 (``000`` for the issuer's own software), the last two digits of the year and an 8-digit hexadecimal
 consecutive of the files of that kind sent that year. The consecutive is the caller's to keep (one
 counter per issuer, kind and year); the document number is not a file consecutive.
+
+Each file type counts on its own (issue 25): the ``ad`` AttachedDocuments and the ``z`` ZIPs have
+counters of their own, not the consecutive of the invoice or note they carry, or two different
+containers mailed to one buyer would share a name. ``file_kind`` names the counters.
 """
 
 from __future__ import annotations
@@ -46,13 +50,42 @@ class FileNames:
     zip: str  # e.g. z0900123456000260000001a.zip
 
 
-def document_file_names(
+def file_kind(kind: DocumentKind | str) -> str:
+    """The file-name prefix, which is also the counter a file takes its consecutive from: fv, nc, nd, ad, z."""
+    if kind in ("attached", ATTACHED_PREFIX):
+        return ATTACHED_PREFIX
+    if kind == ZIP_PREFIX:
+        return ZIP_PREFIX
+    return PREFIX[DocumentKind(kind)]
+
+
+def file_name(
     kind: DocumentKind | str, nit: str, year: int, consecutive: int, provider_code: str = OWN_SOFTWARE_PROVIDER
+) -> str:
+    """One file's name, with the consecutive of its own kind's counter (``kind`` "z" names a ZIP)."""
+    prefix = file_kind(kind)
+    extension = "zip" if prefix == ZIP_PREFIX else "xml"
+    return f"{prefix}{_stem(nit, year, consecutive, provider_code)}.{extension}"
+
+
+def document_file_names(
+    kind: DocumentKind | str,
+    nit: str,
+    year: int,
+    consecutive: int,
+    provider_code: str = OWN_SOFTWARE_PROVIDER,
+    *,
+    zip_consecutive: int | None = None,
 ) -> FileNames:
-    """Names of a document's XML and of the ZIP it is sent in. ``kind`` may be "attached" for an AttachedDocument."""
-    prefix = ATTACHED_PREFIX if kind == "attached" else PREFIX[DocumentKind(kind)]
-    stem = _stem(nit, year, consecutive, provider_code)
-    return FileNames(xml=f"{prefix}{stem}.xml", zip=f"{ZIP_PREFIX}{stem}.zip")
+    """Names of a document's XML and of the ZIP it is sent in. ``kind`` may be "attached" for an AttachedDocument.
+
+    ``zip_consecutive`` is the ZIP counter's number; without it the ZIP reuses ``consecutive`` (as before issue
+    25: callers should keep a ``z`` counter of their own)."""
+    xml = file_name(kind, nit, year, consecutive, provider_code)
+    zip_name = file_name(
+        ZIP_PREFIX, nit, year, consecutive if zip_consecutive is None else zip_consecutive, provider_code
+    )
+    return FileNames(xml=xml, zip=zip_name)
 
 
 def zip_single(file_name: str, content: bytes) -> bytes:

@@ -23,6 +23,7 @@ from fpdf.enums import XPos, YPos
 
 from nitida.core.text import fold
 from nitida.dian import formats
+from nitida.einvoicing import cufe
 from nitida.einvoicing.documents import Document, DocumentKind, Party
 from nitida.vocabulary import codelists
 from nitida.vocabulary.kinds import PaymentForm
@@ -468,7 +469,7 @@ def _notes(pdf: _Sheet, doc: Document) -> None:
 
 def _qr_png(data: str) -> io.BytesIO:
     buffer = io.BytesIO()
-    segno.make(data, error="m").save(buffer, kind="png", scale=8, border=2)
+    segno.make(data, error="m").save(buffer, kind="png", scale=6, border=2)
     buffer.seek(0)
     return buffer
 
@@ -483,8 +484,10 @@ def _validation_block(pdf: _Sheet, printable: Printable) -> None:
     pdf.set_draw_color(*RULE)
     pdf.line(pdf.l_margin, top - 0.5, pdf.w - pdf.r_margin, top - 0.5)
     text_x = pdf.l_margin
-    if printable.qr_data and not printable.draft:
-        pdf.image(_qr_png(printable.qr_data), x=pdf.l_margin, y=top + 1, w=qr_size, h=qr_size)
+    if printable.qr_data and printable.document_key and not printable.draft:
+        # The annex's labelled text (NumFac … CUFE, QRCode), not the URL alone (issue 25).
+        code = cufe.qr_text(doc, printable.document_key, printable.qr_data)
+        pdf.image(_qr_png(code), x=pdf.l_margin, y=top + 1, w=qr_size, h=qr_size)
         text_x = pdf.l_margin + qr_size + 4
     text_width = width - (text_x - pdf.l_margin)
     pdf.set_xy(text_x, top + 2)

@@ -112,6 +112,29 @@ def qr_url(key: str, environment: Environment) -> str:
     return f"{QR_HOSTS[environment]}/document/searchqr?documentkey={key}"
 
 
+def qr_text(doc: Document, key: str, url: str) -> str:
+    """The printed QR's text as Anexo Técnico 1.9 §11.7 lays it out (issue 25): one ``Label: value`` a line,
+    NumFac, FecFac, HorFac, NitFac, DocAdq, ValFac, ValIva, ValOtroIm, ValTolFac, CUFE (the document's key,
+    a note's CUDE included), and the consultation URL as QRCode. The amounts are the document's."""
+    iva = doc.tax_amount("IVA")
+    others = sum((t.tax_amount for t in doc.tax_totals if t.tax_type != "IVA"), Decimal("0.00"))
+    return "\n".join(
+        [
+            f"NumFac: {doc.number}",
+            f"FecFac: {doc.issue_date}",
+            f"HorFac: {doc.issue_time}",
+            f"NitFac: {doc.supplier.id_number}",
+            f"DocAdq: {doc.customer.id_number}",
+            f"ValFac: {doc.totals.line_extension:.2f}",
+            f"ValIva: {iva:.2f}",
+            f"ValOtroIm: {others:.2f}",
+            f"ValTolFac: {doc.totals.payable:.2f}",
+            f"CUFE: {key}",
+            f"QRCode: {url}",
+        ]
+    )
+
+
 # --- reading the fields back from an XML document (conformance checks, samples) ---
 
 NS = {
