@@ -58,7 +58,7 @@ def test_search_is_accent_and_case_insensitive():
 
 
 def test_the_municipios_file_names_its_source_and_ships_as_package_data():
-    data = REPO_ROOT / "src" / "nitida" / "einvoicing" / "data" / "municipios.csv"
+    data = REPO_ROOT / "src" / "nitida" / "vocabulary" / "data" / "municipios.csv"
     assert data.read_text(encoding="utf-8").startswith("# DANE DIVIPOLA")
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "vocabulary/data/*.csv" in pyproject["tool"]["setuptools"]["package-data"]["nitida"]
