@@ -180,12 +180,19 @@ def test_an_operador_finds_and_creates_customers(tab, database, tenant, engine_n
     expect(page.locator("#municipios-opciones option")).to_have_count(1)
     page.get_by_label("Municipio").fill(page.locator("#municipios-opciones option").first.get_attribute("value"))
     page.get_by_label("O-15 · Autorretenedor").check()
+    # R-99-PN (no aplica, checked by default) cannot stay beside a real responsibility (issue 25)
+    page.get_by_role("button", name="Guardar").click()
+    expect(page.locator("#responsabilidades-error")).to_have_text(
+        "R-99-PN (no aplica) no puede ir con otras responsabilidades."
+    )
+    page.get_by_label("R-99-PN · No aplica – Otros").uncheck()
     page.get_by_role("button", name="Guardar").click()
     page.wait_for_url(re.compile(r"/app/clientes/[0-9a-f-]{36}\?aviso=creado"))
     assert page.get_by_role("heading", name="Papelería Nítida S.A.S.").is_visible()
     assert "900.123.456-8" in page.content()
     assert page.get_by_role("heading", name="Historial").is_visible()
-    assert "Medellín (Antioquia) · DANE 05001" in page.content() and "O-15, R-99-PN" in page.content()
+    assert "Medellín (Antioquia) · DANE 05001" in page.content() and "O-15" in page.content()
+    assert "R-99-PN" not in page.content()
     t.check(f"cliente-{engine_name}")
 
 
