@@ -404,3 +404,24 @@ def test_an_invoice_with_payments_is_not_voided_from_its_page(app, tenant, clien
     assert refused.status_code == 409
     assert "La factura tiene pagos registrados y no se puede anular." in refused.text
     assert ok(client.get(f"/billing/invoices/{invoice['id']}", headers=headers))["status"] == "ISSUED"
+
+
+def test_the_pages_qr_is_the_printed_one_the_annexs_labelled_block(app, database, tenant, client):
+    import io
+    import uuid
+
+    import segno
+
+    from nitida.delivery import service as delivery
+    from nitida.einvoicing import cufe
+    from nitida.invoices import service as invoices
+
+    invoice = _configured_invoice(client, tenant)
+    served = signed_in(app, tenant.users[Role.CONSULTA].email).get(f"/app/facturas/{invoice['id']}/qr.svg")
+    with database.unit_of_work(tenant.id) as session:
+        row = invoices.get_invoice(session, str(uuid.UUID(invoice["id"])))
+        text = cufe.qr_text(delivery.invoice_printable_document(session, row), row.cufe, row.qr_data)
+    assert text.startswith(f"NumFac: {invoice['number']}\n") and text.endswith(f"QRCode: {invoice['qrData']}")
+    expected = io.BytesIO()
+    segno.make(text, error="m").save(expected, kind="svg", scale=4, border=2, xmldecl=False, svgns=True)
+    assert served.content == expected.getvalue()

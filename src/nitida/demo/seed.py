@@ -23,7 +23,7 @@ from nitida.customers import search as customer_lists
 from nitida.customers import service as customers
 from nitida.customers.schemas import CustomerCreate
 from nitida.demo.colombian_data import demo_customers
-from nitida.einvoicing import certificates
+from nitida.einvoicing import certificates, documents
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.schemas import ElectronicInvoicingWrite, IssuerWrite
 from nitida.invoices import numbering
@@ -199,6 +199,12 @@ def seed_demo(db: Database, secret_key: str) -> tuple[bool, list[tuple[str, str,
                     razon_social=fake.razon_social,
                     nit=fake.nit,
                     tipo_documento=TipoDocumento(fake.tipo_documento),
+                    # The demo knows who its people are: a NIT without a company's legal form in its name is a
+                    # persona natural with a RUT (the DIAN refuses a document whose buyer's type is a guess).
+                    tipo_persona=documents.person_type_of(
+                        TipoDocumento(fake.tipo_documento).codigo, None, fake.razon_social
+                    )
+                    or PersonType.NATURAL,
                     email=fake.email,
                     telefono=fake.telefono,
                     direccion=fake.direccion,

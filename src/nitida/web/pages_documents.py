@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from nitida.core.errors import Conflict, NotFound
 from nitida.delivery import service as delivery
+from nitida.einvoicing import cufe
 from nitida.invoices import service
 from nitida.invoices.access import INVOICES
 from nitida.invoices.models import InvoiceStatus
@@ -35,11 +36,13 @@ def _electronic(ctx: WebContext, invoice_id: str) -> Any:
 
 @router.get("/app/facturas/{invoice_id}/qr.svg")
 def invoice_qr(ctx: Web, invoice_id: str) -> Response:
-    """The QR of the DIAN consultation URL (served, not inlined: the CSP's img-src is 'self')."""
+    """The invoice's QR as its PDF prints it (the annex's labelled block, ending in the DIAN consultation URL);
+    served, not inlined: the CSP's img-src is 'self'."""
     invoice = _electronic(ctx, invoice_id)
-    assert invoice.qr_data is not None  # signed with its CUFE
+    assert invoice.qr_data is not None and invoice.cufe is not None  # signed with its CUFE
+    text = cufe.qr_text(delivery.invoice_printable_document(ctx.session, invoice), invoice.cufe, invoice.qr_data)
     svg = io.BytesIO()
-    segno.make(invoice.qr_data, error="m").save(svg, kind="svg", scale=4, border=2, xmldecl=False, svgns=True)
+    segno.make(text, error="m").save(svg, kind="svg", scale=4, border=2, xmldecl=False, svgns=True)
     return Response(svg.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
 
 
