@@ -9,8 +9,8 @@ All in the caller's one transaction: the delivery job exists exactly when the si
 
 from __future__ import annotations
 
-from nitida.auth.principal import Principal
 from nitida.core.db import TenantSession
+from nitida.core.principal import Principal
 from nitida.delivery import service as delivery
 from nitida.einvoicing import notes
 from nitida.einvoicing import service as einvoicing

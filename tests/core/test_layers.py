@@ -1,5 +1,7 @@
 """Layers point one way, checked on the source (AST), not by convention:
 
+* the packages stand in one order (PACKAGE_ORDER) and import only the ones below them, lazy imports
+  included; a package's ``router.py`` is its API edge and may also call the flows (as the pages do);
 * ``nitida.core`` imports no domain package;
 * services and other domain modules import nothing of the web layer
   (FastAPI, Starlette): only routers, the auth dependencies and the app do.
@@ -36,6 +38,65 @@ def imported_modules(path: Path) -> set[str]:
             names.add(module)
             names.update(f"{module}.{alias.name}" for alias in node.names)
     return names
+
+
+# Lowest first. A package imports its own modules and the packages before it, never one after it.
+PACKAGE_ORDER = [
+    "core",
+    "vocabulary",  # the DIAN's codes, fiscal field types, identity documents, the kinds (core only)
+    "security_events",
+    "users",
+    "audit",
+    "auth",  # the request's context reads users; login records security events
+    "tenants",
+    "jobs",
+    "customers",
+    "invoices",
+    "einvoicing",
+    "dian",
+    "devtools",
+    "delivery",
+    "flows",  # issue, note, void: invoices + einvoicing + delivery
+    "reports",
+    "demo",
+    "web",
+    "handlers",
+    "migrations",
+    "main",
+    "cli",
+]
+# A package's API routes are wiring: they may call the flows (routers of the packages below them).
+EDGE_MODULES = {"router.py"}
+
+
+def _package_of(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).parts
+    return parts[0] if len(parts) > 1 else path.stem
+
+
+def test_every_package_is_in_the_order():
+    packages = {_package_of(p) for p in PACKAGE.rglob("*.py")} - {"__init__"}
+    assert packages == set(PACKAGE_ORDER)
+
+
+def test_packages_import_only_the_ones_below_them_lazy_imports_included():
+    rank = {name: i for i, name in enumerate(PACKAGE_ORDER)}
+    upward: dict[str, list[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        own = _package_of(path)
+        if own == "__init__":
+            continue
+        ceiling = rank["flows"] if path.name in EDGE_MODULES and rank[own] < rank["flows"] else rank[own]
+        wrong = sorted(
+            {
+                m
+                for m in imported_modules(path)
+                if m.startswith("nitida.") and m.split(".")[1] in rank and rank[m.split(".")[1]] > ceiling
+            }
+        )
+        if wrong:
+            upward[str(path.relative_to(PACKAGE))] = wrong
+    assert upward == {}
 
 
 def test_the_domain_packages_are_found():

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import event
 
 from nitida.auth.context import _CALLER
-from nitida.auth.principal import Principal
 from nitida.core.db import by_key_read
+from nitida.core.principal import Principal
 from nitida.customers import service as customers
 from nitida.customers.models import Customer
 from nitida.customers.schemas import CustomerCreate

@@ -280,7 +280,7 @@ def test_pagination_with_total(client, tenant, directory):
 
 def test_whole_list_streams_the_same_records_as_get(client, tenant):
     # More rows than two streaming batches, inserted through the service in one transaction to keep the test fast.
-    from nitida.auth.principal import Principal
+    from nitida.core.principal import Principal
     from nitida.customers import service
     from nitida.customers.schemas import CustomerCreate
 
@@ -564,7 +564,7 @@ def test_a_name_of_ligatures_that_explodes_when_folded_is_a_clear_400(client, te
 
 
 def test_the_stream_holds_no_connection_while_the_client_reads(database, tenant):
-    from nitida.auth.principal import Principal
+    from nitida.core.principal import Principal
     from nitida.customers import search as customer_lists
     from nitida.customers import service
     from nitida.customers.schemas import CustomerCreate

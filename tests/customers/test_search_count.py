@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from nitida.auth.principal import Principal
+from nitida.core.principal import Principal
 from nitida.customers import search as customer_lists
 from nitida.customers import service
 from nitida.customers.models import Customer, CustomerStatus

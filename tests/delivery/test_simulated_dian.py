@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from fixtures.common import SECRET
 from fixtures.einvoicing_api import configure, issued_invoice, ok, resolution_body, settings_body
 from fixtures.web import csrf_of, signed_in
-from nitida.auth.principal import Principal
+from nitida.core.principal import Principal
 from nitida.core.settings import Settings
 from nitida.delivery.models import SimulatedMail
 from nitida.dian import simulated

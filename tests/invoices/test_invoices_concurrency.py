@@ -16,7 +16,7 @@ from sqlalchemy import text
 from fixtures.common import assert_problem
 from fixtures.invoices import draft_body, line, make_customer, make_draft, make_resolution
 from fixtures.races import at_once
-from nitida.auth.principal import Principal
+from nitida.core.principal import Principal
 from nitida.customers import service as customers_service
 from nitida.users.models import Role
 

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from fixtures.common import assert_problem
 from fixtures.invoices import issue, make_customer, make_draft, make_issued, make_resolution, today
-from nitida.auth.principal import Principal
 from nitida.core.errors import Conflict
+from nitida.core.principal import Principal
 from nitida.invoices import service
 from nitida.invoices.models import Invoice, InvoiceStatus, NumberingResolution
 from nitida.invoices.schemas import InvoiceUpdate

@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from fixtures.common import assert_problem
 from fixtures.invoices import draft_body, make_customer, make_draft, make_resolution
-from nitida.auth.principal import Principal
+from nitida.core.principal import Principal
 from nitida.invoices import numbering, service
 from nitida.invoices.schemas import InvoiceCreate, ResolutionCreate, ResolutionUpdate
 from nitida.users.models import Role

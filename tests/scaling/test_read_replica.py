@@ -23,10 +23,10 @@ import fixtures.jobs  # noqa: F401 - the test job kinds
 from fixtures.common import SECRET, random_nit
 from fixtures.invoices import line
 from fixtures.web import csrf_of, signed_in
-from nitida.auth.principal import Principal
 from nitida.core import replica as replica_routing
 from nitida.core import seals
 from nitida.core.db import Database
+from nitida.core.principal import Principal
 from nitida.core.settings import Settings
 from nitida.customers import service as customers
 from nitida.customers.schemas import CustomerCreate

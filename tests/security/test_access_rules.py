@@ -11,8 +11,8 @@ from __future__ import annotations
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from fixtures.common import SECRET
-from nitida.auth.access import ME
 from nitida.auth.dependencies import route_rule
+from nitida.core.access import ME
 from nitida.core.settings import Settings
 from nitida.customers.access import CUSTOMERS
 from nitida.delivery.access import DELIVERY

@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
 from fixtures.web import csrf_of, signed_in
-from nitida.auth.access import WRITERS, AccessRules
+from nitida.core.access import WRITERS, AccessRules
 from nitida.main import create_app
 from nitida.users.models import Role, User
 from nitida.web.deps import POSTS_WITHOUT_RULE, Web
@@ -86,8 +86,8 @@ def test_can_and_require_read_the_guards_rule():
 
     from starlette.datastructures import FormData
 
-    from nitida.auth.principal import Principal
     from nitida.core.errors import Forbidden
+    from nitida.core.principal import Principal
     from nitida.customers.access import CUSTOMERS
     from nitida.web.deps import WebContext
 

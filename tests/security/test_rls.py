@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select, text
 
 from fixtures.common import random_nit
-from nitida.auth.principal import Principal
 from nitida.core.db import ScopedSession, TenantScopeError
+from nitida.core.principal import Principal
 from nitida.customers import service as customers
 from nitida.customers.models import Customer
 from nitida.customers.schemas import CustomerCreate

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from nitida.auth.principal import Principal
+from nitida.core.principal import Principal
 from nitida.customers import search as customer_lists
 from nitida.customers import service
 from nitida.customers.schemas import CustomerCreate

@@ -12,8 +12,8 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from nitida.auth.access import AccessRules
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
+from nitida.core.access import AccessRules
 from nitida.customers.access import CUSTOMERS
 from nitida.main import create_app
 from nitida.users.models import Role

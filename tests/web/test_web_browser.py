@@ -17,8 +17,8 @@ from playwright.sync_api import expect
 from fixtures.common import PASSWORD
 from fixtures.einvoicing import CERT_PASSWORD, SOFTWARE_ID, SOFTWARE_PIN, TECHNICAL_KEY, demo_p12
 from fixtures.processes import free_port, start_service
-from nitida.auth.principal import Principal
 from nitida.core.clock import bogota_today
+from nitida.core.principal import Principal
 from nitida.customers import service as customers
 from nitida.customers.schemas import CustomerCreate
 from nitida.invoices import numbering

@@ -10,8 +10,8 @@ import re
 
 from fixtures.common import PASSWORD, assert_problem, random_nit, unique_email
 from fixtures.web import csrf_of, sign_in, signed_in, web_client
-from nitida.auth.principal import Principal
 from nitida.core.clock import bogota_today
+from nitida.core.principal import Principal
 from nitida.customers import service as customers
 from nitida.customers.schemas import CustomerCreate
 from nitida.invoices import numbering

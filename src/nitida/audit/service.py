@@ -10,8 +10,8 @@ from typing import Any, cast
 from sqlalchemy import Insert, Select, Table, bindparam, insert, literal, select
 
 from nitida.audit.models import AuditEvent
-from nitida.auth.principal import Principal
 from nitida.core.db import TenantSession, utcnow
+from nitida.core.principal import Principal
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -20,11 +20,11 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import Table
 
-from nitida.auth.access import EVERYONE, Rule, RuleNotChecked
-from nitida.auth.principal import Principal
 from nitida.core import replica
+from nitida.core.access import EVERYONE, Rule, RuleNotChecked
 from nitida.core.db import Database, TenantSession, by_key_read
 from nitida.core.errors import Unauthorized
+from nitida.core.principal import Principal
 from nitida.core.security import TokenClaims
 from nitida.users.models import User, UserStatus
 

@@ -53,13 +53,13 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from nitida.auth.access import Rule
 from nitida.auth.context import TenantContext
-from nitida.auth.principal import Principal, Role
+from nitida.core.access import Rule
 from nitida.core.client import ClientInfo
 from nitida.core.db import Database
 from nitida.core.errors import Unauthorized
 from nitida.core.http import READ_ONLY_METHODS
+from nitida.core.principal import Principal, Role
 from nitida.core.security import decode_access_token
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/login")

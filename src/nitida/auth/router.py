@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from nitida.auth import service
-from nitida.auth.access import ME
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, client_info, guard
 from nitida.auth.schemas import LoginRequest, MeResponse, TokenResponse
+from nitida.core.access import ME
 from nitida.core.cpu_pool import CpuPool, PoolSaturated
 from nitida.core.errors import ServiceUnavailable
 from nitida.core.problems import problem_responses

@@ -6,8 +6,8 @@ from typing import Literal
 from pydantic import Field
 
 from nitida.core import bounds
+from nitida.core.principal import Role
 from nitida.core.schemas import ApiInput, ApiModel, FreeText, Secret
-from nitida.users.models import Role
 
 
 class LoginRequest(ApiInput):

@@ -13,10 +13,10 @@ from sqlalchemy import (
 )
 
 from nitida.audit import service as audit
-from nitida.auth.principal import Principal
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import Conflict
 from nitida.core.integrity import apply_unless_violates
+from nitida.core.principal import Principal
 from nitida.customers.models import Customer
 from nitida.customers.service import ENTITY, UNIQUE_NIT, audited_values, name_columns, new_customer_values, stored_value
 from nitida.jobs.registry import declare

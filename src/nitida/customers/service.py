@@ -17,12 +17,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from nitida.audit import service as audit
-from nitida.auth.principal import Principal
 from nitida.core import bounds
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict, FieldError
 from nitida.core.ids import get_or_404, read_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
+from nitida.core.principal import Principal
 from nitida.core.schemas import refuse_nulls
 from nitida.core.text import fold, spanish_sort_key
 from nitida.customers.models import Customer

@@ -1,6 +1,6 @@
 """Who may see and act on a document's delivery to the DIAN and the buyer."""
 
-from nitida.auth.access import ADMIN_ONLY, EVERYONE, WRITERS, AccessRules
+from nitida.core.access import ADMIN_ONLY, EVERYONE, WRITERS, AccessRules
 
 # Everyone reads the DIAN's answer, the container and the PDF; ADMIN and OPERADOR mail the buyer again;
 # only ADMIN sends a document to the DIAN again (after fixing what it rejected).

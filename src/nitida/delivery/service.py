@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from nitida.audit import service as audit
-from nitida.auth.principal import Principal
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import Conflict, NotFound
 from nitida.core.locks import advisory_xact_lock
+from nitida.core.principal import Principal
 from nitida.delivery.models import Delivery, DocumentType, MailStatus, SimulatedMail
 from nitida.dian import pdf
 from nitida.einvoicing import documents

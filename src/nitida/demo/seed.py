@@ -16,9 +16,9 @@ import uuid
 from decimal import Decimal
 
 from nitida import flows
-from nitida.auth.principal import Principal
 from nitida.auth.service import find_login
 from nitida.core.db import Database
+from nitida.core.principal import Principal
 from nitida.customers import search as customer_lists
 from nitida.customers import service as customers
 from nitida.customers.schemas import CustomerCreate

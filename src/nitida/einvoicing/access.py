@@ -1,6 +1,6 @@
 """Who may do what with the tenant's fiscal data, its electronic-invoicing settings and the notes."""
 
-from nitida.auth.access import ADMIN_ONLY, EVERYONE, WRITERS, AccessRules
+from nitida.core.access import ADMIN_ONLY, EVERYONE, WRITERS, AccessRules
 
 # Everyone reads the issuer's data; only ADMIN changes it.
 ISSUER = AccessRules("issuer", read=EVERYONE, manage=ADMIN_ONLY)

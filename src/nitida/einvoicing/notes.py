@@ -28,13 +28,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from nitida.audit import service as audit
-from nitida.auth.principal import Principal
 from nitida.core.clock import BOGOTA
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict, NotFound
 from nitida.core.ids import get_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
 from nitida.core.money import MAX_MONEY, format_money
+from nitida.core.principal import Principal
 from nitida.einvoicing import documents
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import InvoiceNote

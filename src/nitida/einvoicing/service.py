@@ -16,10 +16,10 @@ from lxml import etree
 from sqlalchemy import select
 
 from nitida.audit import service as audit
-from nitida.auth.principal import Principal
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict, FieldError, NotFound
 from nitida.core.locks import advisory_xact_lock
+from nitida.core.principal import Principal
 from nitida.customers.models import Customer
 from nitida.einvoicing import certificates, documents, emit, secrets_box
 from nitida.einvoicing.models import ElectronicSettings, Issuer

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from nitida.audit import service as audit
-from nitida.auth.principal import Principal
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict
 from nitida.core.ids import get_or_404
 from nitida.core.locks import advisory_xact_lock
+from nitida.core.principal import Principal
 from nitida.core.schemas import refuse_nulls
 from nitida.invoices.models import Invoice, NumberingResolution
 from nitida.invoices.schemas import ResolutionCreate, ResolutionUpdate

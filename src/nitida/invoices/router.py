@@ -10,8 +10,8 @@ from nitida import flows
 from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
-from nitida.auth.principal import Role
 from nitida.core import bounds
+from nitida.core.principal import Role
 from nitida.core.problems import problem_responses
 from nitida.core.schemas import total_count_header
 from nitida.invoices import numbering, service, views

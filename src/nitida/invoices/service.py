@@ -27,13 +27,13 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from nitida.audit import service as audit
-from nitida.auth.principal import Principal
 from nitida.core.clock import bogota_today
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict
 from nitida.core.ids import get_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
 from nitida.core.money import MAX_MONEY, ZERO, format_money
+from nitida.core.principal import Principal
 from nitida.core.schemas import refuse_nulls
 from nitida.core.text import fold
 from nitida.customers.models import Customer, CustomerStatus

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from nitida.auth.principal import Principal
 from nitida.core.db import TenantSession
+from nitida.core.principal import Principal
 from nitida.core.settings import Settings, get_settings
 from nitida.jobs.models import Job
 

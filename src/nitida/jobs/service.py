@@ -22,11 +22,11 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from nitida.auth.principal import Principal
 from nitida.core import bounds
 from nitida.core.db import Database, TenantSession, utcnow
 from nitida.core.errors import Conflict
 from nitida.core.ids import get_or_404
+from nitida.core.principal import Principal
 from nitida.core.settings import Settings
 from nitida.jobs.models import Job, JobStatus
 from nitida.jobs.registry import DECLARED, HANDLERS, JobRun, PermanentJobError

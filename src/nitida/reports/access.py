@@ -1,5 +1,5 @@
 """Who may read the receivables reports: every role (they change nothing)."""
 
-from nitida.auth.access import EVERYONE, AccessRules
+from nitida.core.access import EVERYONE, AccessRules
 
 REPORTS = AccessRules("reports", read=EVERYONE)

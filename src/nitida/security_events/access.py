@@ -1,5 +1,5 @@
 """Who may read the security events."""
 
-from nitida.auth.access import ADMIN_ONLY, AccessRules
+from nitida.core.access import ADMIN_ONLY, AccessRules
 
 SECURITY_EVENTS = AccessRules("security_events", read=ADMIN_ONLY)

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import delete, select, text
 
-from nitida.auth.principal import Principal
 from nitida.core.client import UNKNOWN_CLIENT, ClientInfo
 from nitida.core.db import Database, TenantSession, utcnow
+from nitida.core.principal import Principal
 from nitida.security_events.models import SecurityEvent, SecurityEventType
 
 # Kept for two years, then deleted by ``nitida security-events purge`` (run it daily,

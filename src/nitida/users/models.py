@@ -6,9 +6,9 @@ from datetime import datetime
 from sqlalchemy import Enum, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from nitida.auth.principal import Role
 from nitida.core import bounds
 from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
+from nitida.core.principal import Role
 
 __all__ = ["EMAIL_MAX_LENGTH", "Role", "User", "UserStatus"]
 

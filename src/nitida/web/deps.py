@@ -28,12 +28,12 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
-from nitida.auth.access import AccessRules, Rule, RuleNotChecked
-from nitida.auth.principal import Principal
 from nitida.core import replica
+from nitida.core.access import AccessRules, Rule, RuleNotChecked
 from nitida.core.db import Database, TenantSession
 from nitida.core.errors import Forbidden
 from nitida.core.http import READ_ONLY_METHODS
+from nitida.core.principal import Principal
 from nitida.web import sessions
 
 LOGIN_PATH = "/app/ingresar"

@@ -18,9 +18,9 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from nitida.auth import service as auth
-from nitida.auth.principal import Principal
 from nitida.core.db import Database, TenantSession, utcnow
 from nitida.core.errors import Unauthorized
+from nitida.core.principal import Principal
 from nitida.core.security import decode_access_token
 from nitida.core.settings import Settings
 from nitida.users.models import User, UserStatus

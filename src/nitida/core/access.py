@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from nitida.auth.principal import Role
 from nitida.core.errors import Forbidden
+from nitida.core.principal import Role
 
 EVERYONE = frozenset(Role)
 WRITERS = frozenset({Role.ADMIN, Role.OPERADOR})
