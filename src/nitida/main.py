@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 
 import nitida.handlers  # noqa: F401 - every job kind known, so enqueueing can check it
 import nitida.migrations.models  # noqa: F401 - every model mapped (tenants too) in a fresh worker process
@@ -59,7 +62,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker = None
         if settings.runs_inprocess_worker:
             # SQLite's one-command demo: the jobs run in a thread of the server.
@@ -140,7 +143,7 @@ def _serve_docs(app: FastAPI) -> None:
     app.mount("/docs/assets", StaticFiles(directory=static), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
-    def docs():
+    def docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url="/openapi.json",
             title=f"{app.title} — docs",
@@ -158,7 +161,7 @@ def _register_problem_schema(app: FastAPI) -> None:
     """
     original = app.openapi
 
-    def openapi():
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         schema = original()

@@ -14,6 +14,7 @@ way.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from typing import Any, Protocol, cast
@@ -107,7 +108,7 @@ class TenantContext:
         return self._principal
 
     @property
-    def tenant_id(self):
+    def tenant_id(self) -> uuid.UUID:
         return self.principal.tenant_id
 
     @property

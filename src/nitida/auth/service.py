@@ -6,6 +6,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import case, delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -201,7 +202,7 @@ def find_login(db: Database, session: LoginSession, email_lower: str) -> _Candid
     )
 
 
-def _purge_expired(session: Session, window_start) -> None:
+def _purge_expired(session: Session, window_start: Any) -> None:
     """Forget throttle rows whose window and lock are both over, so guesses at
     unknown emails do not grow the table for ever."""
     session.execute(

@@ -23,7 +23,7 @@ import weakref
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from nitida.core.host_slots import HostSlots
 
@@ -104,7 +104,7 @@ class CpuPool:
                 HostSlots.release(host_slot)
             slots.release()
 
-    async def run(self, fn: Callable[..., T], *args) -> T:
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
         future = asyncio.wrap_future(self._executor.submit(fn, *args))
         try:
             return await asyncio.shield(future)

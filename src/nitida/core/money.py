@@ -13,12 +13,14 @@ anything with more decimals than the field allows.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Context, Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 from sqlalchemy import BigInteger, Numeric
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 MONEY_SCALE = 2
 QUANTITY_SCALE = 6
@@ -42,12 +44,12 @@ class ScaledDecimal(TypeDecorator[Decimal]):
         self.scale = scale
         self._quantum = Decimal(1).scaleb(-scale)
 
-    def load_dialect_impl(self, dialect):
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(BigInteger())
         return dialect.type_descriptor(Numeric(PRECISION, self.scale, asdecimal=True))
 
-    def process_bind_param(self, value: Any, dialect) -> Any:
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
         if not isinstance(value, Decimal):
@@ -61,7 +63,7 @@ class ScaledDecimal(TypeDecorator[Decimal]):
             return int(exact.scaleb(self.scale))
         return exact
 
-    def process_result_value(self, value: Any, dialect) -> Decimal | None:
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
         if dialect.name == "sqlite":
@@ -119,7 +121,7 @@ def to_decimal(value: Any) -> Decimal:
     return result
 
 
-def _max_decimals(places: int):
+def _max_decimals(places: int) -> Callable[[Decimal], Decimal]:
     quantum = Decimal(1).scaleb(-places)
 
     def check(value: Decimal) -> Decimal:

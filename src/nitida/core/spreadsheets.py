@@ -103,7 +103,7 @@ def csv_stream(table: Table, batch: int = 500) -> Iterator[bytes]:
 # --- XLSX ------------------------------------------------------------------------
 
 
-def _xlsx_cell(sheet, value: Any) -> Any:
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Decimal):

@@ -196,7 +196,7 @@ def create_customer(session: TenantSession, actor: Principal, data: CustomerCrea
     return row
 
 
-def _write_or_duplicate(session: TenantSession, nit: str, change) -> None:
+def _write_or_duplicate(session: TenantSession, nit: str, change: Any) -> None:
     """Apply and flush ``change``; a unique-index violation (a concurrent
     create or change won) becomes the duplicate 400."""
     if apply_unless_violates(session, UNIQUE_NIT, change):

@@ -28,7 +28,7 @@ XML_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _read(ctx: TenantContext, invoice) -> DeliveryRead:
+def _read(ctx: TenantContext, invoice: Any) -> DeliveryRead:
     return DeliveryRead.model_validate(service.view(ctx.session, invoice))
 
 

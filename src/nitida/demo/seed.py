@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from nitida import flows
 from nitida.auth.service import find_login
-from nitida.core.db import Database
+from nitida.core.db import Database, TenantSession
 from nitida.core.principal import Principal
 from nitida.customers import search as customer_lists
 from nitida.customers import service as customers
@@ -83,7 +83,7 @@ def municipio_of(direccion: str | None) -> str:
     return "11001"
 
 
-def configure_electronic_invoicing(session, actor: Principal, secret_key: str) -> None:
+def configure_electronic_invoicing(session: TenantSession, actor: Principal, secret_key: str) -> None:
     """Issuer data, a generated self-signed certificate and habilitación settings for the demo tenant."""
     einvoicing.put_issuer(
         session,
@@ -122,7 +122,7 @@ def configure_electronic_invoicing(session, actor: Principal, secret_key: str) -
     numbering.create_resolution(session, actor, TEST_SET_RESOLUTION)
 
 
-def issue_examples(session, actor: Principal, secret_key: str) -> None:
+def issue_examples(session: TenantSession, actor: Principal, secret_key: str) -> None:
     """One invoice the simulated DIAN will accept and one it will reject (sent once the service runs)."""
     accepted_under = numbering.list_resolutions(session)[0]
     rejected_under = numbering.create_resolution(session, actor, UNAUTHORISED_RESOLUTION)

@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from nitida.dian import wssecurity
 from nitida.dian.responses import soap_fault
@@ -128,23 +129,25 @@ class FakeDian:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format, *args):  # noqa: A002 - quiet in tests
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet in tests
                 pass
 
-            def _send(self, status: int, body: bytes, content_type: str = "application/soap+xml; charset=utf-8"):
+            def _send(
+                self, status: int, body: bytes, content_type: str = "application/soap+xml; charset=utf-8"
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_POST(self):
+            def do_POST(self) -> None:
                 try:
                     self._post()
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (its timeout): what a late server sees
 
-            def _post(self):
+            def _post(self) -> None:
                 if self.path != SERVICE_PATH:
                     self._send(404, b"Not Found", "text/plain")
                     return

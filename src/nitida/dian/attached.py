@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from typing import Any
 
 from lxml import etree
 
@@ -169,10 +170,10 @@ class _ContainerSigner(signing._DianSigner):
     """The e-invoicing XAdES signer (same policy and properties), keeping the CDATA sections signxml would flatten."""
 
     @property
-    def parser(self):
+    def parser(self) -> Any:
         return etree.XMLParser(resolve_entities=False, strip_cdata=False, huge_tree=True)
 
-    def _tostring(self, xml_node, **kwargs):
+    def _tostring(self, xml_node: Any, **kwargs: Any) -> Any:
         # Serialised as ASCII, libxml2 writes "&#237;" *inside* CDATA, which changes the embedded text: use UTF-8.
         kwargs.setdefault("encoding", "UTF-8")
         return etree.tostring(xml_node, **kwargs)

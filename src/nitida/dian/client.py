@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import httpx
 
@@ -163,7 +164,7 @@ class DianClient:
         raise DianRefused(f"{operation}: the DIAN answered HTTP {status}{detail}", soap_fault)
 
     @staticmethod
-    def _parse(content: bytes, operation: str, parse):
+    def _parse(content: bytes, operation: str, parse: Any) -> Any:
         try:
             soap_body = responses.parse_envelope(content)
             soap_fault = responses.fault(soap_body)

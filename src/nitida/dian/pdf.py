@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import segno
 from fpdf import FPDF, FontFace
@@ -114,7 +115,7 @@ def _rate(rate: Decimal) -> str:
 
 
 class _Sheet(FPDF):
-    def multi_cell(self, w, h=None, text="", *args, **kwargs):
+    def multi_cell(self, w: Any, h: Any = None, text: str = "", *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("align", "L")  # fpdf2 justifies by default, which stretches short lines
         return super().multi_cell(w, h, text, *args, **kwargs)
 

@@ -17,6 +17,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -55,7 +56,7 @@ def _timestamp(moment: dt.datetime) -> str:
 class _InPlaceDetachedSigner(XMLSigner):
     """signxml's detached signer, building the Signature in the envelope's placeholder (see module doc)."""
 
-    def _unpack(self, data, references):
+    def _unpack(self, data: Any, references: Any) -> Any:
         _, doc_root, c14n_inputs, references = super()._unpack(data, references)
         placeholder = doc_root.find(f".//{{{DS}}}Signature[@Id='placeholder']")
         if placeholder is None:
@@ -137,7 +138,7 @@ class CheckedRequest:
 
 
 class _Verifier(XMLVerifier):
-    def validate_schema(self, signature):
+    def validate_schema(self, signature: Any) -> None:
         # The xmldsig schema declares CanonicalizationMethod's content strictly and knows no
         # InclusiveNamespaces, which WS-Security (and the DIAN) put there: check the rest.
         trimmed = copy.deepcopy(signature)

@@ -127,7 +127,9 @@ def create_debit_note(invoice_id: str, body: DebitNoteCreate, ctx: NoteWriter, r
     return _create(NoteKind.DEBIT, invoice_id, body, ctx, request)
 
 
-def _list(kind: NoteKind, ctx: TenantContext, response: Response, invoice_id, limit: int, offset: int):
+def _list(
+    kind: NoteKind, ctx: TenantContext, response: Response, invoice_id: uuid.UUID | None, limit: int, offset: int
+) -> list[NoteRead]:
     total, rows = notes.list_notes(ctx.session, kind, invoice_id=invoice_id, limit=limit, offset=offset)
     response.headers["X-Total-Count"] = str(total)
     return [notes.note_read(ctx.session, row) for row in rows]

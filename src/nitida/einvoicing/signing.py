@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from base64 import b64encode
+from typing import Any
 
 from cryptography import x509
 from lxml import etree
@@ -57,11 +58,11 @@ class _DianSigner(XAdESSigner):
         )
         self._signing_time = signing_time
 
-    def add_signing_time(self, signed_signature_properties, sig_root, signing_settings):
+    def add_signing_time(self, signed_signature_properties: Any, sig_root: Any, signing_settings: Any) -> None:
         node = etree.SubElement(signed_signature_properties, xades_tag("SigningTime"), nsmap=self.namespaces)
         node.text = self._signing_time.astimezone(BOGOTA).isoformat(timespec="milliseconds")
 
-    def add_signing_certificate(self, signed_signature_properties, sig_root, signing_settings):
+    def add_signing_certificate(self, signed_signature_properties: Any, sig_root: Any, signing_settings: Any) -> None:
         # XAdES 1.3.2 SigningCertificate (CertDigest + IssuerSerial), as the DIAN policy and samples use,
         # instead of signxml's SigningCertificateV2.
         signing_cert = etree.SubElement(
@@ -81,7 +82,7 @@ class _DianSigner(XAdESSigner):
             serial = etree.SubElement(issuer_serial, ds_tag("X509SerialNumber"), nsmap=self.namespaces)
             serial.text = str(cert.serial_number)
 
-    def add_data_object_format(self, signed_data_object_properties, sig_root, signing_settings):
+    def add_data_object_format(self, signed_data_object_properties: Any, sig_root: Any, signing_settings: Any) -> None:
         # The DIAN's policy asks for no signed data object properties; drop the empty container.
         signed_data_object_properties.getparent().remove(signed_data_object_properties)
 

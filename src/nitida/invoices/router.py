@@ -48,7 +48,7 @@ ItemVoider = Annotated[TenantContext, guard(INVOICES["void"], after_lookup=True)
 # --- numbering resolutions -------------------------------------------------------
 
 
-def _resolution_read(resolution, role: Role) -> ResolutionRead:
+def _resolution_read(resolution: Any, role: Role) -> ResolutionRead:
     read = ResolutionRead.model_validate(resolution)
     # The technical key is what makes an invoice's CUFE valid for the DIAN: ADMIN only.
     return read if role is Role.ADMIN else read.model_copy(update={"technical_key": None})

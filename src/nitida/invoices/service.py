@@ -200,7 +200,7 @@ def _filters(
     return conditions
 
 
-def _join_customer(stmt):
+def _join_customer(stmt: Any) -> Any:
     return stmt.join(Customer, and_(Customer.tenant_id == Invoice.tenant_id, Customer.id == Invoice.customer_id))
 
 

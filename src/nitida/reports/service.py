@@ -71,11 +71,11 @@ def _money(value: Any) -> Any:  # a SQL expression typed as Money
     return type_coerce(value, Money())
 
 
-def _zero():
+def _zero() -> Any:
     return literal(ZERO, Money())
 
 
-def _due_date():
+def _due_date() -> Any:
     # A CONTADO invoice is due the day it is issued.
     return case(
         (Invoice.payment_form == PaymentForm.CONTADO, Invoice.issue_date),

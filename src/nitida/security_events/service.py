@@ -57,10 +57,10 @@ def record_user_changes(
     session: TenantSession,
     actor: Principal,
     client: ClientInfo,
-    user,
+    user: Any,
     *,
-    role_before,
-    status_before,
+    role_before: Any,
+    status_before: Any,
     password_changed: bool,
 ) -> None:
     """The security events of one change to a user (role, status, password)."""

@@ -33,7 +33,7 @@ from nitida.core.access import AccessRules, Rule, RuleNotChecked
 from nitida.core.db import Database, TenantSession
 from nitida.core.errors import Forbidden
 from nitida.core.http import READ_ONLY_METHODS
-from nitida.core.principal import Principal
+from nitida.core.principal import Principal, Role
 from nitida.web import sessions
 
 LOGIN_PATH = "/app/ingresar"
@@ -78,7 +78,7 @@ class WebContext:
         return nullcontext(self.session) if self.reads is None else self.reads.session()
 
     @property
-    def role(self):
+    def role(self) -> Role:
         return self.principal.role
 
     def can(self, rules: AccessRules, action: str) -> bool:

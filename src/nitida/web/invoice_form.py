@@ -51,7 +51,7 @@ def field_name(api_name: str) -> str:
 class _Names(dict):
     """API field -> form field, lines included ("lines.0.quantity" -> "cantidad_0")."""
 
-    def get(self, key, default=None):
+    def get(self, key: str, default: Any = None) -> str:
         return field_name(key)
 
 

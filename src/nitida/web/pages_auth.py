@@ -26,7 +26,9 @@ def _safe_next(value: str | None) -> str:
     return "/app"
 
 
-def _login_page(token: str, *, next_path: str, email: str = "", error: str | None = None, status: int = 200):
+def _login_page(
+    token: str, *, next_path: str, email: str = "", error: str | None = None, status: int = 200
+) -> HTMLResponse:
     html = render_text(
         "ingresar.html", ctx=None, csrf_token=token, siguiente=next_path, email=email, error=error, max=bounds
     )

@@ -23,7 +23,7 @@ from nitida.vocabulary import fiscal
 from nitida.vocabulary.identity import InvalidIdentity, TipoDocumento, normalise
 from nitida.vocabulary.kinds import PersonType
 from nitida.web import fiscal_form, messages, queries
-from nitida.web.deps import Web
+from nitida.web.deps import Web, WebContext
 from nitida.web.forms import FormErrors, FormInvalid, attempt, validate
 from nitida.web.rendering import is_htmx, page
 
@@ -124,7 +124,15 @@ def _with_municipio_error(values: dict[str, Any], errors: FormErrors) -> FormErr
     return errors
 
 
-def _render_form(request, ctx, *, values, errors: FormErrors, customer=None, status_code=200) -> HTMLResponse:
+def _render_form(
+    request: Request,
+    ctx: WebContext,
+    *,
+    values: Any,
+    errors: FormErrors,
+    customer: Any = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     dv = ""
     if values.get("tipo_documento", "NIT") == "NIT" and values.get("numero"):
         try:

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import and_, func, select
 
@@ -70,7 +71,7 @@ def first_steps(session: TenantSession) -> list[tuple[str, str]]:
     return steps
 
 
-def _count(session: TenantSession, *conditions) -> int:
+def _count(session: TenantSession, *conditions: Any) -> int:
     return session.scalar(select(func.count()).select_from(Invoice).where(*conditions)) or 0
 
 

@@ -32,7 +32,7 @@ _S = TypeVar("_S", bound=ScopedSession)
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # The driver's own transaction handling is switched off so that BEGIN
         # is ours to emit (below): writers take the lock up front and wait
         # for each other instead of failing with "database is locked".
@@ -45,7 +45,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:
+    def _on_begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get("nitida_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 

@@ -201,6 +201,6 @@ def _not_for_driver(read: TenantRead) -> Any:
     raise RuntimeError(f"a check's read must be one the driver can send as it is: {read.statement}")
 
 
-def backend_pid(connection) -> int:
+def backend_pid(connection: Any) -> int:
     """The PostgreSQL backend process of a SQLAlchemy connection (known to the driver: no round trip)."""
     return connection.connection.dbapi_connection.info.backend_pid

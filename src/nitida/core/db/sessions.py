@@ -185,7 +185,7 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
 
 
 @event.listens_for(ScopedSession, "before_flush")
-def _stamp_tenant(session: Session, flush_context, instances) -> None:
+def _stamp_tenant(session: Session, flush_context: Any, instances: Any) -> None:
     tenant_id = session.info.get(TENANT_KEY)
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if not isinstance(obj, TenantScoped):
@@ -203,7 +203,7 @@ def _stamp_tenant(session: Session, flush_context, instances) -> None:
 
 
 @event.listens_for(ScopedSession, "after_begin")
-def _begin_transaction(session: Session, transaction, connection) -> None:
+def _begin_transaction(session: Session, transaction: Any, connection: Any) -> None:
     """The transaction's RLS context (PostgreSQL), then the check that waits for its
     first statement (``TenantSession.check_on_begin``), before any other result."""
     info = session.info
@@ -234,7 +234,7 @@ def _run_after_commit_hooks(session: Session) -> None:
 
 
 @event.listens_for(ScopedSession, "after_soft_rollback")
-def _drop_after_commit_hooks(session: Session, previous_transaction) -> None:
+def _drop_after_commit_hooks(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:  # the outermost transaction: its work is gone
         session.info.pop(AFTER_COMMIT_KEY, None)
     elif AFTER_COMMIT_KEY in session.info:  # a savepoint: only the work done inside it is gone
