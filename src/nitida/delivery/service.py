@@ -28,6 +28,7 @@ from nitida.dian import pdf
 from nitida.einvoicing import documents
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import InvoiceNote
+from nitida.invoices import stored
 from nitida.invoices.models import Invoice, InvoiceStatus
 from nitida.jobs import service as jobs
 from nitida.jobs.models import Job, JobStatus
@@ -347,7 +348,7 @@ def invoice_printable_document(session: TenantSession, invoice: Invoice) -> docu
 def note_printable_document(session: TenantSession, note: InvoiceNote, found: einvoicing.Signer) -> documents.Document:
     invoice = session.scalar(select(Invoice).where(Invoice.id == note.invoice_id))
     assert invoice is not None and invoice.number is not None and invoice.issue_date is not None
-    lines = [einvoicing.stored_line(raw) for raw in note.lines]
+    lines = [stored.to_line(raw) for raw in note.lines]
     fig = einvoicing.figures(lines, [raw["description"] for raw in note.lines])
     return documents.Document(
         kind=documents.DocumentKind.CREDIT_NOTE if note.kind is NoteKind.CREDIT else documents.DocumentKind.DEBIT_NOTE,

@@ -39,7 +39,7 @@ from nitida.einvoicing import documents
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import InvoiceNote
 from nitida.einvoicing.schemas import NoteRead
-from nitida.invoices import totals
+from nitida.invoices import stored, totals
 from nitida.invoices.models import Invoice, InvoiceStatus
 from nitida.invoices.schemas import LineIn, LineRead, TaxGroupRead, TaxRead
 from nitida.vocabulary import codelists
@@ -54,32 +54,6 @@ NUMBER_TAKEN = Constraint(
 )
 
 
-def _stored_lines(lines: list[LineIn]) -> list[dict[str, Any]]:
-    return [
-        {
-            "description": line.description,
-            "quantity": f"{line.quantity.normalize():f}",
-            "unitPrice": format_money(line.unit_price),
-            "discountPercent": format_money(line.discount_percent),
-            "taxes": [{"type": t.type.value, "rate": format_money(t.rate)} for t in line.taxes],
-        }
-        for line in lines
-    ]
-
-
-def _invoice_lines(invoice: Invoice) -> list[dict[str, Any]]:
-    return [
-        {
-            "description": row.description,
-            "quantity": f"{row.quantity.normalize():f}",
-            "unitPrice": format_money(row.unit_price),
-            "discountPercent": format_money(row.discount_percent),
-            "taxes": list(row.taxes),
-        }
-        for row in invoice.lines
-    ]
-
-
 def _line_key(raw: dict[str, Any]) -> tuple[Any, ...]:
     taxes = tuple(sorted((t["type"], Decimal(str(t["rate"]))) for t in raw["taxes"]))
     return (raw["description"], Decimal(str(raw["unitPrice"])), Decimal(str(raw["discountPercent"])), taxes)
@@ -90,7 +64,7 @@ def _by_tax_combination(lines: list[dict[str, Any]]) -> dict[tuple[Any, ...], tu
     out: dict[tuple[Any, ...], tuple[Decimal, list[dict[str, str]]]] = {}
     for raw in lines:
         key = _line_key(raw)[3]
-        base = totals.compute_line(einvoicing.stored_line(raw)).base
+        base = totals.compute_line(stored.to_line(raw)).base
         before = out.get(key, (Decimal("0.00"), list(raw["taxes"])))
         out[key] = (before[0] + base, before[1])
     return out
@@ -108,7 +82,9 @@ def _left_to_credit(session: TenantSession, invoice: Invoice) -> list[dict[str, 
     notes = session.scalars(
         select(InvoiceNote).where(InvoiceNote.invoice_id == invoice.id).order_by(InvoiceNote.issued_at)
     ).all()
-    pool = _invoice_lines(invoice) + [dict(raw) for n in notes if n.kind is NoteKind.DEBIT for raw in n.lines]
+    pool = [stored.of_row(row) for row in invoice.lines] + [
+        dict(raw) for n in notes if n.kind is NoteKind.DEBIT for raw in n.lines
+    ]
     credited = [raw for n in notes if n.kind is NoteKind.CREDIT for raw in n.lines]
     if not credited:
         return pool
@@ -126,7 +102,7 @@ def _left_to_credit(session: TenantSession, invoice: Invoice) -> list[dict[str, 
         remaining = [{**raw, "quantity": f"{q.normalize():f}"} for raw, q in zip(pool, left, strict=True) if q > 0]
         if remaining:
             return remaining
-        return _invoice_lines(invoice)
+        return [stored.of_row(row) for row in invoice.lines]
     description = f"Anulación del saldo de la factura {invoice.number}"
     still = _by_tax_combination(pool)
     for key, (base, _) in _by_tax_combination(credited).items():
@@ -142,7 +118,7 @@ def _left_to_credit(session: TenantSession, invoice: Invoice) -> list[dict[str, 
         }
         for base, taxes in still.values()
         if base > 0
-    ] or _invoice_lines(invoice)
+    ] or [stored.of_row(row) for row in invoice.lines]
 
 
 def _require_electronic(invoice: Invoice, kind: NoteKind) -> None:
@@ -186,12 +162,12 @@ def create_note(
         raise _unconfigured()
     _require_electronic(invoice, kind)
     if lines is not None:
-        stored = _stored_lines(lines)
+        note_lines = [stored.of_input(line) for line in lines]
     elif kind is NoteKind.CREDIT and concept == ANULACION:
-        stored = _left_to_credit(session, invoice)
+        note_lines = _left_to_credit(session, invoice)
     else:
-        stored = _invoice_lines(invoice)
-    total_lines = [einvoicing.stored_line(raw) for raw in stored]
+        note_lines = [stored.of_row(row) for row in invoice.lines]
+    total_lines = [stored.to_line(raw) for raw in note_lines]
     computed = totals.compute(total_lines)
     # A zero-total invoice is voided by an anulación of its (zero) lines: nothing else may be zero.
     voids_nothing_owed = concept == ANULACION and kind is NoteKind.CREDIT and invoice.uncredited_total == 0
@@ -211,7 +187,7 @@ def create_note(
     settings.updated_at = utcnow()
     number = f"{prefix}{consecutive}"
     issued_at = utcnow()
-    fig = einvoicing.figures(total_lines, [raw["description"] for raw in stored])
+    fig = einvoicing.figures(total_lines, [raw["description"] for raw in note_lines])
     assert invoice.number is not None and invoice.issue_date is not None
     doc = documents.Document(
         kind=documents.DocumentKind.CREDIT_NOTE if kind is NoteKind.CREDIT else documents.DocumentKind.DEBIT_NOTE,
@@ -239,7 +215,7 @@ def create_note(
         description=description,
         issue_date=issued_at.astimezone(BOGOTA).date(),
         issued_at=issued_at,
-        lines=stored,
+        lines=note_lines,
         subtotal=computed.subtotal,
         tax_total=computed.tax_total,
         total=computed.total,
@@ -371,7 +347,7 @@ def list_notes(
 
 def note_read(session: TenantSession, note: InvoiceNote) -> NoteRead:
     invoice_number = session.scalar(select(Invoice.number).where(Invoice.id == note.invoice_id)) or ""
-    total_lines = [einvoicing.stored_line(raw) for raw in note.lines]
+    total_lines = [stored.to_line(raw) for raw in note.lines]
     computed = totals.compute(total_lines)
     return NoteRead(
         id=note.id,

@@ -411,15 +411,6 @@ def payment_of(invoice: Invoice) -> documents.Payment:
     )
 
 
-def stored_line(raw: dict[str, Any]) -> totals.Line:
-    return totals.Line(
-        quantity=Decimal(str(raw["quantity"])),
-        unit_price=Decimal(str(raw["unitPrice"])),
-        discount_percent=Decimal(str(raw["discountPercent"])),
-        taxes=tuple(totals.Tax(totals.TaxType(t["type"]), Decimal(t["rate"])) for t in raw["taxes"]),
-    )
-
-
 def figures(lines: list[totals.Line], descriptions: list[str]) -> documents.Figures:
     computed = totals.compute(lines)
     return documents.from_totals(lines, [documents.LineText(d) for d in descriptions], computed)

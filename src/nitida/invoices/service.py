@@ -37,7 +37,7 @@ from nitida.core.principal import Principal
 from nitida.core.schemas import refuse_nulls
 from nitida.core.text import fold
 from nitida.customers.models import Customer, CustomerStatus
-from nitida.invoices import numbering, totals, views
+from nitida.invoices import numbering, stored, totals, views
 from nitida.invoices.models import Invoice, InvoiceLine, InvoicePayment, InvoiceStatus, NumberingResolution
 from nitida.invoices.schemas import InvoiceCreate, InvoiceSummary, InvoiceUpdate, LineIn, PaymentCreate, TaxIn
 from nitida.vocabulary.kinds import ElectronicStatus, PaymentForm
@@ -109,7 +109,7 @@ def _set_lines(invoice: Invoice, lines: list[LineIn]) -> None:
             quantity=line.quantity,
             unit_price=line.unit_price,
             discount_percent=line.discount_percent,
-            taxes=[{"type": t.type.value, "rate": format_money(t.rate)} for t in line.taxes],
+            taxes=stored.taxes_json(line.taxes),
             base=lt.base,
         )
         for i, (line, lt) in enumerate(zip(lines, computed.lines, strict=True))
@@ -131,16 +131,7 @@ def _audited(invoice: Invoice) -> dict[str, Any]:
         "paymentForm": invoice.payment_form.value,
         "paymentMethod": invoice.payment_method.value if invoice.payment_method else None,
         "notes": invoice.notes,
-        "lines": [
-            {
-                "description": row.description,
-                "quantity": f"{row.quantity.normalize():f}",
-                "unitPrice": format_money(row.unit_price),
-                "discountPercent": format_money(row.discount_percent),
-                "taxes": list(row.taxes),
-            }
-            for row in invoice.lines
-        ],
+        "lines": [stored.of_row(row) for row in invoice.lines],
         "subtotal": format_money(invoice.subtotal),
         "taxTotal": format_money(invoice.tax_total),
         "total": format_money(invoice.total),
