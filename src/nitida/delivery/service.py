@@ -25,10 +25,9 @@ from nitida.core.locks import advisory_xact_lock
 from nitida.core.principal import Principal
 from nitida.delivery.models import Delivery, DocumentType, MailStatus, SimulatedMail
 from nitida.dian import pdf
-from nitida.einvoicing import documents
+from nitida.einvoicing import documents, notes
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import InvoiceNote
-from nitida.invoices import stored
 from nitida.invoices.models import Invoice, InvoiceStatus
 from nitida.jobs import service as jobs
 from nitida.jobs.models import Job, JobStatus
@@ -346,24 +345,11 @@ def invoice_printable_document(session: TenantSession, invoice: Invoice) -> docu
 
 
 def note_printable_document(session: TenantSession, note: InvoiceNote, found: einvoicing.Signer) -> documents.Document:
+    """The note's document as it was signed (einvoicing.notes.note_document), for its PDF and e-mail."""
     invoice = session.scalar(select(Invoice).where(Invoice.id == note.invoice_id))
-    assert invoice is not None and invoice.number is not None and invoice.issue_date is not None
-    lines = [stored.to_line(raw) for raw in note.lines]
-    fig = einvoicing.figures(lines, [raw["description"] for raw in note.lines])
-    return documents.Document(
-        kind=documents.DocumentKind.CREDIT_NOTE if note.kind is NoteKind.CREDIT else documents.DocumentKind.DEBIT_NOTE,
-        number=note.number,
-        issue_datetime=note.issued_at,
-        supplier=found.supplier,
-        customer=einvoicing.customer_party(invoice),
-        lines=fig.lines,
-        tax_totals=fig.tax_totals,
-        totals=fig.totals,
-        software=found.software,
-        payment=einvoicing.payment_of(invoice),
-        billing_reference=documents.BillingReference(invoice.number, invoice.cufe or "", invoice.issue_date),
-        concept_code=note.concept,
-        concept_description=note.description,
+    assert invoice is not None
+    return notes.note_document(
+        invoice, note.kind, note.number, note.issued_at, note.lines, note.concept, note.description, found
     )
 
 

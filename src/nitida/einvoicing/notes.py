@@ -22,6 +22,7 @@ How notes move an invoice (the caller holds the invoice row FOR UPDATE):
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -144,6 +145,36 @@ def _unconfigured() -> Conflict:
     )
 
 
+def note_document(
+    invoice: Invoice,
+    kind: NoteKind,
+    number: str,
+    issued_at: datetime,
+    lines: list[dict[str, Any]],
+    concept: str,
+    description: str,
+    signer: einvoicing.Signer,
+) -> documents.Document:
+    """A note as the DIAN's document: what is signed when it is issued, and what its PDF prints since."""
+    assert invoice.number is not None and invoice.issue_date is not None
+    fig = einvoicing.figures([stored.to_line(raw) for raw in lines], [raw["description"] for raw in lines])
+    return documents.Document(
+        kind=documents.DocumentKind.CREDIT_NOTE if kind is NoteKind.CREDIT else documents.DocumentKind.DEBIT_NOTE,
+        number=number,
+        issue_datetime=issued_at,
+        supplier=signer.supplier,
+        customer=einvoicing.customer_party(invoice),
+        lines=fig.lines,
+        tax_totals=fig.tax_totals,
+        totals=fig.totals,
+        software=signer.software,
+        payment=einvoicing.payment_of(invoice),
+        billing_reference=documents.BillingReference(invoice.number, invoice.cufe or "", invoice.issue_date),
+        concept_code=concept,
+        concept_description=description,
+    )
+
+
 def create_note(
     session: TenantSession,
     actor: Principal,
@@ -187,23 +218,7 @@ def create_note(
     settings.updated_at = utcnow()
     number = f"{prefix}{consecutive}"
     issued_at = utcnow()
-    fig = einvoicing.figures(total_lines, [raw["description"] for raw in note_lines])
-    assert invoice.number is not None and invoice.issue_date is not None
-    doc = documents.Document(
-        kind=documents.DocumentKind.CREDIT_NOTE if kind is NoteKind.CREDIT else documents.DocumentKind.DEBIT_NOTE,
-        number=number,
-        issue_datetime=issued_at,
-        supplier=signer.supplier,
-        customer=einvoicing.customer_party(invoice),
-        lines=fig.lines,
-        tax_totals=fig.tax_totals,
-        totals=fig.totals,
-        software=signer.software,
-        payment=einvoicing.payment_of(invoice),
-        billing_reference=documents.BillingReference(invoice.number, invoice.cufe or "", invoice.issue_date),
-        concept_code=concept,
-        concept_description=description,
-    )
+    doc = note_document(invoice, kind, number, issued_at, note_lines, concept, description, signer)
     emitted = einvoicing.emit_or_409(doc, signer.certificate, f"The {LABEL[kind]} {number}")
     note = InvoiceNote(
         invoice_id=invoice.id,
