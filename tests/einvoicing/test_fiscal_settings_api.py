@@ -48,7 +48,9 @@ def test_issuer_history_is_audited(client, tenant, database):
     ok(client.put("/billing/issuer", headers=admin, json=ISSUER_BODY))
     ok(client.put("/billing/issuer", headers=admin, json={**ISSUER_BODY, "telefono": "6017654321"}))
     with database.tenant_session(tenant.id, write=False) as session:
-        events = session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "issuer")).all()
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.entity_type == "issuer").order_by(AuditEvent.occurred_at)
+        ).all()
     assert [e.action for e in events] == ["CREATED", "UPDATED"]
     assert events[1].changes == {"telefono": {"from": "6015550101", "to": "6017654321"}}
 
