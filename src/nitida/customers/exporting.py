@@ -39,50 +39,31 @@ _TIPO = {t: (t.value, t.codigo) for t in TipoDocumento}
 
 
 def export_rows(rows: Iterable[Row]) -> Iterator[tuple]:
-    """Rows of customers.service.COLUMNS as the export's cells, in HEADER's order."""
-    for row in rows:
-        (
-            id_,
-            _tenant,
-            razon_social,
-            tipo,
-            nit,
-            dv,
-            email,
-            telefono,
-            direccion,
-            tipo_persona,
-            responsabilidades,
-            tributo,
-            municipio_codigo,
-            codigo_postal,
-            status,
-            created,
-            updated,
-            *_,
-        ) = row
-        tipo_value, codigo = _TIPO[tipo]
-        place = codelists.municipio(municipio_codigo) if municipio_codigo else None
+    """Rows of customers.service.COLUMNS (read by name: the export is bound by the spreadsheet, not by
+    unpacking; customers.views unpacks by position for the JSON list) as the export's cells, in HEADER's order."""
+    for c in rows:
+        tipo_value, codigo = _TIPO[c.tipo_documento]
+        place = codelists.municipio(c.municipio_codigo) if c.municipio_codigo else None
         yield (
-            str(id_),
-            razon_social,
+            str(c.id),
+            c.razon_social,
             tipo_value,
             codigo,
-            nit,
-            dv,
-            email,
-            telefono,
-            direccion,
-            tipo_persona,
-            ", ".join(responsabilidades or ()),
-            tributo,
-            municipio_codigo,
+            c.nit,
+            c.dv,
+            c.email,
+            c.telefono,
+            c.direccion,
+            c.tipo_persona,
+            ", ".join(c.responsabilidades_fiscales or ()),
+            c.tributo,
+            c.municipio_codigo,
             place.name if place else None,
             place.departamento if place else None,
-            codigo_postal,
-            status.value,
-            created,
-            updated,
+            c.codigo_postal,
+            c.status.value,
+            c.created_at,
+            c.updated_at,
         )
 
 
