@@ -19,7 +19,7 @@ from nitida.core.principal import Principal
 from nitida.core.settings import Settings
 from nitida.delivery.models import SimulatedMail
 from nitida.dian import simulated
-from nitida.einvoicing import service as einvoicing
+from nitida.einvoicing import configuration
 from nitida.einvoicing.models import ElectronicSettings
 from nitida.jobs.worker import Worker
 from nitida.users.models import Role
@@ -32,7 +32,7 @@ def simulate(database, tenant) -> None:
     admin = tenant.users[Role.ADMIN]
     actor = Principal(user_id=admin.id, tenant_id=tenant.id, email=admin.email, name=admin.name, role=Role.ADMIN)
     with database.unit_of_work(tenant.id) as session:
-        einvoicing.use_simulated_dian(session, actor, test_set_id=str(uuid.uuid4()))
+        configuration.use_simulated_dian(session, actor, test_set_id=str(uuid.uuid4()))
 
 
 def run_jobs(database, database_url, tenant) -> None:
@@ -150,7 +150,7 @@ def test_production_is_never_pointed_at_the_simulation(client, database, demo_te
     admin = demo_tenant.users[Role.ADMIN]
     actor = Principal(user_id=admin.id, tenant_id=demo_tenant.id, email=admin.email, name=admin.name, role=Role.ADMIN)
     with pytest.raises(Exception, match="habilitación only"), database.unit_of_work(demo_tenant.id) as session:
-        einvoicing.use_simulated_dian(session, actor, test_set_id="x")
+        configuration.use_simulated_dian(session, actor, test_set_id="x")
     # Nor by a write that skips the service: the database refuses it.
     with pytest.raises(IntegrityError), database.unit_of_work(demo_tenant.id) as session:
         session.execute(update(ElectronicSettings).values(simulated=True))

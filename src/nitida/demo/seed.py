@@ -23,8 +23,7 @@ from nitida.customers import search as customer_lists
 from nitida.customers import service as customers
 from nitida.customers.schemas import CustomerCreate
 from nitida.demo.colombian_data import demo_customers
-from nitida.einvoicing import certificates, documents
-from nitida.einvoicing import service as einvoicing
+from nitida.einvoicing import certificates, configuration, documents
 from nitida.einvoicing.schemas import ElectronicInvoicingWrite, IssuerWrite
 from nitida.invoices import numbering
 from nitida.invoices import service as invoices
@@ -85,7 +84,7 @@ def municipio_of(direccion: str | None) -> str:
 
 def configure_electronic_invoicing(session: TenantSession, actor: Principal, secret_key: str) -> None:
     """Issuer data, a generated self-signed certificate and habilitación settings for the demo tenant."""
-    einvoicing.put_issuer(
+    configuration.put_issuer(
         session,
         actor,
         IssuerWrite(
@@ -105,7 +104,7 @@ def configure_electronic_invoicing(session: TenantSession, actor: Principal, sec
     )
     password = secrets.token_urlsafe(16)
     p12 = certificates.generate_self_signed_p12("Papelería Nítida Demo S.A.S.", DEMO_NIT, password, days=730)
-    einvoicing.put_settings(
+    configuration.put_settings(
         session,
         actor,
         ElectronicInvoicingWrite(
@@ -118,7 +117,7 @@ def configure_electronic_invoicing(session: TenantSession, actor: Principal, sec
         ),
         secret_key=secret_key,
     )
-    einvoicing.use_simulated_dian(session, actor, test_set_id=str(uuid.uuid4()))
+    configuration.use_simulated_dian(session, actor, test_set_id=str(uuid.uuid4()))
     numbering.create_resolution(session, actor, TEST_SET_RESOLUTION)
 
 
@@ -167,11 +166,11 @@ def seed_demo(db: Database, secret_key: str) -> tuple[bool, list[tuple[str, str,
     if existing is not None:
         # A demo made before the DIAN simulada existed sent to nowhere: point it there now.
         with db.unit_of_work(existing.claims.tenant_id) as session:
-            settings = einvoicing.find_settings(session)
+            settings = configuration.find_settings(session)
             if settings is not None and not settings.simulated and settings.environment is Environment.HABILITACION:
                 admin = session.get(User, (existing.claims.tenant_id, existing.claims.user_id))
                 assert admin is not None
-                einvoicing.use_simulated_dian(session, _principal(admin), test_set_id=str(uuid.uuid4()))
+                configuration.use_simulated_dian(session, _principal(admin), test_set_id=str(uuid.uuid4()))
         return False, logins
     # One transaction: a crash half-way leaves no half-made demo behind.
     with db.unit_of_work(uuid.uuid4()) as session:

@@ -12,7 +12,7 @@ from nitida import flows
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
 from nitida.core.problems import problem_responses
 from nitida.core.schemas import total_count_header
-from nitida.einvoicing import notes, service
+from nitida.einvoicing import configuration, notes
 from nitida.einvoicing.access import ELECTRONIC_INVOICING, ISSUER, NOTES
 from nitida.einvoicing.models import InvoiceNote
 from nitida.einvoicing.schemas import (
@@ -48,20 +48,20 @@ def secret_key(request: Request) -> str:
 @router.get("/issuer", response_model=IssuerRead, responses=problem_responses(401, 404))
 def get_issuer(ctx: IssuerReader) -> IssuerRead:
     """The business's fiscal data as its electronic documents carry it; 404 until configured."""
-    return service.issuer_read(service.get_issuer(ctx.session))
+    return configuration.issuer_read(configuration.get_issuer(ctx.session))
 
 
 @router.put("/issuer", response_model=IssuerRead, responses=problem_responses(400, 401, 403, 413))
 def put_issuer(body: IssuerWrite, ctx: IssuerManager) -> IssuerRead:
     """Set the fiscal data (ADMIN). ``dv``, ``municipio`` and ``departamento`` are derived."""
-    return service.issuer_read(service.put_issuer(ctx.session, ctx.principal, body))
+    return configuration.issuer_read(configuration.put_issuer(ctx.session, ctx.principal, body))
 
 
 @router.get("/electronic-invoicing", response_model=ElectronicInvoicingRead, responses=problem_responses(401, 404))
 def get_electronic_invoicing(ctx: SettingsReader) -> ElectronicInvoicingRead:
     """Environment, software id, test set id and the certificate's subject, serial and expiry.
     The PIN, the key and the password are never shown."""
-    return service.settings_read(service.get_settings_row(ctx.session))
+    return configuration.settings_read(configuration.get_settings_row(ctx.session))
 
 
 @router.put(
@@ -74,8 +74,8 @@ def put_electronic_invoicing(
 
     A certificate that cannot be opened, has expired or has no private key is a 400 saying which.
     """
-    row = service.put_settings(ctx.session, ctx.principal, body, secret_key=secret_key(request))
-    return service.settings_read(row)
+    row = configuration.put_settings(ctx.session, ctx.principal, body, secret_key=secret_key(request))
+    return configuration.settings_read(row)
 
 
 # --- credit and debit notes ---------------------------------------------------------------

@@ -16,7 +16,7 @@ from nitida.core.errors import NotFound
 from nitida.delivery import service as delivery
 from nitida.delivery.access import DELIVERY
 from nitida.dian import simulated
-from nitida.einvoicing import service as einvoicing
+from nitida.einvoicing import configuration
 from nitida.invoices import service as invoices
 from nitida.invoices.access import INVOICES
 from nitida.invoices.models import Invoice, InvoiceStatus
@@ -44,7 +44,7 @@ class DeliveryPanel:
 
 
 def is_simulated(ctx: WebContext) -> bool:
-    settings = einvoicing.find_settings(ctx.session)
+    settings = configuration.find_settings(ctx.session)
     return settings is not None and settings.simulated
 
 

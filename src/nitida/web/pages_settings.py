@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nitida.core import bounds
 from nitida.core.clock import bogota_today
-from nitida.einvoicing import service as einvoicing
+from nitida.einvoicing import configuration
 from nitida.einvoicing.access import ELECTRONIC_INVOICING, ISSUER
 from nitida.einvoicing.schemas import ElectronicInvoicingWrite, IssuerWrite
 from nitida.invoices import numbering
@@ -96,8 +96,8 @@ def _render(
     status_code: int = 200,
 ) -> HTMLResponse:
     today = bogota_today()
-    row = einvoicing.find_settings(ctx.session)
-    settings = einvoicing.settings_read(row) if row else None
+    row = configuration.find_settings(ctx.session)
+    settings = configuration.settings_read(row) if row else None
     return page(
         request,
         ctx,
@@ -126,13 +126,13 @@ def _render(
 
 
 def _issuer_values(ctx: WebContext) -> dict[str, Any]:
-    issuer = einvoicing.find_issuer(ctx.session)
+    issuer = configuration.find_issuer(ctx.session)
     if issuer is None:
         return {name: "" for name in ISSUER_FIELDS.values()} | {
             "tributo": fiscal.DEFAULT_TRIBUTO,
             "responsabilidades": fiscal.default_responsabilidades(),
         }
-    read = einvoicing.issuer_read(issuer)
+    read = configuration.issuer_read(issuer)
     return {
         "emisor_razon_social": read.razon_social,
         "emisor_nombre_comercial": read.nombre_comercial or "",
@@ -242,7 +242,7 @@ def put_issuer(request: Request, ctx: Web) -> Response:
     body["municipioCodigo"] = fiscal_form.municipio_code(values["municipio"]) or ""
     try:
         data = validate(IssuerWrite, body, ISSUER_FIELDS)
-        attempt(ctx.session, ISSUER_FIELDS, lambda: einvoicing.put_issuer(ctx.session, ctx.principal, data))
+        attempt(ctx.session, ISSUER_FIELDS, lambda: configuration.put_issuer(ctx.session, ctx.principal, data))
     except FormInvalid as exc:
         if "emisor_nit" not in exc.errors.fields:
             # Checked by the service after the schema: say it now too, so every wrong field shows at once.
@@ -289,7 +289,7 @@ def put_electronic_invoicing(request: Request, ctx: Web) -> Response:
         attempt(
             ctx.session,
             SETTINGS_FIELDS,
-            lambda: einvoicing.put_settings(ctx.session, ctx.principal, data, secret_key=secret_key),
+            lambda: configuration.put_settings(ctx.session, ctx.principal, data, secret_key=secret_key),
         )
     except FormInvalid as exc:
         return _render(request, ctx, settings_values=values, settings_errors=exc.errors, status_code=422)

@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, select
 
 from nitida.core.db import TenantSession
 from nitida.customers.models import Customer
-from nitida.einvoicing import service as einvoicing
+from nitida.einvoicing import configuration
 from nitida.einvoicing.models import InvoiceNote
 from nitida.invoices.models import Invoice, InvoiceStatus, NumberingResolution
 from nitida.reports import service as reports
@@ -62,7 +62,7 @@ def _notes_in_month(session: TenantSession, kind: NoteKind, first: date, last: d
 def first_steps(session: TenantSession) -> list[tuple[str, str]]:
     """What a new business still has to do before it bills: fiscal data, a resolution, a customer."""
     steps = []
-    if einvoicing.find_issuer(session) is None:
+    if configuration.find_issuer(session) is None:
         steps.append(("Registra los datos fiscales de la empresa", "/app/configuracion"))
     if not session.scalar(select(func.count()).select_from(NumberingResolution)):
         steps.append(("Registra la resolución de numeración que te autorizó la DIAN", "/app/configuracion"))
