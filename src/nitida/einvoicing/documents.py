@@ -86,7 +86,9 @@ class LineTax:
 
 
 @dataclass(frozen=True, slots=True)
-class Line:
+class DocumentLine:
+    """A line as the DIAN's document carries it (its amounts computed: invoices.totals.Line is the input)."""
+
     description: str
     quantity: Decimal
     unit_price: Decimal
@@ -169,7 +171,7 @@ class Document:
     issue_datetime: datetime  # aware
     supplier: Party
     customer: Party
-    lines: tuple[Line, ...]
+    lines: tuple[DocumentLine, ...]
     tax_totals: tuple[TaxTotal, ...]
     totals: MonetaryTotals
     software: Software
@@ -324,7 +326,7 @@ def problems(doc: Document) -> list[str]:
 class Figures:
     """Lines, tax totals and monetary totals of a document, as ``Document`` takes them."""
 
-    lines: tuple[Line, ...]
+    lines: tuple[DocumentLine, ...]
     tax_totals: tuple[TaxTotal, ...]
     totals: MonetaryTotals
 
@@ -346,7 +348,7 @@ def from_totals(lines: Sequence[totals_mod.Line], texts: Sequence[LineText], com
     """
     if not (len(lines) == len(texts) == len(computed.lines)):
         raise ValueError("lines, texts and computed totals must have the same length")
-    doc_lines: list[Line] = []
+    doc_lines: list[DocumentLine] = []
     taxed_base = ZERO
     for line, text, figures in zip(lines, texts, computed.lines):
         gross = totals_mod.line_base(line.quantity, line.unit_price)
@@ -354,7 +356,7 @@ def from_totals(lines: Sequence[totals_mod.Line], texts: Sequence[LineText], com
         if taxes:
             taxed_base += figures.base
         doc_lines.append(
-            Line(
+            DocumentLine(
                 description=text.description,
                 quantity=line.quantity,
                 unit_price=line.unit_price,

@@ -13,7 +13,15 @@ from decimal import Decimal
 from lxml import etree
 
 from nitida.einvoicing import cufe
-from nitida.einvoicing.documents import Document, DocumentDataError, DocumentKind, Line, Party, TaxTotal, problems
+from nitida.einvoicing.documents import (
+    Document,
+    DocumentDataError,
+    DocumentKind,
+    DocumentLine,
+    Party,
+    TaxTotal,
+    problems,
+)
 from nitida.vocabulary import codelists
 from nitida.vocabulary.kinds import PaymentForm, PersonType
 
@@ -330,7 +338,7 @@ class _Builder:
             self.amount(node, "PrepaidAmount", totals.prepaid)
         self.amount(node, "PayableAmount", totals.payable)
 
-    def line(self, root: etree._Element, position: int, line: Line) -> None:
+    def line(self, root: etree._Element, position: int, line: DocumentLine) -> None:
         kind = self.doc.kind
         element, quantity_name = {
             DocumentKind.INVOICE: ("InvoiceLine", "InvoicedQuantity"),
@@ -363,7 +371,7 @@ class _Builder:
         # (the DIAN's FAV06). It was always 1, so every discounted line was notified.
         self.cbc(price, "BaseQuantity", _quantity(line.quantity), unitCode=line.unit_code)
 
-    def line_discount(self, node: etree._Element, line: Line) -> None:
+    def line_discount(self, node: etree._Element, line: DocumentLine) -> None:
         if not line.discount_amount:
             return
         allowance = self.cac(node, "AllowanceCharge")
@@ -375,7 +383,7 @@ class _Builder:
         self.amount(allowance, "Amount", line.discount_amount)
         self.amount(allowance, "BaseAmount", line.gross_amount)
 
-    def line_taxes(self, node: etree._Element, line: Line) -> None:
+    def line_taxes(self, node: etree._Element, line: DocumentLine) -> None:
         for tax_type in ("IVA", "INC"):
             taxes = [t for t in line.taxes if t.tax_type == tax_type]
             if not taxes:
