@@ -19,7 +19,6 @@ page wider than a phone.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from fixtures import dian as answers
+from fixtures.browser import spanish_chromium
 from fixtures.common import PASSWORD, SECRET, TenantHandle
 from fixtures.crawler import Crawler, Report, english_in, english_words, shape
 from fixtures.einvoicing_api import LINES, configure, customer_body, ok, resolution_body
@@ -40,7 +40,6 @@ from nitida.users.models import Role
 pytestmark = pytest.mark.slow
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # git-ignored: pages too wide for a phone
-CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if Path(p).exists()), None)
 # Fresh copies of some states are made at the start, as spares: an invoice issued before the business
 # configured electronic invoicing cannot be made afterwards, and the DIAN's answers come from one
 # delivery run (a later run would deliver, and mail, every document issued since). As many as the
@@ -50,24 +49,11 @@ CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") 
 SPARES = {Role.ADMIN: 5, Role.OPERADOR: 3, Role.CONSULTA: 0}
 
 
-def _missing(what: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what} is missing (scripts/test.sh installs it)")
-    pytest.skip(f"{what} is missing: run ./scripts/test.sh (it installs it)")
-
-
 # Module scope: Playwright's sync API keeps an event loop running in this thread while it is open.
 @pytest.fixture(scope="module")
 def browser():
-    if CHROMIUM is None:
-        _missing("Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        env = {**os.environ, "LANG": "es_CO.UTF-8", "LANGUAGE": "es_CO"}
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, env=env)
-        yield browser
-        browser.close()
+    with spanish_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,13 @@ check (no serious or critical violation) on every page visited.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from fixtures.browser import missing, spanish_chromium
 from fixtures.common import PASSWORD
 from fixtures.einvoicing import CERT_PASSWORD, SOFTWARE_ID, SOFTWARE_PIN, TECHNICAL_KEY, demo_p12
 from fixtures.processes import free_port, start_service
@@ -31,31 +31,16 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_SOURCE = AXE.read_text() if AXE.exists() else ""
-CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if Path(p).exists()), None)
-
-
-def _missing(what: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what} is missing (scripts/test.sh installs it)")
-    pytest.skip(f"{what} is missing: run ./scripts/test.sh (it installs it)")
 
 
 # Module scope: Playwright's sync API keeps an event loop running in this thread while it
 # is open, which would break later tests of the same worker that call asyncio.run().
 @pytest.fixture(scope="module")
 def browser():
-    if CHROMIUM is None:
-        _missing("Debian's chromium")
     if not AXE.exists():
-        _missing("node_modules/axe-core (npm ci)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # Spanish environment: chromium-l10n then shows date inputs as dd/mm/aaaa.
-        env = {**os.environ, "LANG": "es_CO.UTF-8", "LANGUAGE": "es_CO"}
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, env=env)
-        yield browser
-        browser.close()
+        missing("node_modules/axe-core (npm ci)")
+    with spanish_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -25,23 +25,17 @@ from types import ModuleType
 
 import pytest
 
+from fixtures.browser import CHROMIUM, missing
 from fixtures.processes import nitida_serve
 from nitida.web import mount
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / "node_modules"
-CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if Path(p).exists()), None)
 # The dependencies' wheels, kept between runs (and between checkouts: CI clones afresh) so that
 # installing the built wheel needs no network once they are there. Exact pins: a stale folder
 # only holds extra wheels, never a wrong one.
 WHEELHOUSE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nitida" / "test-wheelhouse"
 DEMO_PASSWORD = "Nitida-demo-2026"
-
-
-def _missing(what: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what} is missing (scripts/test.sh installs it)")
-    pytest.skip(f"{what} is missing: run ./scripts/test.sh (it installs it)")
 
 
 def _setup_py() -> ModuleType:
@@ -57,7 +51,7 @@ def test_the_build_copies_exactly_what_the_service_serves():
     setup = _setup_py()
     assert setup.vendor_files() == mount.VENDOR_FILES
     if not (NODE_MODULES / ".package-lock.json").is_file():
-        _missing("node_modules (npm ci)")
+        missing("node_modules (npm ci)")
     sources = setup.checked_vendor_sources()
     assert sources == {name: NODE_MODULES / rel for name, rel in mount.VENDOR_FILES.items()}
 
@@ -73,7 +67,7 @@ def test_the_build_refuses_node_modules_that_npm_ci_did_not_install(tmp_path):
     assert "Run `npm ci`" in message
 
     if not (NODE_MODULES / ".package-lock.json").is_file():
-        _missing("node_modules (npm ci)")
+        missing("node_modules (npm ci)")
     shutil.copytree(NODE_MODULES, tmp_path / "node_modules")
     manifest = tmp_path / "node_modules" / "htmx.org" / "package.json"
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "version": "2.0.0"}))
@@ -153,9 +147,9 @@ def _install(wheel: Path, venv: Path) -> None:
 @pytest.mark.slow
 def test_an_installed_wheel_serves_its_pages_styled_and_scripted(tmp_path):
     if CHROMIUM is None:
-        _missing("Debian's chromium")
+        missing("Debian's chromium")
     if not (NODE_MODULES / ".package-lock.json").is_file():
-        _missing("node_modules (npm ci)")
+        missing("node_modules (npm ci)")
     steps: dict[str, float] = {}
     started = time.monotonic()
 
