@@ -187,3 +187,5 @@ def _register_problem_schema(app: FastAPI) -> None:
 
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+# fpdf2 subsets the invoice fonts through fontTools, which narrates every table it prunes at INFO.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
