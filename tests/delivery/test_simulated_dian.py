@@ -189,3 +189,17 @@ def test_the_pages_pdf_is_the_apis_document(client, app, database, database_url,
     assert page.headers["content-disposition"] == f'attachment; filename="{invoice["number"]}.pdf"'
     printed = text_of(page.content, tmp_path)
     assert "Validada por la DIAN" in printed and printed == text_of(api.content, tmp_path)
+
+
+def test_an_invoice_signed_before_deliveries_were_recorded_shows_its_page(client, app, database, tenant):
+    """A signed invoice without a delivery row (issued before migration 0010) still opens: its status alone."""
+    from sqlalchemy import delete
+
+    from nitida.delivery.models import Delivery
+
+    configure(client, tenant.headers())
+    invoice = issued_invoice(client, tenant.headers())
+    with database.unit_of_work(tenant.id) as session:
+        session.execute(delete(Delivery).where(Delivery.invoice_id == uuid.UUID(invoice["id"])))
+    page = signed_in(app, tenant.users[Role.CONSULTA].email).get(f"/app/facturas/{invoice['id']}")
+    assert page.status_code == 200 and "Firmada, pendiente de envío a la DIAN" in page.text

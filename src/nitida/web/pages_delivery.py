@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from nitida.core.errors import NotFound
+from nitida.core.errors import Conflict, NotFound
 from nitida.delivery import service as delivery
 from nitida.delivery.access import DELIVERY
 from nitida.dian import simulated
@@ -49,10 +49,14 @@ def is_simulated(ctx: WebContext) -> bool:
 
 
 def panel(ctx: WebContext, invoice: Invoice) -> DeliveryPanel | None:
-    """None for a draft or an invoice issued without electronic invoicing (nothing is delivered)."""
+    """None for a draft, an invoice issued without electronic invoicing, or one signed before deliveries were
+    recorded (nothing is delivered: the page shows its electronic status alone)."""
     if invoice.status is InvoiceStatus.DRAFT or invoice.cufe is None:
         return None
-    view = delivery.view(ctx.session, invoice)
+    try:
+        view = delivery.view(ctx.session, invoice)
+    except Conflict:  # signed before migration 0010 gave every signed document its delivery row
+        return None
     send_job, mail_job = view.send_job, view.mail_job
     busy = ("QUEUED", "RUNNING")
     send_failed = send_job is not None and send_job.status == "FAILED"
