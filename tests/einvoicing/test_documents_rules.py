@@ -17,7 +17,7 @@ from nitida.einvoicing.documents import (
     BOGOTA,
     DocumentDataError,
     DocumentKind,
-    Line,
+    DocumentLine,
     LineTax,
     LineText,
     Party,
@@ -181,7 +181,7 @@ def test_from_totals_line_by_line():
     computed = totals_mod.compute(lines)
     figures = from_totals(lines, texts, computed)
     first = figures.lines[0]
-    assert first == Line(
+    assert first == DocumentLine(
         description="Resma",
         quantity=Decimal("10"),
         unit_price=Decimal("11900.00"),
