@@ -45,7 +45,7 @@ def _signer(run: JobRun) -> einvoicing.Signer:
 
 
 def _client(run: JobRun, found: einvoicing.Signer) -> tuple[DianClient, Environment]:
-    environment = Environment(found.settings.environment.value)
+    environment = found.settings.environment
     timeout = run.settings.dian_timeout_seconds
     if found.settings.simulated:
         if environment is not Environment.HABILITACION:  # the database refuses it too (migration 0014)

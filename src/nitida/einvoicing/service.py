@@ -81,7 +81,7 @@ def signer(session: TenantSession, secret_key: str | None, *, lock: bool = False
     software = documents.Software(
         software_id=row.software_id,
         pin=pin,
-        environment=documents.Environment(row.environment.value),
+        environment=row.environment,
         provider_nit=issuer.nit,  # own software: the issuer is its provider
         provider_dv=issuer.dv,
     )
@@ -91,7 +91,7 @@ def signer(session: TenantSession, secret_key: str | None, *, lock: bool = False
 def issuer_party(issuer: Issuer) -> documents.Party:
     """The tenant as the seller of its documents."""
     return documents.Party(
-        person_type=documents.PersonType(issuer.tipo_persona.value),
+        person_type=issuer.tipo_persona,
         id_type=codelists.NIT,
         id_number=issuer.nit,
         dv=issuer.dv,
@@ -268,7 +268,7 @@ def printed_invoice_document(session: TenantSession, invoice: Invoice) -> docume
     software = documents.Software(
         software_id=settings.software_id,
         pin="",
-        environment=documents.Environment(settings.environment.value),
+        environment=settings.environment,
         provider_nit=issuer.nit,
         provider_dv=issuer.dv,
     )
