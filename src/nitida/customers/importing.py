@@ -181,7 +181,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:  # SyntaxError: XML ParseError
         raise BadRequest.field("file", f"is not a readable XLSX workbook ({exc.__class__.__name__})") from None
     try:
         sheet = workbook.worksheets[0]
@@ -196,6 +196,8 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
             if width is None:
                 width = max(declared, len(cells))
             yield cells + [""] * (width - len(cells))
+    except (SyntaxError, ValueError, KeyError) as exc:  # a sheet that is not XML (ParseError is a SyntaxError)
+        raise BadRequest.field("file", f"is not a readable XLSX workbook ({exc.__class__.__name__})") from None
     finally:
         workbook.close()
 
