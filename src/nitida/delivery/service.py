@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from nitida.audit import service as audit
+from nitida.core.client import UNKNOWN_CLIENT, ClientInfo
 from nitida.core.db import TenantSession, utcnow
-from nitida.core.errors import Conflict, NotFound
+from nitida.core.errors import Conflict, NotFound, TooManyRequests
 from nitida.core.locks import advisory_xact_lock
 from nitida.core.principal import Principal
 from nitida.delivery.models import Delivery, DocumentType, MailStatus, SimulatedMail
@@ -32,6 +33,8 @@ from nitida.invoices.models import Invoice, InvoiceStatus
 from nitida.jobs import service as jobs
 from nitida.jobs.models import Job, JobStatus
 from nitida.jobs.registry import declare
+from nitida.security_events import service as events
+from nitida.security_events.models import SecurityEventType
 from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
 
 SEND = declare("delivery.send")
@@ -266,7 +269,19 @@ def attached_document(session: TenantSession, invoice: Invoice) -> bytes:
     return xml
 
 
-def email(session: TenantSession, actor: Principal, invoice: Invoice, to: str | None) -> Delivery:
+# Mail to an address other than the customer's goes out through the deployment's shared relay under the
+# business's name: bounded per user and per tenant, and every one is a security event (issue 32).
+OTHER_ADDRESS_PER_USER_HOUR = 10
+OTHER_ADDRESS_PER_TENANT_HOUR = 30
+
+
+def email(
+    session: TenantSession,
+    actor: Principal,
+    invoice: Invoice,
+    to: str | None,
+    client: ClientInfo = UNKNOWN_CLIENT,
+) -> Delivery:
     row = require_delivery(session, invoice)
     if invoice.electronic_status is not ElectronicStatus.ACCEPTED:
         raise Conflict(
@@ -276,8 +291,37 @@ def email(session: TenantSession, actor: Principal, invoice: Invoice, to: str | 
     row = get(session, row.id, for_update=True)
     if _busy(_job(session, row.mail_job_id)):
         raise Conflict(f"An e-mail of invoice {invoice.number} is being sent right now.", slug="mail-in-progress")
+    if to and to.strip().lower() != (invoice.customer_email or "").strip().lower():
+        _admit_other_address(session, actor, invoice, to, client)
     queue_mail(session, actor, row, to)
     return row
+
+
+def _admit_other_address(
+    session: TenantSession, actor: Principal, invoice: Invoice, to: str, client: ClientInfo
+) -> None:
+    # The tenant's advisory lock: two requests at once cannot both take the last one of the hour.
+    advisory_xact_lock(session, f"mail-other-address:{session.tenant_id}")
+    hour_ago = utcnow() - dt.timedelta(hours=1)
+    kind = SecurityEventType.MAIL_TO_OTHER_ADDRESS
+    if events.count_since(session, kind, hour_ago, actor_user_id=actor.user_id) >= OTHER_ADDRESS_PER_USER_HOUR:
+        raise TooManyRequests(
+            f"At most {OTHER_ADDRESS_PER_USER_HOUR} e-mails an hour to addresses other than the customer's, per user.",
+            headers={"Retry-After": "3600"},
+        )
+    if events.count_since(session, kind, hour_ago) >= OTHER_ADDRESS_PER_TENANT_HOUR:
+        raise TooManyRequests(
+            f"At most {OTHER_ADDRESS_PER_TENANT_HOUR} e-mails an hour to addresses other than the customers', "
+            "per business.",
+            headers={"Retry-After": "3600"},
+        )
+    events.record(
+        session,
+        kind,
+        actor=actor,
+        client=client,
+        details={"invoice": invoice.number, "to": to, "customerEmail": invoice.customer_email},
+    )
 
 
 @dataclass(frozen=True)

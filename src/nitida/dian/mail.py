@@ -52,7 +52,7 @@ def subject(
 
 @dataclass(frozen=True, slots=True)
 class DeliveryMail:
-    sender_address: str  # the tenant's sender, e.g. facturacion@nitida.co
+    sender_address: str  # the deployment's verified sender (NITIDA_MAIL_FROM), under the business's name
     to: str
     subject: str
     body: str
@@ -62,12 +62,19 @@ class DeliveryMail:
     reply_to: str | None = None
 
 
+def quoted(name: str, limit: int = 120) -> str:
+    """A name someone typed, quoted as data in a mail's text: one line, bounded, between «»; a customer named
+    "Su cuenta está bloqueada, ingrese a …" reads as the name it is, not as the business speaking."""
+    flat = " ".join(name.split())
+    return f"«{flat[:limit] + '…' if len(flat) > limit else flat}»"
+
+
 def body_text(doc: Document) -> str:
     what = DOCUMENT_NAMES[doc.kind]
     issuer = doc.supplier
     contact = f" o escriba a {issuer.email}" if issuer.email else ""
     return (
-        f"Señores {doc.customer.razon_social}:\n\n"
+        f"Señores {quoted(doc.customer.razon_social)}:\n\n"
         f"{issuer.razon_social} (NIT {issuer.id_number}-{issuer.dv}) le envía {what} No. {doc.number}, "
         f"validada por la DIAN.\n\n"
         "El archivo ZIP adjunto contiene el documento electrónico (AttachedDocument XML) y su "

@@ -20,6 +20,8 @@ class SecurityEventType(enum.StrEnum):
     USER_REACTIVATED = "USER_REACTIVATED"
     LOGIN_SUCCEEDED = "LOGIN_SUCCEEDED"
     LOGIN_FAILED = "LOGIN_FAILED"
+    # A document mailed to an address other than its customer's (the shared relay's abuse case).
+    MAIL_TO_OTHER_ADDRESS = "MAIL_TO_OTHER_ADDRESS"
 
 
 class SecurityEvent(TenantScoped, Base):
