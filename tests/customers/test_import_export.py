@@ -146,7 +146,9 @@ def test_a_dry_run_names_the_customer_a_row_would_rename_and_each_field_it_chang
             ],
         }
     ]
-    assert client.get(f"{URL}/{colegio['id']}", headers=tenant.headers()).json()["razonSocial"] == colegio["razonSocial"]
+    assert (
+        client.get(f"{URL}/{colegio['id']}", headers=tenant.headers()).json()["razonSocial"] == colegio["razonSocial"]
+    )
     applied = upload(client, tenant, content, mode="upsert", dryRun="false").json()
     assert applied["applied"] is True and applied["updates"] == dry["updates"]
     after = client.get(f"{URL}/{colegio['id']}", headers=tenant.headers()).json()
@@ -155,6 +157,7 @@ def test_a_dry_run_names_the_customer_a_row_would_rename_and_each_field_it_chang
         "3001234567",
         ["O-13", "O-15"],
     )
+
 
 HEADER = ["Razón social", "Tipo de documento", "Número de documento", "Correo electrónico", "Teléfono"]
 

@@ -145,3 +145,14 @@ def test_cartera_has_a_cut_off_date_rows_that_open_the_invoices_and_an_export(ap
     api = client.get("/billing/reports/aging", params={"format": "csv"}, headers=tenant.headers())
     assert csv.content == api.content  # the API's file
     assert page.get("/app/cartera/exportar", params={"formato": "csv", "corte": yesterday}).content.count(b"\r\n") == 2
+
+
+def test_the_customer_form_warns_when_the_number_is_the_business_own_nit(app, tenant):
+    page = signed_in(app, tenant.users[Role.OPERADOR].email)
+    own = page.get("/app/clientes/dv", params={"tipo_documento": "NIT", "numero": "900.123.456-8"})
+    assert own.text.startswith("DV 8") and "Es el NIT de tu propia empresa" in own.text
+    assert 'hx-swap-oob="true"' in own.text
+    other = page.get("/app/clientes/dv", params={"tipo_documento": "NIT", "numero": "800197268"})
+    assert other.text.startswith("DV 4") and "propia empresa" not in other.text
+    form = page.get("/app/clientes/nuevo")
+    assert 'id="nit-propio"' in form.text and "data-enter-no-envia" in form.text

@@ -107,6 +107,7 @@ def aging_report(
 
 # --- statement -------------------------------------------------------------------------------
 
+
 @router.get(
     "/billing/customers/{customer_id}/statement",
     response_model=StatementRead,
@@ -144,7 +145,9 @@ def customer_statement(
                 "closing_balance": result.closing_balance,
             }
         )
-    body, media, headers = spreadsheets.file_response_parts(statements.table(result), fmt, statements.file_name(customer.nit))
+    body, media, headers = spreadsheets.file_response_parts(
+        statements.table(result), fmt, statements.file_name(customer.nit)
+    )
     return StreamingResponse(body, media_type=media, headers=headers)
 
 

@@ -59,8 +59,10 @@ def _spanish(message: str, table: list[tuple[re.Pattern[str], str]], default: st
     for pattern, template in table:
         found = pattern.search(message)
         if found:
-            return template.format(*found.groups()).replace("Razón social (razonSocial)", "Razón social").replace(
-                "Número de documento (nit)", "Número de documento"
+            return (
+                template.format(*found.groups())
+                .replace("Razón social (razonSocial)", "Razón social")
+                .replace("Número de documento (nit)", "Número de documento")
             )
     return default
 
