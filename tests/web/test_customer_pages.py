@@ -156,3 +156,58 @@ def test_the_customer_form_warns_when_the_number_is_the_business_own_nit(app, te
     assert other.text.startswith("DV 4") and "propia empresa" not in other.text
     form = page.get("/app/clientes/nuevo")
     assert 'id="nit-propio"' in form.text and "data-enter-no-envia" in form.text
+
+
+def test_enviar_por_correo_sends_the_statement_pdf_through_the_mail_machinery(app, client, tenant, database, settings):
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    from fixtures.einvoicing_api import ISSUER_BODY
+    from fixtures.processes import free_port
+    from nitida.core.settings import Settings
+    from nitida.jobs.worker import Worker
+
+    resolution = make_resolution(client, tenant)
+    customer = make_customer(client, tenant, "Ferretería Ñandú Ltda.", email="cartera@nandu.co")
+    make_invoice(client, tenant, customer, resolution, "1234.50")
+    page = signed_in(app, tenant.users[Role.OPERADOR].email)
+    url = f"/app/clientes/{customer['id']}/estado-de-cuenta"
+    form = page.get(url)
+    assert 'value="cartera@nandu.co"' in form.text and "Enviar por correo" in form.text
+    # Without the business's own e-mail there is no sender: said, nothing queued.
+    refused = page.post(f"{url}/enviar", data={"csrf_token": csrf_of(form.text), "correo": "cartera@nandu.co"})
+    assert refused.status_code == 422 and "La empresa no tiene correo de envío" in refused.text
+    assert client.put("/billing/issuer", headers=tenant.headers(), json=ISSUER_BODY).status_code == 200
+    blank = page.post(f"{url}/enviar", data={"csrf_token": csrf_of(form.text), "correo": ""})
+    assert blank.status_code == 422 and "Escribe el correo electrónico al que enviarlo." in blank.text
+    sent = page.post(f"{url}/enviar", data={"csrf_token": csrf_of(form.text), "correo": "tesoreria@nandu.co"})
+    assert sent.status_code == 303
+    assert "Estado de cuenta en cola de envío a tesoreria@nandu.co." in page.get(sent.headers["location"]).text
+    assert page.get(url).text.count("cola de envío") == 0  # the notice does not come back on reload
+
+    class Inbox:
+        messages: list[bytes] = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope.original_content)
+            return "250 OK"
+
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        configured = Settings(
+            database_url=settings.database_url, secret_key=settings.secret_key, smtp_url=f"smtp://127.0.0.1:{port}"
+        )
+        Worker(database, only_tenant=tenant.id, settings=configured, name="statement-mail").run_until_idle()
+    finally:
+        controller.stop()
+    [raw] = inbox.messages
+    msg = message_from_bytes(raw, policy=policy.default)
+    assert msg["To"] == "tesoreria@nandu.co" and msg["Subject"].startswith("Estado de cuenta · Ferretería Ñandú Ltda.")
+    assert "$ 1.234,50" in msg.get_body().get_content()
+    [pdf] = list(msg.iter_attachments())
+    assert pdf.get_filename().startswith("estado-de-cuenta-") and pdf.get_content().startswith(b"%PDF")
+    detail = page.get(f"/app/clientes/{customer['id']}")
+    assert "Estado de cuenta enviado por correo" in detail.text and "tesoreria@nandu.co" in detail.text

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from test_web_browser import Page, browser, service_url  # noqa: F401 - fixtures of the browser tests
 
+from fixtures.einvoicing_api import ISSUER_BODY
 from fixtures.receivables import make_customer, make_invoice, make_resolution, pay, today
 from nitida.users.models import Role
 
@@ -40,6 +41,7 @@ def test_a_clerk_imports_customers_reads_a_statement_and_works_the_cartera(
     viewport,
     tmp_path,
 ):
+    assert client.put("/billing/issuer", headers=tenant.headers(), json=ISSUER_BODY).status_code == 200
     resolution = make_resolution(client, tenant)
     colegio = make_customer(client, tenant, "Colegio Los Andes S.A.S.", tipoDocumento="NIT", nit="800197268")
     invoice = make_invoice(client, tenant, colegio, resolution, "100000.00")
@@ -107,6 +109,14 @@ def test_a_clerk_imports_customers_reads_a_statement_and_works_the_cartera(
             "Pago",
             "Saldo final",
         ]
+
+        # "Enviar por correo": queued for the mail machinery (its sending: test_customer_pages)
+        page.get_by_label("Enviar el estado de cuenta (PDF) a").fill("tesoreria@colegiolosandes.edu.co")
+        page.get_by_role("button", name="Enviar por correo").click()
+        expect(page.get_by_role("status")).to_have_text(
+            "Estado de cuenta en cola de envío a tesoreria@colegiolosandes.edu.co."
+        )
+        _no_sideways_scroll(page)
 
         # --- cartera: cut-off date, a row that opens the invoices, the export
         page.get_by_role("link", name="Cartera").first.click()

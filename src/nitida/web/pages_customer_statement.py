@@ -5,23 +5,23 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from nitida.core import spreadsheets
 from nitida.core.clock import bogota_today
 from nitida.core.errors import BadRequest
 from nitida.customers import service as customers
 from nitida.customers.access import CUSTOMERS
-from nitida.einvoicing.configuration import find_issuer
+from nitida.delivery.access import DELIVERY
 from nitida.reports import service as reports
-from nitida.reports import statements
+from nitida.reports import statement_mail, statements
 from nitida.reports.access import REPORTS
-from nitida.tenants.models import Tenant
 from nitida.web.deps import Web
 from nitida.web.formatting import document
-from nitida.web.forms import FormErrors
+from nitida.web.forms import FormErrors, FormInvalid, attempt
 from nitida.web.rendering import page
 
 router = APIRouter(include_in_schema=False)
@@ -52,21 +52,31 @@ def _period(desde: str, hasta: str) -> tuple[date | None, date, dict[str, str]]:
     return date_from, date_to, errors
 
 
-def _business(ctx: Any) -> tuple[str, str]:
-    """Who the statement is from: the fiscal data the invoices print, else the business as registered."""
-    issuer = find_issuer(ctx.session)
-    if issuer is not None:
-        return issuer.razon_social, document(issuer.nit, issuer.dv)
-    tenant = ctx.session.get(Tenant, ctx.session.tenant_id)
-    return tenant.name, tenant.nit
-
-
 @router.get("/app/clientes/{customer_id}/estado-de-cuenta")
-def statement_page(request: Request, ctx: Web, customer_id: str, desde: str = "", hasta: str = "") -> HTMLResponse:
+def statement_page(
+    request: Request, ctx: Web, customer_id: str, desde: str = "", hasta: str = "", enviado: str = ""
+) -> HTMLResponse:
     customer = customers.read_customer(ctx.session, customer_id)
     ctx.require(CUSTOMERS, "read")
     ctx.require(REPORTS, "read")
     date_from, date_to, errors = _period(desde, hasta)
+    return _render(request, ctx, customer, desde, hasta, date_from, date_to, errors, enviado=enviado)
+
+
+def _render(
+    request: Request,
+    ctx: Any,
+    customer: Any,
+    desde: str,
+    hasta: str,
+    date_from: date | None,
+    date_to: date,
+    errors: dict[str, str],
+    *,
+    enviado: str = "",
+    correo: str | None = None,
+    mail_error: str | None = None,
+) -> HTMLResponse:
     result = None
     if not errors:
         with ctx.listing() as session:
@@ -82,9 +92,12 @@ def statement_page(request: Request, ctx: Web, customer_id: str, desde: str = ""
         kinds=reports.KIND_SPANISH,
         desde=desde if errors.get("desde") else (date_from.isoformat() if date_from else ""),
         hasta=hasta if errors.get("hasta") else date_to.isoformat(),
-        errors=FormErrors(fields=errors),
+        errors=FormErrors(fields={**errors, **({"correo": mail_error} if mail_error else {})}),
         query=query,
-        status_code=422 if errors else 200,
+        correo=customer.email or "" if correo is None else correo,
+        can_mail=ctx.can(DELIVERY, "email"),
+        notice=f"Estado de cuenta en cola de envío a {enviado[:254]}." if enviado else None,
+        status_code=422 if errors or mail_error else 200,
     )
 
 
@@ -100,7 +113,7 @@ def download_statement(ctx: Web, customer_id: str, formato: str = "pdf", desde: 
         result = reports.statement(session, customer.id, date_from, date_to)
     name = statements.file_name(customer.nit)
     if formato == "pdf":
-        business, business_nit = _business(ctx)
+        business, business_nit, _sender = statement_mail.business_of(ctx.session)
         content = statements.pdf(
             result,
             business=business,
@@ -114,3 +127,32 @@ def download_statement(ctx: Web, customer_id: str, formato: str = "pdf", desde: 
     fmt = spreadsheets.XLSX if formato == "xlsx" else spreadsheets.CSV
     body, media, file_headers = spreadsheets.file_response_parts(statements.table(result), fmt, name)
     return StreamingResponse(body, media_type=media, headers=file_headers)
+
+
+@router.post("/app/clientes/{customer_id}/estado-de-cuenta/enviar")
+def send_statement(request: Request, ctx: Web, customer_id: str) -> Response:
+    """ "Enviar por correo": the period's statement, as its PDF, to the address typed (the customer's by default)."""
+    customer = customers.read_customer(ctx.session, customer_id)
+    ctx.require(CUSTOMERS, "read")
+    ctx.require(DELIVERY, "email")
+    desde, hasta, to = ctx.field("desde"), ctx.field("hasta"), ctx.field("correo").strip()[:254]
+    date_from, date_to, errors = _period(desde, hasta)
+    if errors:
+        return _render(request, ctx, customer, desde, hasta, date_from, date_to, errors, correo=to)
+    try:
+        attempt(
+            ctx.session,
+            {},
+            lambda: statement_mail.queue(ctx.session, ctx.principal, customer.id, date_from, date_to, to),
+        )
+    except FormInvalid as exc:
+        message = (
+            "Escribe el correo electrónico al que enviarlo."
+            if "to" in exc.errors.fields
+            else "La empresa no tiene correo de envío: agrégalo en sus datos fiscales (Configuración)."
+        )
+        return _render(request, ctx, customer, desde, hasta, date_from, date_to, {}, correo=to, mail_error=message)
+    query = urlencode(
+        {"desde": date_from.isoformat() if date_from else "", "hasta": date_to.isoformat(), "enviado": to}
+    )
+    return RedirectResponse(f"/app/clientes/{customer.id}/estado-de-cuenta?{query}", status_code=303)
