@@ -11,7 +11,7 @@ from datetime import timedelta
 import openpyxl
 import pytest
 from playwright.sync_api import expect
-from test_web_browser import Page, browser, service_url  # noqa: F401 - fixtures of the browser tests
+from web.test_web_browser import Page, browser, service_url  # noqa: F401 - fixtures of the browser tests
 
 from fixtures.einvoicing_api import ISSUER_BODY
 from fixtures.receivables import make_customer, make_invoice, make_resolution, pay, today
