@@ -457,6 +457,16 @@ def catch_mail(session: TenantSession, row: Delivery, to: str, message: EmailMes
     return caught
 
 
+def catch_message(session: TenantSession, to: str, message: EmailMessage) -> SimulatedMail:
+    """The mail catcher keeps an e-mail of no DIAN document (a customer's estado de cuenta)."""
+    caught = SimulatedMail(
+        delivery_id=None, mail_to=to, subject=str(message["Subject"]), message=bytes(message), created_at=utcnow()
+    )
+    session.add(caught)
+    session.flush()
+    return caught
+
+
 def caught_mail(session: TenantSession, limit: int, offset: int) -> tuple[int, list[SimulatedMail]]:
     """The mail catcher's messages, newest first."""
     total = session.scalar(select(func.count()).select_from(SimulatedMail)) or 0

@@ -32,3 +32,28 @@ document.addEventListener("mouseup", (event) => {
   }
   justSelected = null;
 });
+
+// The customer form (data-enter-no-envia): Enter in a text field moves on instead of sending a half-filled
+// form; the form is sent with its Guardar button only.
+document.addEventListener("keydown", (event) => {
+  const field = event.target;
+  if (event.key === "Enter" && field instanceof HTMLInputElement && field.form
+      && field.form.hasAttribute("data-enter-no-envia") && field.type !== "submit") {
+    event.preventDefault();
+  }
+});
+
+// Responsabilidades fiscales: R-99-PN ("no aplica") and the O- codes exclude each other, as the DIAN's list
+// (and the server) say: ticking one side unticks the other.
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || box.name !== "responsabilidades" || !box.checked || !box.form) {
+    return;
+  }
+  const none = box.value === "R-99-PN";
+  for (const other of box.form.querySelectorAll('input[name="responsabilidades"]')) {
+    if (other !== box && (none || other.value === "R-99-PN")) {
+      other.checked = false;
+    }
+  }
+});
