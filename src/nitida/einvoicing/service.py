@@ -18,7 +18,7 @@ from sqlalchemy import select
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import Conflict, FieldError
 from nitida.customers.models import Customer
-from nitida.einvoicing import certificates, documents, emit, secrets_box
+from nitida.einvoicing import certificates, documents, emit, secrets_box, signed
 from nitida.einvoicing.configuration import _context, find_issuer, find_settings
 from nitida.einvoicing.models import ElectronicSettings, Issuer
 from nitida.invoices import totals
@@ -272,7 +272,11 @@ def printed_invoice_document(session: TenantSession, invoice: Invoice) -> docume
         provider_nit=issuer.nit,
         provider_dv=issuer.dv,
     )
-    return invoice_document(invoice, resolution, issuer_party(issuer), software, customer_party(invoice, customer))
+    doc = invoice_document(invoice, resolution, issuer_party(issuer), software, customer_party(invoice, customer))
+    if draft or invoice.signed_xml is None:
+        return doc
+    # Print from what was signed: the issuer, buyer and resolution of the signed XML (issue 25).
+    return signed.as_signed(doc, invoice.signed_xml)
 
 
 def _taxes(raw: list[dict[str, Any]]) -> tuple[totals.Tax, ...]:
