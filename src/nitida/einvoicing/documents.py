@@ -202,6 +202,10 @@ class Document:
         return sum((t.tax_amount for t in self.tax_totals if t.tax_type == tax_type), ZERO)
 
 
+# How the problem of an issuer charging IVA it is not responsible for begins (einvoicing.service names it: 409).
+IVA_NOT_RESPONSIBLE = "the issuer is not responsible for IVA"
+
+
 class DocumentDataError(ValueError):
     """The document lacks data the DIAN requires; ``problems`` says what, one short phrase each."""
 
@@ -311,7 +315,7 @@ def problems(doc: Document) -> list[str]:
         charged = [str(n) for n, line in enumerate(doc.lines, start=1) if any(t.tax_type == "IVA" for t in line.taxes)]
         if charged:
             out.append(
-                f"the issuer is not responsible for IVA (tributo {doc.supplier.tributo}: "
+                f"{IVA_NOT_RESPONSIBLE} (tributo {doc.supplier.tributo}: "
                 f"{codelists.TRIBUTOS.get(doc.supplier.tributo, '?')}) and cannot charge it: line {', '.join(charged)}"
             )
     for position, line in enumerate(doc.lines, start=1):

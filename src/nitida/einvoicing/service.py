@@ -184,6 +184,14 @@ def emit_or_409(doc: documents.Document, certificate: certificates.Certificate, 
     try:
         return emit.emit(doc, certificate)
     except documents.DocumentDataError as exc:
+        regime = [p for p in exc.problems if p.startswith(documents.IVA_NOT_RESPONSIBLE)]
+        if regime:
+            # Not missing data: the issuer's régimen and the document's taxes disagree (issue 25).
+            raise Conflict(
+                f"{what} cannot be issued as an electronic document: {regime[0]}. Remove the IVA from those lines, "
+                "or correct the issuer's tributo (PUT /billing/issuer) if it is responsible for IVA.",
+                slug="iva-issuer-not-responsible",
+            ) from None
         raise Conflict(
             f"{what} cannot be issued as an electronic document; missing or invalid: " + "; ".join(exc.problems) + ".",
             errors=[FieldError(field=p.split(" ", 1)[0], message=p) for p in exc.problems],

@@ -123,6 +123,10 @@ _BY_SLUG = {
     ),
     "not-an-electronic-invoice": "La factura no es electrónica: no admite notas crédito ni débito.",
     "electronic-invoicing-not-configured": "Configura la facturación electrónica antes de emitir notas.",
+    "iva-issuer-not-responsible": (
+        "La empresa no es responsable de IVA (su tributo en los datos fiscales no es 01 ni ZA) y no puede cobrarlo: "
+        "quita el IVA de las líneas o corrige el tributo en Configuración → Datos fiscales."
+    ),
     "electronic-data-missing": "Faltan datos para el documento electrónico: revisa los datos fiscales y los del cliente.",
     "certificate-unusable": "El certificado de firma no se puede usar: carga uno vigente en Configuración.",
     "electronic-secrets-unreadable": "El certificado y el PIN guardados no se pueden leer: cárgalos de nuevo en Configuración.",
