@@ -4,10 +4,13 @@ prints the DIAN's own validation time (its ApplicationResponse's), on notes too.
 
 from __future__ import annotations
 
-from delivery.test_delivery_jobs import fake, smtp, text_of, worker  # noqa: F401 (fixtures)
+from delivery import test_delivery_jobs as delivery_tests
 from fixtures import dian as answers
 from fixtures.einvoicing_api import ISSUER_BODY, configure, issued_invoice, ok
 from nitida.users.models import Role
+
+# The fake DIAN, the SMTP server and the worker of the delivery tests.
+fake, smtp, worker, text_of = delivery_tests.fake, delivery_tests.smtp, delivery_tests.worker, delivery_tests.text_of
 
 NEW_ISSUER = {
     **ISSUER_BODY,

@@ -20,7 +20,12 @@ def _draft_with_iva(client, headers) -> dict:
     customer = ok(client.post("/billing/customers", headers=headers, json=customer_body()), 201)
     lines = [
         {"description": "Asesoría (excluida)", "quantity": "1", "unitPrice": "60000.00"},
-        {"description": "Resma carta", "quantity": "2", "unitPrice": "11900.00", "taxes": [{"type": "IVA", "rate": "19"}]},
+        {
+            "description": "Resma carta",
+            "quantity": "2",
+            "unitPrice": "11900.00",
+            "taxes": [{"type": "IVA", "rate": "19"}],
+        },
     ]
     body = {"customerId": customer["id"], "resolutionId": resolution["id"], "paymentForm": "CONTADO", "lines": lines}
     return ok(client.post("/billing/invoices", headers=headers, json=body), 201)
@@ -31,8 +36,9 @@ def test_the_api_refuses_iva_from_an_issuer_not_responsible_for_it(client, tenan
     draft = _draft_with_iva(client, headers)
     problem = assert_problem(client.post(f"/billing/invoices/{draft['id']}/issue", headers=headers), 409)
     assert problem["type"].endswith("iva-issuer-not-responsible"), problem
-    assert "the issuer is not responsible for IVA (tributo ZZ: No aplica) and cannot charge it: line 2" in (
-        problem["detail"]
+    assert (
+        "the issuer is not responsible for IVA (tributo ZZ: No aplica) and cannot charge it: line 2"
+        in (problem["detail"])
     )
     assert ok(client.get(f"/billing/invoices/{draft['id']}", headers=headers))["status"] == "DRAFT"
 

@@ -9,8 +9,8 @@ shape of the operation's result raises ``MalformedAnswer``.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import binascii
+import datetime as dt
 import enum
 import re
 from dataclasses import dataclass
