@@ -455,7 +455,12 @@ def _lines(pdf: _Sheet, doc: Document) -> None:
             row = table.row()
             row.cell(str(position))
             row.cell(line.item_code or "")
-            row.cell(line.description)
+            description = line.description
+            if line.free:
+                description += "\nObsequio / muestra sin valor comercial"
+                if line.reference_price:
+                    description += f" · valor de referencia {formats.money(line.reference_price)}"
+            row.cell(description)
             row.cell(formats.number(line.quantity))
             row.cell(codelists.UNIT_CODES.get(line.unit_code, line.unit_code))
             row.cell(formats.money(line.unit_price))

@@ -98,6 +98,10 @@ class DocumentLine:
     discount_percent: Decimal = Decimal(0)
     discount_amount: Decimal = ZERO
     item_code: str | None = None  # seller's own code (StandardItemIdentification schemeID 999)
+    # A line given away (gift, sample: its amount is 0): FreeOfChargeIndicator true and a PricingReference with
+    # this commercial unit value (issue 25); its taxes are on quantity × this value.
+    reference_price: Decimal | None = None
+    free: bool = False
 
     @property
     def gross_amount(self) -> Decimal:
@@ -326,6 +330,14 @@ def problems(doc: Document) -> list[str]:
     return out
 
 
+def _reference_price(line: totals_mod.Line) -> Decimal:
+    """A free line's declared unit value: the one given; else its list price given away at 100 % (0 when it
+    has none: a line of price 0 with no reference price still goes out declared free)."""
+    if line.reference_price is not None:
+        return line.reference_price
+    return line.unit_price
+
+
 @dataclass(frozen=True, slots=True)
 class Figures:
     """Lines, tax totals and monetary totals of a document, as ``Document`` takes them."""
@@ -356,9 +368,10 @@ def from_totals(lines: Sequence[totals_mod.Line], texts: Sequence[LineText], com
     taxed_base = ZERO
     for line, text, figures in zip(lines, texts, computed.lines):
         gross = totals_mod.line_base(line.quantity, line.unit_price)
-        taxes = tuple(LineTax(t.type.value, t.rate, figures.base, t.amount) for t in figures.taxes)
+        taxes = tuple(LineTax(t.type.value, t.rate, figures.tax_base, t.amount) for t in figures.taxes)
         if taxes:
-            taxed_base += figures.base
+            taxed_base += figures.tax_base
+        free = totals_mod.is_free(line)
         doc_lines.append(
             DocumentLine(
                 description=text.description,
@@ -370,6 +383,8 @@ def from_totals(lines: Sequence[totals_mod.Line], texts: Sequence[LineText], com
                 discount_percent=line.discount_percent,
                 discount_amount=gross - figures.base,
                 item_code=text.item_code,
+                reference_price=_reference_price(line) if free else None,
+                free=free,
             )
         )
     tax_totals = []

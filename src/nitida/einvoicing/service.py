@@ -230,7 +230,7 @@ def invoice_document(
     A draft has no number yet (empty) and is dated now."""
     rows = list(invoice.lines)
     fig = figures(
-        [totals.Line(r.quantity, r.unit_price, r.discount_percent, _taxes(r.taxes)) for r in rows],
+        [totals.Line(r.quantity, r.unit_price, r.discount_percent, _taxes(r.taxes), r.reference_price) for r in rows],
         [r.description for r in rows],
     )
     return documents.Document(

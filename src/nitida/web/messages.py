@@ -39,6 +39,10 @@ _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"valid email address"), "No es un correo electrónico válido."),
     (re.compile(r"^must be greater than 0$"), "Debe ser mayor que 0."),
+    (
+        re.compile(r"^only a line given away"),
+        "Solo una línea sin valor (obsequio o muestra: precio 0 o descuento del 100 %) lleva valor de referencia.",
+    ),
     (re.compile(r"^must not be negative$"), "No puede ser negativo."),
     (re.compile(r"^must be between 0 and 100$"), "Debe estar entre 0 y 100."),
     (re.compile(r"must have at most (\d+) decimals"), "Admite como máximo {0} decimales."),
