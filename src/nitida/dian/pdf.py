@@ -423,8 +423,8 @@ def _lines(pdf: _Sheet, doc: Document) -> None:
     price = _widest(pdf, [formats.money(line.unit_price) for line in doc.lines], 24)
     total = _widest(pdf, [formats.money(line.line_extension_amount) for line in doc.lines], 24)
     fixed = position + 15 + quantity + 15 + price + 12 + 17 + total
-    description = max(30.0, pdf.w - pdf.l_margin - pdf.r_margin - fixed)
-    widths = (position, 15, description, quantity, 15, price, 12, 17, total)
+    description_width = max(30.0, pdf.w - pdf.l_margin - pdf.r_margin - fixed)
+    widths = (position, 15, description_width, quantity, 15, price, 12, 17, total)
     aligns = ("CENTER", "LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT", "RIGHT", "LEFT", "RIGHT")
     with pdf.table(
         col_widths=widths,
