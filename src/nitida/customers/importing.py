@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from nitida.core.errors import AppError, BadRequest
+from nitida.core.spreadsheets import undefused
 from nitida.core.text import fold
 from nitida.customers.schemas import CustomerCreate
 from nitida.vocabulary.identity import DIAN_CODES, Identity, InvalidIdentity, normalise
@@ -156,7 +157,8 @@ def sniff_separator(first_line: str) -> str:
 def _csv_rows(text: str) -> Iterator[list[str]]:
     # The header line ends at \r\n, \n or a lone \r (classic Mac): never sniff the whole file.
     first_line = re.split(r"[\r\n]", text, maxsplit=1)[0]
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(first_line))
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(first_line)):
+        yield [undefused(cell) for cell in row]  # our own export's text cells, as they were typed
 
 
 def cell_text(value: Any) -> str:
