@@ -25,8 +25,8 @@ from nitida.core.errors import Conflict, NotFound, TooManyRequests
 from nitida.core.locks import advisory_xact_lock
 from nitida.core.principal import Principal
 from nitida.delivery.models import Delivery, DocumentType, MailStatus, SimulatedMail
-from nitida.dian import pdf
-from nitida.einvoicing import documents, notes
+from nitida.dian import pdf, responses
+from nitida.einvoicing import documents, notes, signed
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import InvoiceNote
 from nitida.invoices.models import Invoice, InvoiceStatus
@@ -392,9 +392,11 @@ def note_printable_document(session: TenantSession, note: InvoiceNote, found: ei
     """The note's document as it was signed (einvoicing.notes.note_document), for its PDF and e-mail."""
     invoice = session.scalar(select(Invoice).where(Invoice.id == note.invoice_id))
     assert invoice is not None
-    return notes.note_document(
+    doc = notes.note_document(
         invoice, note.kind, note.number, note.issued_at, note.lines, note.concept, note.description, found
     )
+    # Print from what was signed: the issuer and buyer of the note's signed XML, not today's settings (issue 25).
+    return signed.as_signed(doc, note.signed_xml)
 
 
 def _signer_or_409(session: TenantSession, secret_key: str | None) -> einvoicing.Signer:
@@ -407,8 +409,23 @@ def _signer_or_409(session: TenantSession, secret_key: str | None) -> einvoicing
     return found
 
 
+def printed_state(document: Invoice | InvoiceNote, row: Delivery | None) -> tuple[str | None, dt.datetime | None]:
+    """What the printed form says of the DIAN's verdict: a mark for a document it has not validated (or
+    rejected), and the DIAN's own validation time (its ApplicationResponse's) for one it accepted."""
+    status = document.electronic_status
+    if status is ElectronicStatus.ACCEPTED:
+        if row is None:
+            return None, None
+        return None, responses.validated_at(row.application_response) or row.answered_at
+    if status is ElectronicStatus.REJECTED:
+        return pdf.REJECTED_MARK, None
+    return pdf.NOT_VALIDATED_MARK, None
+
+
 def invoice_pdf(session: TenantSession, invoice: Invoice, secret_key: str | None) -> bytes:
-    """The representación gráfica; a draft's preview is marked "Borrador — sin validez fiscal"."""
+    """The representación gráfica; a draft's preview is marked "Borrador — sin validez fiscal", an issued
+    invoice the DIAN has not validated "Documento no validado por la DIAN", a rejected one "Rechazada por la
+    DIAN"."""
     draft = invoice.status is InvoiceStatus.DRAFT
     if not draft and invoice.cufe is None:
         raise Conflict(
@@ -417,23 +434,17 @@ def invoice_pdf(session: TenantSession, invoice: Invoice, secret_key: str | None
         )
     _signer_or_409(session, secret_key)  # 409 saying what configuration is missing
     doc = invoice_printable_document(session, invoice)
-    row = None if draft else for_document(session, DocumentType.INVOICE, invoice.id)
-    accepted = invoice.electronic_status is ElectronicStatus.ACCEPTED and row is not None
-    return pdf.render(
-        pdf.Printable(
-            doc,
-            None if draft else invoice.cufe,
-            None if draft else invoice.qr_data,
-            draft=draft,
-            validated_at=row.answered_at if accepted and row else None,
-        )
-    )
+    if draft:
+        return pdf.render(pdf.Printable(doc, draft=True))
+    mark, validated = printed_state(invoice, for_document(session, DocumentType.INVOICE, invoice.id))
+    return pdf.render(pdf.Printable(doc, invoice.cufe, invoice.qr_data, validated_at=validated, mark=mark))
 
 
 def note_pdf(session: TenantSession, note: InvoiceNote, secret_key: str | None) -> bytes:
     found = _signer_or_409(session, secret_key)
     doc = note_printable_document(session, note, found)
-    return pdf.render(pdf.Printable(doc, note.cude, note.qr_data))
+    mark, validated = printed_state(note, for_document(session, NOTE_TYPE[note.kind], note.id))
+    return pdf.render(pdf.Printable(doc, note.cude, note.qr_data, validated_at=validated, mark=mark))
 
 
 def attached_of(session: TenantSession, row: Delivery) -> bytes:
@@ -444,7 +455,8 @@ def attached_of(session: TenantSession, row: Delivery) -> bytes:
 
 def printed_for_mail(doc: documents.Document, document: Invoice | InvoiceNote, row: Delivery) -> bytes:
     key = key_of(document)
-    return pdf.render(pdf.Printable(doc, key, document.qr_data, validated_at=row.answered_at))
+    mark, validated = printed_state(document, row)
+    return pdf.render(pdf.Printable(doc, key, document.qr_data, validated_at=validated, mark=mark))
 
 
 def catch_mail(session: TenantSession, row: Delivery, to: str, message: EmailMessage) -> SimulatedMail:

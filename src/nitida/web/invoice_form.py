@@ -27,6 +27,7 @@ LINE_FIELDS = {
     "unitPrice": "precio",
     "discountPercent": "descuento",
     "taxes": "iva",
+    "referencePrice": "referencia",
 }
 HEADER_FIELDS = {
     "customerId": "customer_id",
@@ -70,6 +71,12 @@ class FormLine:
     descuento: str = "0"
     iva: str = "19"
     inc: str = ""
+    obsequio: str = ""  # "1": a gift or sample, given away at its reference value (issue 25)
+    referencia: str = ""
+
+    @property
+    def gift(self) -> bool:
+        return bool(self.obsequio)
 
     @property
     def blank(self) -> bool:
@@ -86,6 +93,8 @@ def form_lines(ctx: WebContext) -> list[FormLine]:
             descuento=ctx.field(f"descuento_{i}"),
             iva=ctx.field(f"iva_{i}"),
             inc=ctx.field(f"inc_{i}"),
+            obsequio=ctx.field(f"obsequio_{i}"),
+            referencia=ctx.field(f"referencia_{i}"),
         )
         for i in range(count)
     ]
@@ -108,13 +117,17 @@ def line_body(line: FormLine) -> dict[str, Any]:
         taxes.append({"type": "IVA", "rate": line.iva})
     if line.inc in INC_RATES:
         taxes.append({"type": "INC", "rate": line.inc})
-    return {
+    body = {
         "description": line.descripcion,
         "quantity": number(line.cantidad),
         "unitPrice": number(line.precio),
         "discountPercent": number(line.descuento, "0"),
         "taxes": taxes,
     }
+    if line.gift:
+        # Given away: no price; its value is the reference one (a blank one is refused beside its field).
+        body.update(unitPrice="0", discountPercent="0", referencePrice=number(line.referencia, "0"))
+    return body
 
 
 HEADER_NAMES = (
@@ -165,6 +178,8 @@ def values_of(invoice: Any) -> tuple[dict[str, str], list[FormLine]]:
                 descuento=decimal_input(row.discount_percent),
                 iva=_rate_text(rates.get("IVA")),
                 inc=_rate_text(rates.get("INC")),
+                obsequio="1" if row.reference_price is not None else "",
+                referencia=decimal_input(row.reference_price) if row.reference_price is not None else "",
             )
         )
     return values, lines
@@ -214,6 +229,7 @@ def preview_totals(lines: list[FormLine]) -> totals.Totals:
                 unit_price=valid.unit_price,
                 discount_percent=valid.discount_percent,
                 taxes=tuple(totals.Tax(tax.type, tax.rate) for tax in valid.taxes),
+                reference_price=valid.reference_price,
             )
         )
     return totals.compute(computed)

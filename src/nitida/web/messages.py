@@ -39,6 +39,10 @@ _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"valid email address"), "No es un correo electrónico válido."),
     (re.compile(r"^must be greater than 0$"), "Debe ser mayor que 0."),
+    (
+        re.compile(r"^only a line given away"),
+        "Solo una línea sin valor (obsequio o muestra: precio 0 o descuento del 100 %) lleva valor de referencia.",
+    ),
     (re.compile(r"^must not be negative$"), "No puede ser negativo."),
     (re.compile(r"^must be between 0 and 100$"), "Debe estar entre 0 y 100."),
     (re.compile(r"must have at most (\d+) decimals"), "Admite como máximo {0} decimales."),
@@ -123,6 +127,10 @@ _BY_SLUG = {
     ),
     "not-an-electronic-invoice": "La factura no es electrónica: no admite notas crédito ni débito.",
     "electronic-invoicing-not-configured": "Configura la facturación electrónica antes de emitir notas.",
+    "iva-issuer-not-responsible": (
+        "La empresa no es responsable de IVA (su tributo en los datos fiscales no es 01 ni ZA) y no puede cobrarlo: "
+        "quita el IVA de las líneas o corrige el tributo en Configuración → Datos fiscales."
+    ),
     "electronic-data-missing": "Faltan datos para el documento electrónico: revisa los datos fiscales y los del cliente.",
     "certificate-unusable": "El certificado de firma no se puede usar: carga uno vigente en Configuración.",
     "electronic-secrets-unreadable": "El certificado y el PIN guardados no se pueden leer: cárgalos de nuevo en Configuración.",

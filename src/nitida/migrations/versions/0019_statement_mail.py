@@ -1,7 +1,7 @@
 """statement mail: the demo's mail catcher keeps e-mails that belong to no DIAN document
 
 Revision ID: 0019
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-07 16:00:00
 
 A customer's estado de cuenta is sent by e-mail (issue 26) through the same machinery as an invoice's (SMTP, or
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0014"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
