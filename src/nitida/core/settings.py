@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     dian_timeout_seconds: float = Field(default=60, gt=0)
     # smtp://user:pass@host:port, smtps://… (implicit TLS), ?starttls=true; empty: e-mail is not sent.
     smtp_url: str = ""
+    # The sender of the service's own e-mails (invitations, password links), with the business's name;
+    # empty: the business's e-mail address (its fiscal data's).
+    mail_from: str = ""
 
     @property
     def allowed_host_list(self) -> list[str]:

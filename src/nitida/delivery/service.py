@@ -28,6 +28,7 @@ from nitida.dian import pdf
 from nitida.einvoicing import documents, notes
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import InvoiceNote
+from nitida.invoices import business
 from nitida.invoices.models import Invoice, InvoiceStatus
 from nitida.jobs import service as jobs
 from nitida.jobs.models import Job, JobStatus
@@ -382,6 +383,7 @@ def invoice_pdf(session: TenantSession, invoice: Invoice, secret_key: str | None
             None if draft else invoice.qr_data,
             draft=draft,
             validated_at=row.answered_at if accepted and row else None,
+            logo_png=business.logo(session),
         )
     )
 
@@ -389,7 +391,7 @@ def invoice_pdf(session: TenantSession, invoice: Invoice, secret_key: str | None
 def note_pdf(session: TenantSession, note: InvoiceNote, secret_key: str | None) -> bytes:
     found = _signer_or_409(session, secret_key)
     doc = note_printable_document(session, note, found)
-    return pdf.render(pdf.Printable(doc, note.cude, note.qr_data))
+    return pdf.render(pdf.Printable(doc, note.cude, note.qr_data, logo_png=business.logo(session)))
 
 
 def attached_of(session: TenantSession, row: Delivery) -> bytes:
@@ -398,15 +400,21 @@ def attached_of(session: TenantSession, row: Delivery) -> bytes:
     return xml
 
 
-def printed_for_mail(doc: documents.Document, document: Invoice | InvoiceNote, row: Delivery) -> bytes:
+def printed_for_mail(
+    doc: documents.Document, document: Invoice | InvoiceNote, row: Delivery, logo_png: bytes | None = None
+) -> bytes:
     key = key_of(document)
-    return pdf.render(pdf.Printable(doc, key, document.qr_data, validated_at=row.answered_at))
+    return pdf.render(pdf.Printable(doc, key, document.qr_data, validated_at=row.answered_at, logo_png=logo_png))
 
 
-def catch_mail(session: TenantSession, row: Delivery, to: str, message: EmailMessage) -> SimulatedMail:
-    """The demo's mail catcher: the message a buyer would have received, kept for the back office."""
+def catch_mail(session: TenantSession, row: Delivery | None, to: str, message: EmailMessage) -> SimulatedMail:
+    """The demo's mail catcher: the message a buyer (or, with no delivery, a user) would have received."""
     caught = SimulatedMail(
-        delivery_id=row.id, mail_to=to, subject=str(message["Subject"]), message=bytes(message), created_at=utcnow()
+        delivery_id=row.id if row is not None else None,
+        mail_to=to,
+        subject=str(message["Subject"]),
+        message=bytes(message),
+        created_at=utcnow(),
     )
     session.add(caught)
     session.flush()

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 
+from nitida import flows
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, client_info, guard
 from nitida.core.client import ClientInfo
 from nitida.core.problems import problem_responses
 from nitida.security_events import service as events
-from nitida.security_events.models import SecurityEventType
 from nitida.users import service
 from nitida.users.access import USERS
 from nitida.users.schemas import UserCreate, UserRead, UserUpdate
@@ -32,18 +32,14 @@ def list_users(ctx: Admin) -> list[UserRead]:
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 401, 403, 413),
 )
-def create_user(body: UserCreate, ctx: Admin, client: Client) -> UserRead:
-    """Add a user to the caller's tenant (ADMIN). Emails are unique across the service."""
-    user = service.create_user(ctx.session, body)
-    ctx.session.flush()
-    events.record(
-        ctx.session,
-        SecurityEventType.USER_CREATED,
-        user_id=user.id,
-        user_email=user.email,
-        actor=ctx.principal,
-        client=client,
-        details={"role": user.role.value},
+def create_user(body: UserCreate, ctx: Admin, client: Client, request: Request) -> UserRead:
+    """Add a user to the caller's tenant (ADMIN). Emails are unique across the service.
+
+    Without ``password`` the user is invited: an e-mail carries a one-time link to set their own
+    (valid three days, once); 400 when the service has no mail server to send it. Both are security
+    events (USER_CREATED, INVITATION_SENT)."""
+    user = flows.invite_user(
+        ctx.session, request.app.state.settings, ctx.principal, body, base_url=str(request.base_url), client=client
     )
     return UserRead.model_validate(user)
 

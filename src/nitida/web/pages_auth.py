@@ -105,6 +105,13 @@ async def login(request: Request) -> Response:
         return _login_page(
             cookie_token, next_path=next_path, email=email, error="Correo o contraseña incorrectos.", status=401
         )
+    response = signed_in(request, cookie, next_path)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
+    return response
+
+
+def signed_in(request: Request, cookie: str, next_path: str) -> Response:
+    """The redirect that carries a new session's cookie (after sign-in, or a password set through a link)."""
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         sessions.COOKIE,
@@ -115,7 +122,6 @@ async def login(request: Request) -> Response:
         path="/app",
         max_age=request.app.state.settings.web_session_minutes * 60,
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
     return response
 
 
