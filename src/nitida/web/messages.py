@@ -46,7 +46,7 @@ _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(This field is required\.|Field required)$"), "Este campo es obligatorio."),
     (re.compile(r"^must not be blank$|at least 1 character"), "Este campo es obligatorio."),
     (re.compile(r"(?:must have|should have) at most (\d+) characters?"), "Debe tener como máximo {0} caracteres."),
-    (re.compile(r"should have at least (\d+) characters?"), "Debe tener al menos {0} caracteres."),
+    (re.compile(r"(?:must|should) have at least (\d+) characters?"), "Debe tener al menos {0} caracteres."),
     (
         re.compile(r"^a NIT is digits"),
         "Un NIT son dígitos, con puntos opcionales y el dígito de verificación tras un guion (p. ej. 900.123.456-8).",

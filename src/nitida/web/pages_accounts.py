@@ -118,7 +118,7 @@ def _link_page(request: Request, link: str, *, errors: FormErrors | None = None,
         status,
         link=link,
         email=user.email,
-        name=user.name,
+        user_name=user.name,
         errors=errors or FormErrors(),
     )
     return _with_cookie(page, request, token)
