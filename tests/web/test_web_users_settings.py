@@ -18,7 +18,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from fixtures.common import PASSWORD, SECRET, unique_email
-from fixtures.einvoicing_api import configure, customer_body, issued_invoice, ok, resolution_body
+from fixtures.einvoicing_api import ISSUER_BODY, configure, customer_body, issued_invoice, ok, resolution_body
 from fixtures.web import csrf_of, signed_in
 from nitida.core.principal import Principal
 from nitida.core.settings import Settings
@@ -245,3 +245,29 @@ def test_the_e_mail_text_refuses_control_characters_and_excess(app, tenant, bad)
     csrf = csrf_of(admin.get("/app/configuracion/marca").text)
     refused = _save(admin, csrf, texto_correo=bad)
     assert refused.status_code == 422 and "Valor no válido" not in refused.text
+
+
+def test_an_invitation_needs_a_sender_and_says_so(app, client, database, tenant):
+    headers = tenant.headers()
+    configure(client, headers)
+    ok(client.put("/billing/issuer", headers=headers, json={**ISSUER_BODY, "email": None}))
+    admin_user = tenant.users[Role.ADMIN]
+    actor = Principal(
+        user_id=admin_user.id, tenant_id=tenant.id, email=admin_user.email, name=admin_user.name, role=Role.ADMIN
+    )
+    with database.unit_of_work(tenant.id) as session:
+        configuration.use_simulated_dian(session, actor, test_set_id=str(uuid.uuid4()))
+    admin = signed_in(app, admin_user.email)
+    email = unique_email("sin-remitente")
+    refused = admin.post(
+        "/app/configuracion/usuarios",
+        data={
+            "csrf_token": csrf_of(admin.get("/app/configuracion").text),
+            "nombre": "Sin Remitente",
+            "correo": email,
+            "contrasena": "",
+            "rol": "CONSULTA",
+        },
+    )
+    assert refused.status_code == 422 and "Falta el correo de la empresa" in refused.text
+    assert email not in [u["email"] for u in client.get("/users", headers=headers).json()]

@@ -65,9 +65,9 @@ def _message(
 ) -> EmailMessage:
     sender = settings.mail_from or business_email
     if not sender:
-        raise BadRequest.field(
-            "email",
-            "no sender for the service's e-mails: set NITIDA_MAIL_FROM or the business's e-mail (fiscal data)",
+        raise BadRequest(
+            "No sender for the service's e-mails: set NITIDA_MAIL_FROM or the business's e-mail (PUT /billing/issuer).",
+            slug="no-mail-sender",
         )
     msg = EmailMessage()
     msg["From"] = formataddr((business, sender))

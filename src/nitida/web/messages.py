@@ -78,11 +78,6 @@ _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"e-mail is not configured \(NITIDA_SMTP_URL\), so no invitation"),
         "El servicio no tiene servidor de correo para enviar la invitación: escribe una contraseña inicial.",
     ),
-    (
-        re.compile(r"^no sender for the service's e-mails"),
-        "Falta el correo de la empresa (datos fiscales) para enviar la invitación: agrégalo o escribe una "
-        "contraseña inicial.",
-    ),
     (re.compile(r"^must be at least rangeFrom"), "Debe ser mayor o igual que el inicio del rango."),
     (re.compile(r"^must not be before validFrom"), "No puede ser anterior a la fecha de inicio."),
     (re.compile(r"overlaps resolution"), "El rango se cruza con otra resolución del mismo prefijo."),
@@ -147,6 +142,10 @@ _BY_SLUG = {
         "Este cliente tiene facturas y no se puede eliminar: inactívalo para conservar su historial."
     ),
     "last-admin": "Es el último administrador activo: nombra otro administrador antes.",
+    "no-mail-sender": (
+        "Falta el correo de la empresa (en sus datos fiscales) para enviar la invitación: agrégalo o escribe una "
+        "contraseña inicial."
+    ),
     "link": "El enlace no es válido: ya se usó, venció o se envió uno más reciente.",
     "user-inactive": "El usuario está inactivo: actívalo antes de invitarlo.",
     "number-taken": "Ese número de factura ya existe: elige una resolución con otro prefijo.",
