@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from nitida.auth.dependencies import client_info
-from nitida.core import bounds
+from nitida.core import bounds, passwords
 from nitida.core.errors import AppError, TooManyRequests, Unauthorized
 from nitida.delivery import accounts
 from nitida.users import links
@@ -37,7 +37,15 @@ INVALID_LINK = (
 
 
 def _html(template: str, token: str, status: int = 200, **context: object) -> HTMLResponse:
-    html = render_text(template, ctx=None, csrf_token=token, max=bounds, rule=messages.PASSWORD_RULE, **context)
+    html = render_text(
+        template,
+        ctx=None,
+        csrf_token=token,
+        max=bounds,
+        rule=messages.PASSWORD_RULE,
+        lengths=(passwords.MIN_LENGTH, passwords.MAX_LENGTH),
+        **context,
+    )
     return HTMLResponse(html, status_code=status)
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nitida import flows
 from nitida.auth.dependencies import client_info
-from nitida.core import bounds
+from nitida.core import bounds, passwords
 from nitida.core.clock import bogota_today
 from nitida.delivery import accounts
 from nitida.einvoicing import configuration
@@ -119,6 +119,7 @@ def _render(
         # The last active ADMIN is neither demoted nor deactivated (users.service refuses it): not offered.
         sole_admin_id=active_admins[0] if len(active_admins) == 1 else None,
         password_rule=messages.PASSWORD_RULE,
+        password_lengths=(passwords.MIN_LENGTH, passwords.MAX_LENGTH),
         can_mail=accounts.can_mail(ctx.session, request.app.state.settings),
         roles=list(Role),
         resolution_values=resolution_values or {},
