@@ -13,7 +13,7 @@ import uuid
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
-from test_web_browser import AXE, SCREENSHOTS, Page  # one tab with the checks every page gets (axe, CSP)
+from web.test_web_browser import AXE, SCREENSHOTS, Page  # one tab with the checks every page gets (axe, CSP)
 
 from fixtures.browser import missing, spanish_chromium
 from fixtures.common import unique_email
