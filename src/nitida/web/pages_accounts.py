@@ -1,6 +1,7 @@
 """Pages without a session: "¿Olvidaste tu contraseña?" and the one-time link that sets a password
 (an invitation's or a reset's). The link's page signs the user in through the one login path
-(``sessions.sign_in``, the API's ``/auth/login`` service) with the password just set."""
+(``auth.service.login``, what ``/auth/login`` and the sign-in form await: its admission limit, throttles and
+security events) with the password just set."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from nitida.auth import service as auth
 from nitida.auth.dependencies import client_info
 from nitida.core import bounds, passwords
-from nitida.core.errors import AppError, TooManyRequests, Unauthorized
+from nitida.core.errors import AppError, ServiceUnavailable, TooManyRequests, Unauthorized
 from nitida.delivery import accounts
 from nitida.users import links
 from nitida.web import messages, sessions
@@ -178,9 +180,12 @@ async def set_password(request: Request, link: str) -> Response:
         )
     # Signed in through the one login path, with the password just set (its throttling and events included).
     try:
-        cookie = await run_in_threadpool(sessions.sign_in, db, settings, email, password)
-    except (Unauthorized, TooManyRequests):
-        return RedirectResponse(LOGIN_PATH, status_code=303)
+        access_token, _lifetime = await auth.login(
+            db, settings, request.app.state.password_checks, email, password, client_info(request)
+        )
+    except (Unauthorized, TooManyRequests, ServiceUnavailable):
+        return RedirectResponse(LOGIN_PATH, status_code=303)  # the password is set: Ingresar says the rest
+    cookie = await run_in_threadpool(sessions.open_session, db, settings, access_token)
     response = signed_in(request, cookie, "/app")
     response.delete_cookie(CSRF_COOKIE, path="/app")
     return response
