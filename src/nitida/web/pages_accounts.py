@@ -21,7 +21,7 @@ from nitida.users import links
 from nitida.web import messages, sessions
 from nitida.web.deps import LOGIN_PATH, same_origin
 from nitida.web.forms import FormErrors
-from nitida.web.pages_auth import signed_in
+from nitida.web.pages_auth import secure_cookies, signed_in
 from nitida.web.rendering import render_text
 
 router = APIRouter(include_in_schema=False)
@@ -52,9 +52,7 @@ def _html(template: str, token: str, status: int = 200, **context: object) -> HT
 
 
 def _with_cookie(response: Response, request: Request, token: str) -> Response:
-    response.set_cookie(
-        CSRF_COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/app"
-    )
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=secure_cookies(request), path="/app")
     return response
 
 
