@@ -24,6 +24,7 @@ from nitida.dian.client import DianClient, DianRefused, service_url
 from nitida.dian.responses import DianResponse, Outcome
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import InvoiceNote
+from nitida.invoices import business
 from nitida.invoices.models import Invoice
 from nitida.jobs.registry import JobRun, PermanentJobError, handler
 from nitida.vocabulary.kinds import ElectronicStatus, Environment
@@ -241,13 +242,20 @@ def send_mail(run: JobRun) -> dict[str, Any] | None:
         except mail.MailNotConfigured as exc:
             raise PermanentJobError(str(exc)) from exc
     container = service.attached_of(run.session, row)
-    printed = service.printed_for_mail(doc, document, row)
+    profile = business.defaults(run.session)
+    printed = service.printed_for_mail(doc, document, row, business.logo(run.session) if profile.has_logo else None)
     # The container takes the document's file number (the DIAN found it under that name, or by its CUFE).
     year, consecutive = service.file_number(run.session, row, document)
     names = files.document_file_names("attached", found.supplier.id_number, year, consecutive)
     try:
         built = mail.delivery_mail(
-            doc, container, printed, names, sender_address=_sender(run.settings, issuer_email), to=explicit_to
+            doc,
+            container,
+            printed,
+            names,
+            sender_address=_sender(run.settings, issuer_email),
+            to=explicit_to,
+            business_text=profile.email_text,
         )
     except ValueError:
         row.mail_status = MailStatus.NO_EMAIL

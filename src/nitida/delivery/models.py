@@ -96,7 +96,7 @@ class SimulatedMail(TenantScoped, Base):
         Index("ix_simulated_mail_created", "tenant_id", "created_at"),
     )
 
-    # None: an e-mail of no DIAN document (a customer's estado de cuenta, reports.statement_mail).
+    # None: an e-mail of no DIAN document (an estado de cuenta, an invitation, a password link).
     delivery_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     mail_to: Mapped[str] = mapped_column(String(bounds.EMAIL))
     subject: Mapped[str] = mapped_column(Text)

@@ -29,6 +29,7 @@ from nitida.dian import pdf, responses
 from nitida.einvoicing import documents, notes, signed
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import InvoiceNote
+from nitida.invoices import business
 from nitida.invoices.models import Invoice, InvoiceStatus
 from nitida.jobs import service as jobs
 from nitida.jobs.models import Job, JobStatus
@@ -435,16 +436,22 @@ def invoice_pdf(session: TenantSession, invoice: Invoice, secret_key: str | None
     _signer_or_409(session, secret_key)  # 409 saying what configuration is missing
     doc = invoice_printable_document(session, invoice)
     if draft:
-        return pdf.render(pdf.Printable(doc, draft=True))
+        return pdf.render(pdf.Printable(doc, draft=True, logo_png=business.logo(session)))
     mark, validated = printed_state(invoice, for_document(session, DocumentType.INVOICE, invoice.id))
-    return pdf.render(pdf.Printable(doc, invoice.cufe, invoice.qr_data, validated_at=validated, mark=mark))
+    return pdf.render(
+        pdf.Printable(
+            doc, invoice.cufe, invoice.qr_data, validated_at=validated, mark=mark, logo_png=business.logo(session)
+        )
+    )
 
 
 def note_pdf(session: TenantSession, note: InvoiceNote, secret_key: str | None) -> bytes:
     found = _signer_or_409(session, secret_key)
     doc = note_printable_document(session, note, found)
     mark, validated = printed_state(note, for_document(session, NOTE_TYPE[note.kind], note.id))
-    return pdf.render(pdf.Printable(doc, note.cude, note.qr_data, validated_at=validated, mark=mark))
+    return pdf.render(
+        pdf.Printable(doc, note.cude, note.qr_data, validated_at=validated, mark=mark, logo_png=business.logo(session))
+    )
 
 
 def attached_of(session: TenantSession, row: Delivery) -> bytes:
@@ -453,16 +460,22 @@ def attached_of(session: TenantSession, row: Delivery) -> bytes:
     return xml
 
 
-def printed_for_mail(doc: documents.Document, document: Invoice | InvoiceNote, row: Delivery) -> bytes:
+def printed_for_mail(
+    doc: documents.Document, document: Invoice | InvoiceNote, row: Delivery, logo_png: bytes | None = None
+) -> bytes:
     key = key_of(document)
     mark, validated = printed_state(document, row)
-    return pdf.render(pdf.Printable(doc, key, document.qr_data, validated_at=validated, mark=mark))
+    return pdf.render(pdf.Printable(doc, key, document.qr_data, validated_at=validated, mark=mark, logo_png=logo_png))
 
 
-def catch_mail(session: TenantSession, row: Delivery, to: str, message: EmailMessage) -> SimulatedMail:
-    """The demo's mail catcher: the message a buyer would have received, kept for the back office."""
+def catch_mail(session: TenantSession, row: Delivery | None, to: str, message: EmailMessage) -> SimulatedMail:
+    """The demo's mail catcher: the message a buyer (or, with no delivery, a user) would have received."""
     caught = SimulatedMail(
-        delivery_id=row.id, mail_to=to, subject=str(message["Subject"]), message=bytes(message), created_at=utcnow()
+        delivery_id=row.id if row is not None else None,
+        mail_to=to,
+        subject=str(message["Subject"]),
+        message=bytes(message),
+        created_at=utcnow(),
     )
     session.add(caught)
     session.flush()

@@ -100,6 +100,7 @@ class Printable:
     mark: str | None = None  # an issued document the DIAN has not validated: NOT_VALIDATED_MARK, REJECTED_MARK
     software_name: str = SOFTWARE_NAME
     software_provider_name: str | None = None  # default: the issuer (own software)
+    logo_png: bytes | None = None  # the business's logo (invoices.business: a PNG it decoded and re-encoded)
 
 
 def _party_id(party: Party) -> str:
@@ -648,6 +649,17 @@ def _validation_block(pdf: _Sheet, printable: Printable) -> None:
     pdf.set_auto_page_break(True, margin=pdf.body_margin)
 
 
+LOGO_BOX = (45.0, 18.0)  # mm: the business's logo fits this box, above its name
+
+
+def _logo(pdf: _Sheet, png: bytes, top: float) -> None:
+    """The business's logo at the top left, fitted to LOGO_BOX keeping its proportions; the issuer follows below."""
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # the PNG's IHDR
+    scale = min(LOGO_BOX[0] / max(width, 1), LOGO_BOX[1] / max(height, 1))
+    pdf.image(io.BytesIO(png), x=pdf.l_margin, y=top, w=width * scale, h=height * scale)
+    pdf.set_y(top + height * scale + 2)
+
+
 def render(printable: Printable) -> bytes:
     """The PDF of ``printable``. A non-draft needs its CUFE/CUDE and QR data."""
     doc = printable.document
@@ -658,6 +670,8 @@ def render(printable: Printable) -> bytes:
     width = pdf.w - pdf.l_margin - pdf.r_margin
     box_width = 70
     top = pdf.get_y()
+    if printable.logo_png:
+        _logo(pdf, printable.logo_png, top)
     _issuer_block(pdf, doc, width - box_width - 6)
     issuer_end = pdf.get_y()
     _title_box(pdf, printable, pdf.w - pdf.r_margin - box_width, top, box_width)

@@ -12,7 +12,9 @@ from fastapi.staticfiles import StaticFiles
 
 from nitida.core.errors import NotFound
 from nitida.web import (
+    pages_accounts,
     pages_auth,
+    pages_business,
     pages_customer_import,
     pages_customer_statement,
     pages_customers,
@@ -83,7 +85,16 @@ def install_web(app: FastAPI) -> None:
     app.mount("/app/static", StaticFiles(directory=STATIC), name="web-static")
     # The customers' fixed paths (/app/clientes/importar) before the customer's page (/app/clientes/{id}).
     pages = (pages_customer_import, pages_customer_statement, pages_customers)
-    for module in (pages_auth, pages_home, *pages, pages_invoices, pages_delivery, pages_settings):
+    for module in (
+        pages_auth,
+        pages_accounts,
+        pages_home,
+        *pages,
+        pages_invoices,
+        pages_delivery,
+        pages_settings,
+        pages_business,
+    ):
         app.include_router(module.router)
 
     async def on_login_required(request: Request, exc: Exception) -> Response:

@@ -33,7 +33,7 @@ from nitida.invoices.models import InvoiceStatus, NumberingResolution, PaymentMe
 from nitida.invoices.schemas import InvoiceCreate, InvoiceUpdate, PaymentCreate, VoidRequest
 from nitida.vocabulary import codelists
 from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
-from nitida.web import invoice_form, labels, messages, pages_delivery, pages_documents
+from nitida.web import invoice_form, labels, messages, pages_business, pages_delivery, pages_documents
 from nitida.web.deps import Web, WebContext
 from nitida.web.forms import FormErrors, FormInvalid, attempt, validate, whole_number
 from nitida.web.invoice_form import NAMES
@@ -292,6 +292,7 @@ def _render_editor(
 def new_invoice_form(request: Request, ctx: Web, cliente: str = "") -> HTMLResponse:
     ctx.require(INVOICES, "write")
     values = invoice_form.new_values(cliente, _default_resolution(_resolutions(ctx), bogota_today()))
+    values = pages_business.apply_defaults(ctx, values)  # the business's notes, plazo and medio de pago
     return _render_editor(
         request,
         ctx,
