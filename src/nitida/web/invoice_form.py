@@ -193,22 +193,34 @@ def body_of(values: dict[str, str], lines: list[FormLine], today: date) -> dict[
     }
 
 
+def _line(line: FormLine) -> totals.Line | None:
+    """A typed line as invoices.totals reads it; None when blank or unreadable."""
+    if line.blank:
+        return None
+    try:
+        body = line_body(line)
+        return totals.Line(
+            quantity=parse_number(line.cantidad or "0"),
+            unit_price=parse_number(line.precio or "0"),
+            discount_percent=Decimal(body["discountPercent"]),
+            taxes=tuple(totals.Tax(totals.TaxType(t["type"]), Decimal(t["rate"])) for t in body["taxes"]),
+        )
+    except (NotANumber, ArithmeticError, ValueError):
+        return None
+
+
 def preview_totals(lines: list[FormLine]) -> totals.Totals:
     """The totals of the lines as typed so far, by invoices.totals; unreadable lines are left out."""
-    computed = []
-    for line in lines:
-        if line.blank:
-            continue
+    return totals.compute(line for line in map(_line, lines) if line is not None)
+
+
+def line_amounts(lines: list[FormLine]) -> list[Decimal | None]:
+    """Each row's total before taxes (quantity × price − discount), as the invoice will compute it;
+    None for a blank or unreadable row."""
+    amounts: list[Decimal | None] = []
+    for line in map(_line, lines):
         try:
-            body = line_body(line)
-            computed.append(
-                totals.Line(
-                    quantity=parse_number(line.cantidad or "0"),
-                    unit_price=parse_number(line.precio or "0"),
-                    discount_percent=Decimal(body["discountPercent"]),
-                    taxes=tuple(totals.Tax(totals.TaxType(t["type"]), Decimal(t["rate"])) for t in body["taxes"]),
-                )
-            )
-        except (NotANumber, ArithmeticError, ValueError):
-            continue
-    return totals.compute(computed)
+            amounts.append(totals.compute_line(line).base if line is not None else None)
+        except (ArithmeticError, ValueError):
+            amounts.append(None)
+    return amounts

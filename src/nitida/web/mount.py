@@ -14,6 +14,7 @@ from nitida.core.errors import NotFound
 from nitida.web import pages_auth, pages_customers, pages_delivery, pages_home, pages_invoices, pages_settings
 from nitida.web.deps import LoginRequired, login_url
 from nitida.web.middleware import WebPagesMiddleware
+from nitida.web.notices import NoticesMiddleware
 
 log = logging.getLogger("nitida.web")
 
@@ -84,4 +85,5 @@ def install_web(app: FastAPI) -> None:
         return RedirectResponse(target, status_code=303)
 
     app.add_exception_handler(LoginRequired, on_login_required)
+    app.add_middleware(NoticesMiddleware)  # notices in a one-shot cookie, never in the address (web/notices.py)
     app.add_middleware(WebPagesMiddleware)
