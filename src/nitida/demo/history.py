@@ -153,11 +153,12 @@ def _follow_ups(invoices_planned: list[Event], today: dt.date, rng: random.Rando
     """Payments and notes: most paid on time, some late or in parts, a few overdue today; the notes."""
     events: list[Event] = []
     now = _moment(today, 0, 0)
-    overdue_left = 4
+    # One invoice overdue in each of Cartera's columns: days past due in these windows.
+    overdue_windows = [(5, 30), (31, 60), (61, 90), (91, 200)]
     credited = {len(invoices_planned) * 5 // 12: "devolucion", len(invoices_planned) * 8 // 12: "pronto_pago"}
     voided = len(invoices_planned) * 4 // 12
     debited = {len(invoices_planned) * 6 // 12: "intereses", len(invoices_planned) * 9 // 12: "envio"}
-    for event in reversed(invoices_planned):  # the most recent first: they are the overdue ones
+    for event in reversed(invoices_planned):  # the most recent first
         ref, issued, terms = event.ref, event.moment, event.data["terms"]
         if ref == voided:
             events.append(Event(issued + dt.timedelta(days=2), 1, "void", ref))
@@ -172,9 +173,9 @@ def _follow_ups(invoices_planned: list[Event], today: dt.date, rng: random.Rando
         due = issued + dt.timedelta(days=terms)
         if terms == 0:
             events.append(Event(max(after, issued + dt.timedelta(hours=1)), 2, "payment", ref, {"part": 1}))
-        elif due < now and overdue_left > 0 and ref not in credited:
-            overdue_left -= 1
-            if overdue_left % 2:  # half of them paid in part
+        elif ref not in credited and (window := _window((now - due).days, overdue_windows)) is not None:
+            overdue_windows.remove(window)
+            if len(overdue_windows) % 2:  # half of them paid in part
                 events.append(Event(issued + dt.timedelta(days=10), 2, "payment", ref, {"part": Decimal("0.4")}))
         elif due < now:
             paid = due + dt.timedelta(days=rng.randint(-12, 15), hours=rng.randint(0, 6))
@@ -185,6 +186,10 @@ def _follow_ups(invoices_planned: list[Event], today: dt.date, rng: random.Rando
         elif rng.random() < 0.3:  # not due yet, an advance
             events.append(Event(min(after, now - dt.timedelta(hours=1)), 2, "payment", ref, {"part": Decimal("0.3")}))
     return events
+
+
+def _window(days_late: int, windows: list[tuple[int, int]]) -> tuple[int, int] | None:
+    return next((w for w in windows if w[0] <= days_late <= w[1]), None)
 
 
 def seed_history(
