@@ -88,3 +88,16 @@ def test_the_history_spans_twelve_months_of_accepted_documents_on_their_own_date
 
     for document in (xml, *notes):
         dian_rules.assert_dian_accepts(document, what="a document of the demo's history")
+
+
+def test_the_clock_is_set_only_inside_its_block():
+    from nitida.core import clock
+    from nitida.core.db import utcnow
+
+    moment = dt.datetime(2026, 1, 15, 9, 30, tzinfo=clock.BOGOTA)
+    with clock.at(moment):
+        assert clock.bogota_today() == dt.date(2026, 1, 15) and utcnow() == moment
+    assert abs(utcnow() - dt.datetime.now(dt.UTC)) < dt.timedelta(seconds=5)
+    with pytest.raises(ValueError):
+        with clock.at(dt.datetime(2026, 1, 15)):  # naive: refused
+            pass
