@@ -38,6 +38,15 @@ def _login_page(
     return response
 
 
+def secure_cookies(request: Request) -> bool:
+    """Cookies go out ``Secure`` always in production, else when the browser came over TLS, by the one
+    proxy trust the service has (NITIDA_TRUSTED_PROXIES; core.client)."""
+    if request.app.state.settings.env == "production":
+        return True
+    peer = request.client.host if request.client else None
+    return request.app.state.clients.is_https(request.url.scheme, peer, request.scope.get("headers", []))
+
+
 def _with_login_cookie(response: Response, request: Request, token: str) -> Response:
     # Double-submit token for the sign-in form (no session yet to hold one).
     response.set_cookie(
@@ -45,7 +54,7 @@ def _with_login_cookie(response: Response, request: Request, token: str) -> Resp
         token,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path=LOGIN_PATH,
         max_age=3600,
     )
@@ -125,7 +134,7 @@ async def login(request: Request) -> Response:
         cookie,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path="/app",
         max_age=request.app.state.settings.web_session_minutes * 60,
     )
