@@ -27,6 +27,8 @@ def _create_customer(client) -> str:
         },
     )
     assert created.status_code == 303, created.text
+    cookie = next(h for h in created.headers.get_list("set-cookie") if h.startswith(notices.COOKIE + "="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/app" in cookie and "Max-Age=60" in cookie
     return created.headers["location"]
 
 

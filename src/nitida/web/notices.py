@@ -15,7 +15,10 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from nitida.web.pages_auth import secure_cookies
 
 COOKIE = "nitida_aviso"
 PARAMS = ("aviso", "motivo")
@@ -66,7 +69,7 @@ class NoticesMiddleware:
         if scope["type"] != "http" or not _is_page(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
-        secure = scope.get("scheme") == "https"
+        secure = secure_cookies(Request(scope))  # the session cookie's rule (production, or TLS by a trusted proxy)
         consumed = False
         raw_headers = list(scope.get("headers", []))
         carried = _cookie(raw_headers)
