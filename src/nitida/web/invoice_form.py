@@ -211,25 +211,37 @@ def body_of(values: dict[str, str], lines: list[FormLine], today: date) -> dict[
     }
 
 
+def _line(line: FormLine) -> totals.Line | None:
+    """A typed line as invoices.totals reads it; None when blank or when the API would refuse it (unreadable,
+    out of bounds: a 100-digit quantity, say), until it is fixed, as saving names it."""
+    if line.blank:
+        return None
+    body = line_body(line)
+    try:
+        valid = LineIn.model_validate({**body, "description": body["description"].strip() or "-"})
+    except ValidationError:
+        return None
+    return totals.Line(
+        quantity=valid.quantity,
+        unit_price=valid.unit_price,
+        discount_percent=valid.discount_percent,
+        taxes=tuple(totals.Tax(tax.type, tax.rate) for tax in valid.taxes),
+        reference_price=valid.reference_price,
+    )
+
+
 def preview_totals(lines: list[FormLine]) -> totals.Totals:
-    """The totals of the lines as typed so far, by invoices.totals; a line the API would refuse (unreadable,
-    out of bounds: a 100-digit quantity, say) is left out until it is fixed, as saving names it."""
-    computed = []
-    for line in lines:
-        if line.blank:
-            continue
-        body = line_body(line)
+    """The totals of the lines as typed so far, by invoices.totals; a line the API would refuse is left out."""
+    return totals.compute(line for line in map(_line, lines) if line is not None)
+
+
+def line_amounts(lines: list[FormLine]) -> list[Decimal | None]:
+    """Each row's total before taxes (quantity × price − discount), as the invoice will compute it;
+    None for a blank row or one the API would refuse."""
+    amounts: list[Decimal | None] = []
+    for line in map(_line, lines):
         try:
-            valid = LineIn.model_validate({**body, "description": body["description"].strip() or "-"})
-        except ValidationError:
-            continue
-        computed.append(
-            totals.Line(
-                quantity=valid.quantity,
-                unit_price=valid.unit_price,
-                discount_percent=valid.discount_percent,
-                taxes=tuple(totals.Tax(tax.type, tax.rate) for tax in valid.taxes),
-                reference_price=valid.reference_price,
-            )
-        )
-    return totals.compute(computed)
+            amounts.append(totals.compute_line(line).base if line is not None else None)
+        except (ArithmeticError, ValueError):
+            amounts.append(None)
+    return amounts

@@ -25,6 +25,7 @@ from nitida.web import (
 )
 from nitida.web.deps import LoginRequired, login_url
 from nitida.web.middleware import WebPagesMiddleware
+from nitida.web.notices import NoticesMiddleware
 
 log = logging.getLogger("nitida.web")
 
@@ -106,4 +107,5 @@ def install_web(app: FastAPI) -> None:
         return RedirectResponse(target, status_code=303)
 
     app.add_exception_handler(LoginRequired, on_login_required)
+    app.add_middleware(NoticesMiddleware)  # notices in a one-shot cookie, never in the address (web/notices.py)
     app.add_middleware(WebPagesMiddleware)

@@ -280,6 +280,8 @@ def _render_editor(
         resolutions=resolutions,
         info=info,
         totals=invoice_form.preview_totals(lines),
+        line_totals=invoice_form.line_amounts(lines),
+        new_line=invoice_form.FormLine(),
         iva_rates=invoice_form.IVA_RATES,
         inc_rates=invoice_form.INC_RATES,
         terms=invoice_form.TERMS,
@@ -401,8 +403,14 @@ def _slug(exc: FormInvalid) -> str:
 def live_totals(request: Request, ctx: Web) -> HTMLResponse:
     """Subtotal, taxes by rate and Total of the lines being typed (htmx fragment)."""
     ctx.require(INVOICES, "write")  # the editor's: who may draft
+    lines = invoice_form.form_lines(ctx)
     return page(
-        request, ctx, "facturas/_totales.html", totals=invoice_form.preview_totals(invoice_form.form_lines(ctx))
+        request,
+        ctx,
+        "facturas/_totales.html",
+        totals=invoice_form.preview_totals(lines),
+        line_totals=invoice_form.line_amounts(lines),
+        oob_lines=True,
     )
 
 
