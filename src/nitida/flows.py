@@ -44,6 +44,7 @@ def issue_note(
     secret_key: str,
 ) -> InvoiceNote:
     """A credit or debit note of ``invoice`` (loaded FOR UPDATE), signed and queued for the DIAN."""
+    notes.require_accepted(invoice, f"given a {notes.LABEL[kind]}")
     note = notes.create_note(
         session,
         actor,
@@ -64,6 +65,7 @@ def void_invoice(
     """ISSUED -> VOID; an electronic invoice by a credit note with concept 2 (anulación) for what is left of it."""
 
     def annul(electronic: Invoice) -> InvoiceNote:
+        notes.require_accepted(electronic, "voided")
         return issue_note(
             session,
             actor,

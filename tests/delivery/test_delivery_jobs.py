@@ -361,6 +361,7 @@ def test_a_worker_killed_mid_send_neither_loses_nor_duplicates_the_upload(client
 def test_a_credit_note_is_sent_and_mailed_like_its_invoice(client, tenant, database, worker, fake, smtp):
     answers.StatefulDian().install(fake)
     invoice = invoice_of(client, tenant)
+    worker(tenant, fake, smtp.url).run_until_idle()  # a note references an invoice the DIAN accepted (issue 25)
     body = {
         "concept": 3,
         "description": "Descuento",
