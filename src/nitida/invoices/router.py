@@ -18,6 +18,7 @@ from nitida.invoices import numbering, service, views
 from nitida.invoices.access import INVOICES, RESOLUTIONS
 from nitida.invoices.models import InvoiceStatus
 from nitida.invoices.schemas import (
+    InvoiceCorrection,
     InvoiceCreate,
     InvoiceRead,
     InvoiceSummary,
@@ -68,7 +69,7 @@ def list_resolutions(ctx: ResolutionReader) -> list[ResolutionRead]:
 )
 def create_resolution(body: ResolutionCreate, ctx: ResolutionManager) -> ResolutionRead:
     """Register a numbering resolution (ADMIN). Ranges of one prefix may not overlap."""
-    resolution = numbering.create_resolution(ctx.session, ctx.principal, body)
+    resolution = flows.register_resolution(ctx.session, ctx.principal, body)
     return _resolution_read(resolution, ctx.principal.role)
 
 
@@ -204,6 +205,34 @@ def issue_invoice(invoice_id: str, ctx: ItemWriter, request: Request) -> Invoice
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
     ctx.authorize()
     flows.issue_invoice(ctx.session, ctx.principal, invoice, secret_key=request.app.state.settings.secret_key)
+    return _read(ctx, invoice.id)
+
+
+@router.post(
+    "/{invoice_id}/correction",
+    response_model=InvoiceRead,
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
+)
+def correct_invoice(
+    invoice_id: str, ctx: ItemWriter, request: Request, body: InvoiceCorrection | None = None
+) -> InvoiceRead:
+    """Correct an invoice the DIAN REJECTED and send it again under the same number (ADMIN, OPERADOR; issue 25).
+
+    The body's fields change as in a draft's PATCH (customerId, paymentForm, paymentMethod, dueDate, notes,
+    lines: all optional; no body re-signs it as it is, e.g. after the customer's data was fixed). The rejected
+    version (its signed XML, CUFE and the DIAN's messages) is kept (GET …/rejected-versions); the invoice gets a
+    new issue time, the customer's current fiscal data, a new CUFE, ``electronicStatus: SIGNED``, and its
+    delivery is queued. 409 when the invoice is not REJECTED, is being sent, or has notes."""
+    invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.authorize()
+    invoice = service.load_full(ctx.session, invoice.id)
+    flows.correct_and_resend(
+        ctx.session,
+        ctx.principal,
+        invoice,
+        body or InvoiceCorrection(),
+        secret_key=request.app.state.settings.secret_key,
+    )
     return _read(ctx, invoice.id)
 
 

@@ -161,9 +161,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_rejected_versions")),
     )
-    op.create_index(
-        "ix_rejected_versions_invoice", "rejected_versions", ["tenant_id", "invoice_id", "superseded_at"]
-    )
+    op.create_index("ix_rejected_versions_invoice", "rejected_versions", ["tenant_id", "invoice_id", "superseded_at"])
     enable_tenant_rls("rejected_versions")
 
 
