@@ -154,7 +154,7 @@ def require_accepted(invoice: Invoice, action: str) -> None:
     raise Conflict(
         f"Invoice {invoice.number} is {invoice.electronic_status.value}: the DIAN has not accepted it yet, so it "
         f"cannot be {action} (a note would reference a CUFE the DIAN has not validated). Wait for the DIAN's answer "
-        "(GET /billing/invoices/{id}/dian-messages); if it rejects the invoice, correct it and send it again.",
+        f"(GET /billing/invoices/{invoice.id}/dian-messages); if it rejects the invoice, correct it and send it again.",
         slug="invoice-not-accepted-yet",
     )
 
