@@ -9,9 +9,12 @@ All in the caller's one transaction: the delivery job exists exactly when the si
 
 from __future__ import annotations
 
+from nitida.core.client import UNKNOWN_CLIENT, ClientInfo
 from nitida.core.db import TenantSession
 from nitida.core.errors import Conflict
 from nitida.core.principal import Principal
+from nitida.core.settings import Settings
+from nitida.delivery import accounts
 from nitida.delivery import service as delivery
 from nitida.einvoicing import notes
 from nitida.einvoicing import service as einvoicing
@@ -21,6 +24,8 @@ from nitida.invoices import numbering
 from nitida.invoices import service as invoices
 from nitida.invoices.models import Invoice, NumberingResolution
 from nitida.invoices.schemas import InvoiceCorrection, LineIn, ResolutionCreate
+from nitida.users.models import User
+from nitida.users.schemas import UserCreate
 from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
 
 
@@ -108,3 +113,17 @@ def register_resolution(session: TenantSession, actor: Principal, data: Resoluti
     now (issue 25: a resolution belongs to an environment; the test set 18760000001 is always habilitación)."""
     settings = find_settings(session)
     return numbering.create_resolution(session, actor, data, environment=settings.environment if settings else None)
+
+
+def invite_user(
+    session: TenantSession,
+    settings: Settings,
+    actor: Principal,
+    data: UserCreate,
+    *,
+    base_url: str,
+    client: ClientInfo = UNKNOWN_CLIENT,
+) -> User:
+    """Add a user (a security event); without an initial password, e-mail them a one-time link to set
+    theirs (delivery.accounts): the API's POST /users and Configuración's "Invitar usuario" alike."""
+    return accounts.invite(session, settings, actor, data, base_url=base_url, client=client)

@@ -1,7 +1,7 @@
 """a rejected invoice corrected and sent again; a resolution's environment; a counter per DIAN file type
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-07 15:40:00
 
 Issue 25. ``numbering_resolutions.environment``: the DIAN environment a resolution numbers in; existing
@@ -25,8 +25,8 @@ from alembic import op
 from nitida.core import bounds
 from nitida.core.rls import disable_tenant_rls, enable_tenant_rls
 
-revision = "0015"
-down_revision = "0014"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
