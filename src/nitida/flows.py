@@ -9,12 +9,15 @@ All in the caller's one transaction: the delivery job exists exactly when the si
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from nitida.core.db import TenantSession
 from nitida.core.principal import Principal
 from nitida.delivery import service as delivery
 from nitida.einvoicing import notes
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import InvoiceNote
+from nitida.einvoicing.schemas import NoteItemIn
 from nitida.invoices import service as invoices
 from nitida.invoices.models import Invoice, NumberingResolution
 from nitida.invoices.schemas import LineIn
@@ -42,6 +45,8 @@ def issue_note(
     description: str,
     lines: list[LineIn] | None,
     secret_key: str,
+    items: list[NoteItemIn] | None = None,
+    amount: Decimal | None = None,
 ) -> InvoiceNote:
     """A credit or debit note of ``invoice`` (loaded FOR UPDATE), signed and queued for the DIAN."""
     note = notes.create_note(
@@ -53,6 +58,8 @@ def issue_note(
         description=description,
         lines=lines,
         secret_key=secret_key,
+        items=items,
+        amount=amount,
     )
     delivery.start(session, actor, note)
     return note

@@ -90,16 +90,17 @@ def test_default_lines_are_the_whole_invoice_and_never_more_than_uncredited(clie
     invoice = issued_invoice(client, admin)
     partial = ok(credit(client, admin, invoice["id"], concept=3, lines=[LINES[0]]), 201)
     # all the invoice's lines (the default) is now more than what remains uncredited
-    problem = assert_problem(credit(client, admin, invoice["id"], concept=4), 409)
-    assert "uncredited total" in problem["detail"]
-    # the refused note took no number: the next one is NC2
-    rest = Decimal(invoice["total"]) - Decimal(partial["total"])
-    lines = [{"description": "Ajuste final", "quantity": "1", "unitPrice": f"{rest:.2f}"}]
-    last = ok(credit(client, admin, invoice["id"], concept=4, lines=lines), 201)
+    # (the line the first note took is named: nothing of it is left)
+    problem = assert_problem(credit(client, admin, invoice["id"], concept=3), 409)
+    assert "line 1 (Resma papel carta 75 g)" in problem["detail"]
+    # the refused note took no number: the next one is NC2; it credits every other line, whole
+    rest = [{"line": n, "quantity": LINES[n - 1]["quantity"]} for n in range(2, len(LINES) + 1)]
+    last = ok(credit(client, admin, invoice["id"], concept=3, items=rest), 201)
     assert last["number"] == "NC2"
+    assert Decimal(last["total"]) == Decimal(invoice["total"]) - Decimal(partial["total"])
     after = ok(client.get(f"/billing/invoices/{invoice['id']}", headers=admin))
     assert (after["balance"], after["status"]) == ("0.00", "PAID")  # credited down to 0
-    assert_problem(credit(client, admin, invoice["id"], lines=[{**lines[0], "unitPrice": "0.01"}]), 409)
+    assert_problem(credit(client, admin, invoice["id"], concept=3, amount="0.01"), 409)
 
 
 def test_whole_credit_note_by_default(client, admin):
@@ -126,8 +127,8 @@ def test_credit_beyond_the_open_balance_is_409(client, admin):
     )
     problem = assert_problem(credit(client, admin, invoice["id"], concept=3), 409)
     assert "open balance" in problem["detail"]
-    rest = [{"description": "Descuento", "quantity": "1", "unitPrice": "41610.00"}]
-    ok(credit(client, admin, invoice["id"], concept=3, lines=rest), 201)
+    # the rest of the balance as a discount: 34 966.39 + IVA 19 % (6 643.61) = 41 610.00
+    assert ok(credit(client, admin, invoice["id"], concept=3, amount="34966.39"), 201)["total"] == "41610.00"
     assert ok(client.get(f"/billing/invoices/{invoice['id']}", headers=admin))["status"] == "PAID"
 
 
