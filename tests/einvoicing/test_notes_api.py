@@ -331,3 +331,133 @@ def test_void_of_a_zero_total_invoice(client, admin):
     voided, anulacion = void_of(client, admin, invoice)
     assert voided["status"] == "VOID" and anulacion["total"] == "0.00"
     checked(client, admin, anulacion, invoice)
+
+
+# --- notes tied to the invoice's lines (issue 25) ------------------------------------------------------------
+
+
+def test_a_return_names_the_invoices_lines_and_takes_their_taxes(client, admin):
+    invoice = issued_invoice(client, admin)  # line 1: 10 resmas × 11 900.00 + IVA 19 %
+    note = ok(credit(client, admin, invoice["id"], items=[{"line": 1, "quantity": "2"}]), 201)
+    [returned] = note["lines"]
+    assert (returned["description"], returned["quantity"], returned["unitPrice"]) == (
+        "Resma papel carta 75 g",
+        "2",
+        "11900.00",
+    )
+    assert returned["invoiceLine"] == 1 and [(t["type"], t["rate"]) for t in returned["taxes"]] == [("IVA", "19.00")]
+    assert (note["subtotal"], note["taxTotal"], note["total"]) == ("23800.00", "4522.00", "28322.00")
+    checked(client, admin, note, invoice)
+    after = ok(client.get(f"/billing/invoices/{invoice['id']}", headers=admin))
+    assert Decimal(after["balance"]) == Decimal(invoice["total"]) - Decimal("28322.00")
+    # an excluded line's credit carries no IVA, whatever the clerk would have typed
+    excluded = ok(credit(client, admin, invoice["id"], concept=4, items=[{"line": 5, "amount": "10000"}]), 201)
+    assert excluded["lines"][0]["taxes"] == [] and excluded["total"] == "10000.00"
+    checked(client, admin, excluded, invoice)
+
+
+def test_a_credit_never_takes_more_of_a_line_than_is_left_of_it(client, admin):
+    invoice = issued_invoice(client, admin)
+    problem = assert_problem(credit(client, admin, invoice["id"], items=[{"line": 1, "quantity": "11"}]), 409)
+    assert "line 1 (Resma papel carta 75 g): 10 units are left to credit, 11 units asked" in problem["detail"]
+    assert problem["errors"][0]["field"] == "items[0]"
+    ok(credit(client, admin, invoice["id"], items=[{"line": 1, "quantity": "4"}]), 201)
+    # after the first return, 6 are left; two items on one line add up
+    problem = assert_problem(
+        credit(client, admin, invoice["id"], items=[{"line": 1, "quantity": "3"}, {"line": 1, "quantity": "4"}]), 409
+    )
+    assert "6 units" not in problem["detail"] and "3 units are left to credit, 4 units asked" in problem["detail"]
+    assert problem["errors"][0]["field"] == "items[1]"
+    # an amount on the line counts against its value: 6 × 11 900.00 = 71 400.00 left
+    problem = assert_problem(
+        credit(client, admin, invoice["id"], concept=4, items=[{"line": 1, "amount": "71400.01"}]), 409
+    )
+    assert "71400.00 of its value is left" in problem["detail"]
+    ok(credit(client, admin, invoice["id"], concept=4, items=[{"line": 1, "amount": "11900"}]), 201)
+    # a free line repeating the invoice's counts too (5 units' worth of value are left, but the units are 6)
+    problem = assert_problem(credit(client, admin, invoice["id"], lines=[{**LINES[0], "quantity": "6"}]), 409)
+    assert "line 1" in problem["detail"]
+    assert_problem(
+        credit(client, admin, invoice["id"], items=[{"line": 6, "quantity": "1"}]), 400, field="items[0].line"
+    )
+    # nothing was issued by the refusals: NC1 and NC2 only
+    assert [n["number"] for n in ok(client.get("/billing/credit-notes", headers=admin))] == ["NC2", "NC1"]
+
+
+def test_each_concept_gives_what_it_is_about(client, admin):
+    invoice = issued_invoice(client, admin)
+    # a return gives units, a price adjustment amounts, both name the invoice's lines
+    assert_problem(
+        credit(client, admin, invoice["id"], items=[{"line": 1, "amount": "100"}]), 400, field="items[0].quantity"
+    )
+    assert_problem(
+        credit(client, admin, invoice["id"], concept=4, items=[{"line": 1, "quantity": "1"}]),
+        400,
+        field="items[0].amount",
+    )
+    assert_problem(credit(client, admin, invoice["id"], concept=4, lines=[LINES[0]]), 400, field="lines")
+    assert_problem(credit(client, admin, invoice["id"], amount="100"), 400, field="amount")
+    # a return of goods never invoiced
+    never = [{"description": "Tóner HP 85A", "quantity": "1", "unitPrice": "250000.00"}]
+    problem = assert_problem(credit(client, admin, invoice["id"], lines=never), 409)
+    assert problem["errors"][0]["field"] == "lines[0]"
+    # a discount with a tax none of the invoice's lines carries
+    five = [
+        {"description": "Descuento", "quantity": "1", "unitPrice": "100.00", "taxes": [{"type": "IVA", "rate": "5"}]}
+    ]
+    problem = assert_problem(credit(client, admin, invoice["id"], concept=3, lines=five), 409)
+    assert "IVA 5 %" in problem["detail"]
+    # one of lines, items and amount
+    assert_problem(
+        credit(client, admin, invoice["id"], concept=3, items=[{"line": 1, "quantity": "1"}], amount="5"),
+        400,
+        field="amount",
+    )
+    assert_problem(
+        credit(client, admin, invoice["id"], concept=3, items=[{"line": 1, "quantity": "1", "amount": "5"}]), 400
+    )
+
+
+def test_a_discount_for_an_amount_is_split_over_the_invoices_taxes(client, admin):
+    lines = [LINES[0], LINES[4]]  # 119 000.00 with IVA 19 %, 90 000.00 excluded
+    invoice = issued_invoice(client, admin, lines=lines)
+    note = ok(credit(client, admin, invoice["id"], concept=5, description="Pronto pago", amount="20900.00"), 201)
+    parts = sorted((ln["unitPrice"], [t["rate"] for t in ln["taxes"]]) for ln in note["lines"])
+    assert parts == [("11900.00", ["19.00"]), ("9000.00", [])]
+    assert (note["subtotal"], note["taxTotal"], note["total"]) == ("20900.00", "2261.00", "23161.00")
+    checked(client, admin, note, invoice)
+    problem = assert_problem(credit(client, admin, invoice["id"], concept=6, amount="188100.01"), 409)
+    assert problem["errors"][0]["field"] == "amount" and "188100.00" in problem["detail"]
+
+
+def test_debit_notes_by_lines_or_amount_and_the_void_after_them(client, admin):
+    invoice = issued_invoice(client, admin, lines=[LINES[0], LINES[4]])
+    more = ok(debit(client, admin, invoice["id"], concept=3, lines=None, items=[{"line": 1, "quantity": "2"}]), 201)
+    assert more["lines"][0]["invoiceLine"] == 1 and more["total"] == "28322.00"
+    checked(client, admin, more, invoice)
+    extra = ok(debit(client, admin, invoice["id"], concept=2, lines=None, amount="1000.00"), 201)
+    assert sorted(ln["unitPrice"] for ln in extra["lines"]) == ["430.62", "569.38"]
+    checked(client, admin, extra, invoice)
+    assert_problem(debit(client, admin, invoice["id"], lines=None), 400, field="lines")
+    # the debited units can be returned: 12 of line 1 now
+    ok(credit(client, admin, invoice["id"], items=[{"line": 1, "quantity": "11"}]), 201)
+    voided, anulacion = void_of(client, admin, invoice)
+    assert voided["status"] == "VOID" and voided["balance"] == "0.00"
+    assert [(ln["description"], ln["quantity"]) for ln in anulacion["lines"]][0] == ("Resma papel carta 75 g", "1")
+    checked(client, admin, anulacion, invoice)
+
+
+def test_void_after_returns_and_adjustments_by_line(client, admin):
+    invoice = issued_invoice(client, admin)
+    ok(credit(client, admin, invoice["id"], items=[{"line": 1, "quantity": "4"}, {"line": 3, "quantity": "1"}]), 201)
+    ok(credit(client, admin, invoice["id"], concept=4, items=[{"line": 2, "amount": "950.00"}]), 201)
+    voided, anulacion = void_of(client, admin, invoice)
+    assert voided["status"] == "VOID" and voided["balance"] == "0.00" and voided["creditedTotal"] == invoice["total"]
+    assert {ln["invoiceLine"] for ln in anulacion["lines"]} == {None}  # what is left, not a credit of a line
+    got = [(ln["description"], ln["quantity"], ln["unitPrice"]) for ln in anulacion["lines"]]
+    assert got[:3] == [
+        ("Resma papel carta 75 g", "6", "11900.00"),
+        ("Cuaderno argollado 100 hojas", "1", "22000.00"),  # 22 950.00 less the 950.00 adjustment
+        ("Libro de texto escolar", "1", "45000.00"),
+    ]
+    checked(client, admin, anulacion, invoice)

@@ -154,7 +154,9 @@ class Ledger:
                     raise Conflict(
                         f"{where}: {_taxes_text(key)} is on none of the invoice's lines: a credit note's taxes come "
                         "from the invoice's lines.",
-                        errors=[FieldError(field=where, message=f"{_taxes_text(key)} is on none of the invoice's lines")],
+                        errors=[
+                            FieldError(field=where, message=f"{_taxes_text(key)} is on none of the invoice's lines")
+                        ],
                         slug="credit-tax-not-invoiced",
                     )
                 if base > left:
