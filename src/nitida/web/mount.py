@@ -11,7 +11,15 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from nitida.core.errors import NotFound
-from nitida.web import pages_auth, pages_customers, pages_delivery, pages_home, pages_invoices, pages_settings
+from nitida.web import (
+    pages_auth,
+    pages_customers,
+    pages_delivery,
+    pages_home,
+    pages_invoices,
+    pages_notes,
+    pages_settings,
+)
 from nitida.web.deps import LoginRequired, login_url
 from nitida.web.middleware import WebPagesMiddleware
 
@@ -72,7 +80,15 @@ def install_web(app: FastAPI) -> None:
         return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
 
     app.mount("/app/static", StaticFiles(directory=STATIC), name="web-static")
-    for module in (pages_auth, pages_home, pages_customers, pages_invoices, pages_delivery, pages_settings):
+    for module in (
+        pages_auth,
+        pages_home,
+        pages_customers,
+        pages_invoices,
+        pages_notes,
+        pages_delivery,
+        pages_settings,
+    ):
         app.include_router(module.router)
 
     async def on_login_required(request: Request, exc: Exception) -> Response:
