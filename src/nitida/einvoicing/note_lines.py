@@ -84,6 +84,7 @@ class Ledger:
     # Credited base tied to no line, per combination of taxes (with the taxes as stored).
     loose: dict[Combination, Decimal] = field(default_factory=dict)
     taxes_of: dict[Combination, list[dict[str, str]]] = field(default_factory=dict)
+    notes_count: int = 0  # notes issued on the invoice so far
 
     @property
     def invoice_lines(self) -> list[Entry]:
@@ -241,6 +242,7 @@ def ledger(invoice_lines: Iterable[Raw], notes: Iterable[tuple[bool, list[Raw]]]
         ]
     )
     for is_credit, lines in notes:
+        book.notes_count += 1
         for raw in lines:
             if is_credit:
                 book.credit(raw)

@@ -39,7 +39,7 @@ from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import BadRequest, Conflict, FieldError, NotFound
 from nitida.core.ids import get_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
-from nitida.core.money import MAX_MONEY, format_money
+from nitida.core.money import CENT, MAX_MONEY, ZERO, format_money
 from nitida.core.principal import Principal
 from nitida.einvoicing import documents, note_lines
 from nitida.einvoicing import service as einvoicing
@@ -162,7 +162,10 @@ def build_lines(
     if computed.total > MAX_MONEY:
         raise BadRequest.field("lines", f"the {LABEL[kind]}'s total would exceed {format_money(MAX_MONEY)}")
     if kind is NoteKind.CREDIT:
-        _check_credit(invoice, computed.total, concept)
+        # Each document's tax group is its base × rate rounded to the cent (FAS07): what is left of an invoice
+        # after notes may differ from an anulación of it by those roundings, a cent per group and document.
+        tolerance = CENT * max(len(computed.groups), 1) * (book.notes_count + 1) if concept == ANULACION else ZERO
+        _check_credit(invoice, computed.total, concept, tolerance)
     return NoteLines(note_lines_, computed)
 
 
@@ -305,7 +308,10 @@ def create_note(
         )
     before = _invoice_audited(invoice)
     if kind is NoteKind.CREDIT:
-        invoice.credited_total = invoice.credited_total + computed.total
+        # An anulación leaves nothing owed, whatever cents the tax groups' rounding made it differ by.
+        invoice.credited_total = (
+            invoice.total + invoice.debited_total if concept == ANULACION else invoice.credited_total + computed.total
+        )
         if concept == ANULACION:
             invoice.status = InvoiceStatus.VOID
             invoice.void_reason = description
@@ -342,19 +348,27 @@ def create_note(
     return note
 
 
-def _check_credit(invoice: Invoice, amount: Decimal, concept: str) -> None:
+def _check_credit(invoice: Invoice, amount: Decimal, concept: str, tolerance: Decimal = ZERO) -> None:
     uncredited = invoice.uncredited_total
+    if concept == ANULACION:
+        if abs(amount - uncredited) > tolerance:
+            raise Conflict(
+                f"An anulación (concept 2) credits the whole uncredited total of invoice {invoice.number} "
+                f"({format_money(uncredited)}), not {format_money(amount)}; use concept 1, 3, 4, 5 or 6 for part of it.",
+                slug="anulacion-must-be-whole",
+            )
+        if invoice.amount_paid > 0:
+            raise Conflict(
+                f"An anulación of invoice {invoice.number} would credit {format_money(invoice.amount_paid)} already "
+                "paid, and a refund is not recorded by this service.",
+                slug="credit-exceeds-balance",
+            )
+        return
     if amount > uncredited:
         raise Conflict(
             f"A credit note of {format_money(amount)} is more than the uncredited total of invoice "
             f"{invoice.number} ({format_money(uncredited)}).",
             slug="credit-exceeds-invoice",
-        )
-    if concept == ANULACION and amount != uncredited:
-        raise Conflict(
-            f"An anulación (concept 2) credits the whole uncredited total of invoice {invoice.number} "
-            f"({format_money(uncredited)}), not {format_money(amount)}; use concept 1, 3, 4, 5 or 6 for part of it.",
-            slug="anulacion-must-be-whole",
         )
     if amount > invoice.balance:
         raise Conflict(
