@@ -24,7 +24,7 @@ def _invoice(client, tenant) -> dict:
 
 
 def _form(token: str, **fields) -> dict:
-    body = {"csrf_token": token, "concepto": "", "descripcion": "", "valor": ""}
+    body = {"csrf_token": token, "concepto": "", "descripcion": "", "valor_descuento": ""}
     for n in range(1, len(LINES) + 1):
         body[f"cantidad_{n}"] = ""
         body[f"valor_{n}"] = ""
@@ -104,7 +104,7 @@ def test_a_discount_and_a_debit_note_from_the_page(app, tenant, client):
     path = f"/app/facturas/{invoice['id']}"
     token = csrf_of(browser.get(f"{path}/nota-credito").text)
     made = browser.post(
-        f"{path}/nota-credito", data=_form(token, concepto="5", descripcion="Pronto pago", valor="1.000,00")
+        f"{path}/nota-credito", data=_form(token, concepto="5", descripcion="Pronto pago", valor_descuento="1.000,00")
     )
     assert made.status_code == 303, made.text
     [discount] = ok(client.get(f"/billing/credit-notes?invoiceId={invoice['id']}", headers=tenant.headers()))

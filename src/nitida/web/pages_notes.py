@@ -88,7 +88,7 @@ def _rows(ctx: WebContext, invoice: Invoice) -> list[LineRow]:
 
 
 def _values(ctx: WebContext, count: int) -> dict[str, str]:
-    names = ["concepto", "descripcion", "valor"] + [
+    names = ["concepto", "descripcion", "valor_descuento"] + [
         f"{what}_{n}" for n in range(1, count + 1) for what in ("cantidad", "valor")
     ]
     return {name: ctx.field(name).strip() for name in names}
@@ -102,7 +102,7 @@ class Parsed:
 
 def _parse(values: dict[str, str], count: int) -> Parsed:
     items: list[dict[str, Any]] = []
-    names = {"concept": "concepto", "description": "descripcion", "amount": "valor", "items": "general"}
+    names = {"concept": "concepto", "description": "descripcion", "amount": "valor_descuento", "items": "general"}
     for n in range(1, count + 1):
         quantity, amount = values[f"cantidad_{n}"], values[f"valor_{n}"]
         if not quantity and not amount:
@@ -123,8 +123,8 @@ def _parse(values: dict[str, str], count: int) -> Parsed:
     body: dict[str, Any] = {"concept": values["concepto"] or None, "description": values["descripcion"]}
     if items:
         body["items"] = items
-    if values["valor"]:
-        body["amount"] = number(values["valor"])
+    if values["valor_descuento"]:
+        body["amount"] = number(values["valor_descuento"])
     return Parsed(body, names)
 
 
@@ -234,7 +234,7 @@ def _render(
     status_code: int = 200,
 ) -> HTMLResponse:
     rows = _rows(ctx, invoice)
-    values = values or {"concepto": "", "descripcion": "", "valor": ""}
+    values = values or {"concepto": "", "descripcion": "", "valor_descuento": ""}
     return page(
         request,
         ctx,
