@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from nitida.core.errors import AppError, BadRequest
+from nitida.core.spreadsheets import undefused
 from nitida.core.text import fold
 from nitida.customers.schemas import CustomerCreate
 from nitida.vocabulary.identity import DIAN_CODES, Identity, InvalidIdentity, normalise
@@ -156,7 +157,8 @@ def sniff_separator(first_line: str) -> str:
 def _csv_rows(text: str) -> Iterator[list[str]]:
     # The header line ends at \r\n, \n or a lone \r (classic Mac): never sniff the whole file.
     first_line = re.split(r"[\r\n]", text, maxsplit=1)[0]
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(first_line))
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(first_line)):
+        yield [undefused(cell) for cell in row]  # our own export's text cells, as they were typed
 
 
 def cell_text(value: Any) -> str:
@@ -179,7 +181,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:  # SyntaxError: XML ParseError
         raise BadRequest.field("file", f"is not a readable XLSX workbook ({exc.__class__.__name__})") from None
     try:
         sheet = workbook.worksheets[0]
@@ -194,6 +196,8 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
             if width is None:
                 width = max(declared, len(cells))
             yield cells + [""] * (width - len(cells))
+    except (SyntaxError, ValueError, KeyError) as exc:  # a sheet that is not XML (ParseError is a SyntaxError)
+        raise BadRequest.field("file", f"is not a readable XLSX workbook ({exc.__class__.__name__})") from None
     finally:
         workbook.close()
 

@@ -9,9 +9,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
+
 from nitida.invoices import totals
+from nitida.invoices.schemas import LineIn
 from nitida.web.deps import WebContext
 from nitida.web.formatting import NotANumber, decimal_input, parse_number
+from nitida.web.forms import whole_number
 
 INITIAL_LINES = 2
 MAX_FORM_LINES = 100
@@ -73,8 +77,7 @@ class FormLine:
 
 
 def form_lines(ctx: WebContext) -> list[FormLine]:
-    raw = ctx.field("lineas", str(INITIAL_LINES))
-    count = min(int(raw), MAX_FORM_LINES) if raw.isdigit() else INITIAL_LINES
+    count = whole_number(ctx.field("lineas"), INITIAL_LINES, at_most=MAX_FORM_LINES)
     return [
         FormLine(
             descripcion=ctx.field(f"descripcion_{i}"),
@@ -194,21 +197,23 @@ def body_of(values: dict[str, str], lines: list[FormLine], today: date) -> dict[
 
 
 def preview_totals(lines: list[FormLine]) -> totals.Totals:
-    """The totals of the lines as typed so far, by invoices.totals; unreadable lines are left out."""
+    """The totals of the lines as typed so far, by invoices.totals; a line the API would refuse (unreadable,
+    out of bounds: a 100-digit quantity, say) is left out until it is fixed, as saving names it."""
     computed = []
     for line in lines:
         if line.blank:
             continue
+        body = line_body(line)
         try:
-            body = line_body(line)
-            computed.append(
-                totals.Line(
-                    quantity=parse_number(line.cantidad or "0"),
-                    unit_price=parse_number(line.precio or "0"),
-                    discount_percent=Decimal(body["discountPercent"]),
-                    taxes=tuple(totals.Tax(totals.TaxType(t["type"]), Decimal(t["rate"])) for t in body["taxes"]),
-                )
-            )
-        except (NotANumber, ArithmeticError, ValueError):
+            valid = LineIn.model_validate({**body, "description": body["description"].strip() or "-"})
+        except ValidationError:
             continue
+        computed.append(
+            totals.Line(
+                quantity=valid.quantity,
+                unit_price=valid.unit_price,
+                discount_percent=valid.discount_percent,
+                taxes=tuple(totals.Tax(tax.type, tax.rate) for tax in valid.taxes),
+            )
+        )
     return totals.compute(computed)

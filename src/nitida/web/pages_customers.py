@@ -24,7 +24,7 @@ from nitida.vocabulary.identity import InvalidIdentity, TipoDocumento, normalise
 from nitida.vocabulary.kinds import PersonType
 from nitida.web import fiscal_form, messages, queries
 from nitida.web.deps import Web, WebContext
-from nitida.web.forms import FormErrors, FormInvalid, attempt, validate
+from nitida.web.forms import FormErrors, FormInvalid, attempt, validate, whole_number
 from nitida.web.rendering import is_htmx, page
 
 router = APIRouter(include_in_schema=False)
@@ -67,7 +67,7 @@ def _status(value: str | None) -> CustomerStatus | None:
 def list_customers(request: Request, ctx: Web, buscar: str = "", estado: str = "", pagina: str = "1") -> HTMLResponse:
     search = buscar.strip()[: bounds.SEARCH_TERM] or None
     status = _status(estado)
-    page_number = max(1, int(pagina)) if pagina.isdigit() else 1
+    page_number = whole_number(pagina, 1)
     with ctx.listing() as session:  # the read replica when it may serve (core.replica)
         total = customer_lists.count_customers(session, search, status)
         pages = max(1, math.ceil(total / PAGE_SIZE))

@@ -32,7 +32,7 @@ from nitida.invoices.schemas import InvoiceCreate, InvoiceUpdate, PaymentCreate,
 from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
 from nitida.web import invoice_form, labels, messages, pages_delivery, pages_documents
 from nitida.web.deps import Web, WebContext
-from nitida.web.forms import FormErrors, FormInvalid, attempt, validate
+from nitida.web.forms import FormErrors, FormInvalid, attempt, validate, whole_number
 from nitida.web.invoice_form import NAMES
 from nitida.web.rendering import is_htmx, page
 
@@ -118,7 +118,7 @@ class ListFilters:
 def list_invoices(
     request: Request, ctx: Web, filters: Annotated[ListFilters, Depends(ListFilters.read)], pagina: str = "1"
 ) -> HTMLResponse:
-    page_number = max(1, int(pagina)) if pagina.isdigit() else 1
+    page_number = whole_number(pagina, 1)
     with ctx.listing() as session:  # the read replica when it may serve (core.replica)
         total, rows = filters.rows(session, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
     customer_name = None
