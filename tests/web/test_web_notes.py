@@ -145,3 +145,19 @@ def test_consulta_neither_sees_nor_forges_a_note(app, tenant, client, other_tena
     assert theirs.get(f"{path}/nota-credito").status_code == 404
     assert theirs.get(f"/app/notas/{note['id']}/pdf").status_code == 404
     assert theirs.get("/app/notas/no-es-un-id/xml").status_code == 404
+
+
+def test_odd_input_in_a_notes_form_is_a_spanish_error_never_a_500(app, tenant, client):
+    invoice = _invoice(client, tenant)
+    browser = signed_in(app, tenant.users[Role.ADMIN].email)
+    path = f"/app/facturas/{invoice['id']}"
+    token = csrf_of(browser.get(f"{path}/nota-credito").text)
+    for odd in ("²", "9" * 5000, "1e999999", "NaN", "-1", "0", "1,2,3"):
+        for field in ("cantidad_1", "valor_2", "valor_descuento"):
+            body = _form(token, concepto="3", descripcion="Prueba", **{field: odd})
+            preview = browser.post(f"{path}/nota-credito/vista-previa", data=body, headers={"HX-Request": "true"})
+            assert preview.status_code == 200, (odd, field, preview.text[:300])
+            refused = browser.post(f"{path}/nota-credito", data=body)
+            assert refused.status_code in (409, 422), (odd, field, refused.status_code)
+            assert f'id="{field}-error"' in refused.text or 'class="problema" role="alert"' in refused.text
+    assert ok(client.get(f"/billing/invoices/{invoice['id']}", headers=tenant.headers()))["creditedTotal"] == "0.00"
