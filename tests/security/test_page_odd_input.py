@@ -48,7 +48,7 @@ def test_odd_line_counts_and_a_100_digit_quantity_leave_the_live_totals_standing
 
 def test_an_xlsx_whose_sheet_is_not_xml_is_a_400_naming_the_file(client, tenant):
     workbook = openpyxl.Workbook()
-    workbook.active.append(["Razón social", "Número de documento"])  # type: ignore[union-attr]
+    workbook.active.append(["Razón social", "Número de documento"])
     good = io.BytesIO()
     workbook.save(good)
     broken = io.BytesIO()

@@ -83,6 +83,16 @@ class Settings(BaseSettings):
     dian_timeout_seconds: float = Field(default=60, gt=0)
     # smtp://user:pass@host:port, smtps://… (implicit TLS), ?starttls=true; empty: e-mail is not sent.
     smtp_url: str = ""
+    # The deployment's own verified sender: every e-mail (documents, statements, invitations, password links)
+    # goes out From it, under the business's name, with
+    # a Reply-To to the business. A business's own address is the sender only on a domain listed here (comma-
+    # separated), which the deployment has verified (SPF/DKIM) — never another business's address.
+    mail_from: str = "facturacion@nitida.co"
+    mail_verified_domains: str = ""
+
+    @property
+    def mail_verified_domain_list(self) -> list[str]:
+        return [d.strip().lower() for d in self.mail_verified_domains.split(",") if d.strip()]
 
     @property
     def allowed_host_list(self) -> list[str]:

@@ -350,8 +350,20 @@ def count_rows(data: bytes) -> int:
     return total
 
 
-def report(validated: Validated, plan: dict[str, list], *, dry_run: bool, mode: str, applied: bool) -> dict[str, Any]:
-    """The answer to an import, the same from the request and from its background job."""
+def report(
+    validated: Validated,
+    plan: dict[str, list],
+    *,
+    dry_run: bool,
+    mode: str,
+    applied: bool,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The answer to an import, the same from the request and from its background job.
+
+    ``details`` (import_apply.plan_details): each new customer by name and number, and each customer
+    that changes with every field's old and new value, so a dry run shows what applying it would do."""
+    details = details or {}
     return {
         "dryRun": dry_run,
         "mode": mode,
@@ -363,4 +375,7 @@ def report(validated: Validated, plan: dict[str, list], *, dry_run: bool, mode: 
         "invalid": validated.invalid_rows,
         "invalidRows": [{"row": e.row, "field": e.field, "message": e.message} for e in validated.errors],
         "ignoredColumns": validated.ignored_columns,
+        "newCustomers": details.get("newCustomers", []),
+        "updates": details.get("updates", []),
+        "detailTruncated": bool(details.get("detailTruncated", False)),
     }

@@ -98,6 +98,10 @@ class DocumentLine:
     discount_percent: Decimal = Decimal(0)
     discount_amount: Decimal = ZERO
     item_code: str | None = None  # seller's own code (StandardItemIdentification schemeID 999)
+    # A line given away (gift, sample: its amount is 0): FreeOfChargeIndicator true and a PricingReference with
+    # this commercial unit value (issue 25); its taxes are on quantity × this value.
+    reference_price: Decimal | None = None
+    free: bool = False
 
     @property
     def gross_amount(self) -> Decimal:
@@ -200,6 +204,10 @@ class Document:
 
     def tax_amount(self, tax_type: str) -> Decimal:
         return sum((t.tax_amount for t in self.tax_totals if t.tax_type == tax_type), ZERO)
+
+
+# How the problem of an issuer charging IVA it is not responsible for begins (einvoicing.service names it: 409).
+IVA_NOT_RESPONSIBLE = "the issuer is not responsible for IVA"
 
 
 class DocumentDataError(ValueError):
@@ -311,7 +319,7 @@ def problems(doc: Document) -> list[str]:
         charged = [str(n) for n, line in enumerate(doc.lines, start=1) if any(t.tax_type == "IVA" for t in line.taxes)]
         if charged:
             out.append(
-                f"the issuer is not responsible for IVA (tributo {doc.supplier.tributo}: "
+                f"{IVA_NOT_RESPONSIBLE} (tributo {doc.supplier.tributo}: "
                 f"{codelists.TRIBUTOS.get(doc.supplier.tributo, '?')}) and cannot charge it: line {', '.join(charged)}"
             )
     for position, line in enumerate(doc.lines, start=1):
@@ -320,6 +328,14 @@ def problems(doc: Document) -> list[str]:
         if not line.description.strip():
             out.append(f"line {position} has no description")
     return out
+
+
+def _reference_price(line: totals_mod.Line) -> Decimal:
+    """A free line's declared unit value: the one given; else its list price given away at 100 % (0 when it
+    has none: a line of price 0 with no reference price still goes out declared free)."""
+    if line.reference_price is not None:
+        return line.reference_price
+    return line.unit_price
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,9 +368,10 @@ def from_totals(lines: Sequence[totals_mod.Line], texts: Sequence[LineText], com
     taxed_base = ZERO
     for line, text, figures in zip(lines, texts, computed.lines):
         gross = totals_mod.line_base(line.quantity, line.unit_price)
-        taxes = tuple(LineTax(t.type.value, t.rate, figures.base, t.amount) for t in figures.taxes)
+        taxes = tuple(LineTax(t.type.value, t.rate, figures.tax_base, t.amount) for t in figures.taxes)
         if taxes:
-            taxed_base += figures.base
+            taxed_base += figures.tax_base
+        free = totals_mod.is_free(line)
         doc_lines.append(
             DocumentLine(
                 description=text.description,
@@ -366,6 +383,8 @@ def from_totals(lines: Sequence[totals_mod.Line], texts: Sequence[LineText], com
                 discount_percent=line.discount_percent,
                 discount_amount=gross - figures.base,
                 item_code=text.item_code,
+                reference_price=_reference_price(line) if free else None,
+                free=free,
             )
         )
     tax_totals = []

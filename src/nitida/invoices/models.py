@@ -201,6 +201,8 @@ class InvoiceLine(TenantScoped, Base):
     # [{"type": "IVA", "rate": "19.00"}]: the taxes the line carries (amounts are recomputed).
     taxes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     base: Mapped[Decimal] = mapped_column(Money())
+    # A free line's (gift, sample) commercial unit value: declared in its document, its taxes computed on it.
+    reference_price: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
 
 
 class InvoicePayment(TenantScoped, Base):

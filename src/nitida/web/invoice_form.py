@@ -27,6 +27,7 @@ LINE_FIELDS = {
     "unitPrice": "precio",
     "discountPercent": "descuento",
     "taxes": "iva",
+    "referencePrice": "referencia",
 }
 HEADER_FIELDS = {
     "customerId": "customer_id",
@@ -70,6 +71,12 @@ class FormLine:
     descuento: str = "0"
     iva: str = "19"
     inc: str = ""
+    obsequio: str = ""  # "1": a gift or sample, given away at its reference value (issue 25)
+    referencia: str = ""
+
+    @property
+    def gift(self) -> bool:
+        return bool(self.obsequio)
 
     @property
     def blank(self) -> bool:
@@ -86,6 +93,8 @@ def form_lines(ctx: WebContext) -> list[FormLine]:
             descuento=ctx.field(f"descuento_{i}"),
             iva=ctx.field(f"iva_{i}"),
             inc=ctx.field(f"inc_{i}"),
+            obsequio=ctx.field(f"obsequio_{i}"),
+            referencia=ctx.field(f"referencia_{i}"),
         )
         for i in range(count)
     ]
@@ -108,13 +117,17 @@ def line_body(line: FormLine) -> dict[str, Any]:
         taxes.append({"type": "IVA", "rate": line.iva})
     if line.inc in INC_RATES:
         taxes.append({"type": "INC", "rate": line.inc})
-    return {
+    body = {
         "description": line.descripcion,
         "quantity": number(line.cantidad),
         "unitPrice": number(line.precio),
         "discountPercent": number(line.descuento, "0"),
         "taxes": taxes,
     }
+    if line.gift:
+        # Given away: no price; its value is the reference one (a blank one is refused beside its field).
+        body.update(unitPrice="0", discountPercent="0", referencePrice=number(line.referencia, "0"))
+    return body
 
 
 HEADER_NAMES = (
@@ -165,6 +178,8 @@ def values_of(invoice: Any) -> tuple[dict[str, str], list[FormLine]]:
                 descuento=decimal_input(row.discount_percent),
                 iva=_rate_text(rates.get("IVA")),
                 inc=_rate_text(rates.get("INC")),
+                obsequio="1" if row.reference_price is not None else "",
+                referencia=decimal_input(row.reference_price) if row.reference_price is not None else "",
             )
         )
     return values, lines
@@ -196,24 +211,37 @@ def body_of(values: dict[str, str], lines: list[FormLine], today: date) -> dict[
     }
 
 
+def _line(line: FormLine) -> totals.Line | None:
+    """A typed line as invoices.totals reads it; None when blank or when the API would refuse it (unreadable,
+    out of bounds: a 100-digit quantity, say), until it is fixed, as saving names it."""
+    if line.blank:
+        return None
+    body = line_body(line)
+    try:
+        valid = LineIn.model_validate({**body, "description": body["description"].strip() or "-"})
+    except ValidationError:
+        return None
+    return totals.Line(
+        quantity=valid.quantity,
+        unit_price=valid.unit_price,
+        discount_percent=valid.discount_percent,
+        taxes=tuple(totals.Tax(tax.type, tax.rate) for tax in valid.taxes),
+        reference_price=valid.reference_price,
+    )
+
+
 def preview_totals(lines: list[FormLine]) -> totals.Totals:
-    """The totals of the lines as typed so far, by invoices.totals; a line the API would refuse (unreadable,
-    out of bounds: a 100-digit quantity, say) is left out until it is fixed, as saving names it."""
-    computed = []
-    for line in lines:
-        if line.blank:
-            continue
-        body = line_body(line)
+    """The totals of the lines as typed so far, by invoices.totals; a line the API would refuse is left out."""
+    return totals.compute(line for line in map(_line, lines) if line is not None)
+
+
+def line_amounts(lines: list[FormLine]) -> list[Decimal | None]:
+    """Each row's total before taxes (quantity × price − discount), as the invoice will compute it;
+    None for a blank row or one the API would refuse."""
+    amounts: list[Decimal | None] = []
+    for line in map(_line, lines):
         try:
-            valid = LineIn.model_validate({**body, "description": body["description"].strip() or "-"})
-        except ValidationError:
-            continue
-        computed.append(
-            totals.Line(
-                quantity=valid.quantity,
-                unit_price=valid.unit_price,
-                discount_percent=valid.discount_percent,
-                taxes=tuple(totals.Tax(tax.type, tax.rate) for tax in valid.taxes),
-            )
-        )
-    return totals.compute(computed)
+            amounts.append(totals.compute_line(line).base if line is not None else None)
+        except (ArithmeticError, ValueError):
+            amounts.append(None)
+    return amounts

@@ -128,6 +128,13 @@ async def login(request: Request) -> Response:
             cookie_token, next_path=next_path, email=email, error="Correo o contraseña incorrectos.", status=401
         )
     cookie = await run_in_threadpool(sessions.open_session, state.db, state.settings, access_token)
+    response = signed_in(request, cookie, next_path)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
+    return response
+
+
+def signed_in(request: Request, cookie: str, next_path: str) -> Response:
+    """The redirect that carries a new session's cookie (after sign-in, or a password set through a link)."""
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         sessions.COOKIE,
@@ -138,7 +145,6 @@ async def login(request: Request) -> Response:
         path="/app",
         max_age=request.app.state.settings.web_session_minutes * 60,
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
     return response
 
 

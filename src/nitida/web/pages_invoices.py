@@ -30,7 +30,7 @@ from nitida.invoices.access import INVOICES
 from nitida.invoices.models import InvoiceStatus, NumberingResolution, PaymentMethod
 from nitida.invoices.schemas import InvoiceCreate, InvoiceUpdate, PaymentCreate, VoidRequest
 from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
-from nitida.web import invoice_form, labels, messages, pages_delivery, pages_documents
+from nitida.web import invoice_form, labels, messages, pages_business, pages_delivery, pages_documents
 from nitida.web.deps import Web, WebContext
 from nitida.web.forms import FormErrors, FormInvalid, attempt, validate, whole_number
 from nitida.web.invoice_form import NAMES
@@ -277,6 +277,8 @@ def _render_editor(
         resolutions=resolutions,
         info=info,
         totals=invoice_form.preview_totals(lines),
+        line_totals=invoice_form.line_amounts(lines),
+        new_line=invoice_form.FormLine(),
         iva_rates=invoice_form.IVA_RATES,
         inc_rates=invoice_form.INC_RATES,
         terms=invoice_form.TERMS,
@@ -289,6 +291,7 @@ def _render_editor(
 def new_invoice_form(request: Request, ctx: Web, cliente: str = "") -> HTMLResponse:
     ctx.require(INVOICES, "write")
     values = invoice_form.new_values(cliente, _default_resolution(_resolutions(ctx), bogota_today()))
+    values = pages_business.apply_defaults(ctx, values)  # the business's notes, plazo and medio de pago
     return _render_editor(
         request,
         ctx,
@@ -397,8 +400,14 @@ def _slug(exc: FormInvalid) -> str:
 def live_totals(request: Request, ctx: Web) -> HTMLResponse:
     """Subtotal, taxes by rate and Total of the lines being typed (htmx fragment)."""
     ctx.require(INVOICES, "write")  # the editor's: who may draft
+    lines = invoice_form.form_lines(ctx)
     return page(
-        request, ctx, "facturas/_totales.html", totals=invoice_form.preview_totals(invoice_form.form_lines(ctx))
+        request,
+        ctx,
+        "facturas/_totales.html",
+        totals=invoice_form.preview_totals(lines),
+        line_totals=invoice_form.line_amounts(lines),
+        oob_lines=True,
     )
 
 
