@@ -62,7 +62,10 @@ def test_a_rejected_invoice_is_not_voided_and_the_page_says_what_to_do(app, tena
     assert refused.status_code == 409
     assert "La DIAN rechazó esta factura: no admite notas crédito o débito ni anulación" in refused.text
     assert "Corregir y reenviar" in refused.text
-    note = browser.post(f"{path}/notas-credito", data={"csrf_token": token, "concepto": "2", "descripcion": "x"})
+    note = browser.post(
+        f"{path}/nota-credito",
+        data={"csrf_token": token, "concepto": "1", "descripcion": "Devolución", "cantidad_1": "1"},
+    )
     assert note.status_code == 409 and "Corregir y reenviar" in note.text
     assert ok(client.get(f"/billing/invoices/{invoice['id']}", headers=tenant.headers()))["status"] == "ISSUED"
 

@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     def mail_verified_domain_list(self) -> list[str]:
         return [d.strip().lower() for d in self.mail_verified_domains.split(",") if d.strip()]
 
+    def mail_sender(self, business_email: str | None) -> str | None:
+        """Who a business's e-mail goes out From (documents, statements, invitations): its own address only on
+        a domain the deployment verified, else the deployment's sender; the business's address is the Reply-To.
+        A deployment with no sender of its own (NITIDA_MAIL_FROM empty) sends as the business."""
+        if business_email and business_email.rpartition("@")[2].lower() in self.mail_verified_domain_list:
+            return business_email
+        return self.mail_from or business_email or None
+
     @property
     def allowed_host_list(self) -> list[str]:
         return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]

@@ -63,7 +63,7 @@ def _business(session: TenantSession) -> tuple[str, str | None, bool]:
 def _message(
     settings: Settings, business: str, business_email: str | None, to: str, subject: str, body: str
 ) -> EmailMessage:
-    sender = settings.mail_from or business_email
+    sender = settings.mail_sender(business_email)
     if not sender:
         raise BadRequest(
             "No sender for the service's e-mails: set NITIDA_MAIL_FROM or the business's e-mail (PUT /billing/issuer).",

@@ -16,7 +16,6 @@ from typing import Any
 
 from nitida.core.db import utcnow
 from nitida.core.errors import Conflict
-from nitida.core.settings import Settings
 from nitida.delivery import service
 from nitida.delivery.models import Delivery, MailStatus
 from nitida.dian import attached, mail, simulated, transmission
@@ -110,13 +109,6 @@ def _queue_poll(run: JobRun, row: Delivery) -> None:
         run.session, service.POLL, {"deliveryId": str(row.id)}, actor=run.actor, max_attempts=service.MAX_POLLS
     )
     row.send_job_id = job.id  # the job now talking to the DIAN about this document
-
-
-def _sender(settings: Settings, issuer_email: str) -> str:
-    """The deployment's verified sender, or the business's own address on a domain the deployment verified:
-    a business can never send as another one through the shared relay (issue 32)."""
-    domain = issuer_email.rpartition("@")[2].lower()
-    return issuer_email if domain in settings.mail_verified_domain_list else settings.mail_from
 
 
 @handler(service.SEND)
@@ -253,7 +245,7 @@ def send_mail(run: JobRun) -> dict[str, Any] | None:
             container,
             printed,
             names,
-            sender_address=_sender(run.settings, issuer_email),
+            sender_address=run.settings.mail_sender(issuer_email) or issuer_email,
             to=explicit_to,
             business_text=profile.email_text,
         )

@@ -15,7 +15,7 @@ def send_statement(run: JobRun) -> dict[str, Any]:
     """Build the statement's e-mail and send it (the demo's DIAN simulada keeps it in its mail catcher);
     a refusal is permanent and visible on the job, a server that cannot take it now is retried."""
     try:
-        msg, customer_id = statement_mail.message(run.session, run.payload)
+        msg, customer_id = statement_mail.message(run.session, run.payload, run.settings)
     except ValueError as exc:
         raise PermanentJobError(str(exc)) from exc
     to = run.payload["mailTo"]

@@ -15,8 +15,10 @@ from nitida.core.clock import bogota_today
 from nitida.core.db import TenantSession
 from nitida.core.errors import BadRequest, Conflict
 from nitida.core.principal import Principal
+from nitida.core.settings import Settings
 from nitida.customers import service as customers
 from nitida.dian import formats
+from nitida.dian.mail import quoted
 from nitida.einvoicing.configuration import find_issuer, find_settings
 from nitida.jobs.models import Job
 from nitida.jobs.registry import declare
@@ -58,7 +60,7 @@ def queue(
     return enqueue(session, STATEMENT_MAIL, payload, actor=actor, max_attempts=5)
 
 
-def message(session: TenantSession, payload: dict[str, Any]) -> tuple[EmailMessage, uuid.UUID]:
+def message(session: TenantSession, payload: dict[str, Any], settings: Settings) -> tuple[EmailMessage, uuid.UUID]:
     """The e-mail a job sends: the statement's PDF attached, a few lines in Spanish."""
     customer = customers.get_customer(session, payload["customerId"])
     date_from = date.fromisoformat(payload["from"]) if payload.get("from") else None
@@ -77,13 +79,14 @@ def message(session: TenantSession, payload: dict[str, Any]) -> tuple[EmailMessa
         printed_on=bogota_today(),
     )
     msg = EmailMessage()
-    msg["From"] = formataddr((business, sender))
+    msg["From"] = formataddr((business, settings.mail_sender(sender) or sender))
     msg["To"] = payload["mailTo"]
+    msg["Reply-To"] = sender
     msg["Subject"] = f"Estado de cuenta · {customer.razon_social} · {business}"
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     msg.set_content(
-        f"Señores {customer.razon_social}:\n\n"
+        f"Señores {quoted(customer.razon_social)}:\n\n"
         f"Adjuntamos su estado de cuenta con {business} ({statements.period_text(date_from, date_to).lower()}).\n"
         f"Saldo a su cargo al {formats.date(date_to)}: {formats.money(result.closing_balance)}.\n\n"
         f"Cordialmente,\n{business}\n"
