@@ -85,3 +85,41 @@ def postal_code_of(municipio_codigo: str | None, codigo_postal: str | None) -> s
             f"its department's code, {found.departamento_code}"
         )
     return codigo_postal
+
+
+def pais_codigo(value: str) -> str:
+    value = value.strip().upper()
+    if value not in codelists.countries():
+        raise ValueError(
+            f"{value!r} is not a country code of the DIAN's list (ISO 3166-1 alpha-2, e.g. US, ES, CO)"
+        )
+    return value
+
+
+def currency_code(value: str) -> str:
+    value = value.strip().upper()
+    if value not in codelists.currencies():
+        raise ValueError(f"{value!r} is not a currency code of the DIAN's list (ISO 4217, e.g. USD, EUR)")
+    return value
+
+
+def foreign_address_problems(
+    pais: str, municipio: str | None, postal: str | None, ciudad: str | None, region: str | None, id_type: str
+) -> list[tuple[str, str]]:
+    """(field, message) of each way a party's country and address disagree (issue 25): a buyer abroad has no
+    DANE municipality nor Colombian postal code; a foreign city and region are for a buyer abroad only; type 43
+    (sin identificación del exterior) is for a buyer abroad."""
+    out: list[tuple[str, str]] = []
+    if pais != codelists.COLOMBIA:
+        if municipio:
+            out.append(("municipioCodigo", "a customer abroad has no DANE municipality: give ciudadExterior instead"))
+        if postal:
+            out.append(("codigoPostal", "a customer abroad has no Colombian postal code"))
+    else:
+        if ciudad:
+            out.append(("ciudadExterior", "only for a customer abroad (paisCodigo other than CO)"))
+        if region:
+            out.append(("regionExterior", "only for a customer abroad (paisCodigo other than CO)"))
+        if id_type == "43":
+            out.append(("tipoDocumento", "SIN_ID_EXTERIOR (43) is for a customer abroad (paisCodigo other than CO)"))
+    return out
