@@ -272,3 +272,22 @@ def test_the_dian_simulada_accepts_the_export_invoice(client, database, database
     Worker(database, only_tenant=tenant.id, settings=settings, name=f"export-{tenant.id.hex[:6]}").run_until_idle()
     state = ok(client.get(f"/billing/invoices/{invoice['id']}/dian-messages", headers=headers))
     assert state["electronicStatus"] == "ACCEPTED" and state["statusCode"] == "00", state
+
+
+def test_the_pdf_shows_the_currency_the_rate_and_the_buyer_abroad_in_spanish(client, admin, tmp_path):
+    from dian.test_pdf import keep_sample, one_line, pages_png, text_of
+
+    invoice = issued(client, admin, foreign_customer(client, admin))
+    response = client.get(f"/billing/invoices/{invoice['id']}/pdf", headers=admin)
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    text = one_line(text_of(response.content, tmp_path))
+    assert "Factura electrónica de exportación" in text
+    assert "Moneda: USD (Dólar estadounidense)" in text
+    assert "Tasa de cambio: 1 USD = $ 3.912,45 COP" in text
+    assert "Total en pesos: $ 26.547.499,11" in text  # 6.785,39 × 3.912,45
+    assert "USD 6.785,39" in text and "$ 6.785,39" not in text
+    assert "Seis mil setecientos ochenta y cinco con 39/100 USD (Dólar estadounidense)" in text
+    assert "Marca: Nítida Café · Modelo: Excelso EP" in text  # the model wraps in its cell
+    assert "Miami, Florida, Estados Unidos" in text and "NIT de otro país" in text
+    [page] = pages_png(response.content, tmp_path, "export")
+    keep_sample(page, f"export-invoice-{tmp_path.name[-12:]}.png")
