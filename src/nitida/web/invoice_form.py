@@ -23,6 +23,8 @@ LINE_FIELDS = {
     "unitPrice": "precio",
     "discountPercent": "descuento",
     "taxes": "iva",
+    "brand": "marca",
+    "model": "modelo",
 }
 HEADER_FIELDS = {
     "customerId": "customer_id",
@@ -31,6 +33,9 @@ HEADER_FIELDS = {
     "dueDate": "vencimiento",
     "paymentMethod": "medio_pago",
     "notes": "notas",
+    "export": "exportacion",
+    "currency": "moneda",
+    "exchangeRate": "tasa_cambio",
     "lines": "lineas",
     "amount": "valor",
     "date": "fecha",
@@ -66,6 +71,8 @@ class FormLine:
     descuento: str = "0"
     iva: str = "19"
     inc: str = ""
+    marca: str = ""  # an exported good's brand and model (export invoices, issue 25)
+    modelo: str = ""
 
     @property
     def blank(self) -> bool:
@@ -83,6 +90,8 @@ def form_lines(ctx: WebContext) -> list[FormLine]:
             descuento=ctx.field(f"descuento_{i}"),
             iva=ctx.field(f"iva_{i}"),
             inc=ctx.field(f"inc_{i}"),
+            marca=ctx.field(f"marca_{i}"),
+            modelo=ctx.field(f"modelo_{i}"),
         )
         for i in range(count)
     ]
@@ -111,6 +120,8 @@ def line_body(line: FormLine) -> dict[str, Any]:
         "unitPrice": number(line.precio),
         "discountPercent": number(line.descuento, "0"),
         "taxes": taxes,
+        "brand": line.marca.strip() or None,
+        "model": line.modelo.strip() or None,
     }
 
 
@@ -123,7 +134,13 @@ HEADER_NAMES = (
     "vencimiento",
     "medio_pago",
     "notas",
+    "exportacion",
+    "moneda",
+    "tasa_cambio",
 )
+# The currencies an export invoice is most often in, first in its select; the DIAN's whole list follows.
+COMMON_CURRENCIES = ("USD", "EUR")
+EXPORT_DEFAULT_CURRENCY = "USD"
 # Plazo de pago: contado, a number of days from today, or a date typed in Fecha de vencimiento.
 TERMS = {"0": "Contado", "8": "8 días", "15": "15 días", "30": "30 días", "60": "60 días", "90": "90 días"}
 BY_DATE = "fecha"
@@ -136,7 +153,13 @@ def header_values(ctx: WebContext) -> dict[str, str]:
 
 def new_values(customer_id: str, resolution_id: str) -> dict[str, str]:
     values = dict.fromkeys(HEADER_NAMES, "")
-    values.update(customer_id=customer_id, resolution_id=resolution_id, plazo="0", medio_pago=DEFAULT_METHOD)
+    values.update(
+        customer_id=customer_id,
+        resolution_id=resolution_id,
+        plazo="0",
+        medio_pago=DEFAULT_METHOD,
+        moneda=EXPORT_DEFAULT_CURRENCY,
+    )
     return values
 
 
@@ -150,6 +173,9 @@ def values_of(invoice: Any) -> tuple[dict[str, str], list[FormLine]]:
         vencimiento=invoice.due_date.isoformat() if invoice.due_date else "",
         medio_pago=invoice.payment_method.value if invoice.payment_method else "",
         notas=invoice.notes or "",
+        exportacion="1" if invoice.export else "",
+        moneda=invoice.currency if invoice.export else EXPORT_DEFAULT_CURRENCY,
+        tasa_cambio=decimal_input(invoice.exchange_rate) if invoice.exchange_rate is not None else "",
     )
     lines = []
     for row in invoice.lines:
@@ -162,6 +188,8 @@ def values_of(invoice: Any) -> tuple[dict[str, str], list[FormLine]]:
                 descuento=decimal_input(row.discount_percent),
                 iva=_rate_text(rates.get("IVA")),
                 inc=_rate_text(rates.get("INC")),
+                marca=row.brand or "",
+                modelo=row.model or "",
             )
         )
     return values, lines
@@ -190,7 +218,27 @@ def body_of(values: dict[str, str], lines: list[FormLine], today: date) -> dict[
         "paymentMethod": values.get("medio_pago") or None,
         "notes": values["notas"] or None,
         "lines": [line_body(line) for line in lines],
+        **export_body(values),
     }
+
+
+def export_body(values: dict[str, str]) -> dict[str, Any]:
+    """export, currency and exchangeRate of the body: an export invoice in the currency chosen, with its rate
+    unless it is in pesos; any other invoice in pesos (issue 25)."""
+    if values.get("exportacion") != "1":
+        return {"export": False, "currency": "COP", "exchangeRate": None}
+    currency = (values.get("moneda") or EXPORT_DEFAULT_CURRENCY).strip().upper()
+    rate = values.get("tasa_cambio", "").strip()
+    return {
+        "export": True,
+        "currency": currency,
+        "exchangeRate": number(rate) if rate and currency != "COP" else None,
+    }
+
+
+def currency_of(values: dict[str, str]) -> str:
+    """The currency the editor's amounts are in (its live totals)."""
+    return export_body(values)["currency"]
 
 
 def preview_totals(lines: list[FormLine]) -> totals.Totals:

@@ -42,6 +42,7 @@ TIPO_DOCUMENTO = {
     TipoDocumento.PPT: "Permiso por protección temporal",
     TipoDocumento.NIT_EXTRANJERO: "NIT de otro país",
     TipoDocumento.NUIP: "NUIP",
+    TipoDocumento.SIN_ID_EXTERIOR: "Sin identificación del exterior",
 }
 # Audit trail: actions and the API field names it records.
 ACTION = {
@@ -75,6 +76,12 @@ FIELD = {
     "tributo": "Tributo",
     "municipioCodigo": "Municipio",
     "codigoPostal": "Código postal",
+    "paisCodigo": "País",
+    "ciudadExterior": "Ciudad (exterior)",
+    "regionExterior": "Estado, provincia o región (exterior)",
+    "export": "Exportación",
+    "currency": "Moneda",
+    "exchangeRate": "Tasa de cambio",
 }
 PERSON_TYPE = {"JURIDICA": "Persona jurídica", "NATURAL": "Persona natural"}
 ENVIRONMENT = {"HABILITACION": "Habilitación (pruebas de la DIAN)", "PRODUCCION": "Producción"}
@@ -124,11 +131,23 @@ def change_value(field: str, value: object) -> str:
         return PERSON_TYPE.get(value, value)
     if field == "municipioCodigo" and isinstance(value, str):
         return municipio(value)
+    if field == "paisCodigo" and isinstance(value, str):
+        return pais(value)
     if field == "tributo" and isinstance(value, str):
         return tributo(value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     return str(value)
+
+
+def pais(code: str | None) -> str:
+    """ "Estados Unidos"; Colombia for a customer recorded before countries were (issue 25)."""
+    return codelists.countries().get(code or codelists.COLOMBIA, code or "—")
+
+
+def currency(code: str) -> str:
+    """ "Dólar estadounidense": the DIAN's name of an ISO 4217 code."""
+    return codelists.currencies().get(code, code)
 
 
 def tributo(code: str | None) -> str:

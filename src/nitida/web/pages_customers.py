@@ -19,7 +19,7 @@ from nitida.customers.models import CustomerStatus
 from nitida.customers.schemas import CustomerCreate, CustomerUpdate
 from nitida.invoices import service as invoices
 from nitida.invoices.models import Invoice
-from nitida.vocabulary import fiscal
+from nitida.vocabulary import codelists, fiscal
 from nitida.vocabulary.identity import InvalidIdentity, TipoDocumento, normalise
 from nitida.vocabulary.kinds import PersonType
 from nitida.web import fiscal_form, messages, queries
@@ -44,6 +44,9 @@ FIELD_NAMES = {
     "tributo": "tributo",
     "municipioCodigo": "municipio",
     "codigoPostal": "codigo_postal",
+    "paisCodigo": "pais",
+    "ciudadExterior": "ciudad_exterior",
+    "regionExterior": "region_exterior",
 }
 FORM_FIELDS = (
     "tipo_persona",
@@ -56,6 +59,9 @@ FORM_FIELDS = (
     "municipio",
     "tributo",
     "codigo_postal",
+    "pais",
+    "ciudad_exterior",
+    "region_exterior",
 )
 
 
@@ -152,6 +158,7 @@ def _render_form(
         personas=list(PersonType),
         responsabilidades=fiscal_form.responsabilidades_options(),
         tributos=fiscal_form.tributo_options(),
+        paises=fiscal_form.country_options(),
         status_code=status_code,
     )
 
@@ -161,6 +168,7 @@ def new_customer_form(request: Request, ctx: Web) -> HTMLResponse:
     ctx.require(CUSTOMERS, "write")
     values: dict[str, Any] = {name: "" for name in FORM_FIELDS} | {
         "tipo_documento": "NIT",
+        "pais": codelists.COLOMBIA,
         "tributo": fiscal.DEFAULT_TRIBUTO,
         "responsabilidades": fiscal.default_responsabilidades(),
     }
@@ -181,6 +189,9 @@ def _api_body(values: dict[str, Any]) -> dict[str, Any]:
         "tributo": values["tributo"] or fiscal.DEFAULT_TRIBUTO,
         "municipioCodigo": fiscal_form.municipio_code(values["municipio"]),
         "codigoPostal": values["codigo_postal"],
+        "paisCodigo": values["pais"] or codelists.COLOMBIA,
+        "ciudadExterior": values["ciudad_exterior"],
+        "regionExterior": values["region_exterior"],
     }
 
 
@@ -257,6 +268,9 @@ def edit_customer_form(request: Request, ctx: Web, customer_id: str) -> HTMLResp
         "municipio": fiscal_form.municipio_text(customer.municipio_codigo),
         "tributo": customer.tributo or fiscal.DEFAULT_TRIBUTO,
         "codigo_postal": customer.codigo_postal or "",
+        "pais": customer.pais_codigo,
+        "ciudad_exterior": customer.ciudad_exterior or "",
+        "region_exterior": customer.region_exterior or "",
         "responsabilidades": list(customer.responsabilidades_fiscales or fiscal.default_responsabilidades()),
     }
     return _render_form(request, ctx, values=values, errors=FormErrors(), customer=customer)

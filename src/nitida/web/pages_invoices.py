@@ -33,7 +33,7 @@ from nitida.invoices.models import InvoiceStatus, NumberingResolution, PaymentMe
 from nitida.invoices.schemas import InvoiceCreate, InvoiceUpdate, PaymentCreate, VoidRequest
 from nitida.vocabulary import codelists
 from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
-from nitida.web import invoice_form, labels, messages, pages_delivery, pages_documents
+from nitida.web import invoice_form, labels, messages, pages_delivery, pages_documents, pages_export
 from nitida.web.deps import Web, WebContext
 from nitida.web.forms import FormErrors, FormInvalid, attempt, validate
 from nitida.web.invoice_form import NAMES
@@ -42,6 +42,7 @@ from nitida.web.rendering import is_htmx, page
 router = APIRouter(include_in_schema=False)
 # The invoice's files (QR, XML, PDF) are pages of their own module, served with these.
 router.include_router(pages_documents.router)
+router.include_router(pages_export.router)
 
 PAGE_SIZE = 20
 EXPORT_ROWS = 10_000
@@ -284,6 +285,8 @@ def _render_editor(
         inc_rates=invoice_form.INC_RATES,
         terms=invoice_form.TERMS,
         payment_methods=list(PaymentMethod),
+        export=pages_export.context(ctx, values),
+        currency=invoice_form.currency_of(values),
         status_code=status_code,
     )
 
@@ -401,7 +404,11 @@ def live_totals(request: Request, ctx: Web) -> HTMLResponse:
     """Subtotal, taxes by rate and Total of the lines being typed (htmx fragment)."""
     ctx.require(INVOICES, "write")  # the editor's: who may draft
     return page(
-        request, ctx, "facturas/_totales.html", totals=invoice_form.preview_totals(invoice_form.form_lines(ctx))
+        request,
+        ctx,
+        "facturas/_totales.html",
+        totals=invoice_form.preview_totals(invoice_form.form_lines(ctx)),
+        currency=invoice_form.currency_of(invoice_form.header_values(ctx)),
     )
 
 
