@@ -1,0 +1,147 @@
+"""The export journey in a real Chromium (issue 25), SQLite and PostgreSQL, desktop and a 390x844 phone: an
+operador's admin records a buyer abroad, drafts an export invoice in dollars (the editor offers the Exportación
+section once that customer is chosen), issues it, and the PDF and XML carry the currency and the exchange rate."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from lxml import etree
+from playwright.sync_api import expect
+from test_web_browser import AXE_SOURCE, SCREENSHOTS, Page, browser, service_url, tab  # noqa: F401 (fixtures)
+
+from fixtures.einvoicing_api import configure, ok, resolution_body
+from nitida.users.models import Role
+
+pytestmark = pytest.mark.slow
+
+NS = {
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+}
+
+
+def no_horizontal_scroll(page) -> None:
+    width = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert width <= 0, f"{page.url} scrolls sideways by {width}px"
+
+
+def phone(browser, service_url) -> Page:  # noqa: F811 (the module fixtures, passed in)
+    """A tab as Page opens it, on a 390x844 phone."""
+    t = Page(browser, service_url)
+    t.context.close()
+    t.context = browser.new_context(
+        base_url=service_url,
+        locale="es-CO",
+        timezone_id="America/Bogota",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    )
+    t.page = t.context.new_page()
+    t.page.on("console", lambda m: m.type == "error" and t.console_errors.append(m.text))
+    t.page.on("dialog", lambda d: (t.dialogs.append(d.message), d.accept()))
+    t.page.set_default_timeout(10_000)
+    return t
+
+
+@pytest.mark.parametrize("viewport", ["escritorio", "celular"])
+def test_a_buyer_abroad_and_its_export_invoice_in_dollars(
+    tab,  # noqa: F811
+    browser,  # noqa: F811
+    service_url,  # noqa: F811
+    client,
+    tenant,
+    engine_name,
+    viewport,
+    tmp_path,
+):
+    headers = tenant.headers(Role.ADMIN)
+    configure(client, headers)
+    ok(client.post("/billing/resolutions", headers=headers, json=resolution_body()), 201)
+    t = tab() if viewport == "escritorio" else phone(browser, service_url)
+    shot = f"exportacion-{viewport}-{engine_name}"
+    t.sign_in(tenant.users[Role.ADMIN].email)
+    page = t.page
+
+    # The buyer abroad.
+    page.goto("/app/clientes/nuevo")
+    page.get_by_label("Tipo de documento").select_option("NIT_EXTRANJERO")
+    page.get_by_label("Número de documento").fill("98-0578756")
+    page.get_by_label("Razón social").fill("Acme Trading Inc.")
+    page.get_by_label("Dirección", exact=True).fill("1200 Brickell Avenue, Suite 300")
+    page.get_by_label("País").select_option("US")
+    page.get_by_label("Ciudad", exact=True).fill("Miami")
+    page.get_by_label("Estado, provincia o región").fill("Florida")
+    no_horizontal_scroll(page)
+    t.check(f"{shot}-cliente-formulario")
+    page.get_by_role("button", name="Guardar").click()
+    page.wait_for_url(re.compile(r"/app/clientes/[0-9a-f-]{36}"))
+    expect(page.locator("dl.datos")).to_contain_text("Estados Unidos")
+    expect(page.locator("dl.datos")).to_contain_text("Miami, Florida")
+
+    # The draft: the Exportación section appears once the customer abroad is chosen.
+    page.goto("/app/facturas/nueva")
+    expect(page.get_by_text("Factura de exportación")).to_have_count(0)
+    acme = page.locator("#customer_id option", has_text="Acme Trading").get_attribute("value")
+    page.get_by_label("Cliente", exact=True).select_option(acme)
+    switch = page.get_by_label(re.compile("Factura de exportación"))
+    expect(switch).to_be_visible()
+    expect(page.get_by_label("Marca, línea 1")).to_be_hidden()  # only with the mark
+    switch.check()
+    expect(page.get_by_label("Marca, línea 1")).to_be_visible()
+    page.get_by_label("Moneda").select_option("USD")
+    page.get_by_label("Tasa de cambio (pesos por unidad)").fill("3.912,45")
+    page.get_by_label("Descripción, línea 1").fill("Café verde excelso, saco de 70 kg")
+    page.get_by_label("Cantidad, línea 1").fill("20")
+    page.get_by_label("Precio unitario, línea 1").fill("310,55")
+    page.get_by_label("IVA, línea 1").select_option("0")
+    page.get_by_label("Marca, línea 1").fill("Nítida Café")
+    page.get_by_label("Modelo, línea 1").fill("Excelso EP 70")
+    expect(page.locator("#total")).to_have_text("USD 6.211,00")
+    no_horizontal_scroll(page)
+    t.check(f"{shot}-borrador")
+    page.get_by_role("button", name="Emitir").click()
+    page.wait_for_url(re.compile(r"aviso=emitida"))
+    assert t.dialogs and t.dialogs[-1].startswith("¿Emitir la factura?")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Factura de exportación SETP\d+$"))
+    expect(page.locator("#total")).to_have_text("USD 6.211,00")
+    expect(page.locator("dl.datos").first).to_contain_text("1 USD = $ 3.912,45")
+    no_horizontal_scroll(page)
+    t.check(f"{shot}-factura")
+
+    # The PDF and the XML say the currency and the rate.
+    with page.expect_download() as pdf_download:
+        page.get_by_role("button", name="Descargar PDF").click()
+    pdf_path = tmp_path / "factura.pdf"
+    pdf_download.value.save_as(pdf_path)
+    text = " ".join(
+        subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], check=True, capture_output=True)
+        .stdout.decode()
+        .split()
+    )
+    for shown in (
+        "Factura electrónica de exportación",
+        "Moneda: USD (Dólar estadounidense)",
+        "Tasa de cambio: 1 USD = $ 3.912,45 COP",
+        "USD 6.211,00",
+    ):
+        assert shown in text, shown
+    subprocess.run(
+        ["pdftoppm", "-r", "80", "-png", "-singlefile", str(pdf_path), str(SCREENSHOTS / f"{shot}-pdf")], check=True
+    )
+    with page.expect_download() as xml_download:
+        page.get_by_role("button", name="Descargar XML").click()
+    xml_path = tmp_path / "factura.xml"
+    xml_download.value.save_as(xml_path)
+    root = etree.parse(str(xml_path)).getroot()
+    assert root.findtext("cbc:InvoiceTypeCode", namespaces=NS) == "02"
+    assert root.findtext("cbc:DocumentCurrencyCode", namespaces=NS) == "USD"
+    assert root.findtext("cac:PaymentExchangeRate/cbc:CalculationRate", namespaces=NS) == "3912.45"
+    assert root.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=NS) == "6211.00"
+    country = "cac:AccountingCustomerParty/cac:Party/cac:PhysicalLocation/cac:Address/cac:Country/cbc:IdentificationCode"
+    assert root.findtext(country, namespaces=NS) == "US"
+    if viewport == "celular":
+        t.close()
