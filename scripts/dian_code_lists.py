@@ -82,7 +82,9 @@ def main(shared: Path) -> None:
         "codigo,nombre\n" + "".join(f"{code},{_csv_cell(name)}\n" for code, name in currencies),
         encoding="utf-8",
     )
-    print(f"{len(ciiu)} CIIU codes, {len(postal)} postal codes, {len(countries)} countries, {len(currencies)} currencies")
+    print(
+        f"{len(ciiu)} CIIU codes, {len(postal)} postal codes, {len(countries)} countries, {len(currencies)} currencies"
+    )
 
 
 if __name__ == "__main__":

@@ -67,7 +67,9 @@ def test_bad_country_and_address_are_400_naming_the_field_and_nothing_is_stored(
     assert_problem(post(client, tenant, codigoPostal="050021"), 400, field="codigoPostal")
     assert_problem(post(client, tenant, paisCodigo="CO"), 400, field="ciudadExterior")
     assert_problem(
-        post(client, tenant, paisCodigo="CO", tipoDocumento="SIN_ID_EXTERIOR", ciudadExterior=None, regionExterior=None),
+        post(
+            client, tenant, paisCodigo="CO", tipoDocumento="SIN_ID_EXTERIOR", ciudadExterior=None, regionExterior=None
+        ),
         400,
         field="tipoDocumento",
     )
@@ -92,7 +94,11 @@ def test_moving_a_customer_abroad_and_back(client, tenant):
         headers=headers,
     )
     assert moved.status_code == 200, moved.text
-    assert (moved.json()["pais"], moved.json()["ciudadExterior"], moved.json()["municipio"]) == ("Ecuador", "Quito", None)
+    assert (moved.json()["pais"], moved.json()["ciudadExterior"], moved.json()["municipio"]) == (
+        "Ecuador",
+        "Quito",
+        None,
+    )
     assert_problem(client.patch(f"{URL}/{local['id']}", json={"paisCodigo": None}, headers=headers), 400)
     back = client.patch(
         f"{URL}/{local['id']}",

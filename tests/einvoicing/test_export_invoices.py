@@ -142,9 +142,7 @@ def test_an_invoice_to_a_buyer_abroad_carries_its_country_and_no_colombian_munic
     dian_rules.assert_dian_accepts(p.xml, what=f"invoice {invoice['number']} to a buyer abroad")
 
 
-def test_the_export_invoice_is_type_02_in_its_currency_with_the_exchange_rate_and_the_dian_accepts_it(
-    client, admin
-):
+def test_the_export_invoice_is_type_02_in_its_currency_with_the_exchange_rate_and_the_dian_accepts_it(client, admin):
     customer = foreign_customer(client, admin)
     invoice = issued(client, admin, customer)
     assert (invoice["export"], invoice["currency"], invoice["exchangeRate"]) == (True, "USD", "3912.45")
@@ -244,9 +242,7 @@ def test_currency_rate_and_export_are_validated_naming_the_field(client, admin):
     assert_problem(client.patch(path, headers=admin, json={"currency": "COP"}), 400, field="exchangeRate")
     assert_problem(client.patch(path, headers=admin, json={"customerId": local["id"]}), 400, field="export")
     assert ok(client.get(path, headers=admin))["currency"] == "USD"
-    changed = ok(
-        client.patch(path, headers=admin, json={"currency": "COP", "exchangeRate": None, "export": False})
-    )
+    changed = ok(client.patch(path, headers=admin, json={"currency": "COP", "exchangeRate": None, "export": False}))
     assert (changed["currency"], changed["exchangeRate"], changed["export"]) == ("COP", None, False)
 
 

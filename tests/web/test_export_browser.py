@@ -141,7 +141,9 @@ def test_a_buyer_abroad_and_its_export_invoice_in_dollars(
     assert root.findtext("cbc:DocumentCurrencyCode", namespaces=NS) == "USD"
     assert root.findtext("cac:PaymentExchangeRate/cbc:CalculationRate", namespaces=NS) == "3912.45"
     assert root.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=NS) == "6211.00"
-    country = "cac:AccountingCustomerParty/cac:Party/cac:PhysicalLocation/cac:Address/cac:Country/cbc:IdentificationCode"
+    country = (
+        "cac:AccountingCustomerParty/cac:Party/cac:PhysicalLocation/cac:Address/cac:Country/cbc:IdentificationCode"
+    )
     assert root.findtext(country, namespaces=NS) == "US"
     if viewport == "celular":
         t.close()

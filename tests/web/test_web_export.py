@@ -33,7 +33,9 @@ FOREIGN_FORM = {
 def test_the_customer_form_records_a_buyer_abroad_and_says_what_is_wrong_in_spanish(app, tenant, client):
     browser = signed_in(app, tenant.users[Role.OPERADOR].email)
     form = browser.get("/app/clientes/nuevo").text
-    assert '<option value="CO" selected>Colombia</option>' in form and '<option value="US">Estados Unidos</option>' in form
+    assert (
+        '<option value="CO" selected>Colombia</option>' in form and '<option value="US">Estados Unidos</option>' in form
+    )
     for label in ("País", "En el exterior", "Ciudad", "Estado, provincia o región"):
         assert f">{label}<" in form, label
     assert '<option value="SIN_ID_EXTERIOR">Sin identificación del exterior</option>' in form
@@ -129,7 +131,9 @@ def test_the_editor_offers_the_export_invoice_for_a_customer_abroad_only(app, te
     taxed = browser.post("/app/facturas/nueva", data=_editor_form(resolution, abroad, token, iva_0="19"))
     assert "Una exportación está exenta de IVA: usa IVA 0 % y sin INC (línea 1)." in taxed.text
     no_rate = browser.post("/app/facturas/nueva", data=_editor_form(resolution, abroad, token, tasa_cambio=""))
-    assert _error(no_rate.text, "tasa_cambio") == "Escribe la tasa de cambio: cuántos pesos vale una unidad de la moneda."
+    assert (
+        _error(no_rate.text, "tasa_cambio") == "Escribe la tasa de cambio: cuántos pesos vale una unidad de la moneda."
+    )
     to_local = browser.post("/app/facturas/nueva", data=_editor_form(resolution, local, token))
     assert "Una factura de exportación es para un cliente en el exterior" in to_local.text
     assert ok(client.get("/billing/invoices", headers=tenant.headers())) == []

@@ -281,7 +281,9 @@ def update_customer(session: TenantSession, actor: Principal, customer: Customer
         if name in fields:
             updates[name] = stored_value(fields[name])
     if updates.keys() & {"tipo_documento", *FISCAL_FIELDS}:
-        _check_country({name: updates.get(name, getattr(customer, name)) for name in ("tipo_documento", *FISCAL_FIELDS)})
+        _check_country(
+            {name: updates.get(name, getattr(customer, name)) for name in ("tipo_documento", *FISCAL_FIELDS)}
+        )
     changes = audit.diff(audited_values(customer), audited_values(customer, updates))
     if not changes:
         return customer

@@ -129,9 +129,7 @@ def _blank_to_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-OptionalBrand = Annotated[
-    Annotated[FreeText, Field(max_length=bounds.BRAND)] | None, BeforeValidator(_blank_to_none)
-]
+OptionalBrand = Annotated[Annotated[FreeText, Field(max_length=bounds.BRAND)] | None, BeforeValidator(_blank_to_none)]
 ExchangeRate = Annotated[
     MoneyIn, Field(description="Pesos (COP) one unit of the currency is worth (TRM), at most 2 decimals")
 ]

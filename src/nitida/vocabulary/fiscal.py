@@ -90,9 +90,7 @@ def postal_code_of(municipio_codigo: str | None, codigo_postal: str | None) -> s
 def pais_codigo(value: str) -> str:
     value = value.strip().upper()
     if value not in codelists.countries():
-        raise ValueError(
-            f"{value!r} is not a country code of the DIAN's list (ISO 3166-1 alpha-2, e.g. US, ES, CO)"
-        )
+        raise ValueError(f"{value!r} is not a country code of the DIAN's list (ISO 3166-1 alpha-2, e.g. US, ES, CO)")
     return value
 
 

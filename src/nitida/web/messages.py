@@ -65,7 +65,10 @@ _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"a customer abroad has no DANE municipality"),
         "Un cliente en el exterior no tiene municipio colombiano: deja este campo vacío y escribe su ciudad.",
     ),
-    (re.compile(r"a customer abroad has no Colombian postal code"), "Un cliente en el exterior no lleva código postal."),
+    (
+        re.compile(r"a customer abroad has no Colombian postal code"),
+        "Un cliente en el exterior no lleva código postal.",
+    ),
     (
         re.compile(r"^only for a customer abroad"),
         "Solo para un cliente en el exterior: elige su país (o deja este campo vacío).",
@@ -83,7 +86,10 @@ _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^required: the pesos one"),
         "Escribe la tasa de cambio: cuántos pesos vale una unidad de la moneda.",
     ),
-    (re.compile(r"^only for a currency other than COP"), "La tasa de cambio es solo para una moneda distinta del peso."),
+    (
+        re.compile(r"^only for a currency other than COP"),
+        "La tasa de cambio es solo para una moneda distinta del peso.",
+    ),
     (
         re.compile(r"an export invoice's customer is abroad"),
         "Una factura de exportación es para un cliente en el exterior (con país distinto de Colombia).",
