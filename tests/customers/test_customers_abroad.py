@@ -33,7 +33,7 @@ def test_a_customer_abroad_has_its_country_and_foreign_address_and_no_municipali
     assert (made["ciudadExterior"], made["regionExterior"]) == ("Miami", "Florida")
     assert made["municipioCodigo"] is None and made["municipio"] is None
     assert made["tipoDocumentoCodigo"] == "50"
-    # A foreign NIT is a company's: persona jurídica unless said otherwise.
+    # A foreign company named with its legal form is a persona jurídica (never a natural person).
     assert made["tipoPersona"] == "JURIDICA"
     # Read back, listed and searched alike.
     got = client.get(f"{URL}/{made['id']}", headers=tenant.headers(Role.ADMIN)).json()
@@ -54,10 +54,25 @@ def test_identification_type_43_and_a_foreign_document(client, tenant):
     none = post(client, tenant, tipoDocumento="SIN_ID_EXTERIOR", nit="EXT0001", tipoPersona="NATURAL")
     assert none.status_code == 201, none.text
     assert none.json()["tipoDocumentoCodigo"] == "43"
-    document = post(client, tenant, tipoDocumento="DIE", nit="X1234567", paisCodigo="ES", ciudadExterior="Madrid")
+    document = post(
+        client,
+        tenant,
+        razonSocial="Hans Müller",
+        tipoDocumento="DIE",
+        nit="X1234567",
+        paisCodigo="DE",
+        ciudadExterior="Berlín",
+    )
     assert document.status_code == 201, document.text
     assert document.json()["tipoDocumentoCodigo"] == "42"
     assert document.json()["tipoPersona"] is None  # a foreign document may be anybody's: asked before issue
+    # A foreign NIT says nothing of who holds it either; the name's legal form does.
+    person = post(client, tenant, razonSocial="John Smith", nit="12-3456789")
+    assert person.json()["tipoPersona"] is None
+    companies = ("Müller Maschinenbau GmbH", "Andes Foods Corp.", "Thames Tea Limited", "Rotterdam Koffie B.V.")
+    for i, company in enumerate(companies):
+        made = post(client, tenant, razonSocial=company, nit=f"7000000{i}")
+        assert made.json()["tipoPersona"] == "JURIDICA", company
 
 
 def test_bad_country_and_address_are_400_naming_the_field_and_nothing_is_stored(client, tenant):

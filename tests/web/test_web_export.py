@@ -145,6 +145,9 @@ def test_the_editor_offers_the_export_invoice_for_a_customer_abroad_only(app, te
     for shown in ("USD 6.211,00", "Tasa de cambio", "1 USD = $ 3.912,45", "Dólar estadounidense", "Marca: Nítida Café"):
         assert shown in page, shown
     assert "$ 6.211,00" not in page
+    # Lists say the currency too.
+    assert "USD 6.211,00" in browser.get("/app/facturas").text
+    assert "USD 6.211,00" in browser.get(f"/app/clientes/{abroad['id']}").text
     [invoice] = ok(client.get("/billing/invoices", headers=tenant.headers()))
     assert (invoice["currency"], invoice["total"]) == ("USD", "6211.00")
     # The draft's editor shows what was chosen (a copy: Duplicar keeps the currency, the rate and the brands).

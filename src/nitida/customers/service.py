@@ -29,7 +29,6 @@ from nitida.customers.models import Customer
 from nitida.customers.schemas import CustomerCreate, CustomerUpdate
 from nitida.vocabulary import codelists, fiscal
 from nitida.vocabulary.identity import Identity, InvalidIdentity, TipoDocumento, normalise
-from nitida.vocabulary.kinds import PersonType
 
 ENTITY = "customer"
 # API names of the fields a person edits, as the audit trail shows them.
@@ -141,10 +140,13 @@ def _check_country(values: dict[str, Any]) -> None:
 
 
 def _default_person_type(data: CustomerCreate) -> CustomerCreate:
-    """A foreign NIT (NIT de otro país) is a company's: persona jurídica unless said otherwise (issue 25)."""
-    if data.tipo_persona is None and data.tipo_documento is TipoDocumento.NIT_EXTRANJERO:
-        return data.model_copy(update={"tipo_persona": PersonType.JURIDICA})
-    return data
+    """A customer abroad without a person type takes the one that cannot be wrong (issue 25): a foreign
+    company named with its legal form (Inc., LLC, GmbH, S.A.…) is a persona jurídica, never a natural
+    person; a name that says nothing leaves it to be asked before issuing (einvoicing's person_type_of)."""
+    if data.tipo_persona is not None or data.pais_codigo == codelists.COLOMBIA:
+        return data
+    derived = fiscal.derived_person_type(data.tipo_documento.codigo, data.razon_social)
+    return data.model_copy(update={"tipo_persona": derived}) if derived is not None else data
 
 
 def _duplicate(existing: Customer) -> BadRequest:

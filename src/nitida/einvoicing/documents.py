@@ -10,7 +10,6 @@ ones the invoices domain already computed (``from_totals`` adapts
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,7 +19,7 @@ from stdnum.co import nit as stdnum_nit
 
 from nitida.core.clock import BOGOTA
 from nitida.invoices import totals as totals_mod
-from nitida.vocabulary import codelists
+from nitida.vocabulary import codelists, fiscal
 from nitida.vocabulary.kinds import Environment, PaymentForm, PersonType
 
 ZERO = Decimal("0.00")
@@ -227,31 +226,15 @@ class DocumentDataError(ValueError):
         super().__init__("; ".join(self.problems))
 
 
-# A company's legal form closing its name (Sociedad por Acciones Simplificada, Sociedad Anónima, Limitada,
-# en comandita, empresa unipersonal, and the common foreign ones): only a persona jurídica is named so.
-_LEGAL_FORM = re.compile(
-    r"(?:\bS\.?\s?A\.?\s?S\.?|\bS\.?\s?A\.?|\bLTDA\.?|\bLIMITADA|\bS\.?\s?C\.?\s?A\.?|\bS\.?\s?EN\s?C\.?|\bE\.?\s?U\.?"
-    r"|&\s?C[IÍ]A\.?|\bINC\.?|\bLLC\.?|\bLTD\.?|\bGMBH|\bS\.?\s?R\.?\s?L\.?|\bS\.?\s?L\.?)\s*$",
-    re.IGNORECASE,
-)
-
-
 def person_type_of(id_type: str, stored: str | None, razon_social: str | None = None) -> PersonType | None:
     """The person type a party goes out with: the one recorded; else the one that cannot be wrong —
     natural for a document only a person holds (a cédula, a passport…), jurídica for a name that ends in
     a company's legal form ("… S.A.S.", "… Ltda."); else None, and the document is refused until it is
     given: a NIT may be a persona natural (a merchant with a RUT) as well as a jurídica, and guessing
-    jurídica from it put natural persons on the DIAN's records as companies (issue 25). A foreign NIT (50)
-    is a company's: jurídica."""
+    jurídica from it put natural persons on the DIAN's records as companies (issue 25)."""
     if stored:
         return PersonType(stored)
-    if id_type in codelists.NATURAL_PERSON_ID_TYPES:
-        return PersonType.NATURAL
-    if id_type == "50":  # NIT de otro país: a foreign company's tax number (issue 25)
-        return PersonType.JURIDICA
-    if razon_social and _LEGAL_FORM.search(razon_social.strip()):
-        return PersonType.JURIDICA
-    return None
+    return fiscal.derived_person_type(id_type, razon_social)
 
 
 def _party_problems(role: str, party: Party) -> list[str]:

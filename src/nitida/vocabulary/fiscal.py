@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from nitida.vocabulary import codelists
+from nitida.vocabulary.kinds import PersonType
 
 DEFAULT_RESPONSABILIDADES = ["R-99-PN"]
 DEFAULT_TRIBUTO = "ZZ"
@@ -121,3 +122,24 @@ def foreign_address_problems(
         if id_type == "43":
             out.append(("tipoDocumento", "SIN_ID_EXTERIOR (43) is for a customer abroad (paisCodigo other than CO)"))
     return out
+
+
+# A company's legal form closing its name (Sociedad por Acciones Simplificada, Sociedad Anónima, Limitada,
+# en comandita, empresa unipersonal, and the common foreign ones): only a persona jurídica is named so.
+LEGAL_FORM = re.compile(
+    r"(?:\bS\.?\s?A\.?\s?S\.?|\bS\.?\s?A\.?|\bLTDA\.?|\bLIMITADA|\bS\.?\s?C\.?\s?A\.?|\bS\.?\s?EN\s?C\.?|\bE\.?\s?U\.?"
+    r"|&\s?C[IÍ]A\.?|\bINC\.?|\bLLC\.?|\bLTD\.?|\bGMBH|\bS\.?\s?R\.?\s?L\.?|\bS\.?\s?L\.?"
+    # foreign companies' (issue 25): Corp., Corporation, Limited, PLC, B.V., N.V., S.p.A., SARL, AG
+    r"|\bCORP\.?|\bCORPORATION|\bLIMITED|\bPLC|\bB\.\s?V\.?|\bN\.\s?V\.?|\bS\.\s?P\.\s?A\.?|\bSARL|\bAG)\s*$",
+    re.IGNORECASE,
+)
+
+
+def derived_person_type(id_type: str, razon_social: str | None = None) -> PersonType | None:
+    """The person type that cannot be wrong when none is recorded: natural for a document only a person holds,
+    jurídica for a name ending in a company's legal form (Colombian or foreign), else None (to be asked)."""
+    if id_type in codelists.NATURAL_PERSON_ID_TYPES:
+        return PersonType.NATURAL
+    if razon_social and LEGAL_FORM.search(razon_social.strip()):
+        return PersonType.JURIDICA
+    return None
