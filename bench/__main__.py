@@ -635,7 +635,11 @@ def explain_plans(super_dsn: str, seeded: Seeded) -> dict[str, str]:
         name_p, nit_p = search_params(term)
         notices: list[str] = []
         with psycopg.connect(super_dsn) as conn:
-            conn.add_notice_handler(lambda d, notices=notices: notices.append(d.message_primary or ""))
+
+            def keep(diagnostic: psycopg.errors.Diagnostic, notices: list[str] = notices) -> None:
+                notices.append(diagnostic.message_primary or "")
+
+            conn.add_notice_handler(keep)
             conn.execute("LOAD 'auto_explain'")
             for setting in ("log_min_duration = 0", "log_nested_statements = on", "log_level = notice"):
                 conn.execute(f"SET auto_explain.{setting}")
@@ -935,13 +939,13 @@ def goals(run: Run) -> list[Goal]:
             None,
         )
     if run.login_flood:
-        f = run.login_flood
-        ratio = f["loaded_p95"] / f["unloaded_p95"]
+        flood = run.login_flood
+        ratio = flood["loaded_p95"] / flood["unloaded_p95"]
         add(
             f"get by id p95 during an {FLOOD_CLIENTS}-login flood <= 3x unloaded p95",
-            f"{ms(f['loaded_p95'])} vs {ms(f['unloaded_p95'])} ms ({ratio:.2f}x)",
+            f"{ms(flood['loaded_p95'])} vs {ms(flood['unloaded_p95'])} ms ({ratio:.2f}x)",
             ratio <= 3,
-            f"{ms(f['loaded_p95'] - 3 * f['unloaded_p95'])} ms over ({ratio:.2f}x)",
+            f"{ms(flood['loaded_p95'] - 3 * flood['unloaded_p95'])} ms over ({ratio:.2f}x)",
         )
     for r in run.sqlite_rows:
         add(
@@ -1057,17 +1061,17 @@ def report(run: Run) -> str:
             for c in run.count_costs
         ]
     if run.login_flood:
-        f = run.login_flood
+        flood = run.login_flood
         parts += [
             "",
             f"### Login flood: get by id at 1 client while {FLOOD_CLIENTS} clients log in",
             "| | p50 ms | p95 ms |",
             "|---|---:|---:|",
-            f"| unloaded | {ms(f['unloaded_p50'])} | {ms(f['unloaded_p95'])} |",
-            f"| during the flood | {ms(f['loaded_p50'])} | {ms(f['loaded_p95'])} |",
+            f"| unloaded | {ms(flood['unloaded_p50'])} | {ms(flood['unloaded_p95'])} |",
+            f"| during the flood | {ms(flood['loaded_p50'])} | {ms(flood['loaded_p95'])} |",
             "",
-            f"Logins during the flood: {f['logins_ok']} answered 200 ({f['login_rps']:.0f}/s), "
-            f"{f['logins_refused']} refused ({f['refused_sample'] or '-'}); get errors: {f['get_errors']}.",
+            f"Logins during the flood: {flood['logins_ok']} answered 200 ({flood['login_rps']:.0f}/s), "
+            f"{flood['logins_refused']} refused ({flood['refused_sample'] or '-'}); get errors: {flood['get_errors']}.",
         ]
     if run.sqlite_rows:
         parts += ["", "### SQLite (embedded default), 1 client, through the service over HTTP", table(run.sqlite_rows)]

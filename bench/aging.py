@@ -232,11 +232,11 @@ def main() -> None:
             "|---|---|---|---|---|",
             *[f"| {n} | {a:.0f} ms | {b:.0f} ms | {c:.0f} ms | {_verdict(n, a)} |" for n, a, b, c in rows],
         ]
-        text = "\n".join(table)
-        print(text)
+        report = "\n".join(table)
+        print(report)
         if args.out:
             with open(args.out, "a") as fh:
-                fh.write("\n" + text + "\n")
+                fh.write("\n" + report + "\n")
         db.dispose()
     finally:
         pg.stop()

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -82,9 +83,10 @@ class Connection:
         if body is not None:
             lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
         raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
-        reader = self.reader
+        reader, writer = self.reader, self.writer
+        assert reader is not None and writer is not None  # open() set both
         t0 = time.perf_counter()
-        self.writer.write(raw)
+        writer.write(raw)
         head = await reader.readuntil(b"\r\n\r\n")
         t_first = time.perf_counter()
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
@@ -94,7 +96,7 @@ class Connection:
             if h:
                 k, _, v = h.partition(":")
                 resp_headers[k.strip().lower()] = v.strip()
-        received = bytearray()
+        received: bytes | bytearray = bytearray()
         if "content-length" in resp_headers:
             received = await reader.readexactly(int(resp_headers["content-length"]))
             size = len(received)
@@ -182,6 +184,7 @@ def run_http(
     duration: float,
     max_requests: int = 0,
 ) -> Result:
+    runner: Callable[..., Result]
     try:
         import uvloop
 
@@ -193,9 +196,9 @@ def run_http(
 
 # --- floor: psycopg directly ------------------------------------------------------
 
-# A floor action: (connection, client index, request number, marks) -> None (raises on
+# A floor action: (connection, client index, request number, marks), its result unused (raises on
 # failure); it may append the instant its first row arrived to ``marks``.
-FloorAction = Callable[[object, int, int], None]
+FloorAction = Callable[[Any, int, int, list[float]], object]
 
 
 def run_floor(

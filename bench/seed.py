@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from random import Random
+from typing import Any, cast
 
 import orjson
 from stdnum.co import nit as stdnum_nit
@@ -267,7 +268,7 @@ def seed_sqlite(path: str, count: int) -> Seeded:
     user_ids, emails, user_rows = _users(tenant_ids)
     sample: dict[int, list] = {0: []}
 
-    from sqlalchemy import insert
+    from sqlalchemy import Table, insert
 
     from nitida.audit.models import AuditEvent
     from nitida.customers.models import Customer
@@ -277,15 +278,18 @@ def seed_sqlite(path: str, count: int) -> Seeded:
     def dicts(cols, rows):
         return [dict(zip(cols, r, strict=True)) for r in rows]
 
+    def table(model: Any) -> Table:
+        return cast(Table, model.__table__)  # declared as a FromClause; a mapped class's is its Table
+
     rows = list(_customer_rows(size, tenant_ids, [count], sample))
     engine = make_engine(f"sqlite:///{path}")
     with engine.begin() as conn:  # Core inserts: the column types process values as the ORM does
-        conn.execute(insert(Tenant.__table__), dicts(("id", "name", "nit", "created_at"), tenant_rows))
-        conn.execute(insert(User.__table__), dicts(USER_COLS, user_rows))
+        conn.execute(insert(table(Tenant)), dicts(("id", "name", "nit", "created_at"), tenant_rows))
+        conn.execute(insert(table(User)), dicts(USER_COLS, user_rows))
         for chunk in iter_chunks(iter(rows), 2000):
-            conn.execute(insert(Customer.__table__), dicts(CUSTOMER_COLS, [c for c, _ in chunk]))
+            conn.execute(insert(table(Customer)), dicts(CUSTOMER_COLS, [c for c, _ in chunk]))
             conn.execute(
-                insert(AuditEvent.__table__), dicts(AUDIT_COLS, [a[:-1] + (orjson.loads(a[-1]),) for _, a in chunk])
+                insert(table(AuditEvent)), dicts(AUDIT_COLS, [a[:-1] + (orjson.loads(a[-1]),) for _, a in chunk])
             )
     engine.dispose()
     db = sqlite3.connect(path)

@@ -13,6 +13,7 @@ Helpers shared by tests live in the ``fixtures`` package beside this file.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -94,7 +95,7 @@ def settings(database_url) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def database(settings, engine_name, request) -> Database:
+def database(settings, engine_name, request) -> Iterator[Database]:
     db = Database(settings.database_url, secret_key=settings.secret_key)
     if engine_name == "sqlite":
         upgrade(db.engine)
@@ -110,7 +111,7 @@ def app(settings, database):
 
 
 @pytest.fixture(scope="session")
-def client(app) -> TestClient:
+def client(app) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
@@ -152,7 +153,7 @@ def other_tenant(make_tenant) -> TenantHandle:
 
 
 @pytest.fixture(scope="session")
-def live_url(app) -> str:
+def live_url(app) -> Iterator[str]:
     """The app served by a real uvicorn on a loopback port, for concurrent clients."""
     import socket
     import threading

@@ -13,6 +13,8 @@ from fastapi.responses import HTMLResponse
 import nitida.handlers  # noqa: F401 - every job kind known, so enqueueing can check it
 import nitida.migrations.models  # noqa: F401 - every model mapped (tenants too) in a fresh worker process
 from nitida.auth.router import router as auth_router
+from nitida.auth.security_events_router import router as security_events_router
+from nitida.auth.users_router import router as users_router
 from nitida.core.client import ClientResolver
 from nitida.core.cpu_pool import CpuPool
 from nitida.core.db import Database
@@ -26,14 +28,13 @@ from nitida.customers import importing
 from nitida.customers.router import router as customers_router
 from nitida.delivery.router import router as delivery_router
 from nitida.einvoicing.router import router as einvoicing_router
+from nitida.flows.router import router as flows_router
 from nitida.invoices.router import resolutions_router
 from nitida.invoices.router import router as invoices_router
 from nitida.jobs.router import router as jobs_router
 from nitida.jobs.service import QueuePolicy
 from nitida.jobs.worker import Worker
 from nitida.reports.router import router as reports_router
-from nitida.security_events.router import router as security_events_router
-from nitida.users.router import router as users_router
 from nitida.web.mount import install_web
 
 DESCRIPTION = """
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(resolutions_router)
     app.include_router(invoices_router)
     app.include_router(einvoicing_router)
+    app.include_router(flows_router)
     app.include_router(delivery_router)
     app.include_router(jobs_router)
     app.include_router(reports_router)

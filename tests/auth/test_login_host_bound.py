@@ -13,6 +13,7 @@ import sys
 import textwrap
 import threading
 import time
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -198,9 +199,14 @@ def test_a_login_without_a_host_slot_within_its_bound_answers_503_and_checks_no_
     app = create_app(settings.model_copy(update={"login_queue_seconds": 0.3}), database)
     slots: HostSlots = app.state.password_checks.host_slots
     held = [slots.try_acquire() for _ in range(slots.count)]  # other workers, busy hashing
-    checks = []
+    checks: list[tuple[Any, ...]] = []
     real = security.verify_password
-    monkeypatch.setattr("nitida.auth.router.verify_password", lambda *a: checks.append(a) or real(*a))
+
+    def counted_verify(*args: Any) -> Any:
+        checks.append(args)
+        return real(*args)
+
+    monkeypatch.setattr("nitida.auth.router.verify_password", counted_verify)
     try:
         assert None not in held
         with TestClient(app) as c:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -32,9 +33,14 @@ def test_a_cached_token_is_verified_again_after_the_cache_period(monkeypatch):
     claims = _claims()
     token = create_access_token(claims, SECRET, timedelta(hours=1))
     assert decode_access_token(token, SECRET) == claims
-    calls = []
+    calls: list[int] = []
     real_decode = security.jwt.decode
-    monkeypatch.setattr(security.jwt, "decode", lambda *a, **k: calls.append(1) or real_decode(*a, **k))
+
+    def counted_decode(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(security.jwt, "decode", counted_decode)
     assert decode_access_token(token, SECRET) == claims
     assert calls == []  # cached
     later = time.time() + security.VERIFIED_TOKENS_SECONDS + 1

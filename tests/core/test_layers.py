@@ -1,7 +1,7 @@
 """Layers point one way, checked on the source (AST), not by convention:
 
 * the packages stand in one order (PACKAGE_ORDER) and import only the ones below them, lazy imports
-  included; a package's ``router.py`` is its API edge and may also call the flows (as the pages do);
+  included, with no exception (the API's doors to the flows are ``flows/router.py``, above what they cross);
 * ``nitida.core`` imports no domain package;
 * services and other domain modules import nothing of the web layer
   (FastAPI, Starlette): only routers, the auth dependencies and the app do.
@@ -20,9 +20,14 @@ DOMAINS = {
     for p in PACKAGE.iterdir()
     if p.is_dir() and (p / "__init__.py").exists() and p.name not in {"core", "migrations", "devtools"}
 }
-# Modules allowed to speak HTTP: routers, the request dependencies, views that
-# build responses, the app itself and the command line that starts it.
+# Modules allowed to speak HTTP: routers (``router.py``, or ``<area>_router.py`` where a package serves
+# more than one area), the request dependencies, views that build responses, the app itself and the
+# command line that starts it.
 WEB_MODULES = {"router.py", "dependencies.py", "views.py", "main.py", "cli.py"}
+
+
+def speaks_http(path: Path) -> bool:
+    return path.name in WEB_MODULES or path.name.endswith("_router.py")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -65,8 +70,6 @@ PACKAGE_ORDER = [
     "main",
     "cli",
 ]
-# A package's API routes are wiring: they may call the flows (routers of the packages below them).
-EDGE_MODULES = {"router.py"}
 
 
 def _package_of(path: Path) -> str:
@@ -86,7 +89,7 @@ def test_packages_import_only_the_ones_below_them_lazy_imports_included():
         own = _package_of(path)
         if own == "__init__":
             continue
-        ceiling = rank["flows"] if path.name in EDGE_MODULES and rank[own] < rank["flows"] else rank[own]
+        ceiling = rank[own]
         wrong = sorted(
             {
                 m
@@ -117,7 +120,7 @@ def test_services_import_nothing_from_the_web_layer():
     offenders = {}
     for domain in DOMAINS:
         for path in (PACKAGE / domain).rglob("*.py"):
-            if path.name in WEB_MODULES or "web" in path.relative_to(PACKAGE).parts[:1]:
+            if speaks_http(path) or "web" in path.relative_to(PACKAGE).parts[:1]:
                 continue
             web = sorted(
                 m
@@ -140,7 +143,7 @@ def test_services_do_not_load_the_web_framework_even_indirectly():
         "nitida." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
         for domain in DOMAINS
         for path in (PACKAGE / domain).rglob("*.py")
-        if path.name not in WEB_MODULES and "web" not in path.relative_to(PACKAGE).parts[:1]
+        if not speaks_http(path) and "web" not in path.relative_to(PACKAGE).parts[:1]
     )
     assert "nitida.customers.service" in modules
     code = f"import sys; import {', '.join(modules)}; print([m for m in ('fastapi', 'starlette') if m in sys.modules])"

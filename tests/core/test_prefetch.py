@@ -7,9 +7,12 @@ check keeps the riding read's rows from the caller."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import event
 
+from fixtures.common import random_nit
 from nitida.auth.context import _CALLER
 from nitida.core.db import by_key_read
 from nitida.core.principal import Principal
@@ -17,7 +20,6 @@ from nitida.customers import service as customers
 from nitida.customers.models import Customer
 from nitida.customers.schemas import CustomerCreate
 from nitida.users.models import Role, UserStatus
-from tests.fixtures.common import random_nit
 
 
 def _statements(database):
@@ -50,7 +52,7 @@ def test_the_checked_caller_is_the_row_read_prepared_gives(database, tenant):
     admin = tenant.users[Role.ADMIN]
     with database.tenant_session(tenant.id, write=False) as session:
         expected = session.read_prepared(_CALLER, {"nitida_key": admin.id}).first()
-    checked = []
+    checked: list[Any] = []
     seen, stop = _statements(database)
     try:
         with database.tenant_session(tenant.id, write=False) as session:
@@ -110,7 +112,7 @@ def test_a_refusing_check_keeps_the_riding_reads_rows(database, tenant):
 
 def test_another_tenants_user_is_not_found_by_the_check(database, tenant, other_tenant):
     theirs = other_tenant.users[Role.ADMIN]
-    checked = []
+    checked: list[Any] = []
     with database.tenant_session(tenant.id, write=False) as session:
         session.check_on_begin(_CALLER, {"nitida_key": theirs.id}, checked.append)
         session.connection()
@@ -119,7 +121,7 @@ def test_another_tenants_user_is_not_found_by_the_check(database, tenant, other_
 
 def test_a_check_after_the_transaction_began_runs_at_once(database, tenant):
     operador = tenant.users[Role.OPERADOR]
-    checked = []
+    checked: list[Any] = []
     with database.tenant_session(tenant.id, write=False) as session:
         session.connection()
         session.check_on_begin(_CALLER, {"nitida_key": operador.id}, checked.append)

@@ -10,6 +10,7 @@ from stdnum.co.nit import calc_check_digit
 
 from fixtures.common import assert_problem
 from nitida.users.models import Role
+from nitida.vocabulary.identity import TipoDocumento
 
 URL = "/billing/customers"
 
@@ -290,7 +291,11 @@ def test_whole_list_streams_the_same_records_as_get(client, tenant):
     with db.tenant_session(tenant.id) as s:
         for i in range(1203):
             service.create_customer(
-                s, actor, CustomerCreate(razon_social=f"Cliente {i:05d}", nit=str(10_000_000 + i), tipo_documento="CC")
+                s,
+                actor,
+                CustomerCreate(
+                    razon_social=f"Cliente {i:05d}", nit=str(10_000_000 + i), tipo_documento=TipoDocumento.CC
+                ),
             )
         s.commit()
     r = client.get(URL, headers=tenant.headers())
@@ -574,7 +579,11 @@ def test_the_stream_holds_no_connection_while_the_client_reads(database, tenant)
     with database.tenant_session(tenant.id) as s:
         for i in range(customer_lists.STREAM_PAGE + 5):
             service.create_customer(
-                s, actor, CustomerCreate(razon_social=f"Cliente {i % 7}", nit=str(20_000_000 + i), tipo_documento="CC")
+                s,
+                actor,
+                CustomerCreate(
+                    razon_social=f"Cliente {i % 7}", nit=str(20_000_000 + i), tipo_documento=TipoDocumento.CC
+                ),
             )
         s.commit()
     rows = customer_lists.stream_customers(lambda: database.tenant_session(tenant.id, write=False), None, None, 0)

@@ -16,7 +16,7 @@ nit_numbers = st.text(alphabet="0123456789", min_size=7, max_size=15).filter(lam
 
 
 def _dotted(number: str) -> str:
-    groups = []
+    groups: list[str] = []
     while number:
         groups.insert(0, number[-3:])
         number = number[:-3]

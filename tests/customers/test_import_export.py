@@ -7,6 +7,7 @@ import time
 
 import openpyxl
 import pytest
+from openpyxl.cell.cell import Cell
 from stdnum.co.nit import calc_check_digit
 
 from fixtures.common import assert_problem
@@ -93,7 +94,8 @@ def test_export_every_field_with_dian_codes_as_csv_xlsx_and_json(client, tenant,
         "Papelería Nítida S.A.S.", "NIT", "31", "900123456", "8", "a@nitida.co", None, None,
         "JURIDICA", "O-13, O-15", "01", "05001", "Medellín", "Antioquia", "050021", "ACTIVE",
     ]  # fmt: skip
-    assert rows[2][17].is_date and rows[2][17].number_format == "dd/mm/yyyy hh:mm"
+    created = rows[2][17]
+    assert isinstance(created, Cell) and created.is_date and created.number_format == "dd/mm/yyyy hh:mm"
 
     listed = client.get(URL, headers=tenant.headers()).json()
     assert client.get(f"{URL}/export", headers=tenant.headers()).json() == listed

@@ -115,7 +115,7 @@ def test_dian_code_dv_column_and_given_fields():
 def test_limits_and_progress():
     with pytest.raises(BadRequest):
         importing.read_table(b"  \n")
-    seen = []
+    seen: list[object] = []
     rows = "\n".join(f"Cliente {i};{10_000_000 + i}" for i in range(2_500))
     result = validate("Razón social;Número de documento\n" + rows, progress=seen.append)
     assert seen == [1000, 2000, 2500] and len(result.valid) == 2_500

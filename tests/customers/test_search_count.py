@@ -3,6 +3,8 @@ and the PostgreSQL search function finds exactly what the plain predicate finds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from sqlalchemy import select
 
@@ -12,11 +14,12 @@ from nitida.customers import service
 from nitida.customers.models import Customer, CustomerStatus
 from nitida.customers.schemas import CustomerCreate
 from nitida.users.models import Role
+from nitida.vocabulary.identity import TipoDocumento
 
 URL = "/billing/customers"
 
 
-def _add(database, tenant, rows: list[tuple[str, str] | tuple[str, str, str]]) -> None:
+def _add(database, tenant, rows: Sequence[tuple[str, ...]]) -> None:
     admin = tenant.users[Role.ADMIN]
     actor = Principal(user_id=admin.id, tenant_id=tenant.id, email=admin.email, name=admin.name, role=Role.ADMIN)
     with database.unit_of_work(tenant.id) as session:
@@ -24,7 +27,12 @@ def _add(database, tenant, rows: list[tuple[str, str] | tuple[str, str, str]]) -
             service.create_customer(
                 session,
                 actor,
-                CustomerCreate(razonSocial=name, tipoDocumento="CC", nit=nit, status=status[0] if status else "ACTIVE"),
+                CustomerCreate(
+                    razon_social=name,
+                    tipo_documento=TipoDocumento.CC,
+                    nit=nit,
+                    status=CustomerStatus(status[0]) if status else CustomerStatus.ACTIVE,
+                ),
             )
 
 
@@ -109,9 +117,9 @@ def test_the_search_function_and_the_plain_predicate_agree(database, tenant, oth
                     assert got == expected[offset : offset + limit], (term, status, limit, offset)
                     # The API's page carries its count in the same statement on PostgreSQL: the same rows,
                     # and the same capped count, whether the page is full, short, or past the end.
-                    rows, total, capped = customer_lists.page_with_count(session, term, status, limit, offset)
+                    page, total, capped = customer_lists.page_with_count(session, term, status, limit, offset)
                     # (Rows for JSON: PostgreSQL sends their ids as text.)
-                    assert [str(r.id) for r in rows] == [str(i) for i in expected[offset : offset + limit]], (
+                    assert [str(r.id) for r in page] == [str(i) for i in expected[offset : offset + limit]], (
                         term,
                         status,
                         limit,

@@ -12,6 +12,7 @@ import time
 import uuid
 import zipfile
 from email import message_from_bytes, policy
+from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -52,6 +53,7 @@ def fake():
 class Inbox:
     def __init__(self) -> None:
         self.messages: list[bytes] = []
+        self.url = ""
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope.original_content)
@@ -107,7 +109,7 @@ def history_actions(client, tenant, invoice_id: str) -> list[str]:
     return [e["action"] for e in events]
 
 
-def the_zip(raw: bytes) -> tuple[str, zipfile.ZipFile, object]:
+def the_zip(raw: bytes) -> tuple[str, zipfile.ZipFile, EmailMessage]:
     msg = message_from_bytes(raw, policy=policy.default)
     [attachment] = list(msg.iter_attachments())
     return msg["Subject"], zipfile.ZipFile(io.BytesIO(attachment.get_content())), msg

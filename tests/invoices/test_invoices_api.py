@@ -264,10 +264,10 @@ def test_range_used_up(client, tenant):
 @pytest.mark.parametrize("when", ["expired", "not yet valid"])
 def test_resolution_not_valid_today(client, tenant, when):
     if when == "expired":
-        dates = {"valid_from": today() - timedelta(days=400), "valid_to": today() - timedelta(days=1)}
+        valid_from, valid_to = today() - timedelta(days=400), today() - timedelta(days=1)
     else:
-        dates = {"valid_from": today() + timedelta(days=1), "valid_to": today() + timedelta(days=400)}
-    resolution = make_resolution(client, tenant, **dates)
+        valid_from, valid_to = today() + timedelta(days=1), today() + timedelta(days=400)
+    resolution = make_resolution(client, tenant, valid_from=valid_from, valid_to=valid_to)
     draft = make_draft(client, tenant, resolution=resolution)
     body = assert_problem(issue(client, tenant, draft["id"]), 409)
     assert body["type"].endswith("/resolution-not-valid")

@@ -280,13 +280,15 @@ def test_money_inputs_accepted(field, value, expected):
 def test_money_serialises_with_two_decimals():
     from nitida.invoices.schemas import PaymentRead
 
-    dumped = PaymentRead(
-        id="00000000-0000-0000-0000-000000000001",
-        amount=D("119000"),
-        date="2026-01-02",
-        method="OTRO",
-        reference=None,
-        created_at="2026-01-02T10:00:00+00:00",
+    dumped = PaymentRead.model_validate(
+        {
+            "id": "00000000-0000-0000-0000-000000000001",
+            "amount": D("119000"),
+            "date": "2026-01-02",
+            "method": "OTRO",
+            "reference": None,
+            "createdAt": "2026-01-02T10:00:00+00:00",
+        }
     ).model_dump(mode="json", by_alias=True)
     assert dumped["amount"] == "119000.00"
 

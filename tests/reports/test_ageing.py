@@ -52,8 +52,20 @@ def test_buckets_and_their_spanish_titles_in_column_order():
 
 
 def _row(name: str, *amounts: str) -> ageing.AgingRow:
-    values = [Decimal(a) for a in amounts]
-    return ageing.AgingRow(uuid.uuid4(), name, TipoDocumento.NIT, "900123456", "8", *values, sum(values, Decimal(0)))
+    not_due, days_1_to_30, days_31_to_60, days_61_to_90, over_90 = values = [Decimal(a) for a in amounts]
+    return ageing.AgingRow(
+        uuid.uuid4(),
+        name,
+        TipoDocumento.NIT,
+        "900123456",
+        "8",
+        not_due,
+        days_1_to_30,
+        days_31_to_60,
+        days_61_to_90,
+        over_90,
+        sum(values, Decimal(0)),
+    )
 
 
 def test_the_totals_row_sums_each_bucket_and_the_total_to_the_cent():

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from openpyxl.cell.cell import Cell
 
 from fixtures.common import assert_problem
 from fixtures.receivables import make_customer, make_invoice, make_resolution, pay, today
@@ -211,7 +212,9 @@ def test_aging_as_xlsx_cell_by_cell(client, tenant):
     sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
     header, row = [[c for c in r_] for r_ in sheet.iter_rows(max_row=2)]
     assert header[0].value == "Fecha" and header[1].value == "Valor"
-    assert row[0].is_date and row[0].value == datetime.combine(today(), datetime.min.time())
+    assert (
+        isinstance(row[0], Cell) and row[0].is_date and row[0].value == datetime.combine(today(), datetime.min.time())
+    )
     assert row[0].number_format == "dd/mm/yyyy"
     assert row[1].data_type == "n" and row[1].value == pytest.approx(0.89)
     assert row[4].value == inv["number"]

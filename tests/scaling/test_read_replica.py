@@ -17,6 +17,7 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import create_engine, text
 
 import fixtures.jobs  # noqa: F401 - the test job kinds
@@ -110,7 +111,7 @@ def listed_ids(response) -> set[str]:
     return {row["id"] for row in response.json()}
 
 
-def new_customer(client: TestClient, headers: dict[str, str], name: str) -> dict:
+def new_customer(client: TestClient, headers: dict[str, str], name: str) -> Response:
     response = client.post("/billing/customers", headers=headers, json={"razonSocial": name, "nit": random_nit()})
     assert response.status_code == 201, response.text
     return response

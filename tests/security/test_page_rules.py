@@ -96,7 +96,7 @@ def test_can_and_require_read_the_guards_rule():
         for role in Role:
             principal = Principal(user_id=uuid.uuid4(), tenant_id=uuid.uuid4(), email="a@b.co", name="A", role=role)
             ctx = WebContext(
-                session=None,  # type: ignore[arg-type]
+                session=None,
                 principal=principal,
                 csrf_token="",
                 session_id=uuid.uuid4(),

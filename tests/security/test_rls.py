@@ -31,7 +31,7 @@ def _add_customers(database, handle, n=2):
     actor = Principal(user_id=admin.id, tenant_id=handle.id, email=admin.email, name=admin.name, role=Role.ADMIN)
     with database.tenant_session(handle.id) as session:
         for i in range(n):
-            customers.create_customer(session, actor, CustomerCreate(razonSocial=f"Cliente {i}", nit=random_nit()))
+            customers.create_customer(session, actor, CustomerCreate(razon_social=f"Cliente {i}", nit=random_nit()))
         session.commit()
 
 

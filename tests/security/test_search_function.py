@@ -33,7 +33,7 @@ def _add(database, handle, names: list[str]) -> set[uuid.UUID]:
     with database.unit_of_work(handle.id) as session:
         for i, name in enumerate(names):
             nit = f"{7000000 + i}{uuid.uuid4().int % 1000:03d}"
-            ids.add(service.create_customer(session, actor, CustomerCreate(razonSocial=name, nit=nit)).id)
+            ids.add(service.create_customer(session, actor, CustomerCreate(razon_social=name, nit=nit)).id)
     return ids
 
 

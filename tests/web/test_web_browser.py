@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import ConsoleMessage, Dialog, expect
 
 from fixtures.browser import missing, spanish_chromium
 from fixtures.common import PASSWORD
@@ -62,11 +62,19 @@ class Page:
         )
         self.page = self.context.new_page()
         self.console_errors: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        self.page.on("console", self._on_console)
         # Emitir and Eliminar borrador ask first (static/app.js): the clerk says yes.
         self.dialogs: list[str] = []
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.accept()))
+        self.page.on("dialog", self._on_dialog)
         self.page.set_default_timeout(10_000)
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.accept()
 
     def sign_in(self, email: str) -> None:
         self.page.goto("/")  # -> /app -> the login page

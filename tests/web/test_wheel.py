@@ -24,6 +24,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from playwright.sync_api import ConsoleMessage
 
 from fixtures.browser import CHROMIUM, missing
 from fixtures.processes import nitida_serve
@@ -130,8 +131,8 @@ def _install(wheel: Path, venv: Path) -> None:
     the package index when it lacks one). The checkout's pip installs into it: quicker than a pip of
     its own, and it adds nothing to the virtualenv's path."""
     _run([sys.executable, "-m", "venv", "--without-pip", venv], timeout=120)
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
-    offline = [*pip, "--python", venv / "bin" / "python", "install", "--no-compile", "--no-index"]
+    pip: list[str | Path] = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+    offline: list[str | Path] = [*pip, "--python", venv / "bin" / "python", "install", "--no-compile", "--no-index"]
     offline += ["--find-links", WHEELHOUSE, wheel]
     WHEELHOUSE.mkdir(parents=True, exist_ok=True)
     with open(WHEELHOUSE / ".lock", "w") as lock:
@@ -213,7 +214,12 @@ def _look_at_the_pages(base: str) -> None:
             page = browser.new_page(base_url=base, locale="es-CO")
             page.set_default_timeout(15_000)
             errors: list[str] = []
-            page.on("console", lambda m: m.type == "error" and errors.append(m.text))  # a 404 for a file, say
+
+            def on_console(message: ConsoleMessage) -> None:
+                if message.type == "error":  # a 404 for a file, say
+                    errors.append(message.text)
+
+            page.on("console", on_console)
             page.goto("/app/ingresar")
             font = page.evaluate("() => getComputedStyle(document.body).fontFamily")
             sign_in = page.get_by_role("button", name="Ingresar")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
-from nitida import flows
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
 from nitida.core.problems import problem_responses
 from nitida.core.schemas import total_count_header
@@ -16,15 +15,12 @@ from nitida.einvoicing import configuration, notes
 from nitida.einvoicing.access import ELECTRONIC_INVOICING, ISSUER, NOTES
 from nitida.einvoicing.models import InvoiceNote
 from nitida.einvoicing.schemas import (
-    CreditNoteCreate,
-    DebitNoteCreate,
     ElectronicInvoicingRead,
     ElectronicInvoicingWrite,
     IssuerRead,
     IssuerWrite,
     NoteRead,
 )
-from nitida.invoices import service as invoices
 from nitida.vocabulary.kinds import NoteKind
 
 router = APIRouter(prefix="/billing", tags=["electronic invoicing"], route_class=UnitOfWorkRoute)
@@ -35,7 +31,6 @@ SettingsReader = Annotated[TenantContext, guard(ELECTRONIC_INVOICING["read"])]
 SettingsManager = Annotated[TenantContext, guard(ELECTRONIC_INVOICING["configure"])]
 NotesReader = Annotated[TenantContext, guard(NOTES["read"])]
 NoteReader = Annotated[TenantContext, guard(NOTES["read"], after_lookup=True)]
-NoteWriter = Annotated[TenantContext, guard(NOTES["write"], after_lookup=True)]
 XML_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/xml": {"schema": {"type": "string"}}}, "description": "Signed UBL 2.1"}
 }
@@ -79,52 +74,6 @@ def put_electronic_invoicing(
 
 
 # --- credit and debit notes ---------------------------------------------------------------
-
-
-def _create(
-    kind: NoteKind, invoice_id: str, body: CreditNoteCreate | DebitNoteCreate, ctx: TenantContext, request: Request
-) -> NoteRead:
-    invoice = invoices.get_invoice(ctx.session, invoice_id, for_update=True)
-    ctx.authorize()
-    note = flows.issue_note(
-        ctx.session,
-        ctx.principal,
-        invoice,
-        kind,
-        concept=str(body.concept),
-        description=body.description,
-        lines=body.lines,
-        secret_key=secret_key(request),
-    )
-    return notes.note_read(ctx.session, note)
-
-
-@router.post(
-    "/invoices/{invoice_id}/credit-notes",
-    response_model=NoteRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(400, 401, 403, 404, 409, 413),
-)
-def create_credit_note(invoice_id: str, body: CreditNoteCreate, ctx: NoteWriter, request: Request) -> NoteRead:
-    """Issue a signed credit note (ADMIN, OPERADOR) for an ISSUED electronic invoice: its own NC numbering,
-    CUDE, reference to the invoice. ``lines`` default to all of the invoice's lines.
-
-    409: more than the uncredited total or the open balance, a partial anulación (concept 2), an invoice
-    that is not electronic, DRAFT or VOID, or a business without electronic-invoicing settings.
-    """
-    return _create(NoteKind.CREDIT, invoice_id, body, ctx, request)
-
-
-@router.post(
-    "/invoices/{invoice_id}/debit-notes",
-    response_model=NoteRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(400, 401, 403, 404, 409, 413),
-)
-def create_debit_note(invoice_id: str, body: DebitNoteCreate, ctx: NoteWriter, request: Request) -> NoteRead:
-    """Issue a signed debit note (ADMIN, OPERADOR): ND numbering, CUDE, RequestedMonetaryTotal; raises the
-    invoice's balance (a PAID invoice is ISSUED again)."""
-    return _create(NoteKind.DEBIT, invoice_id, body, ctx, request)
 
 
 def _list(

@@ -4,9 +4,8 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from nitida import flows
 from nitida.audit.schemas import AuditEventRead
 from nitida.audit.service import history
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
@@ -26,7 +25,6 @@ from nitida.invoices.schemas import (
     ResolutionCreate,
     ResolutionRead,
     ResolutionUpdate,
-    VoidRequest,
 )
 
 router = APIRouter(prefix="/billing/invoices", tags=["invoices"], route_class=UnitOfWorkRoute)
@@ -42,7 +40,6 @@ Reader = Annotated[TenantContext, guard(INVOICES["read"])]
 ItemReader = Annotated[TenantContext, guard(INVOICES["read"], after_lookup=True)]
 Writer = Annotated[TenantContext, guard(INVOICES["write"])]
 ItemWriter = Annotated[TenantContext, guard(INVOICES["write"], after_lookup=True)]
-ItemVoider = Annotated[TenantContext, guard(INVOICES["void"], after_lookup=True)]
 
 
 # --- numbering resolutions -------------------------------------------------------
@@ -187,27 +184,6 @@ def delete_invoice(invoice_id: str, ctx: ItemWriter) -> Response:
 
 
 @router.post(
-    "/{invoice_id}/issue",
-    response_model=InvoiceRead,
-    responses=problem_responses(401, 403, 404, 409),
-)
-def issue_invoice(invoice_id: str, ctx: ItemWriter, request: Request) -> InvoiceRead:
-    """DRAFT -> ISSUED (ADMIN, OPERADOR): the resolution's next consecutive, today's date in
-    Bogotá and a snapshot of the customer's fiscal data.
-
-    409 when the invoice is not a DRAFT, the resolution does not cover today or has used up its
-    range, the customer is INACTIVE, or the due date is missing (CREDITO) or before today.
-    A business with electronic-invoicing settings also gets the signed UBL 2.1 document (CUFE, QR,
-    ``electronicStatus: SIGNED``) in the same transaction; data the DIAN requires that is missing
-    is a 409 listing it, and nothing is issued.
-    """
-    invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
-    ctx.authorize()
-    flows.issue_invoice(ctx.session, ctx.principal, invoice, secret_key=request.app.state.settings.secret_key)
-    return _read(ctx, invoice.id)
-
-
-@router.post(
     "/{invoice_id}/payments",
     response_model=InvoiceRead,
     status_code=status.HTTP_201_CREATED,
@@ -221,25 +197,6 @@ def record_payment(invoice_id: str, body: PaymentCreate, ctx: ItemWriter) -> Inv
     invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
     ctx.authorize()
     service.record_payment(ctx.session, ctx.principal, invoice, body)
-    return _read(ctx, invoice.id)
-
-
-@router.post(
-    "/{invoice_id}/void",
-    response_model=InvoiceRead,
-    responses=problem_responses(400, 401, 403, 404, 409, 413),
-)
-def void_invoice(invoice_id: str, body: VoidRequest, ctx: ItemVoider, request: Request) -> InvoiceRead:
-    """ISSUED without payments -> VOID (ADMIN). The number is kept, never reused.
-
-    An electronic invoice is voided by a credit note with concept 2 (anulación) for what is left of it:
-    its lines and its debit notes' lines, less what its credit notes took back.
-    """
-    invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
-    ctx.authorize()
-    flows.void_invoice(
-        ctx.session, ctx.principal, invoice, body.reason, secret_key=request.app.state.settings.secret_key
-    )
     return _read(ctx, invoice.id)
 
 

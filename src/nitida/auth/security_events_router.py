@@ -1,3 +1,7 @@
+"""The tenant's security log over the API (``/security-events``), behind the request guards of ``auth``
+(which records events itself, so the events package stays below it).
+"""
+
 from __future__ import annotations
 
 import uuid

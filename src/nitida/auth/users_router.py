@@ -1,3 +1,9 @@
+"""The tenant's users, administered over the API (``/users``).
+
+The endpoints live in ``auth``, not in ``users``: they stand behind the request guards, and the guards read
+the users table, so the users package stays below ``auth`` and its API sits here, beside login.
+"""
+
 from __future__ import annotations
 
 from typing import Annotated

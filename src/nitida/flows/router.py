@@ -1,0 +1,129 @@
+"""The API's doors to the flows: issuing an invoice, voiding it, and its credit and debit notes.
+
+They sit here, above every package a flow crosses, so that no domain's router imports upward; the paths and
+tags are the invoices' and the notes' own, as before.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Request, status
+
+from nitida import flows
+from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
+from nitida.core.problems import problem_responses
+from nitida.einvoicing import notes
+from nitida.einvoicing.access import NOTES
+from nitida.einvoicing.schemas import CreditNoteCreate, DebitNoteCreate, NoteRead
+from nitida.invoices import service as invoices
+from nitida.invoices import views
+from nitida.invoices.access import INVOICES
+from nitida.invoices.schemas import InvoiceRead, VoidRequest
+from nitida.vocabulary.kinds import NoteKind
+
+router = APIRouter(prefix="/billing/invoices", route_class=UnitOfWorkRoute)
+
+ItemWriter = Annotated[TenantContext, guard(INVOICES["write"], after_lookup=True)]
+ItemVoider = Annotated[TenantContext, guard(INVOICES["void"], after_lookup=True)]
+NoteWriter = Annotated[TenantContext, guard(NOTES["write"], after_lookup=True)]
+
+
+def _secret_key(request: Request) -> str:
+    return request.app.state.settings.secret_key
+
+
+def _read(ctx: TenantContext, invoice_id: uuid.UUID) -> InvoiceRead:
+    return views.invoice_read(ctx.session, invoices.load_full(ctx.session, invoice_id))
+
+
+@router.post(
+    "/{invoice_id}/issue",
+    tags=["invoices"],
+    response_model=InvoiceRead,
+    responses=problem_responses(401, 403, 404, 409),
+)
+def issue_invoice(invoice_id: str, ctx: ItemWriter, request: Request) -> InvoiceRead:
+    """DRAFT -> ISSUED (ADMIN, OPERADOR): the resolution's next consecutive, today's date in
+    Bogotá and a snapshot of the customer's fiscal data.
+
+    409 when the invoice is not a DRAFT, the resolution does not cover today or has used up its
+    range, the customer is INACTIVE, or the due date is missing (CREDITO) or before today.
+    A business with electronic-invoicing settings also gets the signed UBL 2.1 document (CUFE, QR,
+    ``electronicStatus: SIGNED``) in the same transaction; data the DIAN requires that is missing
+    is a 409 listing it, and nothing is issued.
+    """
+    invoice = invoices.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.authorize()
+    flows.issue_invoice(ctx.session, ctx.principal, invoice, secret_key=_secret_key(request))
+    return _read(ctx, invoice.id)
+
+
+@router.post(
+    "/{invoice_id}/void",
+    tags=["invoices"],
+    response_model=InvoiceRead,
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
+)
+def void_invoice(invoice_id: str, body: VoidRequest, ctx: ItemVoider, request: Request) -> InvoiceRead:
+    """ISSUED without payments -> VOID (ADMIN). The number is kept, never reused.
+
+    An electronic invoice is voided by a credit note with concept 2 (anulación) for what is left of it:
+    its lines and its debit notes' lines, less what its credit notes took back.
+    """
+    invoice = invoices.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.authorize()
+    flows.void_invoice(ctx.session, ctx.principal, invoice, body.reason, secret_key=_secret_key(request))
+    return _read(ctx, invoice.id)
+
+
+# --- credit and debit notes ---------------------------------------------------------------
+
+
+def _create(
+    kind: NoteKind, invoice_id: str, body: CreditNoteCreate | DebitNoteCreate, ctx: TenantContext, request: Request
+) -> NoteRead:
+    invoice = invoices.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.authorize()
+    note = flows.issue_note(
+        ctx.session,
+        ctx.principal,
+        invoice,
+        kind,
+        concept=str(body.concept),
+        description=body.description,
+        lines=body.lines,
+        secret_key=_secret_key(request),
+    )
+    return notes.note_read(ctx.session, note)
+
+
+@router.post(
+    "/{invoice_id}/credit-notes",
+    tags=["electronic invoicing"],
+    response_model=NoteRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
+)
+def create_credit_note(invoice_id: str, body: CreditNoteCreate, ctx: NoteWriter, request: Request) -> NoteRead:
+    """Issue a signed credit note (ADMIN, OPERADOR) for an ISSUED electronic invoice: its own NC numbering,
+    CUDE, reference to the invoice. ``lines`` default to all of the invoice's lines.
+
+    409: more than the uncredited total or the open balance, a partial anulación (concept 2), an invoice
+    that is not electronic, DRAFT or VOID, or a business without electronic-invoicing settings.
+    """
+    return _create(NoteKind.CREDIT, invoice_id, body, ctx, request)
+
+
+@router.post(
+    "/{invoice_id}/debit-notes",
+    tags=["electronic invoicing"],
+    response_model=NoteRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
+)
+def create_debit_note(invoice_id: str, body: DebitNoteCreate, ctx: NoteWriter, request: Request) -> NoteRead:
+    """Issue a signed debit note (ADMIN, OPERADOR): ND numbering, CUDE, RequestedMonetaryTotal; raises the
+    invoice's balance (a PAID invoice is ISSUED again)."""
+    return _create(NoteKind.DEBIT, invoice_id, body, ctx, request)
