@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 from lxml import etree
-from playwright.sync_api import expect
-from test_web_browser import AXE_SOURCE, SCREENSHOTS, Page, browser, service_url, tab  # noqa: F401 (fixtures)
+from playwright.sync_api import ConsoleMessage, Dialog, expect
 
+from fixtures.browser import missing, spanish_chromium
+from fixtures.common import PASSWORD
 from fixtures.einvoicing_api import configure, ok, resolution_body
+from fixtures.processes import free_port, start_service
 from nitida.users.models import Role
 
 pytestmark = pytest.mark.slow
@@ -23,45 +26,93 @@ NS = {
 }
 
 
-def no_horizontal_scroll(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert width <= 0, f"{page.url} scrolls sideways by {width}px"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # git-ignored
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VIEWPORTS = {"escritorio": {"width": 1280, "height": 900}, "celular": {"width": 390, "height": 844}}
 
 
-def phone(browser, service_url) -> Page:  # noqa: F811 (the module fixtures, passed in)
-    """A tab as Page opens it, on a 390x844 phone."""
-    t = Page(browser, service_url)
-    t.context.close()
-    t.context = browser.new_context(
-        base_url=service_url,
-        locale="es-CO",
-        timezone_id="America/Bogota",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-    )
-    t.page = t.context.new_page()
-    t.page.on("console", lambda m: m.type == "error" and t.console_errors.append(m.text))
-    t.page.on("dialog", lambda d: (t.dialogs.append(d.message), d.accept()))
-    t.page.set_default_timeout(10_000)
-    return t
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it is open.
+@pytest.fixture(scope="module")
+def browser():
+    if not AXE.exists():
+        missing("node_modules/axe-core (npm ci)")
+    with spanish_chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def service_url(database, database_url, tmp_path_factory):
+    """A real service process on the test database (already migrated by ``database``)."""
+    port = free_port()
+    proc = start_service(database_url, port, tmp_path_factory.mktemp("export-service"))
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+class Tab:
+    """A browser tab of one viewport, with the checks every page of the browser tests gets (test_web_browser's):
+    no CSP violation, axe-core without a serious or critical violation; dialogs accepted."""
+
+    def __init__(self, browser, base_url: str, viewport: str) -> None:
+        self.context = browser.new_context(
+            base_url=base_url,
+            locale="es-CO",
+            timezone_id="America/Bogota",
+            viewport=VIEWPORTS[viewport],
+            is_mobile=viewport == "celular",
+            has_touch=viewport == "celular",
+        )
+        self.page = self.context.new_page()
+        self.console_errors: list[str] = []
+        self.page.on("console", self._on_console)
+        self.dialogs: list[str] = []
+        self.page.on("dialog", self._on_dialog)
+        self.page.set_default_timeout(10_000)
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        # Emitir asks first (static/app.js): the clerk says yes.
+        self.dialogs.append(dialog.message)
+        dialog.accept()
+
+    def sign_in(self, email: str) -> None:
+        self.page.goto("/")
+        self.page.get_by_label("Correo electrónico").fill(email)
+        self.page.get_by_label("Contraseña").fill(PASSWORD)
+        self.page.get_by_role("button", name="Ingresar").click()
+        self.page.wait_for_url(re.compile(r"/app$"))
+
+    def check(self, shot: str) -> None:
+        """axe-core, a screenshot, no CSP violation so far, and no sideways scrolling."""
+        if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
+            self.page.evaluate(AXE.read_text())  # through the DevTools protocol: the page's CSP does not apply
+        result = self.page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
+        )
+        serious = [v for v in result if v["impact"] in ("serious", "critical")]
+        assert not serious, f"{self.page.url}: {serious}"
+        SCREENSHOTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=SCREENSHOTS / f"{shot}.png", full_page=True)
+        csp = [e for e in self.console_errors if "Content Security Policy" in e]
+        assert not csp, csp
+        sideways = self.page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert sideways <= 0, f"{self.page.url} scrolls sideways by {sideways}px"
 
 
 @pytest.mark.parametrize("viewport", ["escritorio", "celular"])
 def test_a_buyer_abroad_and_its_export_invoice_in_dollars(
-    tab,  # noqa: F811
-    browser,  # noqa: F811
-    service_url,  # noqa: F811
-    client,
-    tenant,
-    engine_name,
-    viewport,
-    tmp_path,
+    browser, service_url, client, tenant, engine_name, viewport, tmp_path
 ):
     headers = tenant.headers(Role.ADMIN)
     configure(client, headers)
     ok(client.post("/billing/resolutions", headers=headers, json=resolution_body()), 201)
-    t = tab() if viewport == "escritorio" else phone(browser, service_url)
+    t = Tab(browser, service_url, viewport)
     shot = f"exportacion-{viewport}-{engine_name}"
     t.sign_in(tenant.users[Role.ADMIN].email)
     page = t.page
@@ -75,7 +126,6 @@ def test_a_buyer_abroad_and_its_export_invoice_in_dollars(
     page.get_by_label("País").select_option("US")
     page.get_by_label("Ciudad", exact=True).fill("Miami")
     page.get_by_label("Estado, provincia o región").fill("Florida")
-    no_horizontal_scroll(page)
     t.check(f"{shot}-cliente-formulario")
     page.get_by_role("button", name="Guardar").click()
     page.wait_for_url(re.compile(r"/app/clientes/[0-9a-f-]{36}"))
@@ -101,7 +151,6 @@ def test_a_buyer_abroad_and_its_export_invoice_in_dollars(
     page.get_by_label("Marca, línea 1").fill("Nítida Café")
     page.get_by_label("Modelo, línea 1").fill("Excelso EP 70")
     expect(page.locator("#total")).to_have_text("USD 6.211,00")
-    no_horizontal_scroll(page)
     t.check(f"{shot}-borrador")
     page.get_by_role("button", name="Emitir").click()
     page.wait_for_url(re.compile(r"aviso=emitida"))
@@ -109,7 +158,6 @@ def test_a_buyer_abroad_and_its_export_invoice_in_dollars(
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Factura de exportación SETP\d+$"))
     expect(page.locator("#total")).to_have_text("USD 6.211,00")
     expect(page.locator("dl.datos").first).to_contain_text("1 USD = $ 3.912,45")
-    no_horizontal_scroll(page)
     t.check(f"{shot}-factura")
 
     # The PDF and the XML say the currency and the rate.
@@ -145,5 +193,4 @@ def test_a_buyer_abroad_and_its_export_invoice_in_dollars(
         "cac:AccountingCustomerParty/cac:Party/cac:PhysicalLocation/cac:Address/cac:Country/cbc:IdentificationCode"
     )
     assert root.findtext(country, namespaces=NS) == "US"
-    if viewport == "celular":
-        t.close()
+    t.context.close()

@@ -71,7 +71,7 @@ SORT_KEY_MAX_CHARS = 100  # order is decided long before; ties go to the number
 
 # Columns of a customer as the API shows it, in the order customer_json
 # unpacks them; the list reads these rows without building ORM objects.
-COLUMNS = (
+COLUMNS: tuple[Any, ...] = (
     Customer.id,
     Customer.tenant_id,
     Customer.razon_social,
