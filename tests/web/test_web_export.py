@@ -52,6 +52,8 @@ def test_the_customer_form_records_a_buyer_abroad_and_says_what_is_wrong_in_span
     page = browser.get(created.headers["location"]).text
     for shown in ("Estados Unidos", "Miami, Florida", "NIT de otro país"):
         assert shown in page, shown
+    # Its history says so in Spanish.
+    assert "País: — → Estados Unidos" in page and "Ciudad (exterior): — → Miami" in page
     [stored] = ok(client.get("/billing/customers", headers=tenant.headers()))
     assert (stored["paisCodigo"], stored["ciudadExterior"], stored["tipoPersona"]) == ("US", "Miami", "JURIDICA")
     edit = browser.get(f"/app/clientes/{stored['id']}/editar").text

@@ -157,6 +157,15 @@ def _check_currency_and_export(invoice: Invoice, customer: Customer) -> None:
         raise BadRequest("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
 
 
+def _audited_export(invoice: Invoice) -> dict[str, Any]:
+    """An export invoice's mark, currency and rate for the audit trail; nothing for a sale in pesos, whose
+    history stays as it was (issue 25)."""
+    if not invoice.export and invoice.currency == COP:
+        return {}
+    rate = format_money(invoice.exchange_rate) if invoice.exchange_rate is not None else None
+    return {"export": invoice.export, "currency": invoice.currency, "exchangeRate": rate}
+
+
 def _audited(invoice: Invoice) -> dict[str, Any]:
     """The invoice as the audit trail records it: values as the API shows them."""
     return {
@@ -169,9 +178,7 @@ def _audited(invoice: Invoice) -> dict[str, Any]:
         "paymentForm": invoice.payment_form.value,
         "paymentMethod": invoice.payment_method.value if invoice.payment_method else None,
         "notes": invoice.notes,
-        "export": invoice.export,
-        "currency": invoice.currency,
-        "exchangeRate": format_money(invoice.exchange_rate) if invoice.exchange_rate is not None else None,
+        **_audited_export(invoice),
         "lines": [stored.of_row(row) for row in invoice.lines],
         "subtotal": format_money(invoice.subtotal),
         "taxTotal": format_money(invoice.tax_total),

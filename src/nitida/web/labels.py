@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from nitida.customers.models import CustomerStatus
 from nitida.invoices.models import InvoiceStatus, PaymentMethod
 from nitida.users.models import Role, UserStatus
 from nitida.vocabulary import codelists
 from nitida.vocabulary.identity import TipoDocumento
 from nitida.vocabulary.kinds import PaymentForm
-from nitida.web import fiscal_form
+from nitida.web import fiscal_form, formatting
 
 CUSTOMER_STATUS = {CustomerStatus.ACTIVE: "Activo", CustomerStatus.INACTIVE: "Inactivo"}
 INVOICE_STATUS = {
@@ -131,8 +133,14 @@ def change_value(field: str, value: object) -> str:
         return PERSON_TYPE.get(value, value)
     if field == "municipioCodigo" and isinstance(value, str):
         return municipio(value)
+    if isinstance(value, bool):
+        return "Sí" if value else "No"
     if field == "paisCodigo" and isinstance(value, str):
         return pais(value)
+    if field == "currency" and isinstance(value, str):
+        return f"{value} · {currency(value)}"
+    if field == "exchangeRate" and isinstance(value, str):
+        return formatting.money(Decimal(value))
     if field == "tributo" and isinstance(value, str):
         return tributo(value)
     if isinstance(value, list):
