@@ -129,6 +129,11 @@ def test_the_editor_offers_the_export_invoice_for_a_customer_abroad_only(app, te
     token = csrf_of(editor)
     totals = browser.post("/app/facturas/totales", data=_editor_form(resolution, abroad, token)).text
     assert "USD 6.211,00" in totals
+    # A line added to an export invoice is exempt by default.
+    added = browser.post(
+        "/app/facturas/nueva", data=_editor_form(resolution, abroad, token, accion="agregar_linea")
+    ).text
+    assert re.search(r'<select name="iva_1"[^>]*>.*?<option value="0" selected>', added, re.S)
     # Errors in Spanish beside their field, nothing saved.
     taxed = browser.post("/app/facturas/nueva", data=_editor_form(resolution, abroad, token, iva_0="19"))
     assert "Una exportación está exenta de IVA: usa IVA 0 % y sin INC (línea 1)." in taxed.text

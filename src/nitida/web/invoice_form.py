@@ -79,6 +79,11 @@ class FormLine:
         return not self.descripcion.strip() and not self.precio.strip()
 
 
+def new_line(values: dict[str, str]) -> FormLine:
+    """A blank line: an export invoice's is exempt (IVA 0 %, issue 25), any other's at the general rate."""
+    return FormLine(iva="0") if values.get("exportacion") == "1" else FormLine()
+
+
 def form_lines(ctx: WebContext) -> list[FormLine]:
     raw = ctx.field("lineas", str(INITIAL_LINES))
     count = min(int(raw), MAX_FORM_LINES) if raw.isdigit() else INITIAL_LINES

@@ -347,7 +347,7 @@ def _save_editor(request: Request, ctx: WebContext, draft: Any) -> Response:
     lines = invoice_form.form_lines(ctx)
     action = ctx.field("accion")
     if action == "agregar_linea":
-        lines = [*lines, invoice_form.FormLine()]
+        lines = [*lines, invoice_form.new_line(values)]
         return _render_editor(request, ctx, values=values, lines=lines, errors=FormErrors(), draft=draft)
     if action == "buscar_cliente":
         return _render_editor(request, ctx, values=values, lines=lines, errors=FormErrors(), draft=draft)
