@@ -20,6 +20,7 @@ page wider than a phone.
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -232,7 +233,7 @@ class World:
         body = {
             "razonSocial": f"Acme Trading {len(self.entities)} Inc.",
             "tipoDocumento": "NIT_EXTRANJERO",
-            "nit": f"98{self.tenant.id.int % 10_000:04d}{len(self.entities):04d}",
+            "nit": f"98{uuid.uuid4().int % 10**8:08d}",
             "paisCodigo": "US",
             "ciudadExterior": "Miami",
             "regionExterior": "Florida",

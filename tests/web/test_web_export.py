@@ -40,14 +40,18 @@ def test_the_customer_form_records_a_buyer_abroad_and_says_what_is_wrong_in_span
         assert f">{label}<" in form, label
     assert '<option value="SIN_ID_EXTERIOR">Sin identificación del exterior</option>' in form
     token = csrf_of(form)
-    # A Colombian municipality for a buyer abroad, a foreign city for a Colombian one: refused, beside the field.
-    wrong = browser.post("/app/clientes/nuevo", data={**FOREIGN_FORM, "csrf_token": token, "municipio": "11001"})
+    # "Sin identificación del exterior" in Colombia: refused, beside the field, in Spanish.
+    wrong = browser.post(
+        "/app/clientes/nuevo",
+        data={**FOREIGN_FORM, "csrf_token": token, "pais": "CO", "tipo_documento": "SIN_ID_EXTERIOR"},
+    )
     assert wrong.status_code in (400, 422), wrong.status_code
-    assert _error(wrong.text, "municipio").startswith("Un cliente en el exterior no tiene municipio colombiano")
-    local = browser.post("/app/clientes/nuevo", data={**FOREIGN_FORM, "csrf_token": token, "pais": "CO"})
-    assert _error(local.text, "ciudad_exterior").startswith("Solo para un cliente en el exterior")
+    assert _error(wrong.text, "tipo_documento").startswith("«Sin identificación del exterior» es solo para un cliente")
     assert ok(client.get("/billing/customers", headers=tenant.headers())) == []
-    created = browser.post("/app/clientes/nuevo", data={**FOREIGN_FORM, "csrf_token": token})
+    # The form shows the address group of the country chosen; what the hidden group holds is not sent.
+    assert 'class="solo-colombia"' in form and 'class="solo-exterior"' in form
+    form_with_both = {**FOREIGN_FORM, "csrf_token": token, "municipio": "11001", "codigo_postal": "110231"}
+    created = browser.post("/app/clientes/nuevo", data=form_with_both)
     assert created.status_code == 303, created.text
     page = browser.get(created.headers["location"]).text
     for shown in ("Estados Unidos", "Miami, Florida", "NIT de otro país"):
@@ -56,6 +60,7 @@ def test_the_customer_form_records_a_buyer_abroad_and_says_what_is_wrong_in_span
     assert "País: — → Estados Unidos" in page and "Ciudad (exterior): — → Miami" in page
     [stored] = ok(client.get("/billing/customers", headers=tenant.headers()))
     assert (stored["paisCodigo"], stored["ciudadExterior"], stored["tipoPersona"]) == ("US", "Miami", "JURIDICA")
+    assert (stored["municipioCodigo"], stored["codigoPostal"]) == (None, None)
     edit = browser.get(f"/app/clientes/{stored['id']}/editar").text
     assert '<option value="US" selected>' in edit and 'value="Miami"' in edit
 

@@ -356,7 +356,7 @@ def _currency_problems(doc: Document) -> list[str]:
     if doc.kind is not DocumentKind.INVOICE:
         out.append("only an invoice can be an export invoice")
     if not doc.customer.abroad:
-        out.append("an export invoice's customer is abroad (its country is not CO)")
+        out.append("an export invoice's customer is abroad (in another country)")
     for position, line in enumerate(doc.lines, start=1):
         if any(t.tax_type != "IVA" or t.rate != 0 for t in line.taxes):
             out.append(f"line {position} of an export invoice is exempt from IVA (IVA 0 %) and carries no INC")

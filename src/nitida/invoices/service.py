@@ -139,7 +139,7 @@ def _check_currency_and_export(invoice: Invoice, customer: Customer) -> None:
     if invoice.export:
         if customer.pais_codigo == COLOMBIA:
             errors.append(
-                FieldError(field="export", message="an export invoice's customer is abroad (its country is not CO)")
+                FieldError(field="export", message="an export invoice's customer is abroad (in another country)")
             )
         taxed = [
             str(row.position + 1)

@@ -91,14 +91,14 @@ def postal_code_of(municipio_codigo: str | None, codigo_postal: str | None) -> s
 def pais_codigo(value: str) -> str:
     value = value.strip().upper()
     if value not in codelists.countries():
-        raise ValueError(f"{value!r} is not a country code of the DIAN's list (ISO 3166-1 alpha-2, e.g. US, ES, CO)")
+        raise ValueError(f"{value!r} is not a country code of the DIAN's list (ISO 3166-1 alpha-2)")
     return value
 
 
 def currency_code(value: str) -> str:
     value = value.strip().upper()
     if value not in codelists.currencies():
-        raise ValueError(f"{value!r} is not a currency code of the DIAN's list (ISO 4217, e.g. USD, EUR)")
+        raise ValueError(f"{value!r} is not a currency code of the DIAN's list (ISO 4217)")
     return value
 
 
@@ -116,11 +116,11 @@ def foreign_address_problems(
             out.append(("codigoPostal", "a customer abroad has no Colombian postal code"))
     else:
         if ciudad:
-            out.append(("ciudadExterior", "only for a customer abroad (paisCodigo other than CO)"))
+            out.append(("ciudadExterior", "only for a customer abroad (paisCodigo of another country)"))
         if region:
-            out.append(("regionExterior", "only for a customer abroad (paisCodigo other than CO)"))
+            out.append(("regionExterior", "only for a customer abroad (paisCodigo of another country)"))
         if id_type == "43":
-            out.append(("tipoDocumento", "SIN_ID_EXTERIOR (43) is for a customer abroad (paisCodigo other than CO)"))
+            out.append(("tipoDocumento", "type 43 (sin identificación del exterior) is for a customer abroad"))
     return out
 
 

@@ -145,6 +145,8 @@ HEADER_NAMES = (
 )
 # The currencies an export invoice is most often in, first in its select; the DIAN's whole list follows.
 COMMON_CURRENCIES = ("USD", "EUR")
+# Those the editor offers (the API takes any of the DIAN's list): the currencies Colombia's trade is billed in.
+OFFERED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "MXN", "BRL", "PEN", "CLP", "ARS", "CHF", "JPY", "CNY", "COP")
 EXPORT_DEFAULT_CURRENCY = "USD"
 # Plazo de pago: contado, a number of days from today, or a date typed in Fecha de vencimiento.
 TERMS = {"0": "Contado", "8": "8 días", "15": "15 días", "30": "30 días", "60": "60 días", "90": "90 días"}

@@ -46,6 +46,11 @@ TIPO_DOCUMENTO = {
     TipoDocumento.NUIP: "NUIP",
     TipoDocumento.SIN_ID_EXTERIOR: "Sin identificación del exterior",
 }
+# In a list's narrow column, the documents whose code is not a word (the others show as they are: CC, CE…).
+TIPO_DOCUMENTO_CORTO = {
+    TipoDocumento.NIT_EXTRANJERO: "NIT ext.",
+    TipoDocumento.SIN_ID_EXTERIOR: "Sin id. ext.",
+}
 # Audit trail: actions and the API field names it records.
 ACTION = {
     "CREATED": "Creado",

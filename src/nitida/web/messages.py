@@ -74,7 +74,7 @@ _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
         "Solo para un cliente en el exterior: elige su país (o deja este campo vacío).",
     ),
     (
-        re.compile(r"^SIN_ID_EXTERIOR \(43\) is for a customer abroad"),
+        re.compile(r"^type 43 \(sin identificación del exterior\) is for a customer abroad"),
         "«Sin identificación del exterior» es solo para un cliente en el exterior: elige su país.",
     ),
     (re.compile(r"is not a currency code of the DIAN's list"), "No es una moneda de la lista de la DIAN."),

@@ -192,7 +192,14 @@ def _api_body(values: dict[str, Any]) -> dict[str, Any]:
         "paisCodigo": values["pais"] or codelists.COLOMBIA,
         "ciudadExterior": values["ciudad_exterior"],
         "regionExterior": values["region_exterior"],
-    }
+    } | _other_country_group(values)
+
+
+def _other_country_group(values: dict[str, Any]) -> dict[str, Any]:
+    """The address group of the other country is hidden by the form (app.css): what it holds is not sent."""
+    if (values["pais"] or codelists.COLOMBIA) == codelists.COLOMBIA:
+        return {"ciudadExterior": None, "regionExterior": None}
+    return {"municipioCodigo": None, "codigoPostal": None}
 
 
 @router.get("/app/clientes/municipios")

@@ -23,12 +23,9 @@ router = APIRouter(include_in_schema=False)
 
 
 def currency_options() -> list[tuple[str, str]]:
-    """USD and EUR first, then the rest of the DIAN's list by code (COP included: an export may be billed in
-    pesos)."""
+    """The currencies the editor offers, with the DIAN's names (COP last: an export may be billed in pesos)."""
     names = codelists.currencies()
-    common = [(code, names[code]) for code in invoice_form.COMMON_CURRENCIES]
-    rest = sorted((code, name) for code, name in names.items() if code not in invoice_form.COMMON_CURRENCIES)
-    return [*common, *rest]
+    return [(code, names[code]) for code in invoice_form.OFFERED_CURRENCIES]
 
 
 def _country_of(ctx: WebContext, customer_id: str) -> str | None:
