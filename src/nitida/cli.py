@@ -115,6 +115,9 @@ def serve(
         workers=workers,
         log_level="info",
         access_log=False,
+        # Who is a trusted proxy is NITIDA_TRUSTED_PROXIES' to say (core.client), for the client's address and
+        # for whether the cookie is Secure alike: uvicorn rewriting scheme and peer would be a second answer.
+        proxy_headers=False,
     )
 
 

@@ -29,6 +29,7 @@ from nitida.customers.router import router as customers_router
 from nitida.delivery.router import router as delivery_router
 from nitida.einvoicing.router import router as einvoicing_router
 from nitida.flows.router import router as flows_router
+from nitida.flows.router import users_router as user_invitations_router
 from nitida.invoices.router import resolutions_router
 from nitida.invoices.router import router as invoices_router
 from nitida.jobs.router import router as jobs_router
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         _serve_docs(app)
     app.include_router(auth_router)
     app.include_router(users_router)
+    app.include_router(user_invitations_router)
     app.include_router(customers_router)
     app.include_router(resolutions_router)
     app.include_router(invoices_router)

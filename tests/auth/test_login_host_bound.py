@@ -206,7 +206,7 @@ def test_a_login_without_a_host_slot_within_its_bound_answers_503_and_checks_no_
         checks.append(args)
         return real(*args)
 
-    monkeypatch.setattr("nitida.auth.router.verify_password", counted_verify)
+    monkeypatch.setattr("nitida.auth.service.verify_password", counted_verify)
     try:
         assert None not in held
         with TestClient(app) as c:

@@ -119,6 +119,48 @@ def test_an_export_imports_back_unchanged(client, tenant):
 
 # --- import ---------------------------------------------------------------------------------
 
+
+def test_a_dry_run_names_the_customer_a_row_would_rename_and_each_field_it_changes(client, tenant):
+    """Issue 26: the dry run said "toUpdate: 1" and then renamed "Colegio Los Andes S.A.S." to "Droguería La 14
+    Sur". It names the customer as it is now and every field with its old and new value; applying does just that."""
+    nit = "800197268"
+    colegio = create(
+        client, tenant, razonSocial="Colegio Los Andes S.A.S.", nit=nit, telefono="6013456789", tipoPersona="JURIDICA"
+    )
+    content = csv_bytes(
+        [
+            ["Razón social", "NIT", "Teléfono", "Responsabilidades fiscales", "Tipo de persona"],
+            ["Droguería La 14 Sur", f"{nit}-{calc_check_digit(nit)}", "3001234567", "O-13, O-15", "JURIDICA"],
+        ]
+    )
+    dry = upload(client, tenant, content, mode="upsert").json()
+    assert (dry["toUpdate"], dry["new"], dry["newCustomers"], dry["applied"]) == (1, 0, [], False)
+    assert dry["updates"] == [
+        {
+            "row": 2,
+            "customerId": colegio["id"],
+            "razonSocial": "Colegio Los Andes S.A.S.",
+            "nit": nit,
+            "changes": [
+                {"field": "razonSocial", "old": "Colegio Los Andes S.A.S.", "new": "Droguería La 14 Sur"},
+                {"field": "telefono", "old": "6013456789", "new": "3001234567"},
+                {"field": "responsabilidadesFiscales", "old": ["R-99-PN"], "new": ["O-13", "O-15"]},
+            ],
+        }
+    ]
+    assert (
+        client.get(f"{URL}/{colegio['id']}", headers=tenant.headers()).json()["razonSocial"] == colegio["razonSocial"]
+    )
+    applied = upload(client, tenant, content, mode="upsert", dryRun="false").json()
+    assert applied["applied"] is True and applied["updates"] == dry["updates"]
+    after = client.get(f"{URL}/{colegio['id']}", headers=tenant.headers()).json()
+    assert (after["razonSocial"], after["telefono"], after["responsabilidadesFiscales"]) == (
+        "Droguería La 14 Sur",
+        "3001234567",
+        ["O-13", "O-15"],
+    )
+
+
 HEADER = ["Razón social", "Tipo de documento", "Número de documento", "Correo electrónico", "Teléfono"]
 
 
@@ -137,7 +179,9 @@ def test_dry_run_counts_and_writes_nothing(client, tenant):
     before = count(client, tenant)
     r = upload(client, tenant, content, mode="upsert")
     assert r.status_code == 200, r.text
-    assert r.json() == {
+    report = r.json()
+    changed = next(c for c in client.get(URL, headers=tenant.headers()).json() if c["nit"] == "800197268")
+    assert report == {
         "dryRun": True,
         "mode": "upsert",
         "applied": False,
@@ -148,11 +192,26 @@ def test_dry_run_counts_and_writes_nothing(client, tenant):
         "invalid": 0,
         "invalidRows": [],
         "ignoredColumns": [],
+        # Issue 26: each new customer named, and each field of each customer that would change.
+        "newCustomers": [
+            {"row": 2, "razonSocial": "Nuevo Uno", "tipoDocumento": "CC", "nit": "1010", "dv": None},
+            {"row": 3, "razonSocial": "Nuevo Dos", "tipoDocumento": "NIT", "nit": "901555333", "dv": "8"},
+        ],
+        "updates": [
+            {
+                "row": 5,
+                "customerId": changed["id"],
+                "razonSocial": "Existente Cambia",
+                "nit": "800197268",
+                "changes": [{"field": "email", "old": "viejo@x.co", "new": "nuevo@x.co"}],
+            }
+        ],
+        "detailTruncated": False,
     }
     assert count(client, tenant) == before
     # Create mode: the registered numbers are invalid rows, each named.
     report = upload(client, tenant, content).json()
-    assert report["new"] == 2 and report["invalid"] == 2
+    assert report["new"] == 2 and report["invalid"] == 2 and report["updates"] == []
     assert [(e["row"], e["field"]) for e in report["invalidRows"]] == [(4, "nit"), (5, "nit")]
     assert "already registered: Existente Igual" in report["invalidRows"][0]["message"]
     # Applied: the two new ones and the change, in one go.

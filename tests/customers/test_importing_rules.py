@@ -321,6 +321,9 @@ def test_the_report_counts_every_part_of_the_plan():
             {"row": 4, "field": "razonSocial", "message": "String should have at least 1 character"},
         ],
         "ignoredColumns": ["Notas"],
+        "newCustomers": [],
+        "updates": [],
+        "detailTruncated": False,
     }
     empty = importing.report(importing.Validated(), {}, dry_run=True, mode="upsert", applied=False)
     assert (empty["new"], empty["unchanged"], empty["toUpdate"], empty["invalid"]) == (0, 0, 0, 0)

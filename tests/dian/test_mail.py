@@ -156,7 +156,7 @@ def test_delivered_over_starttls_with_authentication(accepted, tls):
     assert (sender.display_name, sender.addr_spec) == ("Papelería Nítida S.A.S.", "facturacion@nitida.co")
     assert received["Reply-To"] == "facturacion@nitida.co"
     body = received.get_body(preferencelist=("plain",)).get_content()
-    assert "Señores Ferretería El Dorado S.A.S." in body
+    assert "Señores «Ferretería El Dorado S.A.S.»:" in body  # the buyer's name, quoted as data
     assert "la factura electrónica de venta No. SETP990000101, validada por la DIAN" in body
     attachments = list(received.iter_attachments())
     assert [(a.get_filename(), a.get_content_type()) for a in attachments] == [

@@ -204,6 +204,10 @@ def test_DIAN_rules_oracle(produced):
     c.check_DIAN_rules_oracle(produced)
 
 
+def test_free_lines_are_declared(produced):
+    c.check_free_lines_are_declared(produced)
+
+
 def test_every_rule_has_its_test():
     tested = {name[len("test_") :] for name in globals() if name.startswith("test_")}
     assert {rule.__name__[len("check_") :] for rule in c.RULES} <= tested
@@ -325,3 +329,70 @@ def test_FAV06_a_discounted_lines_price_times_base_quantity_less_the_discount_is
     quantity = p.lines[0].find("cac:Price/cbc:BaseQuantity", c.NS)
     assert quantity.text == "3"
     c.check_all(p)
+
+
+# --- free lines (issue 25): gifts and samples, declared free with their reference price -------------------
+
+
+@pytest.mark.parametrize("kind", list(DocumentKind))
+def test_a_gift_is_declared_free_with_its_reference_price_and_taxed_on_it(kind):
+    doc = make_document(
+        kind,
+        lines=(
+            line("Resma papel carta", "10", "11900.00", taxes=(("IVA", "19"),)),
+            line("Agenda 2027 (muestra)", "3", "0", taxes=(("IVA", "19"),), reference="25000.00"),
+            line("Cortesía de la casa", "1", "50000.00", discount="100", taxes=(("IVA", "19"),)),
+        ),
+    )
+    p = c.Produced.of(doc)
+    c.check_all(p)  # XSD, the offline rules and the DIAN's compiled rules
+    gift, courtesy = p.lines[1], p.lines[2]
+    if kind is not DocumentKind.DEBIT_NOTE:  # UBL 2.1 DebitNoteLine has no such element
+        assert gift.findtext("cbc:FreeOfChargeIndicator", namespaces=c.NS) == "true"
+        assert courtesy.findtext("cbc:FreeOfChargeIndicator", namespaces=c.NS) == "true"
+    if kind is DocumentKind.INVOICE:
+        assert p.lines[0].findtext("cbc:FreeOfChargeIndicator", namespaces=c.NS) == "false"
+    alternative = gift.find("cac:PricingReference/cac:AlternativeConditionPrice", c.NS)
+    assert alternative.findtext("cbc:PriceAmount", namespaces=c.NS) == "25000.00"
+    assert alternative.findtext("cbc:PriceTypeCode", namespaces=c.NS) == "01"
+    assert alternative.findtext("cbc:PriceType", namespaces=c.NS) == "Valor comercial"
+    assert gift.findtext("cbc:LineExtensionAmount", namespaces=c.NS) == "0.00"
+    # its IVA is on 3 × 25 000.00, and it is in the document's taxes and totals
+    assert gift.findtext("cac:TaxTotal/cac:TaxSubtotal/cbc:TaxableAmount", namespaces=c.NS) == "75000.00"
+    assert gift.findtext("cac:TaxTotal/cbc:TaxAmount", namespaces=c.NS) == "14250.00"
+    assert p.text("cac:TaxTotal/cac:TaxSubtotal/cbc:TaxableAmount") == "194000.00"
+    assert p.text("cac:TaxTotal/cbc:TaxAmount") == "36860.00"
+    totals = "cac:RequestedMonetaryTotal" if kind is DocumentKind.DEBIT_NOTE else "cac:LegalMonetaryTotal"
+    assert p.text(f"{totals}/cbc:LineExtensionAmount") == "119000.00"
+    assert p.text(f"{totals}/cbc:TaxExclusiveAmount") == "194000.00"
+    assert p.text(f"{totals}/cbc:PayableAmount") == "155860.00"
+    # given away at 100 % with no reference price: declared at its list price, taxed on nothing
+    courtesy_price = courtesy.find("cac:PricingReference/cac:AlternativeConditionPrice/cbc:PriceAmount", c.NS)
+    assert courtesy_price.text == "50000.00"
+    assert courtesy.findtext("cac:TaxTotal/cbc:TaxAmount", namespaces=c.NS) == "0.00"
+
+
+gift_line = st.builds(
+    lambda q, ref, taxes, zero_price: line(
+        "Obsequio de prueba",
+        str(q),
+        "0" if zero_price else "1000.00",
+        "0" if zero_price else "100",
+        taxes,
+        reference=str(ref),
+    ),
+    quantity_strategy,
+    money_strategy,
+    st.sampled_from(EVERY_TAX_CHOICE),
+    st.booleans(),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(
+    st.lists(st.one_of(audit_line, gift_line), min_size=1, max_size=30),
+    st.sampled_from(list(DocumentKind)),
+    st.sampled_from([CUSTOMER_COMPANY, CUSTOMER_PERSON, CUSTOMER_FINAL]),
+)
+def test_property_documents_with_gifts_pass_the_dians_rules(lines, kind, customer):
+    c.check_all(c.Produced.of(make_document(kind, lines=tuple(lines), customer=customer)))

@@ -1,4 +1,9 @@
-"""Login: one answer for a wrong email and a wrong password, and throttling."""
+"""Login: one answer for a wrong email and a wrong password, throttling, and one path for every door.
+
+``login`` is the only way in: the API's ``/auth/login`` and the back office's sign-in form both await it, so
+both get the same admission limit (503 when busy), argon2 on the login pool's own threads, the per-e-mail and
+per-address throttles (429) and security events that carry the client's address.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy import case, delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from nitida.auth.models import LoginThrottle
 from nitida.core.client import UNKNOWN_CLIENT, ClientInfo
+from nitida.core.cpu_pool import CpuPool, PoolSaturated
 from nitida.core.db import Database, LoginSession, utcnow
-from nitida.core.errors import TooManyRequests, Unauthorized
+from nitida.core.errors import ServiceUnavailable, TooManyRequests, Unauthorized
 from nitida.core.security import TokenClaims, create_access_token, verify_password
 from nitida.core.settings import Settings
 from nitida.security_events import service as events
@@ -50,13 +57,27 @@ class Attempt:
 ADDRESS_KEY = "addr:"  # throttle rows per client address; e-mails always hold an "@", these never do
 
 
-def login(
-    db: Database, settings: Settings, email: str, password: str, client: ClientInfo = UNKNOWN_CLIENT
+async def login(
+    db: Database, settings: Settings, pool: CpuPool, email: str, password: str, client: ClientInfo
 ) -> tuple[str, int]:
-    """An access token and its lifetime in seconds, or 401 / 429, in the caller's
-    thread (the HTTP endpoint calls it on the login pool: auth.router)."""
-    attempt = begin_login(db, settings, email, client)
-    return finish_login(db, settings, attempt, verify_password(attempt.password_hash, password))
+    """An access token and its lifetime in seconds; 401, 429, or 503 when more logins are under way than
+    ``pool`` admits (with Retry-After, having done nothing).
+
+    Admitted logins wait holding no thread; the two short transactions run on the shared thread pool and
+    argon2 (tens of ms of CPU) on the pool's own low-priority threads, so a flood of sign-ins cannot stall
+    the other requests of every tenant.
+    """
+    try:
+        async with pool.admitted():
+            attempt = await anyio.to_thread.run_sync(begin_login, db, settings, email, client)
+            password_ok = await pool.run(verify_password, attempt.password_hash, password)
+            return await anyio.to_thread.run_sync(finish_login, db, settings, attempt, password_ok)
+    except PoolSaturated as busy:  # raised only when not admitted
+        raise ServiceUnavailable(
+            "Too many logins at once. Try again shortly.",
+            headers={"Retry-After": str(busy.retry_after)},
+            slug="login-busy",
+        ) from None
 
 
 def begin_login(db: Database, settings: Settings, email: str, client: ClientInfo = UNKNOWN_CLIENT) -> Attempt:

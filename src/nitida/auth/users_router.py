@@ -1,4 +1,5 @@
-"""The tenant's users, administered over the API (``/users``).
+"""The tenant's users, administered over the API (``/users``); adding one (``POST /users``, which may invite
+them by e-mail) is a flow, so its endpoint is in ``flows.router``.
 
 The endpoints live in ``auth``, not in ``users``: they stand behind the request guards, and the guards read
 the users table, so the users package stays below ``auth`` and its API sits here, beside login.
@@ -8,16 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends
 
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, client_info, guard
 from nitida.core.client import ClientInfo
 from nitida.core.problems import problem_responses
 from nitida.security_events import service as events
-from nitida.security_events.models import SecurityEventType
 from nitida.users import service
 from nitida.users.access import USERS
-from nitida.users.schemas import UserCreate, UserRead, UserUpdate
+from nitida.users.schemas import UserRead, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"], route_class=UnitOfWorkRoute)
 
@@ -30,28 +30,6 @@ Client = Annotated[ClientInfo, Depends(client_info)]
 def list_users(ctx: Admin) -> list[UserRead]:
     """The users of the caller's tenant (ADMIN)."""
     return [UserRead.model_validate(u) for u in service.list_users(ctx.session)]
-
-
-@router.post(
-    "",
-    response_model=UserRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(400, 401, 403, 413),
-)
-def create_user(body: UserCreate, ctx: Admin, client: Client) -> UserRead:
-    """Add a user to the caller's tenant (ADMIN). Emails are unique across the service."""
-    user = service.create_user(ctx.session, body)
-    ctx.session.flush()
-    events.record(
-        ctx.session,
-        SecurityEventType.USER_CREATED,
-        user_id=user.id,
-        user_email=user.email,
-        actor=ctx.principal,
-        client=client,
-        details={"role": user.role.value},
-    )
-    return UserRead.model_validate(user)
 
 
 @router.get("/{user_id}", response_model=UserRead, responses=problem_responses(401, 403, 404))

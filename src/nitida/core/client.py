@@ -54,6 +54,19 @@ class ClientResolver:
                     break
         return ClientInfo(address=(address or None) and address[: bounds.CLIENT_ADDRESS], user_agent=user_agent)
 
+    def is_https(self, scheme: str, peer: str | None, headers: Iterable[tuple[bytes, bytes]]) -> bool:
+        """Whether the browser reached us over TLS: the socket's own scheme, or ``X-Forwarded-Proto`` when,
+        and only when, the peer is one of NITIDA_TRUSTED_PROXIES (the same trust that names the client's
+        address; uvicorn's own proxy handling is off, ``nitida serve``)."""
+        if scheme == "https":
+            return True
+        if peer is None or not self._is_trusted(peer):
+            return False
+        for name, value in headers:
+            if name == b"x-forwarded-proto":
+                return value.decode("latin-1").split(",")[0].strip().lower() == "https"
+        return False
+
 
 def _valid(address: str) -> bool:
     try:

@@ -6,6 +6,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,7 +36,10 @@ class Settings(BaseSettings):
     database_replica_url: str | None = None
     # The replica serves only while it is at most this far behind (or caught up).
     replica_max_lag_seconds: float = Field(default=10.0, gt=0, le=3600)
-    # HS256 signing key. Required (≥ 32 chars) on PostgreSQL; on the embedded
+    # "production": the session cookies are always Secure, and the service refuses to start without an
+    # explicit NITIDA_SECRET_KEY (never the development key generated beside an embedded database).
+    env: Literal["development", "production"] = "development"
+    # HS256 signing key. Required (≥ 32 chars) on PostgreSQL and in production; on the embedded
     # SQLite default a random key is generated once and kept beside the database.
     secret_key: str = ""
     access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
@@ -79,6 +83,16 @@ class Settings(BaseSettings):
     dian_timeout_seconds: float = Field(default=60, gt=0)
     # smtp://user:pass@host:port, smtps://… (implicit TLS), ?starttls=true; empty: e-mail is not sent.
     smtp_url: str = ""
+    # The deployment's own verified sender: every e-mail (documents, statements, invitations, password links)
+    # goes out From it, under the business's name, with
+    # a Reply-To to the business. A business's own address is the sender only on a domain listed here (comma-
+    # separated), which the deployment has verified (SPF/DKIM) — never another business's address.
+    mail_from: str = "facturacion@nitida.co"
+    mail_verified_domains: str = ""
+
+    @property
+    def mail_verified_domain_list(self) -> list[str]:
+        return [d.strip().lower() for d in self.mail_verified_domains.split(",") if d.strip()]
 
     @property
     def allowed_host_list(self) -> list[str]:
@@ -109,6 +123,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secret_key(self) -> Settings:
+        if self.env == "production" and (not self.secret_key or self.secret_key == _stored_dev_secret_key()):
+            raise ValueError(
+                "NITIDA_ENV=production needs its own NITIDA_SECRET_KEY (at least 32 characters), never the "
+                "development key generated in .nitida_secret_key"
+            )
         if not self.secret_key:
             if not self.is_sqlite:
                 raise ValueError("NITIDA_SECRET_KEY must be set when running on PostgreSQL")
@@ -116,6 +135,10 @@ class Settings(BaseSettings):
         if len(self.secret_key) < 32:
             raise ValueError("NITIDA_SECRET_KEY must be at least 32 characters long")
         return self
+
+
+def _stored_dev_secret_key() -> str | None:
+    return _DEV_SECRET_FILE.read_text().strip() if _DEV_SECRET_FILE.exists() else None
 
 
 def _dev_secret_key() -> str:

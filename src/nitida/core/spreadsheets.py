@@ -11,6 +11,14 @@ XLSX: openpyxl in write-only mode (rows go to a temporary file as they come,
 so memory stays flat for 100,000 rows); amounts are numbers formatted
 ``#,##0.00``, dates are dates, counts are integers, and the header is the
 first row, in Spanish.
+
+Text is data, never a formula (OWASP's CSV injection guidance): a customer
+named ``=HYPERLINK(...)`` must not become a link or a command in the
+contador's Excel. In CSV a text cell that starts with ``= + - @``, a tab or a
+carriage return is written behind an apostrophe, which Excel shows as text and
+``undefused`` takes off again on import; in XLSX such a cell is stored as a
+string with Excel's quote prefix, so even editing it keeps it text. Numbers
+and dates are typed values and are never touched.
 """
 
 from __future__ import annotations
@@ -42,6 +50,17 @@ DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 CSV_SEPARATOR = ";"
 BOM = "\ufeff"
 _CHUNK = 256 * 1024
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defused(text: str) -> str:
+    """A text cell for CSV as Excel shows it, never evaluates it."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def undefused(text: str) -> str:
+    """What ``defused`` wrote, read back as the text it was (an import of our own export)."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
 @dataclass(frozen=True)
@@ -80,6 +99,8 @@ def csv_cell(value: Any) -> str:
         return value.strftime("%d/%m/%Y")
     if isinstance(value, enum.Enum):
         return str(value.value)
+    if isinstance(value, str):
+        return defused(value)
     return str(value)
 
 
@@ -118,6 +139,11 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
     if isinstance(value, date):
         cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]  # openpyxl writes a date as a date
         cell.number_format = DATE_FORMAT
+        return cell
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # openpyxl made "=..." a formula: it is a name someone typed
+        cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
         return cell
     return value
 

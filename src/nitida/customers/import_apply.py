@@ -26,6 +26,11 @@ IMPORT = declare("customers.import")
 IMPORT_CREATED = "IMPORT_CREATED"  # history actions that mark a change made by a file import
 IMPORT_UPDATED = "IMPORT_UPDATED"
 _LOOKUP_CHUNK = 500
+# A report names at most this many new and this many changed customers (every one of a file
+# the request imports itself; a background job's file of up to 100,000 rows is counted beyond).
+DETAIL_LIMIT = 2_000
+# Keys the service derives from the name: never shown as changes of their own.
+_DERIVED = {"razon_social_search", "razon_social_sort"}
 
 
 class ImportMode(enum.StrEnum):
@@ -87,9 +92,50 @@ def plan_import(session: TenantSession, validated: Any, mode: ImportMode) -> dic
             )
         else:
             changes = import_changes(customer, row)
-            plan["update" if changes else "unchanged"].append((customer, changes))
+            plan["update" if changes else "unchanged"].append((customer, changes, row.row))
     validated.errors.sort(key=lambda e: e.row)
     return plan
+
+
+def _shown(value: Any) -> Any:
+    """A value as the API shows it (enums by their value, lists as they are, None as null)."""
+    return stored_value(value)
+
+
+def plan_details(plan: dict[str, Any]) -> dict[str, Any]:
+    """What a plan would do, for its report: each new customer (row, name, number) and each customer
+    that would change (row, id, its name and number now, and every field's old and new value)."""
+    from pydantic.alias_generators import to_camel
+
+    new_rows = plan.get("new", [])
+    updates = plan.get("update", [])
+    return {
+        "newCustomers": [
+            {
+                "row": row.row,
+                "razonSocial": row.data.razon_social,
+                "tipoDocumento": row.identity.tipo.value,
+                "nit": row.identity.number,
+                "dv": row.identity.dv,
+            }
+            for row in new_rows[:DETAIL_LIMIT]
+        ],
+        "updates": [
+            {
+                "row": row,
+                "customerId": str(customer.id),
+                "razonSocial": customer.razon_social,
+                "nit": customer.nit,
+                "changes": [
+                    {"field": to_camel(attr), "old": _shown(getattr(customer, attr)), "new": _shown(value)}
+                    for attr, value in changes.items()
+                    if attr not in _DERIVED
+                ],
+            }
+            for customer, changes, row in updates[:DETAIL_LIMIT]
+        ],
+        "detailTruncated": len(new_rows) > DETAIL_LIMIT or len(updates) > DETAIL_LIMIT,
+    }
 
 
 def apply_import(session: TenantSession, actor: Principal | None, plan: dict[str, Any]) -> None:
@@ -113,7 +159,7 @@ def apply_import(session: TenantSession, actor: Principal | None, plan: dict[str
         }
         for values in new_values
     ]
-    for customer, changes in plan["update"]:
+    for customer, changes, _row in plan["update"]:
         events.append(
             {
                 "tenant_id": session.tenant_id,
@@ -132,7 +178,7 @@ def apply_import(session: TenantSession, actor: Principal | None, plan: dict[str
 
         if new_values:
             session.execute(insert(Customer), new_values)
-        for customer, changes in plan["update"]:
+        for customer, changes, _row in plan["update"]:
             for attr, value in {**changes, "updated_at": now}.items():
                 setattr(customer, attr, value)
         session.flush()
@@ -165,6 +211,7 @@ def run_import(
     validated = importing.validate(importing.read_table(data), name_columns, progress)
     plan = plan_import(session, validated, mode)
     applied = not dry_run and not validated.errors
+    details = plan_details(plan)  # before applying: the old values are the customers' as they were
     if applied:
         apply_import(session, actor, plan)
-    return importing.report(validated, plan, dry_run=dry_run, mode=mode.value, applied=applied)
+    return importing.report(validated, plan, dry_run=dry_run, mode=mode.value, applied=applied, details=details)

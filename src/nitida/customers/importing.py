@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from nitida.core.errors import AppError, BadRequest
+from nitida.core.spreadsheets import undefused
 from nitida.core.text import fold
 from nitida.customers.schemas import CustomerCreate
 from nitida.vocabulary.identity import DIAN_CODES, Identity, InvalidIdentity, normalise
@@ -156,7 +157,8 @@ def sniff_separator(first_line: str) -> str:
 def _csv_rows(text: str) -> Iterator[list[str]]:
     # The header line ends at \r\n, \n or a lone \r (classic Mac): never sniff the whole file.
     first_line = re.split(r"[\r\n]", text, maxsplit=1)[0]
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(first_line))
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=sniff_separator(first_line)):
+        yield [undefused(cell) for cell in row]  # our own export's text cells, as they were typed
 
 
 def cell_text(value: Any) -> str:
@@ -179,7 +181,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:  # SyntaxError: XML ParseError
         raise BadRequest.field("file", f"is not a readable XLSX workbook ({exc.__class__.__name__})") from None
     try:
         sheet = workbook.worksheets[0]
@@ -194,6 +196,8 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
             if width is None:
                 width = max(declared, len(cells))
             yield cells + [""] * (width - len(cells))
+    except (SyntaxError, ValueError, KeyError) as exc:  # a sheet that is not XML (ParseError is a SyntaxError)
+        raise BadRequest.field("file", f"is not a readable XLSX workbook ({exc.__class__.__name__})") from None
     finally:
         workbook.close()
 
@@ -346,8 +350,20 @@ def count_rows(data: bytes) -> int:
     return total
 
 
-def report(validated: Validated, plan: dict[str, list], *, dry_run: bool, mode: str, applied: bool) -> dict[str, Any]:
-    """The answer to an import, the same from the request and from its background job."""
+def report(
+    validated: Validated,
+    plan: dict[str, list],
+    *,
+    dry_run: bool,
+    mode: str,
+    applied: bool,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The answer to an import, the same from the request and from its background job.
+
+    ``details`` (import_apply.plan_details): each new customer by name and number, and each customer
+    that changes with every field's old and new value, so a dry run shows what applying it would do."""
+    details = details or {}
     return {
         "dryRun": dry_run,
         "mode": mode,
@@ -359,4 +375,7 @@ def report(validated: Validated, plan: dict[str, list], *, dry_run: bool, mode: 
         "invalid": validated.invalid_rows,
         "invalidRows": [{"row": e.row, "field": e.field, "message": e.message} for e in validated.errors],
         "ignoredColumns": validated.ignored_columns,
+        "newCustomers": details.get("newCustomers", []),
+        "updates": details.get("updates", []),
+        "detailTruncated": bool(details.get("detailTruncated", False)),
     }

@@ -147,6 +147,45 @@ IMPORT_REPORT = {
             },
         },
         "ignoredColumns": {"type": "array", "items": {"type": "string"}},
+        "newCustomers": {
+            "type": "array",
+            "description": "Each customer the file creates (in create mode, or upsert of a number not registered)",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "row": {"type": "integer"},
+                    "razonSocial": {"type": "string"},
+                    "tipoDocumento": {"type": "string"},
+                    "nit": {"type": "string"},
+                    "dv": {"type": ["string", "null"]},
+                },
+            },
+        },
+        "updates": {
+            "type": "array",
+            "description": "Each registered customer the file changes (upsert): its name and number now, and each "
+            "field that changes with its old and new value",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "row": {"type": "integer"},
+                    "customerId": {"type": "string", "format": "uuid"},
+                    "razonSocial": {"type": "string"},
+                    "nit": {"type": "string"},
+                    "changes": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {"field": {"type": "string"}, "old": {}, "new": {}},
+                        },
+                    },
+                },
+            },
+        },
+        "detailTruncated": {
+            "type": "boolean",
+            "description": f"true when newCustomers or updates name only the first {import_apply.DETAIL_LIMIT}",
+        },
     },
 }
 
@@ -176,8 +215,10 @@ def import_customers(
     """Load customers from a CSV or XLSX file (ADMIN, OPERADOR), all or nothing.
 
     With ``dryRun=true`` (the default) nothing changes: the answer counts the
-    rows that are new, unchanged, to update and invalid, and names every
-    invalid row's number, field and message. With ``dryRun=false`` a file with
+    rows that are new, unchanged, to update and invalid, names every
+    invalid row's number, field and message, every new customer
+    (``newCustomers``) and, for every customer that would change
+    (``updates``), each field with its old and new value. With ``dryRun=false`` a file with
     any invalid row is refused (400, nothing written); a valid one is applied
     in one transaction. Files of more than 2,000 rows run as a background job:
     202 with its id; ``GET /jobs/{id}`` shows rows done of total and, at the

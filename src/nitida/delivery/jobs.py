@@ -16,6 +16,7 @@ from typing import Any
 
 from nitida.core.db import utcnow
 from nitida.core.errors import Conflict
+from nitida.core.settings import Settings
 from nitida.delivery import service
 from nitida.delivery.models import Delivery, MailStatus
 from nitida.dian import attached, files, mail, simulated, transmission
@@ -23,6 +24,7 @@ from nitida.dian.client import DianClient, DianRefused, service_url
 from nitida.dian.responses import DianResponse, Outcome
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import InvoiceNote
+from nitida.invoices import business
 from nitida.invoices.models import Invoice
 from nitida.jobs.registry import JobRun, PermanentJobError, handler
 from nitida.vocabulary.kinds import ElectronicStatus, Environment
@@ -108,6 +110,13 @@ def _queue_poll(run: JobRun, row: Delivery) -> None:
         run.session, service.POLL, {"deliveryId": str(row.id)}, actor=run.actor, max_attempts=service.MAX_POLLS
     )
     row.send_job_id = job.id  # the job now talking to the DIAN about this document
+
+
+def _sender(settings: Settings, issuer_email: str) -> str:
+    """The deployment's verified sender, or the business's own address on a domain the deployment verified:
+    a business can never send as another one through the shared relay (issue 32)."""
+    domain = issuer_email.rpartition("@")[2].lower()
+    return issuer_email if domain in settings.mail_verified_domain_list else settings.mail_from
 
 
 @handler(service.SEND)
@@ -233,12 +242,21 @@ def send_mail(run: JobRun) -> dict[str, Any] | None:
         except mail.MailNotConfigured as exc:
             raise PermanentJobError(str(exc)) from exc
     container = service.attached_of(run.session, row)
-    printed = service.printed_for_mail(doc, document, row)
+    profile = business.defaults(run.session)
+    printed = service.printed_for_mail(doc, document, row, business.logo(run.session) if profile.has_logo else None)
     # The container takes the document's file number (the DIAN found it under that name, or by its CUFE).
     year, consecutive = service.file_number(run.session, row, document)
     names = files.document_file_names("attached", found.supplier.id_number, year, consecutive)
     try:
-        built = mail.delivery_mail(doc, container, printed, names, sender_address=issuer_email, to=explicit_to)
+        built = mail.delivery_mail(
+            doc,
+            container,
+            printed,
+            names,
+            sender_address=_sender(run.settings, issuer_email),
+            to=explicit_to,
+            business_text=profile.email_text,
+        )
     except ValueError:
         row.mail_status = MailStatus.NO_EMAIL
         service.record_mail(run.session, run.actor, row, None)

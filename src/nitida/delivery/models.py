@@ -96,7 +96,8 @@ class SimulatedMail(TenantScoped, Base):
         Index("ix_simulated_mail_created", "tenant_id", "created_at"),
     )
 
-    delivery_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # None: an e-mail of no DIAN document (an estado de cuenta, an invitation, a password link).
+    delivery_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     mail_to: Mapped[str] = mapped_column(String(bounds.EMAIL))
     subject: Mapped[str] = mapped_column(Text)
     message: Mapped[bytes] = deferred(

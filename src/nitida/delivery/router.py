@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
+from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, client_info, guard
 from nitida.core.problems import problem_responses
 from nitida.delivery import service
 from nitida.delivery.access import DELIVERY
@@ -122,12 +122,15 @@ def debit_note_pdf(note_id: str, ctx: ItemReader, request: Request) -> Response:
     "/invoices/{invoice_id}/email",
     response_model=DeliveryRead,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(400, 401, 403, 404, 409, 413),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 429),
 )
-def email(invoice_id: str, ctx: ItemMailer, body: EmailRequest | None = None) -> DeliveryRead:
+def email(invoice_id: str, ctx: ItemMailer, request: Request, body: EmailRequest | None = None) -> DeliveryRead:
     """Mail the accepted invoice's ZIP (AttachedDocument + PDF) again (ADMIN, OPERADOR), to the customer
-    or to ``to``. The e-mail job runs in the background: see mailStatus and mailJob."""
+    or to ``to``. The e-mail job runs in the background: see mailStatus and mailJob.
+
+    Another address than the customer's is a security event, at most 10 an hour per user and 30 per
+    business (429 with Retry-After)."""
     invoice = invoices.get_invoice(ctx.session, invoice_id)
     ctx.authorize()
-    service.email(ctx.session, ctx.principal, invoice, body.to if body else None)
+    service.email(ctx.session, ctx.principal, invoice, body.to if body else None, client_info(request))
     return _read(ctx, invoice)

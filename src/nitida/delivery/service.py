@@ -19,19 +19,23 @@ from typing import Any
 from sqlalchemy import func, select
 
 from nitida.audit import service as audit
+from nitida.core.client import UNKNOWN_CLIENT, ClientInfo
 from nitida.core.db import TenantSession, utcnow
-from nitida.core.errors import Conflict, NotFound
+from nitida.core.errors import Conflict, NotFound, TooManyRequests
 from nitida.core.locks import advisory_xact_lock
 from nitida.core.principal import Principal
 from nitida.delivery.models import Delivery, DocumentType, MailStatus, SimulatedMail
-from nitida.dian import pdf
-from nitida.einvoicing import documents, notes
+from nitida.dian import pdf, responses
+from nitida.einvoicing import documents, notes, signed
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import InvoiceNote
+from nitida.invoices import business
 from nitida.invoices.models import Invoice, InvoiceStatus
 from nitida.jobs import service as jobs
 from nitida.jobs.models import Job, JobStatus
 from nitida.jobs.registry import declare
+from nitida.security_events import service as events
+from nitida.security_events.models import SecurityEventType
 from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
 
 SEND = declare("delivery.send")
@@ -266,7 +270,19 @@ def attached_document(session: TenantSession, invoice: Invoice) -> bytes:
     return xml
 
 
-def email(session: TenantSession, actor: Principal, invoice: Invoice, to: str | None) -> Delivery:
+# Mail to an address other than the customer's goes out through the deployment's shared relay under the
+# business's name: bounded per user and per tenant, and every one is a security event (issue 32).
+OTHER_ADDRESS_PER_USER_HOUR = 10
+OTHER_ADDRESS_PER_TENANT_HOUR = 30
+
+
+def email(
+    session: TenantSession,
+    actor: Principal,
+    invoice: Invoice,
+    to: str | None,
+    client: ClientInfo = UNKNOWN_CLIENT,
+) -> Delivery:
     row = require_delivery(session, invoice)
     if invoice.electronic_status is not ElectronicStatus.ACCEPTED:
         raise Conflict(
@@ -276,8 +292,37 @@ def email(session: TenantSession, actor: Principal, invoice: Invoice, to: str | 
     row = get(session, row.id, for_update=True)
     if _busy(_job(session, row.mail_job_id)):
         raise Conflict(f"An e-mail of invoice {invoice.number} is being sent right now.", slug="mail-in-progress")
+    if to and to.strip().lower() != (invoice.customer_email or "").strip().lower():
+        _admit_other_address(session, actor, invoice, to, client)
     queue_mail(session, actor, row, to)
     return row
+
+
+def _admit_other_address(
+    session: TenantSession, actor: Principal, invoice: Invoice, to: str, client: ClientInfo
+) -> None:
+    # The tenant's advisory lock: two requests at once cannot both take the last one of the hour.
+    advisory_xact_lock(session, f"mail-other-address:{session.tenant_id}")
+    hour_ago = utcnow() - dt.timedelta(hours=1)
+    kind = SecurityEventType.MAIL_TO_OTHER_ADDRESS
+    if events.count_since(session, kind, hour_ago, actor_user_id=actor.user_id) >= OTHER_ADDRESS_PER_USER_HOUR:
+        raise TooManyRequests(
+            f"At most {OTHER_ADDRESS_PER_USER_HOUR} e-mails an hour to addresses other than the customer's, per user.",
+            headers={"Retry-After": "3600"},
+        )
+    if events.count_since(session, kind, hour_ago) >= OTHER_ADDRESS_PER_TENANT_HOUR:
+        raise TooManyRequests(
+            f"At most {OTHER_ADDRESS_PER_TENANT_HOUR} e-mails an hour to addresses other than the customers', "
+            "per business.",
+            headers={"Retry-After": "3600"},
+        )
+    events.record(
+        session,
+        kind,
+        actor=actor,
+        client=client,
+        details={"invoice": invoice.number, "to": to, "customerEmail": invoice.customer_email},
+    )
 
 
 @dataclass(frozen=True)
@@ -348,9 +393,11 @@ def note_printable_document(session: TenantSession, note: InvoiceNote, found: ei
     """The note's document as it was signed (einvoicing.notes.note_document), for its PDF and e-mail."""
     invoice = session.scalar(select(Invoice).where(Invoice.id == note.invoice_id))
     assert invoice is not None
-    return notes.note_document(
+    doc = notes.note_document(
         invoice, note.kind, note.number, note.issued_at, note.lines, note.concept, note.description, found
     )
+    # Print from what was signed: the issuer and buyer of the note's signed XML, not today's settings (issue 25).
+    return signed.as_signed(doc, note.signed_xml)
 
 
 def _signer_or_409(session: TenantSession, secret_key: str | None) -> einvoicing.Signer:
@@ -363,8 +410,23 @@ def _signer_or_409(session: TenantSession, secret_key: str | None) -> einvoicing
     return found
 
 
+def printed_state(document: Invoice | InvoiceNote, row: Delivery | None) -> tuple[str | None, dt.datetime | None]:
+    """What the printed form says of the DIAN's verdict: a mark for a document it has not validated (or
+    rejected), and the DIAN's own validation time (its ApplicationResponse's) for one it accepted."""
+    status = document.electronic_status
+    if status is ElectronicStatus.ACCEPTED:
+        if row is None:
+            return None, None
+        return None, responses.validated_at(row.application_response) or row.answered_at
+    if status is ElectronicStatus.REJECTED:
+        return pdf.REJECTED_MARK, None
+    return pdf.NOT_VALIDATED_MARK, None
+
+
 def invoice_pdf(session: TenantSession, invoice: Invoice, secret_key: str | None) -> bytes:
-    """The representación gráfica; a draft's preview is marked "Borrador — sin validez fiscal"."""
+    """The representación gráfica; a draft's preview is marked "Borrador — sin validez fiscal", an issued
+    invoice the DIAN has not validated "Documento no validado por la DIAN", a rejected one "Rechazada por la
+    DIAN"."""
     draft = invoice.status is InvoiceStatus.DRAFT
     if not draft and invoice.cufe is None:
         raise Conflict(
@@ -373,15 +435,12 @@ def invoice_pdf(session: TenantSession, invoice: Invoice, secret_key: str | None
         )
     _signer_or_409(session, secret_key)  # 409 saying what configuration is missing
     doc = invoice_printable_document(session, invoice)
-    row = None if draft else for_document(session, DocumentType.INVOICE, invoice.id)
-    accepted = invoice.electronic_status is ElectronicStatus.ACCEPTED and row is not None
+    if draft:
+        return pdf.render(pdf.Printable(doc, draft=True, logo_png=business.logo(session)))
+    mark, validated = printed_state(invoice, for_document(session, DocumentType.INVOICE, invoice.id))
     return pdf.render(
         pdf.Printable(
-            doc,
-            None if draft else invoice.cufe,
-            None if draft else invoice.qr_data,
-            draft=draft,
-            validated_at=row.answered_at if accepted and row else None,
+            doc, invoice.cufe, invoice.qr_data, validated_at=validated, mark=mark, logo_png=business.logo(session)
         )
     )
 
@@ -389,7 +448,10 @@ def invoice_pdf(session: TenantSession, invoice: Invoice, secret_key: str | None
 def note_pdf(session: TenantSession, note: InvoiceNote, secret_key: str | None) -> bytes:
     found = _signer_or_409(session, secret_key)
     doc = note_printable_document(session, note, found)
-    return pdf.render(pdf.Printable(doc, note.cude, note.qr_data))
+    mark, validated = printed_state(note, for_document(session, NOTE_TYPE[note.kind], note.id))
+    return pdf.render(
+        pdf.Printable(doc, note.cude, note.qr_data, validated_at=validated, mark=mark, logo_png=business.logo(session))
+    )
 
 
 def attached_of(session: TenantSession, row: Delivery) -> bytes:
@@ -398,15 +460,32 @@ def attached_of(session: TenantSession, row: Delivery) -> bytes:
     return xml
 
 
-def printed_for_mail(doc: documents.Document, document: Invoice | InvoiceNote, row: Delivery) -> bytes:
+def printed_for_mail(
+    doc: documents.Document, document: Invoice | InvoiceNote, row: Delivery, logo_png: bytes | None = None
+) -> bytes:
     key = key_of(document)
-    return pdf.render(pdf.Printable(doc, key, document.qr_data, validated_at=row.answered_at))
+    mark, validated = printed_state(document, row)
+    return pdf.render(pdf.Printable(doc, key, document.qr_data, validated_at=validated, mark=mark, logo_png=logo_png))
 
 
-def catch_mail(session: TenantSession, row: Delivery, to: str, message: EmailMessage) -> SimulatedMail:
-    """The demo's mail catcher: the message a buyer would have received, kept for the back office."""
+def catch_mail(session: TenantSession, row: Delivery | None, to: str, message: EmailMessage) -> SimulatedMail:
+    """The demo's mail catcher: the message a buyer (or, with no delivery, a user) would have received."""
     caught = SimulatedMail(
-        delivery_id=row.id, mail_to=to, subject=str(message["Subject"]), message=bytes(message), created_at=utcnow()
+        delivery_id=row.id if row is not None else None,
+        mail_to=to,
+        subject=str(message["Subject"]),
+        message=bytes(message),
+        created_at=utcnow(),
+    )
+    session.add(caught)
+    session.flush()
+    return caught
+
+
+def catch_message(session: TenantSession, to: str, message: EmailMessage) -> SimulatedMail:
+    """The mail catcher keeps an e-mail of no DIAN document (a customer's estado de cuenta)."""
+    caught = SimulatedMail(
+        delivery_id=None, mail_to=to, subject=str(message["Subject"]), message=bytes(message), created_at=utcnow()
     )
     session.add(caught)
     session.flush()

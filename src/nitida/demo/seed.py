@@ -1,6 +1,7 @@
 """The demo tenant: three logins (one per role), a few dozen real-looking customers, and electronic
 invoicing configured for the DIAN's habilitación environment (a self-signed test certificate generated
-here, the DIAN's public test-set resolution), so the demo issues signed invoices out of the box.
+here, the DIAN's public test-set resolution), so the demo issues signed invoices out of the box, and a year
+of history before today (nitida.demo.history: invoices, payments, notes, imported customers).
 
 Its documents go to the DIAN simulada and its e-mails to the mail catcher (nitida.dian.simulated), never to
 the DIAN: the demo shows the whole delivery, and a test set can never reach the real service by accident. Two
@@ -17,12 +18,15 @@ from decimal import Decimal
 
 from nitida import flows
 from nitida.auth.service import find_login
+from nitida.core.clock import bogota_today
 from nitida.core.db import Database, TenantSession
 from nitida.core.principal import Principal
 from nitida.customers import search as customer_lists
 from nitida.customers import service as customers
 from nitida.customers.schemas import CustomerCreate
+from nitida.demo import history
 from nitida.demo.colombian_data import demo_customers
+from nitida.demo.history import municipio_of
 from nitida.einvoicing import certificates, configuration, documents
 from nitida.einvoicing.schemas import ElectronicInvoicingWrite, IssuerWrite
 from nitida.invoices import numbering
@@ -34,7 +38,6 @@ from nitida.tenants.service import add_tenant
 from nitida.users import service as users
 from nitida.users.models import Role, User
 from nitida.users.schemas import UserCreate
-from nitida.vocabulary import codelists
 from nitida.vocabulary.identity import TipoDocumento
 from nitida.vocabulary.kinds import Environment, PersonType
 
@@ -72,16 +75,6 @@ UNAUTHORISED_RESOLUTION = ResolutionCreate(
 )
 
 
-def municipio_of(direccion: str | None) -> str:
-    """The DANE code of the city an address ends with (", Medellín"), else Bogotá D.C."""
-    city = direccion.rsplit(",", 1)[1].strip() if direccion and "," in direccion else ""
-    if city and not city.startswith("Bogotá"):
-        found = codelists.search_municipios(city, limit=1)
-        if found:
-            return found[0].code
-    return "11001"
-
-
 def configure_electronic_invoicing(session: TenantSession, actor: Principal, secret_key: str) -> None:
     """Issuer data, a generated self-signed certificate and habilitación settings for the demo tenant."""
     configuration.put_issuer(
@@ -103,7 +96,11 @@ def configure_electronic_invoicing(session: TenantSession, actor: Principal, sec
         ),
     )
     password = secrets.token_urlsafe(16)
-    p12 = certificates.generate_self_signed_p12("Papelería Nítida Demo S.A.S.", DEMO_NIT, password, days=730)
+    # Valid since before the demo's history (nitida.demo.history signs last year's documents on their dates).
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=history.MONTHS * 31 + 31)
+    p12 = certificates.generate_self_signed_p12(
+        "Papelería Nítida Demo S.A.S.", DEMO_NIT, password, days=730 + 400, not_before=since
+    )
     configuration.put_settings(
         session,
         actor,
@@ -211,5 +208,6 @@ def seed_demo(db: Database, secret_key: str) -> tuple[bool, list[tuple[str, str,
                 ),
             )
         configure_electronic_invoicing(session, actor, secret_key)
+        history.seed_history(session, actor, numbering.list_resolutions(session)[0], secret_key, bogota_today())
         issue_examples(session, actor, secret_key)
     return True, logins

@@ -52,7 +52,7 @@ def subject(
 
 @dataclass(frozen=True, slots=True)
 class DeliveryMail:
-    sender_address: str  # the tenant's sender, e.g. facturacion@nitida.co
+    sender_address: str  # the deployment's verified sender (NITIDA_MAIL_FROM), under the business's name
     to: str
     subject: str
     body: str
@@ -62,14 +62,25 @@ class DeliveryMail:
     reply_to: str | None = None
 
 
-def body_text(doc: Document) -> str:
+def quoted(name: str, limit: int = 120) -> str:
+    """A name someone typed, quoted as data in a mail's text: one line, bounded, between «»; a customer named
+    "Su cuenta está bloqueada, ingrese a …" reads as the name it is, not as the business speaking."""
+    flat = " ".join(name.split())
+    return f"«{flat[:limit] + '…' if len(flat) > limit else flat}»"
+
+
+def body_text(doc: Document, business_text: str | None = None) -> str:
+    """The message; ``business_text`` (the business's own words, set in Configuración) follows its first
+    paragraph, as plain text."""
     what = DOCUMENT_NAMES[doc.kind]
     issuer = doc.supplier
     contact = f" o escriba a {issuer.email}" if issuer.email else ""
+    own = f"{business_text.strip()}\n\n" if business_text and business_text.strip() else ""
     return (
-        f"Señores {doc.customer.razon_social}:\n\n"
+        f"Señores {quoted(doc.customer.razon_social)}:\n\n"
         f"{issuer.razon_social} (NIT {issuer.id_number}-{issuer.dv}) le envía {what} No. {doc.number}, "
         f"validada por la DIAN.\n\n"
+        f"{own}"
         "El archivo ZIP adjunto contiene el documento electrónico (AttachedDocument XML) y su "
         "representación gráfica (PDF).\n\n"
         f"Si tiene alguna pregunta sobre este documento, responda a este correo{contact}.\n\n"
@@ -86,6 +97,7 @@ def delivery_mail(
     sender_address: str,
     to: str | None = None,
     business_line: str | None = None,
+    business_text: str | None = None,
 ) -> DeliveryMail:
     """The mail for an accepted document: ``names`` are the AttachedDocument's (``document_file_names("attached",
     …)``); the PDF goes beside the XML under the same name. ``to`` defaults to the customer's e-mail."""
@@ -107,7 +119,7 @@ def delivery_mail(
             issuer.nombre_comercial,
             business_line,
         ),
-        body=body_text(doc),
+        body=body_text(doc, business_text),
         zip_name=names.zip,
         zip_bytes=files.zip_files([(names.xml, attached_xml), (pdf_name, pdf)]),
     )

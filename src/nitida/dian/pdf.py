@@ -3,7 +3,11 @@
 Drawn from the same ``documents.Document`` the XML is built from, so the figures are the signed ones.
 Spanish, es-CO formats (``$ 179.778,52``, ``25/11/2026``), the DejaVu fonts for accents (Debian's
 fonts-dejavu-core; ``NITIDA_PDF_FONT_DIR`` points elsewhere), and a QR (segno) of the DIAN
-consultation URL. A draft prints without CUFE and QR, marked "Borrador — sin validez fiscal".
+consultation URL. A draft prints without CUFE and QR, marked "Borrador — sin validez fiscal"; an issued
+document the DIAN has not validated, or has rejected, prints its CUFE and QR under the mark that says so
+("Documento no validado por la DIAN", "Rechazada por la DIAN"). Every page of an issued document carries
+its CUFE/CUDE and QR (the last one in the full validation block, the others in a strip above the footer),
+and the columns that hold amounts widen to their longest figure, so no number ever wraps.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from nitida.vocabulary import codelists
 from nitida.vocabulary.kinds import PaymentForm
 
 DRAFT_MARK = "Borrador — sin validez fiscal"
+NOT_VALIDATED_MARK = "Documento no validado por la DIAN"
+REJECTED_MARK = "Rechazada por la DIAN"
 SOFTWARE_NAME = "La Oficina Nítida"
 
 TITLES = {
@@ -61,6 +67,11 @@ ACCENT = (25, 70, 120)
 DRAFT_RED = (200, 35, 51)
 
 
+FOOTER_Y = 12  # the footer's line, from the bottom
+STRIP_QR = 22  # the QR of the strip every page but the validation block's carries
+STRIP_HEIGHT = STRIP_QR + 3
+
+
 class FontsMissing(RuntimeError):
     """The DejaVu TTF fonts are not installed (Debian package fonts-dejavu-core)."""
 
@@ -85,9 +96,11 @@ class Printable:
     document_key: str | None = None  # CUFE / CUDE; None on a draft
     qr_data: str | None = None  # the DIAN consultation URL; None on a draft
     draft: bool = False
-    validated_at: dt.datetime | None = None  # when the DIAN accepted it, once known
+    validated_at: dt.datetime | None = None  # when the DIAN validated it (its ApplicationResponse), once known
+    mark: str | None = None  # an issued document the DIAN has not validated: NOT_VALIDATED_MARK, REJECTED_MARK
     software_name: str = SOFTWARE_NAME
     software_provider_name: str | None = None  # default: the issuer (own software)
+    logo_png: bytes | None = None  # the business's logo (invoices.business: a PNG it decoded and re-encoded)
 
 
 def _party_id(party: Party) -> str:
@@ -139,7 +152,9 @@ class _Sheet(FPDF):
         for style, name in FONT_FILES.items():
             self.add_font("DejaVu", style, str(directory / name))
         self.set_margins(12, 12, 12)
-        self.set_auto_page_break(auto=True, margin=16)
+        self.body_margin = 16 if printable.draft else 16 + STRIP_HEIGHT
+        self.set_auto_page_break(auto=True, margin=self.body_margin)
+        self.block_page = 0  # the page the validation block (CUFE, QR, software) is on, once drawn
         self.set_text_color(*INK)
         self.set_draw_color(*RULE)
         doc = printable.document
@@ -158,24 +173,81 @@ class _Sheet(FPDF):
         self.ln(7)
         self.set_text_color(*INK)
 
+    def watermark_text(self) -> str | None:
+        if self.printable.draft:
+            return "BORRADOR · SIN VALIDEZ FISCAL"
+        return self.printable.mark.upper() if self.printable.mark else None
+
     def footer(self) -> None:
         doc = self.printable.document
-        if self.printable.draft:
+        watermark = self.watermark_text()
+        if watermark:
             # Over the content, faint: nothing on the page can hide it.
             with self.local_context(fill_opacity=0.13, text_color=DRAFT_RED):
                 self.set_font("DejaVu", "B", 34)
+                size = min(34.0, 34 * 240 / self.get_string_width(watermark))
+                self.set_font("DejaVu", "B", size)
                 with self.rotation(35, self.w / 2, self.h / 2):
-                    text = "BORRADOR · SIN VALIDEZ FISCAL"
-                    self.text(self.w / 2 - self.get_string_width(text) / 2, self.h / 2, text)
+                    self.text(self.w / 2 - self.get_string_width(watermark) / 2, self.h / 2, watermark)
             self.set_text_color(*INK)
-        self.set_y(-12)
+        if not self.printable.draft and self.page_no() != self.block_page:
+            self.validation_strip()
+        self.set_y(-FOOTER_Y)
         self.set_font("DejaVu", "", 7)
         self.set_text_color(*MUTED)
-        left = DRAFT_MARK if self.printable.draft else REPRESENTATION[doc.kind]
+        left = DRAFT_MARK if self.printable.draft else (self.printable.mark or REPRESENTATION[doc.kind])
         self.cell(0, 4, f"{left} · {doc.number}", align="L")
         self.set_x(self.l_margin)
         self.cell(0, 4, f"Página {self.page_no()} de {{nb}}", align="R")
         self.set_text_color(*INK)
+
+    def validation_strip(self) -> None:
+        """The CUFE/CUDE and the QR on a page the validation block is not on (issue 25: on every page)."""
+        printable = self.printable
+        if not (printable.document_key and printable.qr_data):
+            return
+        doc = printable.document
+        top = self.h - FOOTER_Y - STRIP_HEIGHT
+        width = self.w - self.l_margin - self.r_margin
+        with self.local_context():
+            self.set_auto_page_break(False)
+            self.set_draw_color(*RULE)
+            self.line(self.l_margin, top, self.w - self.r_margin, top)
+            code = cufe.qr_text(doc, printable.document_key, printable.qr_data)
+            qr_x = self.w - self.r_margin - STRIP_QR
+            self.image(_qr_png(code), x=qr_x, y=top + 1.5, w=STRIP_QR, h=STRIP_QR)
+            text_width = width - STRIP_QR - 4
+            self.set_xy(self.l_margin, top + 2)
+            self.set_font("DejaVu", "B", 7.5)
+            self.set_text_color(*INK)
+            self.cell(text_width, 4, f"{KEY_LABEL[doc.kind]}:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.fit_cell(printable.document_key, text_width, 7)
+            self.set_font("DejaVu", "", 7)
+            self.set_text_color(*MUTED)
+            if printable.mark:
+                self.set_text_color(*DRAFT_RED)
+                self.set_font("DejaVu", "B", 7.5)
+                self.cell(text_width, 4, printable.mark, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                self.set_font("DejaVu", "", 7)
+                self.set_text_color(*MUTED)
+            self.cell(
+                text_width,
+                3.8,
+                "Escanee el código QR para consultar el documento en la DIAN.",
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
+            )
+        self.set_auto_page_break(True, margin=self.body_margin)
+        self.set_text_color(*INK)
+
+    def fit_cell(self, text: str, width: float, size: float, style: str = "", height: float = 3.8) -> None:
+        """One line that never wraps: the font shrinks until ``text`` fits ``width`` (a CUFE, a long figure)."""
+        self.set_font("DejaVu", style, size)
+        needed = self.get_string_width(text) + 1
+        if needed > width:
+            self.set_font("DejaVu", style, size * width / needed)
+        self.cell(width, height, text, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.set_font("DejaVu", style, size)
 
     # --- pieces ---
 
@@ -257,11 +329,12 @@ def _title_box(pdf: _Sheet, printable: Printable, x: float, y: float, width: flo
         pdf.cell(width * 0.5, 5, f" {label}", border="L")
         pdf.cell(width * 0.5, 5, f"{value} ", border="R", align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_x(x)
-    if printable.draft:
+    banner = DRAFT_MARK if printable.draft else printable.mark
+    if banner:
         pdf.set_x(x)
         pdf.set_text_color(*DRAFT_RED)
         pdf.set_font("DejaVu", "B", 9)
-        pdf.cell(width, 6, DRAFT_MARK, align="C", border="LR", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.cell(width, 6, banner, align="C", border="LR", new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_text_color(*INK)
     pdf.set_x(x)
     pdf.cell(width, 1.5, "", border="LRB", new_x=XPos.LEFT, new_y=YPos.NEXT)
@@ -337,11 +410,13 @@ def _payment_and_reference(pdf: _Sheet, doc: Document) -> None:
         )
     if doc.billing_reference is not None:
         ref = doc.billing_reference
-        pdf.label_value(
-            "Factura que corrige:",
-            f"{ref.number} del {formats.date(ref.issue_date)} · CUFE {ref.cufe}",
-            width,
-        )
+        pdf.label_value("Factura que corrige:", f"{ref.number} del {formats.date(ref.issue_date)}", width)
+        pdf.set_font("DejaVu", "B", 8)
+        label = "CUFE de la factura: "
+        label_width = pdf.get_string_width(label) + 0.5
+        pdf.cell(label_width, 4.2, label)
+        pdf.fit_cell(ref.cufe, width - label_width, 8, height=4.2)
+        pdf.set_x(pdf.l_margin)
         concepts = (
             codelists.CREDIT_NOTE_CONCEPTS if doc.kind is DocumentKind.CREDIT_NOTE else codelists.DEBIT_NOTE_CONCEPTS
         )
@@ -356,10 +431,23 @@ def _line_taxes(taxes: Iterable) -> str:
     return "\n".join(f"{t.tax_type} {_rate(t.rate)}" for t in taxes) or "—"
 
 
+def _widest(pdf: _Sheet, texts: Iterable[str], at_least: float, padding: float = 3) -> float:
+    """A column wide enough for its longest text on one line (the table pads each cell 1 mm a side)."""
+    return max([at_least, *(pdf.get_string_width(text) + padding for text in texts)])
+
+
 def _lines(pdf: _Sheet, doc: Document) -> None:
     pdf.set_font("DejaVu", "", 7.5)
     pdf.set_fill_color(255, 255, 255)
-    widths = (7, 15, 58, 14, 15, 24, 12, 17, 24)
+    # Figures never wrap: the amount and quantity columns widen to their longest figure (13-digit totals
+    # included) and the description gives the room up.
+    position = _widest(pdf, [str(len(doc.lines))], 7)
+    quantity = _widest(pdf, [formats.number(line.quantity) for line in doc.lines], 14)
+    price = _widest(pdf, [_money(doc, line.unit_price) for line in doc.lines], 24)
+    total = _widest(pdf, [_money(doc, line.line_extension_amount) for line in doc.lines], 24)
+    fixed = position + 15 + quantity + 15 + price + 12 + 17 + total
+    description_width = max(30.0, pdf.w - pdf.l_margin - pdf.r_margin - fixed)
+    widths = (position, 15, description_width, quantity, 15, price, 12, 17, total)
     aligns = ("CENTER", "LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT", "RIGHT", "LEFT", "RIGHT")
     with pdf.table(
         col_widths=widths,
@@ -390,8 +478,15 @@ def _lines(pdf: _Sheet, doc: Document) -> None:
             row = table.row()
             row.cell(str(position))
             row.cell(line.item_code or "")
+            description = line.description
             brand = " · ".join(f"{k}: {v}" for k, v in (("Marca", line.brand), ("Modelo", line.model)) if v)
-            row.cell(f"{line.description}\n{brand}" if brand else line.description)
+            if brand:
+                description += f"\n{brand}"
+            if line.free:
+                description += "\nObsequio / muestra sin valor comercial"
+                if line.reference_price:
+                    description += f" · valor de referencia {_money(doc, line.reference_price)}"
+            row.cell(description)
             row.cell(formats.number(line.quantity))
             row.cell(codelists.UNIT_CODES.get(line.unit_code, line.unit_code))
             row.cell(_money(doc, line.unit_price))
@@ -402,10 +497,23 @@ def _lines(pdf: _Sheet, doc: Document) -> None:
 
 
 def _taxes_and_totals(pdf: _Sheet, doc: Document) -> None:
-    if pdf.get_y() > pdf.h - 75:
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    pdf.set_font("DejaVu", "", 7.5)
+    subtotals = [sub for total in doc.tax_totals for sub in total.subtotals]
+    tax_widths = (
+        20,
+        16,
+        _widest(pdf, [_money(doc, sub.taxable_amount) for sub in subtotals], 30),
+        _widest(pdf, [_money(doc, sub.tax_amount) for sub in subtotals], 30),
+    )
+    rows = _total_rows(doc)
+    pdf.set_font("DejaVu", "B", 9.5)
+    amount_width = _widest(pdf, [f"{_money(doc, amount)} " for _, amount, _ in rows], 36)
+    box_width = 36 + amount_width
+    side_by_side = not doc.tax_totals or sum(tax_widths) + 4 + box_width <= width
+    if pdf.get_y() > pdf.h - pdf.body_margin - (60 if side_by_side else 95):
         pdf.add_page()
     top = pdf.get_y()
-    tax_widths = (28, 18, 33, 33)
     if doc.tax_totals:
         pdf.set_font("DejaVu", "", 7.5)
         pdf.set_fill_color(255, 255, 255)
@@ -430,6 +538,44 @@ def _taxes_and_totals(pdf: _Sheet, doc: Document) -> None:
                     row.cell(_money(doc, subtotal.taxable_amount))
                     row.cell(_money(doc, subtotal.tax_amount))
     left_end = pdf.get_y()
+    if not side_by_side:  # wide figures: the totals go under the taxes
+        top = left_end + 2
+    x = pdf.w - pdf.r_margin - box_width
+    pdf.set_xy(x, top)
+    for label, amount, strong in rows:
+        pdf.set_x(x)
+        pdf.set_font("DejaVu", "B" if strong else "", 9.5 if strong else 8)
+        if strong:
+            pdf.set_fill_color(*SHADE)
+        height = 6.5 if strong else 4.8
+        pdf.cell(box_width - amount_width, height, f" {label}", border="T" if strong else 0, fill=strong)
+        pdf.cell(
+            amount_width,
+            height,
+            f"{_money(doc, amount)} ",
+            border="T" if strong else 0,
+            fill=strong,
+            align="R",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+    pdf.set_y(max(left_end, pdf.get_y()) + 2)
+    pdf.set_font("DejaVu", "B", 8)
+    pdf.set_fill_color(*SHADE)
+    pdf.multi_cell(
+        width,
+        5,
+        "Valor en letras: "
+        + formats.amount_in_words(doc.totals.payable, doc.currency, codelists.currencies().get(doc.currency, "")),
+        fill=True,
+        padding=(1, 2),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.ln(1.5)
+
+
+def _total_rows(doc: Document) -> list[tuple[str, Decimal, bool]]:
     totals = doc.totals
     discounts = sum((line.discount_amount for line in doc.lines), Decimal("0.00"))
     rows: list[tuple[str, Decimal, bool]] = [("Subtotal bruto", totals.line_extension + discounts, False)]
@@ -446,41 +592,7 @@ def _taxes_and_totals(pdf: _Sheet, doc: Document) -> None:
     if totals.prepaid:
         rows.append(("Anticipos", -totals.prepaid, False))
     rows.append((PAYABLE_LABEL[doc.kind], totals.payable, True))
-    box_width = 72
-    x = pdf.w - pdf.r_margin - box_width
-    pdf.set_xy(x, top)
-    for label, amount, strong in rows:
-        pdf.set_x(x)
-        pdf.set_font("DejaVu", "B" if strong else "", 9.5 if strong else 8)
-        if strong:
-            pdf.set_fill_color(*SHADE)
-        height = 6.5 if strong else 4.8
-        pdf.cell(box_width * 0.5, height, f" {label}", border="T" if strong else 0, fill=strong)
-        pdf.cell(
-            box_width * 0.5,
-            height,
-            f"{_money(doc, amount)} ",
-            border="T" if strong else 0,
-            fill=strong,
-            align="R",
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
-    pdf.set_y(max(left_end, pdf.get_y()) + 2)
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-    pdf.set_font("DejaVu", "B", 8)
-    pdf.set_fill_color(*SHADE)
-    pdf.multi_cell(
-        width,
-        5,
-        "Valor en letras: "
-        + formats.amount_in_words(totals.payable, doc.currency, codelists.currencies().get(doc.currency, "")),
-        fill=True,
-        padding=(1, 2),
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
-    pdf.ln(1.5)
+    return rows
 
 
 def _notes(pdf: _Sheet, doc: Document) -> None:
@@ -502,14 +614,19 @@ def _qr_png(data: str) -> io.BytesIO:
 def _validation_block(pdf: _Sheet, printable: Printable) -> None:
     doc = printable.document
     qr_size = 32
+    issued = bool(printable.qr_data and printable.document_key and not printable.draft)
+    # The block may use the strip's room (no strip on its page), never the footer's.
     if pdf.get_y() > pdf.h - 16 - qr_size - 6:
         pdf.add_page()
+    pdf.block_page = pdf.page_no()
+    pdf.set_auto_page_break(False)
     width = pdf.w - pdf.l_margin - pdf.r_margin
     top = pdf.get_y() + 1
     pdf.set_draw_color(*RULE)
     pdf.line(pdf.l_margin, top - 0.5, pdf.w - pdf.r_margin, top - 0.5)
     text_x = pdf.l_margin
-    if printable.qr_data and printable.document_key and not printable.draft:
+    if issued:
+        assert printable.qr_data and printable.document_key
         # The annex's labelled text (NumFac … CUFE, QRCode), not the URL alone (issue 25).
         code = cufe.qr_text(doc, printable.document_key, printable.qr_data)
         pdf.image(_qr_png(code), x=pdf.l_margin, y=top + 1, w=qr_size, h=qr_size)
@@ -519,11 +636,20 @@ def _validation_block(pdf: _Sheet, printable: Printable) -> None:
     pdf.set_font("DejaVu", "B", 9)
     pdf.cell(text_width, 5, REPRESENTATION[doc.kind], new_x=XPos.LEFT, new_y=YPos.NEXT)
     label = KEY_LABEL[doc.kind]
-    if printable.document_key and not printable.draft:
+    if issued:
+        assert printable.document_key and printable.qr_data
         pdf.set_font("DejaVu", "B", 7.5)
         pdf.cell(text_width, 4, f"{label}:", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.fit_cell(printable.document_key, text_width, 7, height=3.6)
+        if printable.mark:
+            pdf.set_font("DejaVu", "B", 8)
+            pdf.set_text_color(*DRAFT_RED)
+            pdf.cell(text_width, 4.5, printable.mark, new_x=XPos.LEFT, new_y=YPos.NEXT)
+            pdf.set_text_color(*INK)
         pdf.set_font("DejaVu", "", 7)
-        pdf.multi_cell(text_width, 3.6, printable.document_key, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.multi_cell(
+            text_width, 3.6, f"Consulte el documento en la DIAN: {printable.qr_data}", new_x=XPos.LEFT, new_y=YPos.NEXT
+        )
     else:
         pdf.set_font("DejaVu", "B", 8)
         pdf.set_text_color(*DRAFT_RED)
@@ -531,11 +657,6 @@ def _validation_block(pdf: _Sheet, printable: Printable) -> None:
             text_width, 4, f"{DRAFT_MARK}: sin {label} ni validación DIAN.", new_x=XPos.LEFT, new_y=YPos.NEXT
         )
         pdf.set_text_color(*INK)
-    if printable.qr_data and not printable.draft:
-        pdf.set_font("DejaVu", "", 7)
-        pdf.multi_cell(
-            text_width, 3.6, f"Consulte el documento en la DIAN: {printable.qr_data}", new_x=XPos.LEFT, new_y=YPos.NEXT
-        )
     provider = printable.software_provider_name or doc.supplier.razon_social
     software = doc.software
     pdf.set_font("DejaVu", "", 7)
@@ -549,8 +670,20 @@ def _validation_block(pdf: _Sheet, printable: Printable) -> None:
         new_y=YPos.NEXT,
     )
     pdf.set_text_color(*INK)
-    bottom = top + (qr_size + 2 if printable.qr_data and not printable.draft else 0)
+    bottom = top + (qr_size + 2 if issued else 0)
     pdf.set_y(max(bottom, pdf.get_y()))
+    pdf.set_auto_page_break(True, margin=pdf.body_margin)
+
+
+LOGO_BOX = (45.0, 18.0)  # mm: the business's logo fits this box, above its name
+
+
+def _logo(pdf: _Sheet, png: bytes, top: float) -> None:
+    """The business's logo at the top left, fitted to LOGO_BOX keeping its proportions; the issuer follows below."""
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # the PNG's IHDR
+    scale = min(LOGO_BOX[0] / max(width, 1), LOGO_BOX[1] / max(height, 1))
+    pdf.image(io.BytesIO(png), x=pdf.l_margin, y=top, w=width * scale, h=height * scale)
+    pdf.set_y(top + height * scale + 2)
 
 
 def render(printable: Printable) -> bytes:
@@ -563,6 +696,8 @@ def render(printable: Printable) -> bytes:
     width = pdf.w - pdf.l_margin - pdf.r_margin
     box_width = 70
     top = pdf.get_y()
+    if printable.logo_png:
+        _logo(pdf, printable.logo_png, top)
     _issuer_block(pdf, doc, width - box_width - 6)
     issuer_end = pdf.get_y()
     _title_box(pdf, printable, pdf.w - pdf.r_margin - box_width, top, box_width)

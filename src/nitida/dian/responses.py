@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import enum
 import re
 from dataclasses import dataclass
 
 from lxml import etree
+
+from nitida.core.clock import BOGOTA
 
 SOAP = "http://www.w3.org/2003/05/soap-envelope"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
@@ -299,3 +302,24 @@ def soap_fault(code: str, subcode: str | None, reason: str) -> bytes:
         f'<s:Reason><s:Text xml:lang="en-US">{reason}</s:Text></s:Reason>'
         "</s:Fault></s:Body></s:Envelope>"
     ).encode()
+
+
+def validated_at(application_response: bytes | None) -> dt.datetime | None:
+    """When the DIAN validated a document: its ApplicationResponse's own ``IssueDate`` and ``IssueTime``
+    (issue 25: the printed validation date is the DIAN's, not when our poll happened to read the answer).
+    A time without offset is Bogotá's; None when the answer is missing or has no such dates."""
+    if not application_response:
+        return None
+    try:
+        root = etree.fromstring(application_response)
+    except etree.XMLSyntaxError:
+        return None
+    cbc = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
+    day, time = root.findtext(f"{cbc}IssueDate"), root.findtext(f"{cbc}IssueTime")
+    if not day or not time:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(f"{day.strip()}T{time.strip()}")
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=BOGOTA)

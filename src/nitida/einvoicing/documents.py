@@ -105,6 +105,10 @@ class DocumentLine:
     item_code: str | None = None  # seller's own code (StandardItemIdentification schemeID 999)
     brand: str | None = None  # an exported good's brand and model (Item/BrandName, ModelName)
     model: str | None = None
+    # A line given away (gift, sample: its amount is 0): FreeOfChargeIndicator true and a PricingReference with
+    # this commercial unit value (issue 25); its taxes are on quantity × this value.
+    reference_price: Decimal | None = None
+    free: bool = False
 
     @property
     def gross_amount(self) -> Decimal:
@@ -218,6 +222,10 @@ class Document:
         return sum((t.tax_amount for t in self.tax_totals if t.tax_type == tax_type), ZERO)
 
 
+# How the problem of an issuer charging IVA it is not responsible for begins (einvoicing.service names it: 409).
+IVA_NOT_RESPONSIBLE = "the issuer is not responsible for IVA"
+
+
 class DocumentDataError(ValueError):
     """The document lacks data the DIAN requires; ``problems`` says what, one short phrase each."""
 
@@ -328,7 +336,7 @@ def problems(doc: Document) -> list[str]:
         charged = [str(n) for n, line in enumerate(doc.lines, start=1) if any(t.tax_type == "IVA" for t in line.taxes)]
         if charged:
             out.append(
-                f"the issuer is not responsible for IVA (tributo {doc.supplier.tributo}: "
+                f"{IVA_NOT_RESPONSIBLE} (tributo {doc.supplier.tributo}: "
                 f"{codelists.TRIBUTOS.get(doc.supplier.tributo, '?')}) and cannot charge it: line {', '.join(charged)}"
             )
     for position, line in enumerate(doc.lines, start=1):
@@ -365,6 +373,14 @@ def _currency_problems(doc: Document) -> list[str]:
     return out
 
 
+def _reference_price(line: totals_mod.Line) -> Decimal:
+    """A free line's declared unit value: the one given; else its list price given away at 100 % (0 when it
+    has none: a line of price 0 with no reference price still goes out declared free)."""
+    if line.reference_price is not None:
+        return line.reference_price
+    return line.unit_price
+
+
 @dataclass(frozen=True, slots=True)
 class Figures:
     """Lines, tax totals and monetary totals of a document, as ``Document`` takes them."""
@@ -397,9 +413,10 @@ def from_totals(lines: Sequence[totals_mod.Line], texts: Sequence[LineText], com
     taxed_base = ZERO
     for line, text, figures in zip(lines, texts, computed.lines):
         gross = totals_mod.line_base(line.quantity, line.unit_price)
-        taxes = tuple(LineTax(t.type.value, t.rate, figures.base, t.amount) for t in figures.taxes)
+        taxes = tuple(LineTax(t.type.value, t.rate, figures.tax_base, t.amount) for t in figures.taxes)
         if taxes:
-            taxed_base += figures.base
+            taxed_base += figures.tax_base
+        free = totals_mod.is_free(line)
         doc_lines.append(
             DocumentLine(
                 description=text.description,
@@ -413,6 +430,8 @@ def from_totals(lines: Sequence[totals_mod.Line], texts: Sequence[LineText], com
                 item_code=text.item_code,
                 brand=text.brand,
                 model=text.model,
+                reference_price=_reference_price(line) if free else None,
+                free=free,
             )
         )
     tax_totals = []

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import Conflict, FieldError
 from nitida.customers.models import Customer
-from nitida.einvoicing import certificates, documents, emit, secrets_box
+from nitida.einvoicing import certificates, documents, emit, secrets_box, signed
 from nitida.einvoicing.configuration import _context, find_issuer, find_settings
 from nitida.einvoicing.models import ElectronicSettings, Issuer
 from nitida.invoices import totals
@@ -192,6 +192,14 @@ def emit_or_409(doc: documents.Document, certificate: certificates.Certificate, 
     try:
         return emit.emit(doc, certificate)
     except documents.DocumentDataError as exc:
+        regime = [p for p in exc.problems if p.startswith(documents.IVA_NOT_RESPONSIBLE)]
+        if regime:
+            # Not missing data: the issuer's régimen and the document's taxes disagree (issue 25).
+            raise Conflict(
+                f"{what} cannot be issued as an electronic document: {regime[0]}. Remove the IVA from those lines, "
+                "or correct the issuer's tributo (PUT /billing/issuer) if it is responsible for IVA.",
+                slug="iva-issuer-not-responsible",
+            ) from None
         raise Conflict(
             f"{what} cannot be issued as an electronic document; missing or invalid: " + "; ".join(exc.problems) + ".",
             errors=[FieldError(field=p.split(" ", 1)[0], message=p) for p in exc.problems],
@@ -230,7 +238,7 @@ def invoice_document(
     A draft has no number yet (empty) and is dated now."""
     rows = list(invoice.lines)
     fig = figures(
-        [totals.Line(r.quantity, r.unit_price, r.discount_percent, _taxes(r.taxes)) for r in rows],
+        [totals.Line(r.quantity, r.unit_price, r.discount_percent, _taxes(r.taxes), r.reference_price) for r in rows],
         [documents.LineText(r.description, brand=r.brand, model=r.model) for r in rows],
     )
     return documents.Document(
@@ -283,7 +291,11 @@ def printed_invoice_document(session: TenantSession, invoice: Invoice) -> docume
         provider_nit=issuer.nit,
         provider_dv=issuer.dv,
     )
-    return invoice_document(invoice, resolution, issuer_party(issuer), software, customer_party(invoice, customer))
+    doc = invoice_document(invoice, resolution, issuer_party(issuer), software, customer_party(invoice, customer))
+    if draft or invoice.signed_xml is None:
+        return doc
+    # Print from what was signed: the issuer, buyer and resolution of the signed XML (issue 25).
+    return signed.as_signed(doc, invoice.signed_xml)
 
 
 def _taxes(raw: list[dict[str, Any]]) -> tuple[totals.Tax, ...]:

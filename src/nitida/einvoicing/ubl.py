@@ -60,6 +60,9 @@ CUSTOMIZATION_ID = {
 }
 
 
+REFERENCE_PRICE_CODE = "01"  # Valor comercial: a gift's or sample's value in trade
+
+
 def sts_namespace(kind: DocumentKind) -> str:
     return STS_INVOICE if kind is DocumentKind.INVOICE else STS_NOTE
 
@@ -381,8 +384,12 @@ class _Builder:
         self.cbc(node, "ID", str(position))
         self.cbc(node, quantity_name, _quantity(line.quantity), unitCode=line.unit_code)
         self.amount(node, "LineExtensionAmount", line.line_extension_amount)
-        if kind is DocumentKind.INVOICE:
-            self.cbc(node, "FreeOfChargeIndicator", "false")
+        # Invoice lines always say whether they are free; a credit note's line only when it is (a gift credited
+        # back); UBL 2.1 DebitNoteLine has no such element.
+        if kind is DocumentKind.INVOICE or (kind is DocumentKind.CREDIT_NOTE and line.free):
+            self.cbc(node, "FreeOfChargeIndicator", "true" if line.free else "false")
+        if line.free and line.reference_price is not None:
+            self.pricing_reference(node, line.reference_price)
         # Invoice lines put the discount before the taxes; credit and debit note lines the other way round.
         if kind is DocumentKind.INVOICE:
             self.line_discount(node, line)
@@ -406,6 +413,14 @@ class _Builder:
         # The quantity the price is multiplied by: PriceAmount × BaseQuantity − discounts = the line's amount
         # (the DIAN's FAV06). It was always 1, so every discounted line was notified.
         self.cbc(price, "BaseQuantity", _quantity(line.quantity), unitCode=line.unit_code)
+
+    def pricing_reference(self, node: etree._Element, reference_price: Decimal) -> None:
+        """A free line's commercial value (Anexo 1.9, the DIAN's samples): PriceTypeCode 01 "Valor comercial"
+        of the list CodigoPrecioReferencia (01 comercial, 02 en inventarios, 03 otro valor)."""
+        alternative = self.cac(self.cac(node, "PricingReference"), "AlternativeConditionPrice")
+        self.amount(alternative, "PriceAmount", reference_price)
+        self.cbc(alternative, "PriceTypeCode", REFERENCE_PRICE_CODE)
+        self.cbc(alternative, "PriceType", codelists.REFERENCE_PRICE_TYPES[REFERENCE_PRICE_CODE])
 
     def line_discount(self, node: etree._Element, line: DocumentLine) -> None:
         if not line.discount_amount:

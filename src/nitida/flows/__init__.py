@@ -9,8 +9,11 @@ All in the caller's one transaction: the delivery job exists exactly when the si
 
 from __future__ import annotations
 
+from nitida.core.client import UNKNOWN_CLIENT, ClientInfo
 from nitida.core.db import TenantSession
 from nitida.core.principal import Principal
+from nitida.core.settings import Settings
+from nitida.delivery import accounts
 from nitida.delivery import service as delivery
 from nitida.einvoicing import notes
 from nitida.einvoicing import service as einvoicing
@@ -18,6 +21,8 @@ from nitida.einvoicing.models import InvoiceNote
 from nitida.invoices import service as invoices
 from nitida.invoices.models import Invoice, NumberingResolution
 from nitida.invoices.schemas import LineIn
+from nitida.users.models import User
+from nitida.users.schemas import UserCreate
 from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
 
 
@@ -76,3 +81,17 @@ def void_invoice(
         )
 
     return invoices.void(session, actor, invoice, reason, annul=annul)
+
+
+def invite_user(
+    session: TenantSession,
+    settings: Settings,
+    actor: Principal,
+    data: UserCreate,
+    *,
+    base_url: str,
+    client: ClientInfo = UNKNOWN_CLIENT,
+) -> User:
+    """Add a user (a security event); without an initial password, e-mail them a one-time link to set
+    theirs (delivery.accounts): the API's POST /users and Configuración's "Invitar usuario" alike."""
+    return accounts.invite(session, settings, actor, data, base_url=base_url, client=client)

@@ -1,4 +1,5 @@
-"""The API's doors to the flows: issuing an invoice, voiding it, and its credit and debit notes.
+"""The API's doors to the flows: issuing an invoice, voiding it, and its credit and debit notes; adding a user
+(``POST /users``, which may e-mail an invitation).
 
 They sit here, above every package a flow crosses, so that no domain's router imports upward; the paths and
 tags are the invoices' and the notes' own, as before.
@@ -12,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request, status
 
 from nitida import flows
-from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, guard
+from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, client_info, guard
 from nitida.core.problems import problem_responses
 from nitida.einvoicing import notes
 from nitida.einvoicing.access import NOTES
@@ -21,6 +22,8 @@ from nitida.invoices import service as invoices
 from nitida.invoices import views
 from nitida.invoices.access import INVOICES
 from nitida.invoices.schemas import InvoiceRead, VoidRequest
+from nitida.users.access import USERS
+from nitida.users.schemas import UserCreate, UserRead
 from nitida.vocabulary.kinds import NoteKind
 
 router = APIRouter(prefix="/billing/invoices", route_class=UnitOfWorkRoute)
@@ -127,3 +130,31 @@ def create_debit_note(invoice_id: str, body: DebitNoteCreate, ctx: NoteWriter, r
     """Issue a signed debit note (ADMIN, OPERADOR): ND numbering, CUDE, RequestedMonetaryTotal; raises the
     invoice's balance (a PAID invoice is ISSUED again)."""
     return _create(NoteKind.DEBIT, invoice_id, body, ctx, request)
+
+
+users_router = APIRouter(prefix="/users", tags=["users"], route_class=UnitOfWorkRoute)
+
+UsersAdmin = Annotated[TenantContext, guard(USERS["manage"])]
+
+
+@users_router.post(
+    "",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 403, 413),
+)
+def create_user(body: UserCreate, ctx: UsersAdmin, request: Request) -> UserRead:
+    """Add a user to the caller's tenant (ADMIN). Emails are unique across the service.
+
+    Without ``password`` the user is invited: an e-mail carries a one-time link to set their own
+    (valid three days, once); 400 when the service has no mail server to send it. Both are security
+    events (USER_CREATED, INVITATION_SENT)."""
+    user = flows.invite_user(
+        ctx.session,
+        request.app.state.settings,
+        ctx.principal,
+        body,
+        base_url=str(request.base_url),
+        client=client_info(request),
+    )
+    return UserRead.model_validate(user)

@@ -215,6 +215,8 @@ class InvoiceLine(TenantScoped, Base):
     # An exported good's brand and model (Item/BrandName, ModelName: the DIAN asks them on export invoices).
     brand: Mapped[str | None] = mapped_column(String(bounds.BRAND), nullable=True)
     model: Mapped[str | None] = mapped_column(String(bounds.BRAND), nullable=True)
+    # A free line's (gift, sample) commercial unit value: declared in its document, its taxes computed on it.
+    reference_price: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
 
 
 class InvoicePayment(TenantScoped, Base):

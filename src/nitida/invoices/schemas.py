@@ -148,6 +148,11 @@ class LineIn(ApiInput):
     taxes: list[TaxIn] = Field(default_factory=list, max_length=2, description="No taxes: excluded from IVA")
     brand: OptionalBrand = Field(default=None, description="An exported good's brand (marca); export invoices")
     model: OptionalBrand = Field(default=None, description="An exported good's model (modelo); export invoices")
+    reference_price: MoneyIn | None = Field(
+        default=None,
+        description="A gift or sample (unitPrice 0, or discountPercent 100): its commercial unit value, which its "
+        "electronic document declares (FreeOfChargeIndicator, PricingReference) and its taxes are computed on",
+    )
 
     @field_validator("quantity")
     @classmethod
@@ -180,6 +185,22 @@ class LineIn(ApiInput):
         kinds = [t.type for t in value]
         if len(kinds) != len(set(kinds)):
             raise ValueError("a line carries each tax type at most once")
+        return value
+
+    @field_validator("reference_price")
+    @classmethod
+    def _reference_of_a_free_line(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        if value is None:
+            return None
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        if value > MAX_UNIT_PRICE:
+            raise ValueError(f"must be at most {MAX_UNIT_PRICE}")
+        price, discount = info.data.get("unit_price"), info.data.get("discount_percent")
+        if price is not None and discount is not None and price != 0 and discount != 100:
+            raise ValueError(
+                "only a line given away (a gift or sample: unitPrice 0 or discountPercent 100) has a reference price"
+            )
         return value
 
 
@@ -243,6 +264,9 @@ class LineRead(ApiModel):
     unit_price: MoneyOut
     discount_percent: MoneyOut
     taxes: list[TaxRead]
+    reference_price: MoneyOut | None = Field(
+        default=None, description="A gift or sample's commercial unit value (its taxes are on it)"
+    )
     base: MoneyOut = Field(description="quantity × unitPrice × (1 − discountPercent/100), rounded half-up")
     tax_total: MoneyOut
     total: MoneyOut

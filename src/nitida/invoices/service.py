@@ -96,6 +96,7 @@ def _line_of_input(line: LineIn) -> totals.Line:
         unit_price=line.unit_price,
         discount_percent=line.discount_percent,
         taxes=tuple(totals.Tax(t.type, t.rate) for t in line.taxes),
+        reference_price=line.reference_price,
     )
 
 
@@ -114,6 +115,7 @@ def _set_lines(invoice: Invoice, lines: list[LineIn]) -> None:
             base=lt.base,
             brand=line.brand,
             model=line.model,
+            reference_price=line.reference_price,
         )
         for i, (line, lt) in enumerate(zip(lines, computed.lines, strict=True))
     ]

@@ -16,6 +16,10 @@ The rules (issue 4), applied in this order:
   value (the DIAN's line rule FAX07);
 * subtotal = Σ line bases; taxTotal = Σ group taxes; total = subtotal + taxTotal.
 
+A free line (a gift or a sample: its base is 0, price 0 or a 100 % discount) carries a reference unit price
+(issue 25): its taxes are on the reference value, quantity × reference price rounded to the cent, as the
+DIAN's documents declare it (FreeOfChargeIndicator, PricingReference); its base stays 0.
+
 A line with no taxes is in no group (excluded from IVA, which is not the same
 as IVA at 0 %: that one is a group of its own).
 """
@@ -61,6 +65,7 @@ class Line:
     unit_price: Decimal
     discount_percent: Decimal = Decimal(0)
     taxes: tuple[Tax, ...] = ()
+    reference_price: Decimal | None = None  # a free line's commercial unit value (its taxes are on it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,11 @@ class LineTax:
 class LineTotals:
     base: Decimal
     taxes: tuple[LineTax, ...]
+    taxable: Decimal | None = None  # the taxes' base when it is not ``base``: a free line's reference value
+
+    @property
+    def tax_base(self) -> Decimal:
+        return self.base if self.taxable is None else self.taxable
 
     @property
     def tax_total(self) -> Decimal:
@@ -118,10 +128,19 @@ def line_tax(base: Decimal, rate: Decimal) -> Decimal:
     return round_money(amount)
 
 
+def is_free(line: Line) -> bool:
+    """A line given away: a gift or a sample (price 0, or a 100 % discount)."""
+    return line.unit_price == 0 or line.discount_percent == HUNDRED
+
+
 def compute_line(line: Line) -> LineTotals:
     base = line_base(line.quantity, line.unit_price, line.discount_percent)
-    taxes = tuple(LineTax(t.type, t.rate, line_tax(base, t.rate)) for t in line.taxes)
-    return LineTotals(base=base, taxes=taxes)
+    taxable = None
+    if line.reference_price is not None and is_free(line):
+        taxable = line_base(line.quantity, line.reference_price)
+    tax_base = base if taxable is None else taxable
+    taxes = tuple(LineTax(t.type, t.rate, line_tax(tax_base, t.rate)) for t in line.taxes)
+    return LineTotals(base=base, taxes=taxes, taxable=taxable)
 
 
 def _exact_tax(base: Decimal, rate: Decimal) -> Decimal:
@@ -139,7 +158,7 @@ def compute(lines: Iterable[Line]) -> Totals:
     amounts = [[t.amount for t in lt.taxes] for lt in computed]
     groups: dict[tuple[TaxType, Decimal], tuple[Decimal, Decimal]] = {}
     for (tax_type, rate), where in members.items():
-        taxable = sum((computed[i].base for i, _ in where), ZERO)
+        taxable = sum((computed[i].tax_base for i, _ in where), ZERO)
         tax_amount = line_tax(taxable, rate)
         cents = int((tax_amount - sum((amounts[i][j] for i, j in where), ZERO)) / CENT)
         if cents:
@@ -148,7 +167,7 @@ def compute(lines: Iterable[Line]) -> Totals:
             by_remainder = sorted(
                 where,
                 key=lambda ij: (
-                    -(_exact_tax(computed[ij[0]].base, rate) - amounts[ij[0]][ij[1]]) * (1 if cents > 0 else -1),
+                    -(_exact_tax(computed[ij[0]].tax_base, rate) - amounts[ij[0]][ij[1]]) * (1 if cents > 0 else -1),
                     ij,
                 ),
             )
@@ -159,6 +178,7 @@ def compute(lines: Iterable[Line]) -> Totals:
         LineTotals(
             base=lt.base,
             taxes=tuple(LineTax(t.type, t.rate, amount) for t, amount in zip(lt.taxes, amounts[i], strict=True)),
+            taxable=lt.taxable,
         )
         for i, lt in enumerate(computed)
     )

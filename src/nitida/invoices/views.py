@@ -20,6 +20,7 @@ def line_of(row: InvoiceLine) -> totals.Line:
         unit_price=row.unit_price,
         discount_percent=row.discount_percent,
         taxes=tuple(totals.Tax(totals.TaxType(t["type"]), Decimal(t["rate"])) for t in row.taxes),
+        reference_price=row.reference_price,
     )
 
 
@@ -93,6 +94,7 @@ def invoice_read(session: TenantSession, invoice: Invoice) -> InvoiceRead:
             unit_price=row.unit_price,
             discount_percent=row.discount_percent,
             taxes=[TaxRead(type=t.type, rate=t.rate, amount=t.amount) for t in lt.taxes],
+            reference_price=row.reference_price,
             base=lt.base,
             tax_total=lt.tax_total,
             total=lt.total,

@@ -20,7 +20,7 @@ from nitida.core.money import format_money
 from nitida.core.problems import problem_responses
 from nitida.customers import service as customers
 from nitida.invoices.models import PaymentMethod
-from nitida.reports import ageing, service
+from nitida.reports import service, statements
 from nitida.reports.access import REPORTS
 from nitida.reports.schemas import AgingReportRead, PaymentListItem, StatementLineRead, StatementRead, SummaryRead
 from nitida.vocabulary.identity import TipoDocumento
@@ -83,17 +83,6 @@ def aging_json(report: service.AgingReport) -> dict[str, Any]:
     return {"asOf": report.as_of.isoformat(), "rows": rows, "totals": totals}
 
 
-AGING_HEADER = (
-    "Cliente",
-    "Tipo de documento",
-    "Código DIAN tipo de documento",
-    "Número de documento",
-    "DV",
-    *ageing.LABELS.values(),
-    "Total",
-)
-
-
 @router.get("/billing/reports/aging", response_model=AgingReportRead, responses=FILE_RESPONSES)
 def aging_report(
     ctx: Reader,
@@ -110,18 +99,13 @@ def aging_report(
         # Built by hand (the shape of AgingReportRead, which a test holds equal):
         # 10,000 rows through two rounds of model validation cost more than the SQL.
         return Response(orjson.dumps(aging_json(report)), media_type="application/json")
-    amounts = (*service.BUCKETS, "total")
-    rows = [
-        (r.razon_social, r.tipo_documento, r.tipo_documento.codigo, r.nit, r.dv, *[getattr(r, a) for a in amounts])
-        for r in report.rows
-    ]
-    rows.append(("Total", None, None, None, None, *[report.totals[a] for a in amounts]))
-    return _file(fmt, "Cartera por edades", AGING_HEADER, rows, f"cartera-{report.as_of.isoformat()}")
+    body, media, headers = spreadsheets.file_response_parts(
+        statements.aging_table(report), fmt, statements.aging_file_name(report)
+    )
+    return StreamingResponse(body, media_type=media, headers=headers)
 
 
 # --- statement -------------------------------------------------------------------------------
-
-STATEMENT_HEADER = ("Fecha", "Movimiento", "Documento", "Factura", "Cargo", "Abono", "Saldo")
 
 
 @router.get(
@@ -161,22 +145,10 @@ def customer_statement(
                 "closing_balance": result.closing_balance,
             }
         )
-    rows: list[tuple] = [(date_from, "Saldo inicial", None, None, None, None, result.opening_balance)]
-    for line in result.lines:
-        charge, credit = (line.amount, None) if line.amount >= 0 else (None, -line.amount)
-        rows.append(
-            (
-                line.date,
-                service.KIND_SPANISH[line.kind],
-                line.document,
-                line.invoice_number,
-                charge,
-                credit,
-                line.balance,
-            )
-        )
-    rows.append((date_to, "Saldo final", None, None, None, None, result.closing_balance))
-    return _file(fmt, "Estado de cuenta", STATEMENT_HEADER, rows, f"estado-de-cuenta-{customer.nit}")
+    body, media, headers = spreadsheets.file_response_parts(
+        statements.table(result), fmt, statements.file_name(customer.nit)
+    )
+    return StreamingResponse(body, media_type=media, headers=headers)
 
 
 # --- payments --------------------------------------------------------------------------------

@@ -20,6 +20,11 @@ class SecurityEventType(enum.StrEnum):
     USER_REACTIVATED = "USER_REACTIVATED"
     LOGIN_SUCCEEDED = "LOGIN_SUCCEEDED"
     LOGIN_FAILED = "LOGIN_FAILED"
+    # A document mailed to an address other than its customer's (the shared relay's abuse case).
+    MAIL_TO_OTHER_ADDRESS = "MAIL_TO_OTHER_ADDRESS"
+    # A one-time link to set a password was sent: an invitation or "¿Olvidaste tu contraseña?" (users.links).
+    INVITATION_SENT = "INVITATION_SENT"
+    PASSWORD_RESET_REQUESTED = "PASSWORD_RESET_REQUESTED"
 
 
 class SecurityEvent(TenantScoped, Base):

@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 
 from nitida.core.client import UNKNOWN_CLIENT, ClientInfo
 from nitida.core.db import Database, TenantSession, utcnow
@@ -51,6 +51,21 @@ def record(
     )
     session.add(event)
     return event
+
+
+def count_since(
+    session: TenantSession, type_: SecurityEventType, since: datetime, *, actor_user_id: uuid.UUID | None = None
+) -> int:
+    """How many events of ``type_`` the tenant (or one actor of it) recorded since ``since``: the memory of
+    rate limits that must also be on the record."""
+    query = (
+        select(func.count())
+        .select_from(SecurityEvent)
+        .where(SecurityEvent.type == type_, SecurityEvent.occurred_at >= since)
+    )
+    if actor_user_id is not None:
+        query = query.where(SecurityEvent.actor_user_id == actor_user_id)
+    return session.scalar(query) or 0
 
 
 def record_user_changes(

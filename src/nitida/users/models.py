@@ -1,16 +1,17 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, Index, Integer, String
+from sqlalchemy import Enum, ForeignKeyConstraint, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nitida.core import bounds
 from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
 from nitida.core.principal import Role
 
-__all__ = ["EMAIL_MAX_LENGTH", "Role", "User", "UserStatus"]
+__all__ = ["EMAIL_MAX_LENGTH", "LinkPurpose", "PasswordLink", "Role", "User", "UserStatus"]
 
 EMAIL_MAX_LENGTH = bounds.EMAIL
 
@@ -43,3 +44,38 @@ class User(TenantScoped, Base):
     token_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class LinkPurpose(enum.StrEnum):
+    """Why a one-time link to set a password was sent."""
+
+    INVITATION = "INVITATION"
+    PASSWORD_RESET = "PASSWORD_RESET"
+
+
+class PasswordLink(TenantScoped, Base):
+    """A one-time link to set a password (an invitation, or "¿Olvidaste tu contraseña?").
+
+    The link is ``/app/contrasena/<tenant id>.<random token>``; only the token's SHA-256 is
+    stored, so a copy of the table opens nothing. It works once (``used_at``) and until
+    ``expires_at``; a newer link for the same user ends the older ones.
+    """
+
+    __tablename__ = "password_links"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "user_id"],
+            ["users.tenant_id", "users.id"],
+            ondelete="CASCADE",
+            name="fk_password_links_user",
+        ),
+        Index("uq_password_links_tenant_token_hash", "tenant_id", "token_hash", unique=True),
+        Index("ix_password_links_tenant_user", "tenant_id", "user_id"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    purpose: Mapped[LinkPurpose] = mapped_column(Enum(LinkPurpose, native_enum=False, length=20))
+    token_hash: Mapped[str] = mapped_column(String(bounds.WEB_TOKEN))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

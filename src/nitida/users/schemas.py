@@ -26,13 +26,14 @@ Password = Annotated[
 class UserCreate(ApiInput):
     email: EmailStr = Field(max_length=bounds.EMAIL)
     name: FreeText = Field(min_length=1, max_length=bounds.PERSON_NAME)
-    password: Password
+    # Without one, the user is invited: an e-mail carries a one-time link to set their own (users.links).
+    password: Password | None = None
     role: Role
 
     @field_validator("password")
     @classmethod
-    def _password_is_not_the_email(cls, value: str, info: ValidationInfo) -> str:
-        return check_password(value, info.data.get("email"))
+    def _password_is_not_the_email(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else check_password(value, info.data.get("email"))
 
 
 class UserUpdate(ApiInput):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from sqlalchemy import select
@@ -40,7 +41,9 @@ def create_user(session: TenantSession, data: UserCreate, *, tenant_id: uuid.UUI
         name=data.name,
         role=data.role,
         status=UserStatus.ACTIVE,
-        password_hash=hash_password(data.password),
+        # Invited without a password: a random one nobody knows, hashed like any other (the same work at
+        # login), until the invitation's link sets theirs.
+        password_hash=hash_password(data.password if data.password is not None else secrets.token_urlsafe(32)),
     )
     if not apply_unless_violates(session, UNIQUE_EMAIL, lambda: session.add(user)):
         raise BadRequest.field("email", f"A user with the email {data.email} already exists.")

@@ -72,6 +72,8 @@ TAX_SCHEMES: dict[str, tuple[str, str]] = {
 
 # Formas de pago (PaymentMeans/ID).
 PAYMENT_FORMS: dict[str, str] = {"1": "Contado", "2": "Crédito"}
+# CodigoPrecioReferencia-2.1: the kind of value a free line's PricingReference declares (issue 25).
+REFERENCE_PRICE_TYPES: dict[str, str] = {"01": "Valor comercial", "02": "Valor en inventarios", "03": "Otro valor"}
 
 # Our payment methods (invoices.models.PaymentMethod values) -> DIAN medios de pago (PaymentMeansCode).
 PAYMENT_MEANS_BY_METHOD: dict[str, str] = {

@@ -58,3 +58,18 @@ def attempt(session: TenantSession, names: dict[str, str], call: Callable[[], T]
         raise FormInvalid(
             FormErrors(fields=_rename(fields, names), general=general), 409 if exc.status == 409 else 422
         ) from None
+
+
+MAX_PAGE = 100_000
+
+
+def whole_number(text: str | None, default: int, *, at_most: int = MAX_PAGE) -> int:
+    """A page number or a count from a URL or a form: ASCII digits from 1 to ``at_most``, else ``default``.
+
+    ``str.isdigit`` is not enough: "²" is a digit to it and not to ``int``, and 5,000 digits are more than
+    ``int`` reads (both were 500 pages); a page past the last is simply empty.
+    """
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(at_most)):
+        return default
+    return min(max(int(text), 1), at_most)

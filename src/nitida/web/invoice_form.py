@@ -9,9 +9,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
+
 from nitida.invoices import totals
+from nitida.invoices.schemas import LineIn
 from nitida.web.deps import WebContext
 from nitida.web.formatting import NotANumber, decimal_input, parse_number
+from nitida.web.forms import whole_number
 
 INITIAL_LINES = 2
 MAX_FORM_LINES = 100
@@ -25,6 +29,7 @@ LINE_FIELDS = {
     "taxes": "iva",
     "brand": "marca",
     "model": "modelo",
+    "referencePrice": "referencia",
 }
 HEADER_FIELDS = {
     "customerId": "customer_id",
@@ -73,6 +78,12 @@ class FormLine:
     inc: str = ""
     marca: str = ""  # an exported good's brand and model (export invoices, issue 25)
     modelo: str = ""
+    obsequio: str = ""  # "1": a gift or sample, given away at its reference value (issue 25)
+    referencia: str = ""
+
+    @property
+    def gift(self) -> bool:
+        return bool(self.obsequio)
 
     @property
     def blank(self) -> bool:
@@ -85,8 +96,7 @@ def new_line(values: dict[str, str]) -> FormLine:
 
 
 def form_lines(ctx: WebContext) -> list[FormLine]:
-    raw = ctx.field("lineas", str(INITIAL_LINES))
-    count = min(int(raw), MAX_FORM_LINES) if raw.isdigit() else INITIAL_LINES
+    count = whole_number(ctx.field("lineas"), INITIAL_LINES, at_most=MAX_FORM_LINES)
     return [
         FormLine(
             descripcion=ctx.field(f"descripcion_{i}"),
@@ -97,6 +107,8 @@ def form_lines(ctx: WebContext) -> list[FormLine]:
             inc=ctx.field(f"inc_{i}"),
             marca=ctx.field(f"marca_{i}"),
             modelo=ctx.field(f"modelo_{i}"),
+            obsequio=ctx.field(f"obsequio_{i}"),
+            referencia=ctx.field(f"referencia_{i}"),
         )
         for i in range(count)
     ]
@@ -119,7 +131,7 @@ def line_body(line: FormLine) -> dict[str, Any]:
         taxes.append({"type": "IVA", "rate": line.iva})
     if line.inc in INC_RATES:
         taxes.append({"type": "INC", "rate": line.inc})
-    return {
+    body = {
         "description": line.descripcion,
         "quantity": number(line.cantidad),
         "unitPrice": number(line.precio),
@@ -128,6 +140,10 @@ def line_body(line: FormLine) -> dict[str, Any]:
         "brand": line.marca.strip() or None,
         "model": line.modelo.strip() or None,
     }
+    if line.gift:
+        # Given away: no price; its value is the reference one (a blank one is refused beside its field).
+        body.update(unitPrice="0", discountPercent="0", referencePrice=number(line.referencia, "0"))
+    return body
 
 
 HEADER_NAMES = (
@@ -197,6 +213,8 @@ def values_of(invoice: Any) -> tuple[dict[str, str], list[FormLine]]:
                 inc=_rate_text(rates.get("INC")),
                 marca=row.brand or "",
                 modelo=row.model or "",
+                obsequio="1" if row.reference_price is not None else "",
+                referencia=decimal_input(row.reference_price) if row.reference_price is not None else "",
             )
         )
     return values, lines
@@ -248,22 +266,37 @@ def currency_of(values: dict[str, str]) -> str:
     return export_body(values)["currency"]
 
 
+def _line(line: FormLine) -> totals.Line | None:
+    """A typed line as invoices.totals reads it; None when blank or when the API would refuse it (unreadable,
+    out of bounds: a 100-digit quantity, say), until it is fixed, as saving names it."""
+    if line.blank:
+        return None
+    body = line_body(line)
+    try:
+        valid = LineIn.model_validate({**body, "description": body["description"].strip() or "-"})
+    except ValidationError:
+        return None
+    return totals.Line(
+        quantity=valid.quantity,
+        unit_price=valid.unit_price,
+        discount_percent=valid.discount_percent,
+        taxes=tuple(totals.Tax(tax.type, tax.rate) for tax in valid.taxes),
+        reference_price=valid.reference_price,
+    )
+
+
 def preview_totals(lines: list[FormLine]) -> totals.Totals:
-    """The totals of the lines as typed so far, by invoices.totals; unreadable lines are left out."""
-    computed = []
-    for line in lines:
-        if line.blank:
-            continue
+    """The totals of the lines as typed so far, by invoices.totals; a line the API would refuse is left out."""
+    return totals.compute(line for line in map(_line, lines) if line is not None)
+
+
+def line_amounts(lines: list[FormLine]) -> list[Decimal | None]:
+    """Each row's total before taxes (quantity × price − discount), as the invoice will compute it;
+    None for a blank row or one the API would refuse."""
+    amounts: list[Decimal | None] = []
+    for line in map(_line, lines):
         try:
-            body = line_body(line)
-            computed.append(
-                totals.Line(
-                    quantity=parse_number(line.cantidad or "0"),
-                    unit_price=parse_number(line.precio or "0"),
-                    discount_percent=Decimal(body["discountPercent"]),
-                    taxes=tuple(totals.Tax(totals.TaxType(t["type"]), Decimal(t["rate"])) for t in body["taxes"]),
-                )
-            )
-        except (NotANumber, ArithmeticError, ValueError):
-            continue
-    return totals.compute(computed)
+            amounts.append(totals.compute_line(line).base if line is not None else None)
+        except (ArithmeticError, ValueError):
+            amounts.append(None)
+    return amounts

@@ -69,6 +69,7 @@ ACTION = {
     "EMAIL_NOT_SENT": "Sin correo: el cliente no tiene correo electrónico",
     "IMPORT_CREATED": "Creado por importación de archivo",
     "IMPORT_UPDATED": "Modificado por importación de archivo",
+    "STATEMENT_EMAILED": "Estado de cuenta enviado por correo",
 }
 FIELD = {
     "razonSocial": "Razón social",

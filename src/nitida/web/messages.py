@@ -16,11 +16,37 @@ from nitida.web.formatting import money
 
 GENERIC = "Valor no válido."
 
+# The password rule (core.passwords), as the pages state it before anyone types one.
+PASSWORD_RULE = (
+    "Al menos 12 caracteres y difícil de adivinar: una frase de varias palabras sirve "
+    "(p. ej. «cuaderno verde junto a la ventana»). No uses tu correo ni una contraseña común."
+)
+PASSWORD_TOO_SHORT = "Muy corta: la contraseña debe tener al menos 12 caracteres y ser difícil de adivinar."
+
 _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^choose a PNG or JPEG file"), "Elige un archivo PNG o JPEG."),
+    (re.compile(r"^is larger than (\d+) KB"), "El archivo pesa más de {0} KB: usa una imagen más liviana."),
+    (re.compile(r"^must be at most (\d+) x (\d+) pixels"), "La imagen debe medir como máximo {0} × {1} píxeles."),
+    (
+        re.compile(r"^is not a PNG or JPEG image that can be read"),
+        "No es una imagen PNG o JPEG que se pueda leer: puede estar dañada o ser de otro formato.",
+    ),
+    (re.compile(r"^must be one of 0, 8"), "Elige un plazo de la lista."),
+    (re.compile(r"^is not a payment method"), "Elige un medio de pago de la lista."),
+    (re.compile(r"^must not contain control characters"), "Tiene caracteres de control: quítalos."),
+    (
+        re.compile(r"is too easy to guess"),
+        "Es fácil de adivinar (una contraseña común, una palabra o un patrón): usa al menos 12 caracteres "
+        "difíciles de adivinar, como una frase de varias palabras.",
+    ),
+    (
+        re.compile(r"^must not be your e-mail address"),
+        "No puede ser el correo electrónico: usa al menos 12 caracteres difíciles de adivinar.",
+    ),
     (re.compile(r"^(This field is required\.|Field required)$"), "Este campo es obligatorio."),
     (re.compile(r"^must not be blank$|at least 1 character"), "Este campo es obligatorio."),
     (re.compile(r"(?:must have|should have) at most (\d+) characters?"), "Debe tener como máximo {0} caracteres."),
-    (re.compile(r"should have at least (\d+) characters?"), "Debe tener al menos {0} caracteres."),
+    (re.compile(r"(?:must|should) have at least (\d+) characters?"), "Debe tener al menos {0} caracteres."),
     (
         re.compile(r"^a NIT is digits"),
         "Un NIT son dígitos, con puntos opcionales y el dígito de verificación tras un guion (p. ej. 900.123.456-8).",
@@ -39,6 +65,10 @@ _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"valid email address"), "No es un correo electrónico válido."),
     (re.compile(r"^must be greater than 0$"), "Debe ser mayor que 0."),
+    (
+        re.compile(r"^only a line given away"),
+        "Solo una línea sin valor (obsequio o muestra: precio 0 o descuento del 100 %) lleva valor de referencia.",
+    ),
     (re.compile(r"^must not be negative$"), "No puede ser negativo."),
     (re.compile(r"^must be between 0 and 100$"), "Debe estar entre 0 y 100."),
     (re.compile(r"must have at most (\d+) decimals"), "Admite como máximo {0} decimales."),
@@ -48,6 +78,10 @@ _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^must not be before the issue date"), "No puede ser anterior a la fecha de emisión."),
     (re.compile(r"valid date|date format"), "No es una fecha válida (dd/mm/aaaa)."),
     (re.compile(r"^A user with the email .* already exists\.$"), "Ya existe un usuario con ese correo electrónico."),
+    (
+        re.compile(r"e-mail is not configured \(NITIDA_SMTP_URL\), so no invitation"),
+        "El servicio no tiene servidor de correo para enviar la invitación: escribe una contraseña inicial.",
+    ),
     (re.compile(r"^must be at least rangeFrom"), "Debe ser mayor o igual que el inicio del rango."),
     (re.compile(r"^must not be before validFrom"), "No puede ser anterior a la fecha de inicio."),
     (re.compile(r"overlaps resolution"), "El rango se cruza con otra resolución del mismo prefijo."),
@@ -155,6 +189,12 @@ _BY_SLUG = {
         "Este cliente tiene facturas y no se puede eliminar: inactívalo para conservar su historial."
     ),
     "last-admin": "Es el último administrador activo: nombra otro administrador antes.",
+    "no-mail-sender": (
+        "Falta el correo de la empresa (en sus datos fiscales) para enviar la invitación: agrégalo o escribe una "
+        "contraseña inicial."
+    ),
+    "link": "El enlace no es válido: ya se usó, venció o se envió uno más reciente.",
+    "user-inactive": "El usuario está inactivo: actívalo antes de invitarlo.",
     "number-taken": "Ese número de factura ya existe: elige una resolución con otro prefijo.",
     "duplicate-nit": "Ya existe un cliente con ese número de documento.",
     "credit-exceeds-invoice": "La nota crédito supera lo que queda por acreditar de la factura.",
@@ -166,6 +206,10 @@ _BY_SLUG = {
     ),
     "not-an-electronic-invoice": "La factura no es electrónica: no admite notas crédito ni débito.",
     "electronic-invoicing-not-configured": "Configura la facturación electrónica antes de emitir notas.",
+    "iva-issuer-not-responsible": (
+        "La empresa no es responsable de IVA (su tributo en los datos fiscales no es 01 ni ZA) y no puede cobrarlo: "
+        "quita el IVA de las líneas o corrige el tributo en Configuración → Datos fiscales."
+    ),
     "electronic-data-missing": "Faltan datos para el documento electrónico: revisa los datos fiscales y los del cliente.",
     "certificate-unusable": "El certificado de firma no se puede usar: carga uno vigente en Configuración.",
     "electronic-secrets-unreadable": "El certificado y el PIN guardados no se pueden leer: cárgalos de nuevo en Configuración.",
@@ -232,6 +276,13 @@ def _as_money(text: str) -> str:
         return money(Decimal(text))
     except InvalidOperation:
         return text
+
+
+def password_errors(fields: dict[str, str], name: str) -> dict[str, str]:
+    """``fields`` with a too-short password's refusal stating the whole rule (12 characters *and* hard to guess)."""
+    if fields.get(name, "").startswith("Debe tener al menos"):
+        return {**fields, name: PASSWORD_TOO_SHORT}
+    return fields
 
 
 def of_app_error(exc: AppError) -> tuple[dict[str, str], str | None]:

@@ -11,9 +11,21 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from nitida.core.errors import NotFound
-from nitida.web import pages_auth, pages_customers, pages_delivery, pages_home, pages_invoices, pages_settings
+from nitida.web import (
+    pages_accounts,
+    pages_auth,
+    pages_business,
+    pages_customer_import,
+    pages_customer_statement,
+    pages_customers,
+    pages_delivery,
+    pages_home,
+    pages_invoices,
+    pages_settings,
+)
 from nitida.web.deps import LoginRequired, login_url
 from nitida.web.middleware import WebPagesMiddleware
+from nitida.web.notices import NoticesMiddleware
 
 log = logging.getLogger("nitida.web")
 
@@ -72,7 +84,18 @@ def install_web(app: FastAPI) -> None:
         return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
 
     app.mount("/app/static", StaticFiles(directory=STATIC), name="web-static")
-    for module in (pages_auth, pages_home, pages_customers, pages_invoices, pages_delivery, pages_settings):
+    # The customers' fixed paths (/app/clientes/importar) before the customer's page (/app/clientes/{id}).
+    pages = (pages_customer_import, pages_customer_statement, pages_customers)
+    for module in (
+        pages_auth,
+        pages_accounts,
+        pages_home,
+        *pages,
+        pages_invoices,
+        pages_delivery,
+        pages_settings,
+        pages_business,
+    ):
         app.include_router(module.router)
 
     async def on_login_required(request: Request, exc: Exception) -> Response:
@@ -84,4 +107,5 @@ def install_web(app: FastAPI) -> None:
         return RedirectResponse(target, status_code=303)
 
     app.add_exception_handler(LoginRequired, on_login_required)
+    app.add_middleware(NoticesMiddleware)  # notices in a one-shot cookie, never in the address (web/notices.py)
     app.add_middleware(WebPagesMiddleware)

@@ -9,11 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from nitida.auth import service as auth
+from nitida.auth.dependencies import client_info
 from nitida.core import bounds
-from nitida.core.errors import TooManyRequests, Unauthorized
+from nitida.core.errors import ServiceUnavailable, TooManyRequests, Unauthorized
 from nitida.web import sessions
 from nitida.web.deps import LOGIN_PATH, Web, same_origin
-from nitida.web.rendering import render_text
+from nitida.web.rendering import plural, render_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,6 +38,15 @@ def _login_page(
     return response
 
 
+def secure_cookies(request: Request) -> bool:
+    """Cookies go out ``Secure`` always in production, else when the browser came over TLS, by the one
+    proxy trust the service has (NITIDA_TRUSTED_PROXIES; core.client)."""
+    if request.app.state.settings.env == "production":
+        return True
+    peer = request.client.host if request.client else None
+    return request.app.state.clients.is_https(request.url.scheme, peer, request.scope.get("headers", []))
+
+
 def _with_login_cookie(response: Response, request: Request, token: str) -> Response:
     # Double-submit token for the sign-in form (no session yet to hold one).
     response.set_cookie(
@@ -43,7 +54,7 @@ def _with_login_cookie(response: Response, request: Request, token: str) -> Resp
         token,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path=LOGIN_PATH,
         max_age=3600,
     )
@@ -84,11 +95,22 @@ async def login(request: Request) -> Response:
             cookie_token, next_path=next_path, email=email, error="Escribe tu correo y tu contraseña.", status=400
         )
         return page
+    state = request.app.state
     try:
-        # argon2 and the database: off the event loop.
-        cookie = await run_in_threadpool(
-            sessions.sign_in, request.app.state.db, request.app.state.settings, email, password
+        # The API's own login (auth.service.login): its admission limit, throttles and security events.
+        access_token, _lifetime = await auth.login(
+            state.db, state.settings, state.password_checks, email, password, client_info(request)
         )
+    except ServiceUnavailable as busy:
+        page = _login_page(
+            cookie_token,
+            next_path=next_path,
+            email=email,
+            error="Hay muchos ingresos en este momento. Inténtalo de nuevo en unos segundos.",
+            status=503,
+        )
+        page.headers["Retry-After"] = (busy.headers or {}).get("Retry-After", "1")
+        return page
     except TooManyRequests as exc:
         seconds = int((exc.headers or {}).get("Retry-After", "60"))
         minutes = max(1, math.ceil(seconds / 60))
@@ -96,7 +118,7 @@ async def login(request: Request) -> Response:
             cookie_token,
             next_path=next_path,
             email=email,
-            error=f"Demasiados intentos fallidos con este correo. Inténtalo de nuevo en {minutes} minutos.",
+            error=f"Demasiados intentos fallidos. Inténtalo de nuevo en {plural(minutes, 'minuto', 'minutos')}.",
             status=429,
         )
         page.headers["Retry-After"] = str(seconds)
@@ -105,17 +127,24 @@ async def login(request: Request) -> Response:
         return _login_page(
             cookie_token, next_path=next_path, email=email, error="Correo o contraseña incorrectos.", status=401
         )
+    cookie = await run_in_threadpool(sessions.open_session, state.db, state.settings, access_token)
+    response = signed_in(request, cookie, next_path)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
+    return response
+
+
+def signed_in(request: Request, cookie: str, next_path: str) -> Response:
+    """The redirect that carries a new session's cookie (after sign-in, or a password set through a link)."""
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         sessions.COOKIE,
         cookie,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path="/app",
         max_age=request.app.state.settings.web_session_minutes * 60,
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
     return response
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,15 +18,17 @@ from nitida.customers import service
 from nitida.customers.access import CUSTOMERS
 from nitida.customers.models import CustomerStatus
 from nitida.customers.schemas import CustomerCreate, CustomerUpdate
+from nitida.einvoicing.configuration import find_issuer
 from nitida.invoices import service as invoices
 from nitida.invoices.models import Invoice
+from nitida.tenants.models import Tenant
 from nitida.vocabulary import codelists, fiscal
 from nitida.vocabulary.identity import InvalidIdentity, TipoDocumento, normalise
 from nitida.vocabulary.kinds import PersonType
 from nitida.web import fiscal_form, messages, queries
 from nitida.web.deps import Web, WebContext
-from nitida.web.forms import FormErrors, FormInvalid, attempt, validate
-from nitida.web.rendering import is_htmx, page
+from nitida.web.forms import FormErrors, FormInvalid, attempt, validate, whole_number
+from nitida.web.rendering import is_htmx, page, render_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -73,7 +76,7 @@ def _status(value: str | None) -> CustomerStatus | None:
 def list_customers(request: Request, ctx: Web, buscar: str = "", estado: str = "", pagina: str = "1") -> HTMLResponse:
     search = buscar.strip()[: bounds.SEARCH_TERM] or None
     status = _status(estado)
-    page_number = max(1, int(pagina)) if pagina.isdigit() else 1
+    page_number = whole_number(pagina, 1)
     with ctx.listing() as session:  # the read replica when it may serve (core.replica)
         total = customer_lists.count_customers(session, search, status)
         pages = max(1, math.ceil(total / PAGE_SIZE))
@@ -101,7 +104,24 @@ def check_digit(request: Request, ctx: Web, tipo_documento: str = "NIT", numero:
             text = f"DV {normalise(TipoDocumento.NIT, numero[: bounds.IDENTITY_NUMBER + 10]).dv}"
         except InvalidIdentity:
             text = "NIT no válido"
-    return HTMLResponse(text)
+    # The warning beside the field follows the number (htmx out-of-band swap).
+    warning = render_text("clientes/_nit_propio.html", own=_is_own_nit(ctx, tipo_documento, numero))
+    return HTMLResponse(text + warning)
+
+
+def _is_own_nit(ctx: WebContext, tipo_documento: str, numero: str) -> bool:
+    """Whether the number typed is the business's own NIT (its fiscal data's, else the one it registered with)."""
+    if tipo_documento != TipoDocumento.NIT.value or not numero.strip():
+        return False
+    try:
+        typed = normalise(TipoDocumento.NIT, numero[: bounds.IDENTITY_NUMBER + 10]).number
+    except InvalidIdentity:
+        return False
+    issuer = find_issuer(ctx.session)
+    if issuer is not None:
+        return typed == issuer.nit
+    tenant = ctx.session.get(Tenant, ctx.session.tenant_id)
+    return tenant is not None and typed == re.sub(r"\D", "", tenant.nit.split("-")[0])
 
 
 def _with_number_error(values: dict[str, str], errors: FormErrors) -> FormErrors:
@@ -154,6 +174,7 @@ def _render_form(
         errors=errors,
         customer=customer,
         dv=dv,
+        own_nit=_is_own_nit(ctx, values.get("tipo_documento", "NIT"), values.get("numero", "")),
         tipos=list(TipoDocumento),
         personas=list(PersonType),
         responsabilidades=fiscal_form.responsabilidades_options(),

@@ -22,6 +22,7 @@ from nitida.invoices.access import INVOICES
 from nitida.invoices.models import Invoice, InvoiceStatus
 from nitida.web import messages
 from nitida.web.deps import Web, WebContext
+from nitida.web.forms import whole_number
 from nitida.web.rendering import page
 
 router = APIRouter(include_in_schema=False)
@@ -99,7 +100,7 @@ def delivery_fragment(request: Request, ctx: Web, invoice_id: str) -> HTMLRespon
 @router.get("/app/correo-demo")
 def caught_mail(request: Request, ctx: Web, pagina: str = "1") -> HTMLResponse:
     ctx.require(INVOICES, "read")
-    page_number = max(1, int(pagina)) if pagina.isdigit() else 1
+    page_number = whole_number(pagina, 1)
     total, rows = delivery.caught_mail(ctx.session, MAIL_PAGE_SIZE, (page_number - 1) * MAIL_PAGE_SIZE)
     return page(
         request,

@@ -33,9 +33,9 @@ from nitida.invoices.models import InvoiceStatus, NumberingResolution, PaymentMe
 from nitida.invoices.schemas import InvoiceCreate, InvoiceUpdate, PaymentCreate, VoidRequest
 from nitida.vocabulary import codelists
 from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
-from nitida.web import invoice_form, labels, messages, pages_delivery, pages_documents, pages_export
+from nitida.web import invoice_form, labels, messages, pages_business, pages_delivery, pages_documents, pages_export
 from nitida.web.deps import Web, WebContext
-from nitida.web.forms import FormErrors, FormInvalid, attempt, validate
+from nitida.web.forms import FormErrors, FormInvalid, attempt, validate, whole_number
 from nitida.web.invoice_form import NAMES
 from nitida.web.rendering import is_htmx, page
 
@@ -122,7 +122,7 @@ class ListFilters:
 def list_invoices(
     request: Request, ctx: Web, filters: Annotated[ListFilters, Depends(ListFilters.read)], pagina: str = "1"
 ) -> HTMLResponse:
-    page_number = max(1, int(pagina)) if pagina.isdigit() else 1
+    page_number = whole_number(pagina, 1)
     with ctx.listing() as session:  # the read replica when it may serve (core.replica)
         total, rows = filters.rows(session, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
     customer_name = None
@@ -281,6 +281,8 @@ def _render_editor(
         resolutions=resolutions,
         info=info,
         totals=invoice_form.preview_totals(lines),
+        line_totals=invoice_form.line_amounts(lines),
+        new_line=invoice_form.new_line(values),
         iva_rates=invoice_form.IVA_RATES,
         inc_rates=invoice_form.INC_RATES,
         terms=invoice_form.TERMS,
@@ -295,11 +297,12 @@ def _render_editor(
 def new_invoice_form(request: Request, ctx: Web, cliente: str = "") -> HTMLResponse:
     ctx.require(INVOICES, "write")
     values = invoice_form.new_values(cliente, _default_resolution(_resolutions(ctx), bogota_today()))
+    values = pages_business.apply_defaults(ctx, values)  # the business's notes, plazo and medio de pago
     return _render_editor(
         request,
         ctx,
         values=values,
-        lines=[invoice_form.FormLine() for _ in range(invoice_form.INITIAL_LINES)],
+        lines=[invoice_form.new_line(values) for _ in range(invoice_form.INITIAL_LINES)],
         errors=FormErrors(),
     )
 
@@ -403,11 +406,14 @@ def _slug(exc: FormInvalid) -> str:
 def live_totals(request: Request, ctx: Web) -> HTMLResponse:
     """Subtotal, taxes by rate and Total of the lines being typed (htmx fragment)."""
     ctx.require(INVOICES, "write")  # the editor's: who may draft
+    lines = invoice_form.form_lines(ctx)
     return page(
         request,
         ctx,
         "facturas/_totales.html",
-        totals=invoice_form.preview_totals(invoice_form.form_lines(ctx)),
+        totals=invoice_form.preview_totals(lines),
+        line_totals=invoice_form.line_amounts(lines),
+        oob_lines=True,
         currency=invoice_form.currency_of(invoice_form.header_values(ctx)),
     )
 

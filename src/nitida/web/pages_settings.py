@@ -10,14 +10,19 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from nitida.core import bounds
+from nitida import flows
+from nitida.auth.dependencies import client_info
+from nitida.core import bounds, passwords
 from nitida.core.clock import bogota_today
+from nitida.delivery import accounts
 from nitida.einvoicing import configuration
 from nitida.einvoicing.access import ELECTRONIC_INVOICING, ISSUER
 from nitida.einvoicing.schemas import ElectronicInvoicingWrite, IssuerWrite
 from nitida.invoices import numbering
 from nitida.invoices.access import RESOLUTIONS
 from nitida.invoices.schemas import ResolutionCreate
+from nitida.security_events import service as events
+from nitida.users import links
 from nitida.users import service as users
 from nitida.users.access import USERS
 from nitida.users.models import Role, UserStatus
@@ -71,6 +76,10 @@ USER_FIELDS = {"email": "correo", "name": "nombre", "password": "contrasena", "r
 NOTICES = {
     "resolucion": "Resolución registrada.",
     "usuario": "Usuario creado: comparte con él su correo y su contraseña inicial.",
+    "invitado": (
+        f"Invitación enviada: el usuario recibe un correo con un enlace para elegir su contraseña "
+        f"(sirve una vez y vence en {links.INVITATION_DAYS} días)."
+    ),
     "rol": "Rol actualizado.",
     "inactivado": "Usuario desactivado: sus sesiones se cerraron.",
     "activado": "Usuario activado.",
@@ -97,6 +106,8 @@ def _render(
 ) -> HTMLResponse:
     today = bogota_today()
     row = configuration.find_settings(ctx.session)
+    user_rows = users.list_users(ctx.session)
+    active_admins = [u.id for u in user_rows if u.role is Role.ADMIN and u.status is UserStatus.ACTIVE]
     settings = configuration.settings_read(row) if row else None
     return page(
         request,
@@ -104,7 +115,12 @@ def _render(
         "configuracion/index.html",
         nav="configuracion",
         resolutions=[resolution_info(r, today) for r in numbering.list_resolutions(ctx.session)],
-        users=users.list_users(ctx.session),
+        users=user_rows,
+        # The last active ADMIN is neither demoted nor deactivated (users.service refuses it): not offered.
+        sole_admin_id=active_admins[0] if len(active_admins) == 1 else None,
+        password_rule=messages.PASSWORD_RULE,
+        password_lengths=(passwords.MIN_LENGTH, passwords.MAX_LENGTH),
+        can_mail=accounts.can_mail(ctx.session, request.app.state.settings),
         roles=list(Role),
         resolution_values=resolution_values or {},
         resolution_errors=resolution_errors or FormErrors(),
@@ -194,16 +210,45 @@ def invite_user(request: Request, ctx: Web) -> Response:
     body = {
         "email": values["correo"],
         "name": values["nombre"],
-        "password": values["contrasena"],
+        # Empty: the user is invited to choose their own (an e-mail with a one-time link).
+        "password": values["contrasena"] or None,
         "role": values["rol"],
     }
+    settings = request.app.state.settings
     try:
         data = validate(UserCreate, body, USER_FIELDS)
-        attempt(ctx.session, USER_FIELDS, lambda: users.create_user(ctx.session, data))
+        attempt(
+            ctx.session,
+            USER_FIELDS,
+            lambda: flows.invite_user(
+                ctx.session, settings, ctx.principal, data, base_url=str(request.base_url), client=client_info(request)
+            ),
+        )
     except FormInvalid as exc:
         values["contrasena"] = ""
-        return _render(request, ctx, user_values=values, user_errors=exc.errors, status_code=422)
-    return RedirectResponse("/app/configuracion?aviso=usuario", status_code=303)
+        errors = FormErrors(messages.password_errors(exc.errors.fields, "contrasena"), exc.errors.general)
+        return _render(request, ctx, user_values=values, user_errors=errors, status_code=422)
+    notice = "usuario" if data.password is not None else "invitado"
+    return RedirectResponse(f"/app/configuracion?aviso={notice}#usuarios", status_code=303)
+
+
+@router.post("/app/configuracion/usuarios/{user_id}/invitacion")
+def resend_invitation(request: Request, ctx: Web, user_id: str) -> Response:
+    user = users.get_user(ctx.session, user_id)
+    _require_admin(ctx)
+    settings = request.app.state.settings
+    try:
+        attempt(
+            ctx.session,
+            USER_FIELDS,
+            lambda: accounts.send_invitation(
+                ctx.session, settings, ctx.principal, user, base_url=str(request.base_url), client=client_info(request)
+            ),
+        )
+    except FormInvalid as exc:
+        problem = exc.errors.general or next(iter(exc.errors.fields.values()), "No se pudo enviar la invitación.")
+        return _render(request, ctx, problem=problem, status_code=409)
+    return RedirectResponse("/app/configuracion?aviso=invitado#usuarios", status_code=303)
 
 
 @router.post("/app/configuracion/usuarios/{user_id}")
@@ -216,11 +261,22 @@ def change_user(request: Request, ctx: Web, user_id: str) -> Response:
         change["role"] = role
     if status in UserStatus.__members__:
         change["status"] = status
+    role_before, status_before = user.role, user.status
     try:
         data = validate(UserUpdate, change, USER_FIELDS)
         attempt(ctx.session, USER_FIELDS, lambda: users.update_user(ctx.session, user, data))
     except FormInvalid as exc:
         return _render(request, ctx, problem=exc.errors.general or "No se pudo cambiar el usuario.", status_code=409)
+    # The same security events as the API's PATCH /users/{id}.
+    events.record_user_changes(
+        ctx.session,
+        ctx.principal,
+        client_info(request),
+        user,
+        role_before=role_before,
+        status_before=status_before,
+        password_changed=False,
+    )
     if user.status is UserStatus.INACTIVE:
         # token_version already ends them; deleting the rows frees the table at once.
         sessions.end_sessions_of(ctx.session, user.id)

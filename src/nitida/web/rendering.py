@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from nitida.customers.access import CUSTOMERS
 from nitida.einvoicing.access import ELECTRONIC_INVOICING, ISSUER, NOTES
+from nitida.invoices import business
 from nitida.invoices.access import INVOICES, RESOLUTIONS
 from nitida.users.access import USERS
 from nitida.web import formatting, labels
@@ -55,11 +56,14 @@ env.globals.update(
 
 
 def render_text(name: str, **context: Any) -> str:
-    return env.get_template(name).render(**{"ctx": None, "nav": "", **context})
+    return env.get_template(name).render(**{"ctx": None, "nav": "", "logo_version": None, **context})
 
 
 def page(request: Request, ctx: Any, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A page (or, for htmx, a fragment template) for the signed-in user ``ctx``."""
+    """A page (or, for htmx, a fragment template) for the signed-in user ``ctx``; its header shows the
+    business's logo when it has one."""
+    if ctx is not None and "logo_version" not in context:
+        context["logo_version"] = business.logo_version(ctx.session)
     html = render_text(name, request=request, ctx=ctx, **context)
     return HTMLResponse(html, status_code=status_code)
 

@@ -1,5 +1,6 @@
-"""Back-office sessions: signing in with the API's own login (and its
-throttling), finding the signed-in user from a cookie, signing out.
+"""Back-office sessions: opening one for a token of the API's own login
+(``auth.service.login``: the same admission limit, throttles and events),
+finding the signed-in user from a cookie, signing out.
 
 The cookie is ``<tenant id>.<random token>``. Only the token's SHA-256 is
 stored, in the tenant's ``web_sessions`` table; a session ends when it is
@@ -17,7 +18,6 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from nitida.auth import service as auth
 from nitida.core.db import Database, TenantSession, utcnow
 from nitida.core.errors import Unauthorized
 from nitida.core.principal import Principal
@@ -53,9 +53,8 @@ def parse_cookie(value: str | None) -> tuple[uuid.UUID, str] | None:
     return tenant_id, token
 
 
-def sign_in(db: Database, settings: Settings, email: str, password: str) -> str:
-    """The new session's cookie value, or Unauthorized / TooManyRequests from the API's login."""
-    access_token, _lifetime = auth.login(db, settings, email, password)
+def open_session(db: Database, settings: Settings, access_token: str) -> str:
+    """The cookie value of a new session for the user ``access_token`` (just issued by the login) names."""
     claims = decode_access_token(access_token, settings.secret_key)
     if claims is None:  # pragma: no cover - just made with the same key
         raise Unauthorized()
