@@ -28,6 +28,7 @@ from nitida.customers import importing
 from nitida.customers.router import router as customers_router
 from nitida.delivery.router import router as delivery_router
 from nitida.einvoicing.router import router as einvoicing_router
+from nitida.flows.router import resolutions_router as flows_resolutions_router
 from nitida.flows.router import router as flows_router
 from nitida.flows.router import users_router as user_invitations_router
 from nitida.invoices.router import resolutions_router
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(invoices_router)
     app.include_router(einvoicing_router)
     app.include_router(flows_router)
+    app.include_router(flows_resolutions_router)
     app.include_router(delivery_router)
     app.include_router(jobs_router)
     app.include_router(reports_router)

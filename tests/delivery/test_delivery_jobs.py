@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from fixtures import dian as answers
 from fixtures.common import SECRET, assert_problem
-from fixtures.einvoicing_api import configure, customer_body, issued_invoice, ok
+from fixtures.einvoicing_api import configure, customer_body, dian_accepts, issued_invoice, ok
 from fixtures.processes import free_port
 from nitida.core.settings import Settings
 from nitida.delivery.models import Delivery
@@ -309,6 +309,7 @@ def test_printed_forms_of_a_draft_an_invoice_and_its_notes(client, tenant, tmp_p
     assert preview.status_code == 200
     assert "Borrador — sin validez fiscal" in text_of(preview.content, tmp_path)
 
+    dian_accepts(client, headers, invoice)  # a note references an invoice the DIAN accepted (issue 25)
     note = ok(
         client.post(
             f"/billing/invoices/{invoice['id']}/credit-notes",
@@ -363,6 +364,7 @@ def test_a_worker_killed_mid_send_neither_loses_nor_duplicates_the_upload(client
 def test_a_credit_note_is_sent_and_mailed_like_its_invoice(client, tenant, database, worker, fake, smtp):
     answers.StatefulDian().install(fake)
     invoice = invoice_of(client, tenant)
+    worker(tenant, fake, smtp.url).run_until_idle()  # a note references an invoice the DIAN accepted (issue 25)
     body = {
         "concept": 3,
         "description": "Descuento",

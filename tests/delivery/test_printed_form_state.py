@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from delivery import test_delivery_jobs as delivery_tests
 from fixtures import dian as answers
-from fixtures.einvoicing_api import ISSUER_BODY, configure, issued_invoice, ok
+from fixtures.einvoicing_api import ISSUER_BODY, configure, dian_accepts, issued_invoice, ok
 from nitida.users.models import Role
 
 # The fake DIAN, the SMTP server and the worker of the delivery tests.
@@ -51,7 +51,7 @@ def credit_note(client, headers, invoice_id: str) -> dict:
 def test_an_issued_document_prints_the_issuer_it_was_signed_with(client, tenant, tmp_path):
     headers = tenant.headers()
     configure(client, headers)
-    invoice = issued_invoice(client, headers)
+    invoice = dian_accepts(client, headers, issued_invoice(client, headers))  # notes: of accepted invoices
     note = credit_note(client, headers, invoice["id"])
 
     # The business changes its razón social and moves to Medellín.
@@ -69,6 +69,7 @@ def test_an_issued_document_prints_the_issuer_it_was_signed_with(client, tenant,
     assert "Nítida Papelería y Oficina S.A.S." in text and "Avenida Carrera 15 # 93-60 Local 2" in text
     assert "Medellín, Antioquia, C.P. 050021" in text
     assert "Carrera 7 # 71-21" not in text
+    dian_accepts(client, headers, later)
     later_note = credit_note(client, headers, later["id"])
     text = printed(client, headers, f"/billing/credit-notes/{later_note['id']}/pdf", tmp_path)
     assert "Nítida Papelería y Oficina S.A.S." in text
@@ -79,8 +80,14 @@ def test_a_document_the_dian_has_not_validated_says_so(client, tenant, tmp_path)
     configure(client, headers)
     invoice = issued_invoice(client, headers)
     assert invoice["electronicStatus"] == "SIGNED"
+    unvalidated = [f"/billing/invoices/{invoice['id']}/pdf"]
+    for path in unvalidated:
+        text = printed(client, headers, path, tmp_path)
+        assert "Documento no validado por la DIAN" in text, path
+    # A note is of an invoice the DIAN accepted (issue 25); the note itself is not validated yet.
+    dian_accepts(client, headers, invoice)
     note = credit_note(client, headers, invoice["id"])
-    for path in (f"/billing/invoices/{invoice['id']}/pdf", f"/billing/credit-notes/{note['id']}/pdf"):
+    for path in (f"/billing/credit-notes/{note['id']}/pdf",):
         text = printed(client, headers, path, tmp_path)
         assert "Documento no validado por la DIAN" in text, path
         assert "Validada por la DIAN" not in text, path
@@ -94,6 +101,7 @@ def test_an_accepted_document_prints_the_dians_validation_time_and_a_note_too(
     answers.StatefulDian().install(fake)
     configure(client, headers)
     invoice = issued_invoice(client, headers)
+    worker(tenant, fake, smtp.url).run_until_idle()  # a note is of an invoice the DIAN accepted (issue 25)
     note = credit_note(client, headers, invoice["id"])
     worker(tenant, fake, smtp.url).run_until_idle()
     assert ok(client.get(f"/billing/invoices/{invoice['id']}", headers=headers))["electronicStatus"] == "ACCEPTED"

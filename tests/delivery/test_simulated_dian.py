@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from fixtures.common import SECRET
-from fixtures.einvoicing_api import configure, issued_invoice, ok, resolution_body, settings_body
+from fixtures.einvoicing_api import accepted_invoice, configure, issued_invoice, ok, resolution_body, settings_body
 from fixtures.web import csrf_of, signed_in
 from nitida.core.principal import Principal
 from nitida.core.settings import Settings
@@ -159,7 +159,7 @@ def test_production_is_never_pointed_at_the_simulation(client, database, demo_te
 def test_the_simulation_checks_the_software_and_the_cude_of_notes(client, database, database_url, demo_tenant):
     """A note's CUDE and every document's huella are recomputed with the DIAN's sample software PIN."""
     headers = demo_tenant.headers()
-    invoice = issued_invoice(client, headers)
+    invoice = accepted_invoice(client, headers)
     note = ok(
         client.post(
             f"/billing/invoices/{invoice['id']}/credit-notes",

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from fixtures import conformance as c
 from fixtures.common import assert_problem
 from fixtures.einvoicing import SOFTWARE_PIN, TECHNICAL_KEY
-from fixtures.einvoicing_api import configure, customer_body, issued_invoice, ok, xml_of
+from fixtures.einvoicing_api import configure, customer_body, dian_accepts, issued_invoice, ok, xml_of
 from nitida.users.models import Role
 
 GIFT = {
@@ -73,7 +73,8 @@ def test_a_gift_is_declared_free_and_taxed_on_its_reference_value(client, admin,
     text = one_line(text_of(pdf.content, tmp_path))
     assert "Obsequio / muestra sin valor comercial" in text and "valor de referencia $ 25.000,00" in text
 
-    # a void credits the gift too: its tax is on the invoice and comes back with it
+    # a void credits the gift too: its tax is on the invoice and comes back with it (of an accepted invoice)
+    dian_accepts(client, admin, invoice)
     voided = ok(client.post(f"/billing/invoices/{invoice['id']}/void", headers=admin, json={"reason": "Error"}))
     assert voided["status"] == "VOID" and voided["balance"] == "0.00"
     notes = ok(client.get(f"/billing/credit-notes?invoiceId={invoice['id']}", headers=admin))

@@ -9,7 +9,7 @@ import pytest
 from fixtures import conformance as c
 from fixtures.common import assert_problem
 from fixtures.einvoicing import SOFTWARE_PIN, TECHNICAL_KEY, assert_schema_valid
-from fixtures.einvoicing_api import LINES, change_one_peso, configure, issued_invoice, ok, xml_of
+from fixtures.einvoicing_api import LINES, accepted_invoice, change_one_peso, configure, issued_invoice, ok, xml_of
 from nitida.einvoicing import cufe, signing
 from nitida.users.models import Role
 
@@ -69,7 +69,7 @@ def checked(client, headers, note: dict, invoice: dict) -> c.Produced:
 
 
 def test_partial_credit_note_is_a_signed_document_and_lowers_the_balance(client, admin):
-    invoice = issued_invoice(client, admin)
+    invoice = accepted_invoice(client, admin)
     response = credit(client, admin, invoice["id"], concept=1, lines=[LINES[0]])
     note = ok(response, 201)
     assert (note["number"], note["prefix"], note["consecutive"], note["kind"]) == ("NC1", "NC", 1, "CREDIT")
@@ -87,7 +87,7 @@ def test_partial_credit_note_is_a_signed_document_and_lowers_the_balance(client,
 
 
 def test_default_lines_are_the_whole_invoice_and_never_more_than_uncredited(client, admin):
-    invoice = issued_invoice(client, admin)
+    invoice = accepted_invoice(client, admin)
     partial = ok(credit(client, admin, invoice["id"], concept=3, lines=[LINES[0]]), 201)
     # all the invoice's lines (the default) is now more than what remains uncredited
     problem = assert_problem(credit(client, admin, invoice["id"], concept=4), 409)
@@ -103,7 +103,7 @@ def test_default_lines_are_the_whole_invoice_and_never_more_than_uncredited(clie
 
 
 def test_whole_credit_note_by_default(client, admin):
-    invoice = issued_invoice(client, admin)
+    invoice = accepted_invoice(client, admin)
     note = ok(credit(client, admin, invoice["id"], concept=5), 201)
     assert (note["total"], note["subtotal"], note["taxTotal"]) == (
         invoice["total"],
@@ -115,7 +115,7 @@ def test_whole_credit_note_by_default(client, admin):
 
 
 def test_credit_beyond_the_open_balance_is_409(client, admin):
-    invoice = issued_invoice(client, admin, lines=LINES[:1])  # 141,610.00
+    invoice = accepted_invoice(client, admin, lines=LINES[:1])  # 141,610.00
     ok(
         client.post(
             f"/billing/invoices/{invoice['id']}/payments",
@@ -132,7 +132,7 @@ def test_credit_beyond_the_open_balance_is_409(client, admin):
 
 
 def test_anulacion_must_be_whole_and_void_issues_it(client, admin):
-    invoice = issued_invoice(client, admin)
+    invoice = accepted_invoice(client, admin)
     problem = assert_problem(credit(client, admin, invoice["id"], concept=2, lines=[LINES[0]]), 409)
     assert "anulación" in problem["detail"]
     voided = ok(
@@ -152,7 +152,7 @@ def test_anulacion_must_be_whole_and_void_issues_it(client, admin):
 
 
 def test_debit_note_raises_the_balance_and_reopens_a_paid_invoice(client, admin):
-    invoice = issued_invoice(client, admin, lines=LINES[:1])
+    invoice = accepted_invoice(client, admin, lines=LINES[:1])
     ok(
         client.post(
             f"/billing/invoices/{invoice['id']}/payments",
@@ -180,7 +180,7 @@ def test_debit_note_raises_the_balance_and_reopens_a_paid_invoice(client, admin)
 
 
 def test_notes_numbering_is_per_tenant_and_per_kind_and_prefixes_are_configurable(client, admin, make_tenant):
-    invoice = issued_invoice(client, admin)
+    invoice = accepted_invoice(client, admin)
     assert ok(credit(client, admin, invoice["id"], lines=[LINES[0]]), 201)["number"] == "NC1"
     assert ok(debit(client, admin, invoice["id"]), 201)["number"] == "ND1"
     ok(
@@ -204,12 +204,12 @@ def test_notes_numbering_is_per_tenant_and_per_kind_and_prefixes_are_configurabl
     other = make_tenant("Otra S.A.S.", "800197268")
     other_admin = other.headers(Role.ADMIN)
     configure(client, other_admin)
-    theirs = issued_invoice(client, other_admin)
+    theirs = accepted_invoice(client, other_admin)
     assert ok(credit(client, other_admin, theirs["id"], lines=[LINES[0]]), 201)["number"] == "NC1"
 
 
 def test_taken_note_number_is_409(client, admin):
-    invoice = issued_invoice(client, admin)
+    invoice = accepted_invoice(client, admin)
     ok(debit(client, admin, invoice["id"]), 201)  # ND1
     ok(
         client.put(
@@ -238,7 +238,7 @@ def test_notes_refused_on_drafts(client, admin):
 
 
 def test_roles_and_tenants(client, tenant, admin, make_tenant):
-    invoice = issued_invoice(client, admin)
+    invoice = accepted_invoice(client, admin)
     assert_problem(credit(client, tenant.headers(Role.CONSULTA), invoice["id"]), 403)
     assert_problem(debit(client, tenant.headers(Role.CONSULTA), invoice["id"]), 403)
     note = ok(credit(client, tenant.headers(Role.OPERADOR), invoice["id"], lines=[LINES[0]]), 201)
@@ -267,7 +267,7 @@ def test_roles_and_tenants(client, tenant, admin, make_tenant):
 def test_credit_note_concepts_are_those_of_anexo_1_9(client, admin):
     # Issue 25: the 2019 list ended in "5 Otros" (which the DIAN reads as a prompt-payment discount) and
     # refused 6. Anexo 1.9: 5 descuento comercial por pronto pago, 6 descuento comercial por volumen de ventas.
-    invoice = issued_invoice(client, admin, lines=LINES[:1])
+    invoice = accepted_invoice(client, admin, lines=LINES[:1])
     part = [{**LINES[0], "quantity": "1"}]
     volume = ok(credit(client, admin, invoice["id"], concept=6, description="Descuento por volumen", lines=part), 201)
     assert (volume["concept"], volume["conceptName"]) == ("6", "Descuento comercial por volumen de ventas")
@@ -290,7 +290,7 @@ def void_of(client, headers, invoice: dict, reason: str = "Factura errada") -> t
 
 def test_void_after_a_partial_credit_note_credits_what_is_left(client, admin):
     # Issue 25: the anulación took the whole invoice again, more than was left: 409.
-    invoice = issued_invoice(client, admin)
+    invoice = accepted_invoice(client, admin)
     returned = ok(credit(client, admin, invoice["id"], lines=[{**LINES[0], "quantity": "4"}]), 201)
     voided, anulacion = void_of(client, admin, invoice)
     assert voided["status"] == "VOID" and voided["balance"] == "0.00"
@@ -303,7 +303,7 @@ def test_void_after_a_partial_credit_note_credits_what_is_left(client, admin):
 
 
 def test_void_after_a_credit_for_an_amount_credits_the_rest_per_tax(client, admin):
-    invoice = issued_invoice(client, admin, lines=LINES[:1])  # 10 × 11 900.00 + IVA 19 %
+    invoice = accepted_invoice(client, admin, lines=LINES[:1])  # 10 × 11 900.00 + IVA 19 %
     discount = [{"description": "Descuento", "quantity": "1", "unitPrice": "9000.00", "taxes": LINES[0]["taxes"]}]
     ok(credit(client, admin, invoice["id"], concept=3, lines=discount), 201)
     voided, anulacion = void_of(client, admin, invoice)
@@ -313,7 +313,7 @@ def test_void_after_a_credit_for_an_amount_credits_the_rest_per_tax(client, admi
 
 
 def test_void_after_a_debit_note_credits_the_debit_too(client, admin):
-    invoice = issued_invoice(client, admin, lines=LINES[:1])
+    invoice = accepted_invoice(client, admin, lines=LINES[:1])
     interest = ok(debit(client, admin, invoice["id"]), 201)
     voided, anulacion = void_of(client, admin, invoice)
     assert voided["status"] == "VOID" and voided["balance"] == "0.00"
@@ -325,7 +325,7 @@ def test_void_after_a_debit_note_credits_the_debit_too(client, admin):
 def test_void_of_a_zero_total_invoice(client, admin):
     # The README promises it; the anulación of nothing owed failed ("total must be more than 0").
     sample = [{"description": "Muestra sin valor", "quantity": "1", "unitPrice": "0.00", "taxes": []}]
-    invoice = issued_invoice(client, admin, lines=sample)
+    invoice = accepted_invoice(client, admin, lines=sample)
     assert invoice["total"] == "0.00"
     voided, anulacion = void_of(client, admin, invoice)
     assert voided["status"] == "VOID" and anulacion["total"] == "0.00"

@@ -166,7 +166,16 @@ def test_resolution_changes_are_audited(client, tenant, database):
         events = history(session, entity_type="resolution", entity_id=uuid.UUID(res["id"]))
         assert [e.action for e in events] == ["CREATED", "UPDATED"]
         # The creation records every field the resolution was registered with.
-        registered = ("resolutionNumber", "prefix", "rangeFrom", "rangeTo", "validFrom", "validTo", "technicalKey")
+        registered = (
+            "resolutionNumber",
+            "prefix",
+            "rangeFrom",
+            "rangeTo",
+            "validFrom",
+            "validTo",
+            "technicalKey",
+            "environment",
+        )
         assert events[0].changes == {field: {"from": None, "to": res[field]} for field in registered}
         assert events[0].changes["rangeTo"] == {"from": None, "to": 10}
         assert events[1].changes == {

@@ -287,11 +287,11 @@ def test_aging_json_has_the_documented_shape(client, tenant):
 
 
 def test_credit_and_debit_notes_move_their_invoice_in_every_report(client, tenant):
-    from fixtures.einvoicing_api import configure, issued_invoice
+    from fixtures.einvoicing_api import accepted_invoice, configure
 
     headers = tenant.headers(Role.ADMIN)
     configure(client, headers)
-    invoice = issued_invoice(client, headers)
+    invoice = accepted_invoice(client, headers)
     customer_id = invoice["customer"]["id"] if "id" in invoice["customer"] else invoice["customerId"]
     total = Decimal(invoice["total"])
     credit = client.post(

@@ -30,7 +30,7 @@ from fixtures import dian as answers
 from fixtures.browser import spanish_chromium
 from fixtures.common import PASSWORD, SECRET, TenantHandle
 from fixtures.crawler import Crawler, Report, english_in, english_words, shape
-from fixtures.einvoicing_api import LINES, configure, customer_body, ok, resolution_body
+from fixtures.einvoicing_api import LINES, configure, customer_body, ok, record_dian_answer, resolution_body
 from fixtures.processes import free_port, start_service
 from nitida.core.clock import bogota_today
 from nitida.core.settings import Settings
@@ -44,8 +44,8 @@ SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # git-ignored: pa
 # Fresh copies of some states are made at the start, as spares: an invoice issued before the business
 # configured electronic invoicing cannot be made afterwards, and the DIAN's answers come from one
 # delivery run (a later run would deliver, and mail, every document issued since). As many as the
-# role has actions on such an invoice (ADMIN: pago, nota crédito, anular, reenviar, duplicar; OPERADOR:
-# pago, nota crédito, duplicar); past them an accepted or rejected copy costs a delivery run of its own,
+# role has actions on such an invoice (ADMIN: pago, nota crédito, anular, reenviar, duplicar, corregir y
+# reenviar; OPERADOR: pago, nota crédito, duplicar, corregir y reenviar); past them an accepted or rejected copy costs a delivery run of its own,
 # a non-electronic one fails.
 SPARES = {Role.ADMIN: 5, Role.OPERADOR: 3, Role.CONSULTA: 0}
 
@@ -114,7 +114,7 @@ class World:
     seeded id to its state and a factory of fresh copies."""
 
     def __init__(self, client, database, database_url: str, tenant: TenantHandle, dian, smtp_url: str) -> None:
-        self.client, self.tenant = client, tenant
+        self.client, self.tenant, self.database = client, tenant, database
         self.headers = tenant.headers(Role.ADMIN)
         self.fake, self.replies = dian
         self.worker = Worker(
@@ -164,6 +164,13 @@ class World:
 
     # --- the states (each returns the new entity's id) ---
 
+    def accepted_now(self) -> dict:
+        """An issued invoice the DIAN accepted (its answer recorded as the delivery job records it): notes and
+        voids reference only such invoices (issue 25)."""
+        invoice = self.issued()
+        record_dian_answer(self.database, self.tenant.id, invoice["id"], accepted=True)
+        return invoice
+
     def s_draft(self) -> str:
         return self.draft()["id"]
 
@@ -204,7 +211,7 @@ class World:
         return invoice["id"]
 
     def s_credit_note(self) -> str:
-        invoice = self.issued()
+        invoice = self.accepted_now()
         line = {
             "description": "Resma papel carta 75 g",
             "quantity": "2",
@@ -216,14 +223,14 @@ class World:
         return invoice["id"]
 
     def s_debit_note(self) -> str:
-        invoice = self.issued()
+        invoice = self.accepted_now()
         line = {"description": "Intereses de mora", "quantity": "1", "unitPrice": "5000.00"}
         body = {"concept": 1, "description": "Intereses por pago tardío", "lines": [line]}
         self.post(f"/billing/invoices/{invoice['id']}/debit-notes", body)
         return invoice["id"]
 
     def s_void(self) -> str:
-        invoice = self.issued()
+        invoice = self.accepted_now()
         voided = self.post(f"/billing/invoices/{invoice['id']}/void", {"reason": "Factura emitida por error"}, 200)
         assert voided["status"] == "VOID", voided
         return invoice["id"]

@@ -16,6 +16,7 @@ from playwright.sync_api import ConsoleMessage, Dialog, expect
 from fixtures.browser import missing, spanish_chromium
 from fixtures.common import PASSWORD
 from fixtures.einvoicing import CERT_PASSWORD, SOFTWARE_ID, SOFTWARE_PIN, TECHNICAL_KEY, demo_p12
+from fixtures.einvoicing_api import record_dian_answer
 from fixtures.processes import free_port, start_service
 from nitida.core.clock import bogota_today
 from nitida.core.principal import Principal
@@ -344,6 +345,11 @@ def test_an_admin_configures_electronic_invoicing_and_issues_a_signed_invoice(ta
         page.get_by_role("button", name="Descargar XML").click()
     assert xml_download.value.suggested_filename == "SETP990000000.xml"
     t.check(f"factura-electronica-{engine_name}")
+    # A note references an invoice the DIAN accepted (issue 25): its answer, recorded as the delivery job does.
+    assert "Las notas y la anulación se emiten cuando la DIAN acepte la factura." in page.content()
+    invoice_id = re.search(r"/app/facturas/([0-9a-f-]{36})", page.url)[1]
+    record_dian_answer(database, tenant.id, invoice_id, accepted=True)
+    page.reload()
     page.get_by_text("Nueva nota crédito").click()
     page.get_by_label("Concepto").select_option("3")
     page.get_by_label("Descripción").fill("Descuento por pronto pago")

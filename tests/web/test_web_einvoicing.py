@@ -12,7 +12,7 @@ from lxml import etree
 
 from fixtures.common import random_nit
 from fixtures.einvoicing import CERT_PASSWORD, SOFTWARE_ID, SOFTWARE_PIN, demo_p12
-from fixtures.einvoicing_api import configure, customer_body, issued_invoice, ok, resolution_body
+from fixtures.einvoicing_api import configure, customer_body, dian_accepts, issued_invoice, ok, resolution_body
 from fixtures.web import csrf_of, signed_in
 from nitida.users.models import Role
 
@@ -214,9 +214,10 @@ def test_only_an_admin_sees_or_posts_the_fiscal_settings(app, tenant):
 # --- the invoice page ----------------------------------------------------------------------------------
 
 
-def _configured_invoice(client, tenant) -> dict:
+def _configured_invoice(client, tenant, *, accepted: bool = False) -> dict:
     configure(client, tenant.headers())
-    return issued_invoice(client, tenant.headers())
+    invoice = issued_invoice(client, tenant.headers())
+    return dian_accepts(client, tenant.headers(), invoice) if accepted else invoice
 
 
 def test_an_electronic_invoice_shows_its_cufe_qr_status_xml_and_pdf(app, tenant, client):
@@ -329,7 +330,7 @@ def test_issuing_from_the_page_signs_for_a_configured_business(app, tenant, clie
 
 
 def test_a_credit_note_is_issued_from_the_invoice_page_and_listed(app, tenant, client):
-    invoice = _configured_invoice(client, tenant)
+    invoice = _configured_invoice(client, tenant, accepted=True)
     browser = signed_in(app, tenant.users[Role.OPERADOR].email)
     path = f"/app/facturas/{invoice['id']}"
     html = browser.get(path).text
@@ -369,7 +370,7 @@ def test_consulta_cannot_forge_a_credit_note(app, tenant, client):
 def test_an_admin_voids_an_electronic_invoice_from_its_page_as_the_api_does(app, tenant, client):
     """Anular on the page issues the concept-2 credit note the API's void issues (it answered 500), and the API's
     409s come back as the page's Spanish messages with the same status."""
-    invoice = _configured_invoice(client, tenant)
+    invoice = _configured_invoice(client, tenant, accepted=True)
     browser = signed_in(app, tenant.users[Role.ADMIN].email)
     path = f"/app/facturas/{invoice['id']}"
     token = csrf_of(browser.get(f"{path}/anular").text)

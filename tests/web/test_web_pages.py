@@ -606,13 +606,13 @@ def test_the_invoice_list_shows_the_dian_status_and_exports_what_it_shows_to_exc
 def test_inicio_speaks_in_singular_and_plural_nets_credit_notes_and_guides_a_new_business(
     app, client, database, tenant
 ):
-    from fixtures.einvoicing_api import configure, issued_invoice, ok
+    from fixtures.einvoicing_api import accepted_invoice, configure, ok
 
     browser = signed_in(app, tenant.users[Role.ADMIN].email)
     first = browser.get("/app").text
     assert "Primeros pasos" in first and "Registra la resolución de numeración" in first
     configure(client, tenant.headers())
-    invoice = issued_invoice(client, tenant.headers())
+    invoice = accepted_invoice(client, tenant.headers())
     ok(
         client.post(
             f"/billing/invoices/{invoice['id']}/credit-notes",

@@ -19,7 +19,7 @@ from nitida.core.errors import Conflict
 from nitida.core.settings import Settings
 from nitida.delivery import service
 from nitida.delivery.models import Delivery, MailStatus
-from nitida.dian import attached, files, mail, simulated, transmission
+from nitida.dian import attached, mail, simulated, transmission
 from nitida.dian.client import DianClient, DianRefused, service_url
 from nitida.dian.responses import DianResponse, Outcome
 from nitida.einvoicing import service as einvoicing
@@ -174,6 +174,7 @@ def _submit(
         found.supplier.id_number,
         year,
         consecutive,
+        zip_consecutive=service.zip_number(run.session, row, document),
     )
     test_set_id = found.settings.test_set_id
     if environment is Environment.HABILITACION and not test_set_id:
@@ -244,9 +245,8 @@ def send_mail(run: JobRun) -> dict[str, Any] | None:
     container = service.attached_of(run.session, row)
     profile = business.defaults(run.session)
     printed = service.printed_for_mail(doc, document, row, business.logo(run.session) if profile.has_logo else None)
-    # The container takes the document's file number (the DIAN found it under that name, or by its CUFE).
-    year, consecutive = service.file_number(run.session, row, document)
-    names = files.document_file_names("attached", found.supplier.id_number, year, consecutive)
+    # The AttachedDocument and the mailed ZIP take numbers of their own counters (issue 25).
+    names = service.mail_file_names(run.session, row, document, found.supplier.id_number)
     try:
         built = mail.delivery_mail(
             doc,

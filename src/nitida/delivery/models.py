@@ -62,6 +62,11 @@ class Delivery(TenantScoped, Base):
     note_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     file_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     file_consecutive: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Each file type has its own counter (issue 25, FileCounter): the ZIP sent to the DIAN, the AttachedDocument
+    # and the ZIP mailed to the buyer take numbers of their own, kept so a resend or a second e-mail reuses them.
+    zip_consecutive: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    attached_consecutive: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    mail_zip_consecutive: Mapped[int | None] = mapped_column(Integer, nullable=True)
     track_id: Mapped[str | None] = mapped_column(String(bounds.DELIVERY_TRACK_ID), nullable=True)
     submissions: Mapped[int] = mapped_column(Integer, default=0)  # uploads made (a resend adds one)
     dian_status_code: Mapped[str | None] = mapped_column(String(bounds.CODE), nullable=True)
@@ -80,6 +85,48 @@ class Delivery(TenantScoped, Base):
     mail_job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class FileCounter(TenantScoped, Base):
+    """The issuer's last file-name consecutive of one file type (fv, nc, nd, ad, z) in one year (Anexo Técnico:
+    one counter per issuer, type and year). Taken under an advisory lock by delivery.service.next_file_number."""
+
+    __tablename__ = "dian_file_counters"
+    __table_args__ = (Index("uq_dian_file_counters_kind_year", "tenant_id", "kind", "year", unique=True),)
+
+    kind: Mapped[str] = mapped_column(String(4))
+    year: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class RejectedVersion(TenantScoped, Base):
+    """A version of an invoice the DIAN rejected, kept when the invoice is corrected and sent again under the
+    same number (issue 25): what was signed, its CUFE, and everything the DIAN said of it."""
+
+    __tablename__ = "rejected_versions"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "invoice_id"],
+            ["invoices.tenant_id", "invoices.id"],
+            ondelete="RESTRICT",
+            name="fk_rejected_versions_invoice",
+        ),
+        Index("ix_rejected_versions_invoice", "tenant_id", "invoice_id", "superseded_at"),
+    )
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    number: Mapped[str] = mapped_column(String(bounds.INVOICE_NUMBER))
+    cufe: Mapped[str] = mapped_column(String(bounds.DOCUMENT_KEY))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signed_xml: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    file_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    track_id: Mapped[str | None] = mapped_column(String(bounds.DELIVERY_TRACK_ID), nullable=True)
+    dian_status_code: Mapped[str | None] = mapped_column(String(bounds.CODE), nullable=True)
+    dian_status_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    dian_messages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    superseded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    superseded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)  # the user who corrected it
 
 
 class SimulatedMail(TenantScoped, Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response, status
@@ -10,7 +11,7 @@ from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, client_info
 from nitida.core.problems import problem_responses
 from nitida.delivery import service
 from nitida.delivery.access import DELIVERY
-from nitida.delivery.schemas import DeliveryRead, EmailRequest
+from nitida.delivery.schemas import DeliveryRead, EmailRequest, RejectedVersionRead
 from nitida.einvoicing import notes
 from nitida.invoices import service as invoices
 from nitida.vocabulary.kinds import NoteKind
@@ -58,6 +59,31 @@ def resend(invoice_id: str, ctx: ItemResender) -> DeliveryRead:
     ctx.authorize()
     service.resend(ctx.session, ctx.principal, invoice)
     return _read(ctx, invoice)
+
+
+@router.get(
+    "/invoices/{invoice_id}/rejected-versions",
+    response_model=list[RejectedVersionRead],
+    responses=problem_responses(401, 404),
+)
+def rejected_versions(invoice_id: str, ctx: ItemReader) -> list[RejectedVersionRead]:
+    """The versions of the invoice the DIAN rejected and that were corrected and sent again under the same number
+    (POST /billing/invoices/{id}/correction), oldest first: CUFE, issue time and every message of the DIAN."""
+    invoice = invoices.get_invoice(ctx.session, invoice_id)
+    ctx.authorize()
+    return [RejectedVersionRead.model_validate(v) for v in service.rejected_versions(ctx.session, invoice)]
+
+
+@router.get(
+    "/invoices/{invoice_id}/rejected-versions/{version_id}/xml",
+    response_class=Response,
+    responses={**XML_RESPONSE, **problem_responses(401, 404)},
+)
+def rejected_version_xml(invoice_id: str, version_id: uuid.UUID, ctx: ItemReader) -> Response:
+    """The signed XML of a version the DIAN rejected, as it was sent."""
+    invoice = invoices.get_invoice(ctx.session, invoice_id)
+    ctx.authorize()
+    return Response(service.rejected_version_xml(ctx.session, invoice, version_id), media_type="application/xml")
 
 
 @router.get(

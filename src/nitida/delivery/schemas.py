@@ -33,3 +33,19 @@ class DeliveryRead(ApiModel):
 
 class EmailRequest(ApiInput):
     to: OptionalEmail = None  # another address than the customer's
+
+
+class RejectedVersionRead(ApiModel):
+    """A version of the invoice the DIAN rejected, kept when the invoice was corrected and sent again."""
+
+    id: uuid.UUID
+    number: str
+    cufe: str
+    issued_at: datetime
+    file_name: str | None
+    track_id: str | None
+    dian_status_code: str | None
+    dian_status_description: str | None
+    dian_messages: list[str]  # every "Regla: …" message of the DIAN about this version
+    answered_at: datetime | None
+    superseded_at: datetime  # when it was corrected

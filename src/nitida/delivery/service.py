@@ -24,10 +24,11 @@ from nitida.core.db import TenantSession, utcnow
 from nitida.core.errors import Conflict, NotFound, TooManyRequests
 from nitida.core.locks import advisory_xact_lock
 from nitida.core.principal import Principal
-from nitida.delivery.models import Delivery, DocumentType, MailStatus, SimulatedMail
-from nitida.dian import pdf, responses
+from nitida.delivery.models import Delivery, DocumentType, FileCounter, MailStatus, RejectedVersion, SimulatedMail
+from nitida.dian import files, pdf, responses
 from nitida.einvoicing import documents, notes, signed
 from nitida.einvoicing import service as einvoicing
+from nitida.einvoicing.configuration import find_issuer
 from nitida.einvoicing.models import InvoiceNote
 from nitida.invoices import business
 from nitida.invoices.models import Invoice, InvoiceStatus
@@ -125,21 +126,46 @@ def file_number(session: TenantSession, row: Delivery, document: Invoice | Invoi
     """The document's (year, consecutive) for the DIAN's file names, taken once and kept: a resend reuses it."""
     if row.file_year is None or row.file_consecutive is None:
         year = (document.issued_at or utcnow()).year
-        row.file_consecutive = next_file_consecutive(session, row, year)
+        row.file_consecutive = next_file_number(session, files.file_kind(KIND[row.document_type]), year)
         row.file_year = year
     return row.file_year, row.file_consecutive
 
 
-def next_file_consecutive(session: TenantSession, row: Delivery, year: int) -> int:
-    """The DIAN file-name consecutive of this kind and year (Anexo Técnico: one counter per issuer, kind, year)."""
-    # Two send jobs of one tenant must not take the same number.
-    advisory_xact_lock(session, f"nitida:delivery-files:{session.tenant_id}:{row.document_type.value}:{year}")
-    last = session.scalar(
-        select(func.max(Delivery.file_consecutive)).where(
-            Delivery.document_type == row.document_type, Delivery.file_year == year
-        )
+def zip_number(session: TenantSession, row: Delivery, document: Invoice | InvoiceNote) -> int:
+    """The consecutive of the ZIP the document is sent to the DIAN in (the ``z`` counter), kept for a resend."""
+    year, _ = file_number(session, row, document)
+    if row.zip_consecutive is None:
+        row.zip_consecutive = next_file_number(session, files.ZIP_PREFIX, year)
+    return row.zip_consecutive
+
+
+def mail_file_names(
+    session: TenantSession, row: Delivery, document: Invoice | InvoiceNote, nit: str
+) -> files.FileNames:
+    """The names of the AttachedDocument (``ad`` counter) and of the ZIP mailed to the buyer (``z`` counter):
+    numbers of their own, kept so a second e-mail of the same container carries the same names."""
+    year, _ = file_number(session, row, document)
+    if row.attached_consecutive is None:
+        row.attached_consecutive = next_file_number(session, files.ATTACHED_PREFIX, year)
+    if row.mail_zip_consecutive is None:
+        row.mail_zip_consecutive = next_file_number(session, files.ZIP_PREFIX, year)
+    return files.document_file_names(
+        "attached", nit, year, row.attached_consecutive, zip_consecutive=row.mail_zip_consecutive
     )
-    return (last or 0) + 1
+
+
+def next_file_number(session: TenantSession, kind: str, year: int) -> int:
+    """The next DIAN file-name consecutive of one file type (fv, nc, nd, ad, z) of the issuer in ``year``
+    (Anexo Técnico: one counter per issuer, file type and year; dian_file_counters keeps it)."""
+    # Two jobs of one tenant must not take the same number: the lock holds until the transaction ends.
+    advisory_xact_lock(session, f"nitida:dian-files:{session.tenant_id}:{kind}:{year}")
+    counter = session.scalar(select(FileCounter).where(FileCounter.kind == kind, FileCounter.year == year))
+    if counter is None:
+        counter = FileCounter(kind=kind, year=year, last=0)
+        session.add(counter)
+    counter.last += 1
+    session.flush()
+    return counter.last
 
 
 # --- what the jobs record ---------------------------------------------------------------------
@@ -255,6 +281,93 @@ def resend(session: TenantSession, actor: Principal, invoice: Invoice) -> Delive
     row.send_job_id = job.id
     _audit(session, actor, row, "RESEND_REQUESTED", job={"from": None, "to": str(job.id)})
     return row
+
+
+def keep_rejected_version(session: TenantSession, actor: Principal, invoice: Invoice) -> RejectedVersion:
+    """Before a REJECTED invoice is signed again (flows.correct_and_resend): keep what was signed and everything
+    the DIAN said of it, and clear its delivery row for the corrected version (a fresh send, new file names)."""
+    row = require_delivery(session, invoice)
+    row = get(session, row.id, for_update=True)
+    if invoice.electronic_status is not ElectronicStatus.REJECTED:
+        raise Conflict(
+            f"Invoice {invoice.number} is {invoice.electronic_status.value}: only an invoice the DIAN rejected is "
+            "corrected and sent again.",
+            slug="not-rejected",
+        )
+    if _busy(_job(session, row.send_job_id)):
+        raise Conflict(
+            f"Invoice {invoice.number} is being sent to the DIAN right now: wait for the job to finish.",
+            slug="delivery-in-progress",
+        )
+    assert invoice.number is not None and invoice.cufe is not None and invoice.issued_at is not None
+    file_name = None
+    issuer = find_issuer(session)
+    if issuer is not None and row.file_year is not None and row.file_consecutive is not None:
+        file_name = files.file_name(KIND[row.document_type], issuer.nit, row.file_year, row.file_consecutive)
+    version = RejectedVersion(
+        invoice_id=invoice.id,
+        number=invoice.number,
+        cufe=invoice.cufe,
+        issued_at=invoice.issued_at,
+        signed_xml=signed_xml_of(session, invoice),
+        file_name=file_name,
+        track_id=row.track_id,
+        dian_status_code=row.dian_status_code,
+        dian_status_description=row.dian_status_description,
+        dian_messages=list(row.dian_messages or []),
+        answered_at=row.answered_at,
+        superseded_at=utcnow(),
+        superseded_by=actor.user_id,
+    )
+    session.add(version)
+    for name in (
+        "file_year",
+        "file_consecutive",
+        "zip_consecutive",
+        "track_id",
+        "dian_status_code",
+        "dian_status_description",
+        "sent_at",
+        "answered_at",
+        "application_response",
+        "attached_document",
+    ):
+        setattr(row, name, None)
+    row.dian_messages = []
+    row.mail_status = MailStatus.NOT_YET
+    session.flush()
+    return version
+
+
+def send_again(session: TenantSession, actor: Principal, invoice: Invoice) -> Delivery:
+    """Queue the send of the corrected, newly signed invoice (its delivery row cleared by keep_rejected_version)."""
+    row = require_delivery(session, invoice)
+    job = jobs.enqueue(session, SEND, {"deliveryId": str(row.id)}, actor=actor)
+    row.send_job_id = job.id
+    _audit(session, actor, row, "CORRECTED_AND_RESENT", cufe={"from": None, "to": invoice.cufe})
+    return row
+
+
+def rejected_versions(session: TenantSession, invoice: Invoice) -> list[RejectedVersion]:
+    """The invoice's versions the DIAN rejected, oldest first."""
+    return list(
+        session.scalars(
+            select(RejectedVersion)
+            .where(RejectedVersion.invoice_id == invoice.id)
+            .order_by(RejectedVersion.superseded_at, RejectedVersion.id)
+        )
+    )
+
+
+def rejected_version_xml(session: TenantSession, invoice: Invoice, version_id: uuid.UUID) -> bytes:
+    xml = session.scalar(
+        select(RejectedVersion.signed_xml).where(
+            RejectedVersion.invoice_id == invoice.id, RejectedVersion.id == version_id
+        )
+    )
+    if xml is None:
+        raise NotFound("Rejected version not found.")
+    return xml
 
 
 def attached_document(session: TenantSession, invoice: Invoice) -> bytes:

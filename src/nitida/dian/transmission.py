@@ -25,9 +25,12 @@ class Package:
     zip_bytes: bytes
 
 
-def package(signed_xml: bytes, kind: DocumentKind, nit: str, year: int, consecutive: int) -> Package:
-    """Zip the signed document under the DIAN's names (``consecutive``: the issuer's file counter for the year)."""
-    names = files.document_file_names(kind, nit, year, consecutive)
+def package(
+    signed_xml: bytes, kind: DocumentKind, nit: str, year: int, consecutive: int, *, zip_consecutive: int | None = None
+) -> Package:
+    """Zip the signed document under the DIAN's names (``consecutive``: the issuer's counter of the document's
+    file type for the year; ``zip_consecutive``: its ``z`` counter's, issue 25)."""
+    names = files.document_file_names(kind, nit, year, consecutive, zip_consecutive=zip_consecutive)
     return Package(names, files.zip_single(names.xml, signed_xml))
 
 

@@ -137,6 +137,28 @@ def _require_electronic(invoice: Invoice, kind: NoteKind) -> None:
         )
 
 
+def require_accepted(invoice: Invoice, action: str) -> None:
+    """No note may reference a document the DIAN did not accept (issue 25): a credit or debit note, or the
+    anulación of a void, names the invoice's CUFE, which the DIAN knows only once it validated the invoice.
+    ``action`` says what was refused ("voided", "given a credit note"). A non-electronic invoice passes (the
+    note's own checks refuse it)."""
+    if invoice.cufe is None or invoice.electronic_status is ElectronicStatus.ACCEPTED:
+        return
+    if invoice.electronic_status is ElectronicStatus.REJECTED:
+        raise Conflict(
+            f"Invoice {invoice.number} was rejected by the DIAN: it cannot be {action}, since a note would reference "
+            f"a CUFE the DIAN never validated. Correct it and send it again under the same number instead "
+            f"(POST /billing/invoices/{invoice.id}/correction).",
+            slug="invoice-rejected-by-dian",
+        )
+    raise Conflict(
+        f"Invoice {invoice.number} is {invoice.electronic_status.value}: the DIAN has not accepted it yet, so it "
+        f"cannot be {action} (a note would reference a CUFE the DIAN has not validated). Wait for the DIAN's answer "
+        f"(GET /billing/invoices/{invoice.id}/dian-messages); if it rejects the invoice, correct it and send it again.",
+        slug="invoice-not-accepted-yet",
+    )
+
+
 def _unconfigured() -> Conflict:
     return Conflict(
         "Configure electronic invoicing first (PUT /billing/issuer and PUT /billing/electronic-invoicing): "

@@ -24,7 +24,7 @@ from nitida.einvoicing.models import ElectronicSettings, Issuer
 from nitida.invoices import totals
 from nitida.invoices.models import Invoice, NumberingResolution
 from nitida.vocabulary import codelists
-from nitida.vocabulary.kinds import ElectronicStatus, PaymentForm
+from nitida.vocabulary.kinds import ElectronicStatus, Environment, PaymentForm
 
 # --- signing --------------------------------------------------------------------------
 
@@ -219,12 +219,25 @@ def sign_invoice(
         invoice.electronic_status = ElectronicStatus.NOT_APPLICABLE
         return
     assert invoice.number is not None and invoice.issued_at is not None
+    require_resolution_environment(resolution, found.settings.environment)
     doc = invoice_document(invoice, resolution, found.supplier, found.software, customer_party(invoice))
     emitted = emit_or_409(doc, found.certificate, f"Invoice {invoice.number}")
     invoice.signed_xml = emitted.xml
     invoice.cufe = emitted.document_key
     invoice.qr_data = emitted.qr_data
     invoice.electronic_status = ElectronicStatus.SIGNED
+
+
+def require_resolution_environment(resolution: NumberingResolution, environment: Environment) -> None:
+    """409 when the resolution belongs to the other DIAN environment (issue 25): a business in producción never
+    signs under the habilitación test-set resolution, nor a business in habilitación under a real one."""
+    if resolution.environment is not environment:
+        raise Conflict(
+            f"Resolution {resolution.resolution_number} (prefix {resolution.prefix or 'none'}) is for "
+            f"{resolution.environment.value} and the business issues in {environment.value}: choose a resolution of "
+            f"{environment.value} for the invoice (register it, with its technical key, if the DIAN gave you one).",
+            slug="resolution-environment-mismatch",
+        )
 
 
 def invoice_document(

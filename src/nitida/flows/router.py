@@ -1,4 +1,5 @@
-"""The API's doors to the flows: issuing an invoice, voiding it, and its credit and debit notes; adding a user
+"""The API's doors to the flows: issuing an invoice, correcting a rejected one, voiding it, its credit and debit
+notes, registering a numbering resolution (of the business's DIAN environment), and adding a user
 (``POST /users``, which may e-mail an invitation).
 
 They sit here, above every package a flow crosses, so that no domain's router imports upward; the paths and
@@ -14,23 +15,29 @@ from fastapi import APIRouter, Request, status
 
 from nitida import flows
 from nitida.auth.dependencies import TenantContext, UnitOfWorkRoute, client_info, guard
+from nitida.core.principal import Role
 from nitida.core.problems import problem_responses
 from nitida.einvoicing import notes
 from nitida.einvoicing.access import NOTES
 from nitida.einvoicing.schemas import CreditNoteCreate, DebitNoteCreate, NoteRead
 from nitida.invoices import service as invoices
 from nitida.invoices import views
-from nitida.invoices.access import INVOICES
-from nitida.invoices.schemas import InvoiceRead, VoidRequest
+from nitida.invoices.access import INVOICES, RESOLUTIONS
+from nitida.invoices.models import NumberingResolution
+from nitida.invoices.schemas import InvoiceCorrection, InvoiceRead, ResolutionCreate, ResolutionRead, VoidRequest
 from nitida.users.access import USERS
 from nitida.users.schemas import UserCreate, UserRead
 from nitida.vocabulary.kinds import NoteKind
 
 router = APIRouter(prefix="/billing/invoices", route_class=UnitOfWorkRoute)
+resolutions_router = APIRouter(
+    prefix="/billing/resolutions", tags=["numbering resolutions"], route_class=UnitOfWorkRoute
+)
 
 ItemWriter = Annotated[TenantContext, guard(INVOICES["write"], after_lookup=True)]
 ItemVoider = Annotated[TenantContext, guard(INVOICES["void"], after_lookup=True)]
 NoteWriter = Annotated[TenantContext, guard(NOTES["write"], after_lookup=True)]
+ResolutionManager = Annotated[TenantContext, guard(RESOLUTIONS["manage"])]
 
 
 def _secret_key(request: Request) -> str:
@@ -60,6 +67,31 @@ def issue_invoice(invoice_id: str, ctx: ItemWriter, request: Request) -> Invoice
     invoice = invoices.get_invoice(ctx.session, invoice_id, for_update=True)
     ctx.authorize()
     flows.issue_invoice(ctx.session, ctx.principal, invoice, secret_key=_secret_key(request))
+    return _read(ctx, invoice.id)
+
+
+@router.post(
+    "/{invoice_id}/correction",
+    tags=["invoices"],
+    response_model=InvoiceRead,
+    responses=problem_responses(400, 401, 403, 404, 409, 413),
+)
+def correct_invoice(
+    invoice_id: str, ctx: ItemWriter, request: Request, body: InvoiceCorrection | None = None
+) -> InvoiceRead:
+    """Correct an invoice the DIAN REJECTED and send it again under the same number (ADMIN, OPERADOR; issue 25).
+
+    The body's fields change as in a draft's PATCH (customerId, paymentForm, paymentMethod, dueDate, notes,
+    lines: all optional; no body re-signs it as it is, e.g. after the customer's data was fixed). The rejected
+    version (its signed XML, CUFE and the DIAN's messages) is kept (GET …/rejected-versions); the invoice gets a
+    new issue time, the customer's current fiscal data, a new CUFE, ``electronicStatus: SIGNED``, and its
+    delivery is queued. 409 when the invoice is not REJECTED, is being sent, or has notes."""
+    invoice = invoices.get_invoice(ctx.session, invoice_id, for_update=True)
+    ctx.authorize()
+    invoice = invoices.load_full(ctx.session, invoice.id)
+    flows.correct_and_resend(
+        ctx.session, ctx.principal, invoice, body or InvoiceCorrection(), secret_key=_secret_key(request)
+    )
     return _read(ctx, invoice.id)
 
 
@@ -130,6 +162,28 @@ def create_debit_note(invoice_id: str, body: DebitNoteCreate, ctx: NoteWriter, r
     """Issue a signed debit note (ADMIN, OPERADOR): ND numbering, CUDE, RequestedMonetaryTotal; raises the
     invoice's balance (a PAID invoice is ISSUED again)."""
     return _create(NoteKind.DEBIT, invoice_id, body, ctx, request)
+
+
+# --- numbering resolutions ------------------------------------------------------------------
+
+
+def _resolution_read(resolution: NumberingResolution, role: Role) -> ResolutionRead:
+    read = ResolutionRead.model_validate(resolution)
+    # The technical key is what makes an invoice's CUFE valid for the DIAN: ADMIN only.
+    return read if role is Role.ADMIN else read.model_copy(update={"technical_key": None})
+
+
+@resolutions_router.post(
+    "",
+    response_model=ResolutionRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 403, 413),
+)
+def create_resolution(body: ResolutionCreate, ctx: ResolutionManager) -> ResolutionRead:
+    """Register a numbering resolution (ADMIN). Ranges of one prefix may not overlap. ``environment``: the DIAN
+    environment it numbers in, by default the one the business issues in now (issue 25)."""
+    resolution = flows.register_resolution(ctx.session, ctx.principal, body)
+    return _resolution_read(resolution, ctx.principal.role)
 
 
 users_router = APIRouter(prefix="/users", tags=["users"], route_class=UnitOfWorkRoute)

@@ -34,7 +34,7 @@ from nitida.core import bounds
 from nitida.core.db import Base, TenantScoped, UTCDateTime, utcnow
 from nitida.core.money import Money, Quantity
 from nitida.vocabulary.identity import TipoDocumento
-from nitida.vocabulary.kinds import ElectronicStatus, PaymentForm
+from nitida.vocabulary.kinds import ElectronicStatus, Environment, PaymentForm
 
 
 class InvoiceStatus(enum.StrEnum):
@@ -69,6 +69,10 @@ class NumberingResolution(TenantScoped, Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
     technical_key: Mapped[str | None] = mapped_column(String(bounds.TECHNICAL_KEY), nullable=True)
+    # The DIAN environment the resolution numbers in (issue 25): a tenant signs only under resolutions of its own.
+    environment: Mapped[Environment] = mapped_column(
+        Enum(Environment, native_enum=False, length=20), default=Environment.HABILITACION
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -24,7 +24,8 @@ from nitida.core.locks import advisory_xact_lock
 from nitida.core.principal import Principal
 from nitida.core.schemas import refuse_nulls
 from nitida.invoices.models import Invoice, NumberingResolution
-from nitida.invoices.schemas import ResolutionCreate, ResolutionUpdate
+from nitida.invoices.schemas import TEST_SET_RESOLUTION_NUMBER, ResolutionCreate, ResolutionUpdate
+from nitida.vocabulary.kinds import Environment
 
 ENTITY = "resolution"
 
@@ -131,10 +132,14 @@ def _audited(r: NumberingResolution) -> dict[str, Any]:
         "validFrom": r.valid_from.isoformat(),
         "validTo": r.valid_to.isoformat(),
         "technicalKey": r.technical_key,
+        "environment": r.environment.value if r.environment else None,
     }
 
 
-def create_resolution(session: TenantSession, actor: Principal, data: ResolutionCreate) -> NumberingResolution:
+def create_resolution(
+    session: TenantSession, actor: Principal, data: ResolutionCreate, *, environment: Environment | None = None
+) -> NumberingResolution:
+    """``environment``: the business's current one (flows.register_resolution), for a body that names none."""
     _lock_prefixes(session)
     _check_prefix_distinct(session, data.prefix)
     _lock_prefix(session, data.prefix)
@@ -149,6 +154,7 @@ def create_resolution(session: TenantSession, actor: Principal, data: Resolution
         valid_from=data.valid_from,
         valid_to=data.valid_to,
         technical_key=data.technical_key,
+        environment=resolution_environment(data, environment),
         created_at=now,
         updated_at=now,
     )
@@ -163,6 +169,13 @@ def create_resolution(session: TenantSession, actor: Principal, data: Resolution
         changes=audit.diff({}, _audited(resolution)),
     )
     return resolution
+
+
+def resolution_environment(data: ResolutionCreate, current: Environment | None) -> Environment:
+    """The body's environment, else the business's current one; the DIAN's test set is always habilitación."""
+    if data.resolution_number == TEST_SET_RESOLUTION_NUMBER:
+        return Environment.HABILITACION
+    return data.environment or current or Environment.HABILITACION
 
 
 def update_resolution(
@@ -203,6 +216,27 @@ def update_resolution(
                 slug="resolution-technical-key-in-use",
             )
         resolution.technical_key = fields["technical_key"]
+    if (
+        "environment" in fields
+        and fields["environment"] is not None
+        and fields["environment"] != resolution.environment
+    ):
+        if resolution.next_number > resolution.range_from:
+            raise Conflict(
+                "The environment cannot change once an invoice has been numbered under this resolution. "
+                "Register the resolution of the other environment instead.",
+                slug="resolution-environment-in-use",
+            )
+        if (
+            fields["environment"] is Environment.PRODUCCION
+            and resolution.resolution_number == TEST_SET_RESOLUTION_NUMBER
+        ):
+            raise BadRequest.field(
+                "environment",
+                f"resolution {TEST_SET_RESOLUTION_NUMBER} is the DIAN's habilitación test set: it is for HABILITACION "
+                "only",
+            )
+        resolution.environment = fields["environment"]
     changes = audit.diff(before, _audited(resolution))
     if changes:
         resolution.updated_at = utcnow()

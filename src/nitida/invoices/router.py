@@ -22,7 +22,6 @@ from nitida.invoices.schemas import (
     InvoiceSummary,
     InvoiceUpdate,
     PaymentCreate,
-    ResolutionCreate,
     ResolutionRead,
     ResolutionUpdate,
 )
@@ -55,18 +54,6 @@ def _resolution_read(resolution: Any, role: Role) -> ResolutionRead:
 def list_resolutions(ctx: ResolutionReader) -> list[ResolutionRead]:
     """The tenant's DIAN numbering resolutions, by prefix and range."""
     return [_resolution_read(r, ctx.principal.role) for r in numbering.list_resolutions(ctx.session)]
-
-
-@resolutions_router.post(
-    "",
-    response_model=ResolutionRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(400, 401, 403, 413),
-)
-def create_resolution(body: ResolutionCreate, ctx: ResolutionManager) -> ResolutionRead:
-    """Register a numbering resolution (ADMIN). Ranges of one prefix may not overlap."""
-    resolution = numbering.create_resolution(ctx.session, ctx.principal, body)
-    return _resolution_read(resolution, ctx.principal.role)
 
 
 @resolutions_router.get("/{resolution_id}", response_model=ResolutionRead, responses=problem_responses(401, 404))

@@ -15,7 +15,7 @@ from nitida.invoices.models import InvoiceStatus, PaymentMethod
 from nitida.invoices.totals import TaxType, allowed_rates_text, rate_allowed
 from nitida.vocabulary.fields import CurrencyCode
 from nitida.vocabulary.identity import TipoDocumento
-from nitida.vocabulary.kinds import ElectronicStatus, PaymentForm
+from nitida.vocabulary.kinds import ElectronicStatus, Environment, PaymentForm
 
 MAX_CONSECUTIVE = 999_999_999_999_999  # fits a BIGINT with room to spare
 MAX_QUANTITY = Decimal("1000000000")  # 10^9 units
@@ -54,6 +54,17 @@ OptionalPrefix = Annotated[
     AfterValidator(_optional_prefix),
 ]
 Consecutive = Annotated[int, Field(ge=1, le=MAX_CONSECUTIVE)]
+# The DIAN's habilitación test-set resolution (its public data, ../shared/dian/README.md): never for producción.
+TEST_SET_RESOLUTION_NUMBER = "18760000001"
+
+
+def _test_set_in_habilitacion(environment: Environment | None, info: ValidationInfo) -> Environment | None:
+    number = info.data.get("resolution_number")
+    if environment is Environment.PRODUCCION and number == TEST_SET_RESOLUTION_NUMBER:
+        raise ValueError(
+            f"resolution {TEST_SET_RESOLUTION_NUMBER} is the DIAN's habilitación test set: it is for HABILITACION only"
+        )
+    return environment
 
 
 class ResolutionCreate(ApiInput):
@@ -66,6 +77,16 @@ class ResolutionCreate(ApiInput):
     valid_from: dt.date
     valid_to: dt.date
     technical_key: FreeText | None = Field(default=None, max_length=bounds.TECHNICAL_KEY, description="Clave técnica")
+    environment: Environment | None = Field(
+        default=None,
+        description="The DIAN environment it numbers in (issue 25); by default the business's current one "
+        "(HABILITACION before electronic invoicing is configured, and always for the test set 18760000001)",
+    )
+
+    @field_validator("environment")
+    @classmethod
+    def _environment(cls, value: Environment | None, info: ValidationInfo) -> Environment | None:
+        return _test_set_in_habilitacion(value, info)
 
     @field_validator("range_to")
     @classmethod
@@ -85,11 +106,13 @@ class ResolutionCreate(ApiInput):
 
 
 class ResolutionUpdate(ApiInput):
-    """validTo, technicalKey and rangeTo may change; rangeTo never below the numbers already used."""
+    """validTo, technicalKey and rangeTo may change; rangeTo never below the numbers already used; environment
+    only while no invoice was numbered under it."""
 
     valid_to: dt.date | None = None
     technical_key: FreeText | None = Field(default=None, max_length=bounds.TECHNICAL_KEY)
     range_to: Consecutive | None = None
+    environment: Environment | None = None
 
 
 class ResolutionRead(ApiModel):
@@ -104,6 +127,10 @@ class ResolutionRead(ApiModel):
         description="The DIAN technical key (clave técnica); null unless the caller is ADMIN"
     )
     next_number: int = Field(description="The consecutive the next issued invoice takes")
+    environment: Environment = Field(
+        description="The DIAN environment it numbers in: invoices are signed under it "
+        "only while the business issues in that environment"
+    )
     remaining: int = Field(description="Numbers left in the range")
     created_at: LocalDateTime
     updated_at: LocalDateTime
@@ -224,6 +251,22 @@ class InvoiceUpdate(ApiInput):
 
     customer_id: uuid.UUID | None = None
     resolution_id: uuid.UUID | None = None
+    due_date: dt.date | None = None
+    payment_form: PaymentForm | None = None
+    payment_method: PaymentMethod | None = None
+    notes: FreeText | None = Field(default=None, max_length=bounds.NOTES)
+    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
+    export: bool | None = Field(default=None, description=EXPORT_DESCRIPTION)
+    currency: CurrencyCode | None = Field(default=None, description=CURRENCY_DESCRIPTION)
+    exchange_rate: ExchangeRate | None = None
+
+
+class InvoiceCorrection(ApiInput):
+    """A rejected invoice's correction (issue 25): only the fields present change; ``lines``, when present,
+    replaces every line. The number and the resolution stay: the corrected invoice is sent under the same number.
+    An empty body re-signs the invoice as it is (the cause was elsewhere: the customer's or the issuer's data)."""
+
+    customer_id: uuid.UUID | None = None
     due_date: dt.date | None = None
     payment_form: PaymentForm | None = None
     payment_method: PaymentMethod | None = None

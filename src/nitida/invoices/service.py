@@ -39,7 +39,15 @@ from nitida.core.text import fold
 from nitida.customers.models import Customer, CustomerStatus
 from nitida.invoices import numbering, stored, totals, views
 from nitida.invoices.models import Invoice, InvoiceLine, InvoicePayment, InvoiceStatus, NumberingResolution
-from nitida.invoices.schemas import InvoiceCreate, InvoiceSummary, InvoiceUpdate, LineIn, PaymentCreate, TaxIn
+from nitida.invoices.schemas import (
+    InvoiceCorrection,
+    InvoiceCreate,
+    InvoiceSummary,
+    InvoiceUpdate,
+    LineIn,
+    PaymentCreate,
+    TaxIn,
+)
 from nitida.vocabulary.codelists import COLOMBIA, COP
 from nitida.vocabulary.kinds import ElectronicStatus, PaymentForm
 
@@ -470,6 +478,80 @@ def issue(
         seal(invoice, resolution)
     snapshot = views.snapshot(invoice, None).model_dump(mode="json", by_alias=True, include={*views.SNAPSHOT_FIELDS})
     _record(session, actor, invoice, "ISSUED", before, customer=snapshot)
+    return invoice
+
+
+# --- correcting a rejected invoice -------------------------------------------------------------
+
+
+def correct(
+    session: TenantSession,
+    actor: Principal,
+    invoice: Invoice,
+    data: InvoiceCorrection,
+    *,
+    seal: Callable[[Invoice, NumberingResolution], None],
+) -> Invoice:
+    """A REJECTED invoice corrected under the same number (issue 25): the changes in ``data`` applied, the
+    customer's fiscal data taken again (the rejection is often theirs), a new issue time (and date), and
+    ``seal`` (flows.correct_and_resend: keep the rejected version, sign again, queue the delivery) in the same
+    transaction. The caller loaded ``invoice`` FOR UPDATE."""
+    if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PAID) or (
+        invoice.electronic_status is not ElectronicStatus.REJECTED
+    ):
+        raise Conflict(
+            f"Invoice {invoice.number or '(draft)'} is {invoice.status.value} and "
+            f"{invoice.electronic_status.value}: only an invoice the DIAN rejected is corrected and sent again.",
+            slug="not-rejected",
+        )
+    if invoice.credited_total != 0 or invoice.debited_total != 0:
+        raise Conflict(
+            f"Invoice {invoice.number} has credit or debit notes: it cannot be corrected.", slug="invalid-invoice-state"
+        )
+    refuse_nulls(data, "customer_id", "payment_form", "lines", "export", "currency")
+    fields = data.model_dump(exclude_unset=True)
+    before = _audited(invoice)
+    customer_id = fields.get("customer_id", invoice.customer_id)
+    customer = _customer_for_draft(session, customer_id)  # 400 when gone or INACTIVE
+    invoice.customer_id = customer.id
+    for name in ("payment_form", "payment_method", "due_date", "notes"):
+        if name in fields:
+            setattr(invoice, name, fields[name])
+    if data.lines is not None:
+        _set_lines(invoice, data.lines)
+    for name in ("export", "currency", "exchange_rate"):  # an export invoice's, as on a draft (issue 25)
+        if name in fields:
+            setattr(invoice, name, fields[name])
+    _check_currency_and_export(invoice, customer)
+    today = bogota_today()
+    due = invoice.due_date
+    if due is not None and due < today:
+        if "due_date" in fields or invoice.payment_form is PaymentForm.CREDITO:
+            raise BadRequest.field("dueDate", f"must not be before the issue date {today.isoformat()}")
+        due = None  # a CONTADO invoice is due on its (new) issue date
+    if invoice.payment_form is PaymentForm.CREDITO and due is None:
+        raise BadRequest.field("dueDate", "A CREDITO invoice needs a dueDate.")
+    if invoice.amount_paid > invoice.total:
+        raise BadRequest.field(
+            "lines",
+            f"The corrected total {format_money(invoice.total)} is less than the {format_money(invoice.amount_paid)} "
+            "already paid.",
+        )
+    resolution = numbering.find_resolution(session, invoice.resolution_id, for_update=True)
+    assert resolution is not None  # the foreign key guarantees it
+    now = utcnow()
+    invoice.issue_date = today
+    invoice.issued_at = now
+    invoice.due_date = due or today
+    for field in views.SNAPSHOT_FIELDS:
+        setattr(invoice, f"customer_{field}", getattr(customer, field))
+    invoice.customer_search = customer.razon_social_search
+    invoice.status = InvoiceStatus.PAID if invoice.balance == 0 else InvoiceStatus.ISSUED
+    invoice.updated_at = now
+    session.flush()
+    rejected_cufe = invoice.cufe
+    seal(invoice, resolution)
+    _record(session, actor, invoice, "CORRECTED", before, rejectedCufe=rejected_cufe)
     return invoice
 
 

@@ -4,7 +4,7 @@ from nitida.audit.models import AuditEvent  # noqa: F401
 from nitida.auth.models import LoginThrottle  # noqa: F401
 from nitida.core.db import Base
 from nitida.customers.models import Customer, CustomerImportFile  # noqa: F401
-from nitida.delivery.models import Delivery, SimulatedMail  # noqa: F401
+from nitida.delivery.models import Delivery, FileCounter, RejectedVersion, SimulatedMail  # noqa: F401
 from nitida.einvoicing.models import ElectronicSettings, InvoiceNote, Issuer  # noqa: F401
 from nitida.invoices.business import BusinessProfile  # noqa: F401
 from nitida.invoices.models import Invoice, InvoiceLine, InvoicePayment, NumberingResolution  # noqa: F401

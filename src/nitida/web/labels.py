@@ -65,6 +65,8 @@ ACTION = {
     "ACCEPTED_BY_DIAN": "Aceptada por la DIAN",
     "REJECTED_BY_DIAN": "Rechazada por la DIAN",
     "RESEND_REQUESTED": "Reenvío a la DIAN solicitado",
+    "CORRECTED": "Corregida tras el rechazo de la DIAN: mismo número, nuevo CUFE",
+    "CORRECTED_AND_RESENT": "Versión corregida en cola de envío a la DIAN",
     "EMAILED": "Enviada por correo al cliente",
     "EMAIL_NOT_SENT": "Sin correo: el cliente no tiene correo electrónico",
     "IMPORT_CREATED": "Creado por importación de archivo",

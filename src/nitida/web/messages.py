@@ -175,6 +175,12 @@ _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"UUID"), "Elige una opción de la lista."),
     (re.compile(r"^Input should be"), "Elige una opción válida."),
     (re.compile(r"^The invoice total would exceed"), "El total de la factura es demasiado grande."),
+    (
+        re.compile(r"habilitación test set: it is for HABILITACION only"),
+        "La resolución 18760000001 es el set de pruebas de la DIAN: solo sirve en habilitación.",
+    ),
+    (re.compile(r"^A CREDITO invoice needs a dueDate"), "Una factura a crédito necesita fecha de vencimiento."),
+    (re.compile(r"already paid\.$"), "El total corregido es menor que lo ya pagado."),
 ]
 
 _BY_SLUG = {
@@ -217,6 +223,23 @@ _BY_SLUG = {
     "delivery-in-progress": "La factura se está enviando a la DIAN en este momento: espera la respuesta.",
     "mail-in-progress": "El correo de esta factura se está enviando en este momento.",
     "not-accepted-yet": "La factura se envía por correo cuando la DIAN la acepta.",
+    "invoice-rejected-by-dian": (
+        "La DIAN rechazó esta factura: no admite notas crédito o débito ni anulación, porque su CUFE no fue validado. "
+        "Usa «Corregir y reenviar»: la factura se corrige y se envía de nuevo con el mismo número."
+    ),
+    "invoice-not-accepted-yet": (
+        "La DIAN aún no ha aceptado esta factura: espera su respuesta antes de emitir notas o anularla. "
+        "Si la rechaza, corrígela y reenvíala con el mismo número."
+    ),
+    "not-rejected": "Solo una factura rechazada por la DIAN se corrige y se reenvía.",
+    "resolution-environment-mismatch": (
+        "La resolución de numeración es de otro ambiente de la DIAN que el de la empresa (habilitación o producción): "
+        "elige una resolución del ambiente actual o regístrala en Configuración."
+    ),
+    "resolution-environment-in-use": (
+        "El ambiente de la resolución no se puede cambiar: ya se numeraron facturas con ella. Registra la resolución "
+        "del otro ambiente."
+    ),
 }
 
 # A delivery job's last error (English, for operators and the API) as the invoice page says it.

@@ -260,8 +260,11 @@ def _render_editor(
     draft: Any = None,
     notice: str | None = None,
     status_code: int = 200,
+    correction: Any = None,
+    dian_messages: tuple[str, ...] = (),
 ) -> HTMLResponse:
-    """The editor: a new invoice, or (``draft``) a draft being changed."""
+    """The editor: a new invoice, (``draft``) a draft being changed, or (``correction``, web.pages_corrections)
+    an invoice the DIAN rejected being corrected to be sent again under its number."""
     today = bogota_today()
     resolutions = _resolutions(ctx)
     selected = _uuid(values.get("resolution_id", ""))
@@ -273,7 +276,15 @@ def _render_editor(
         nav="facturas",
         draft=draft,
         notice=notice,
-        form_action=f"/app/facturas/{draft.id}/editar" if draft is not None else "/app/facturas/nueva",
+        form_action=(
+            f"/app/facturas/{correction.id}/corregir"
+            if correction is not None
+            else f"/app/facturas/{draft.id}/editar"
+            if draft is not None
+            else "/app/facturas/nueva"
+        ),
+        correction=correction,
+        dian_messages=dian_messages,
         values=values,
         lines=lines,
         errors=errors,
@@ -443,6 +454,7 @@ NOTICES = {
     "nota_credito": "Nota crédito emitida.",
     "reenviada": "Reenvío a la DIAN en curso.",
     "duplicada": "Copia guardada como borrador: revísala y emítela.",
+    "corregida": "Factura corregida y firmada de nuevo con el mismo número: se está enviando a la DIAN.",
 }
 
 

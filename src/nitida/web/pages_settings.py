@@ -46,6 +46,7 @@ RESOLUTION_FIELDS = {
     "validFrom": "vigente_desde",
     "validTo": "vigente_hasta",
     "technicalKey": "clave_tecnica",
+    "environment": "ambiente_resolucion",
 }
 ISSUER_FIELDS = {
     "razonSocial": "emisor_razon_social",
@@ -122,7 +123,8 @@ def _render(
         password_lengths=(passwords.MIN_LENGTH, passwords.MAX_LENGTH),
         can_mail=accounts.can_mail(ctx.session, request.app.state.settings),
         roles=list(Role),
-        resolution_values=resolution_values or {},
+        resolution_values=resolution_values
+        or {"ambiente_resolucion": (row.environment if row else Environment.HABILITACION).value},
         resolution_errors=resolution_errors or FormErrors(),
         user_values=user_values or {"rol": Role.OPERADOR.value},
         user_errors=user_errors or FormErrors(),
@@ -197,7 +199,7 @@ def create_resolution(request: Request, ctx: Web) -> Response:
     body: dict[str, Any] = {api: values[form] or None for api, form in RESOLUTION_FIELDS.items()}
     try:
         data = validate(ResolutionCreate, body, RESOLUTION_FIELDS)
-        attempt(ctx.session, RESOLUTION_FIELDS, lambda: numbering.create_resolution(ctx.session, ctx.principal, data))
+        attempt(ctx.session, RESOLUTION_FIELDS, lambda: flows.register_resolution(ctx.session, ctx.principal, data))
     except FormInvalid as exc:
         return _render(request, ctx, resolution_values=values, resolution_errors=exc.errors, status_code=422)
     return RedirectResponse("/app/configuracion?aviso=resolucion", status_code=303)

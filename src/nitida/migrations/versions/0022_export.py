@@ -1,7 +1,7 @@
 """buyers abroad and the export invoice: a customer's country and foreign address, an invoice's currency
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-07 16:00:00
 
 Issue 25. ``customers.pais_codigo`` (ISO 3166-1 alpha-2 of the DIAN's list, "CO" for every customer so far),
@@ -22,8 +22,8 @@ from alembic import op
 from nitida.core import bounds
 from nitida.core.money import ScaledDecimal
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
