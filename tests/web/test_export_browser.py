@@ -151,9 +151,16 @@ def test_a_buyer_abroad_and_its_export_invoice_in_dollars(
     page.get_by_label("Marca, línea 1").fill("Nítida Café")
     page.get_by_label("Modelo, línea 1").fill("Excelso EP 70")
     expect(page.locator("#total")).to_have_text("USD 6.211,00")
+    # A row added without a reload (the editor's line template) is exempt and asks its brand and model too.
+    page.get_by_role("button", name="Agregar línea").click()
+    expect(page.get_by_label("IVA, línea 3")).to_have_value("0")
+    expect(page.get_by_label("Marca, línea 3")).to_be_visible()
+    expect(page.get_by_label("Obsequio / muestra sin valor comercial").nth(2)).to_be_visible()
     t.check(f"{shot}-borrador")
     page.get_by_role("button", name="Emitir").click()
-    page.wait_for_url(re.compile(r"aviso=emitida"))
+    # The notice is shown once on the invoice's page (web/notices.py), no longer in its address.
+    page.wait_for_url(re.compile(r"/app/facturas/[0-9a-f-]{36}$"))
+    expect(page.locator("p.aviso")).to_have_text("Factura emitida.")
     assert t.dialogs and t.dialogs[-1].startswith("¿Emitir la factura?")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Factura de exportación SETP\d+$"))
     expect(page.locator("#total")).to_have_text("USD 6.211,00")
