@@ -151,6 +151,7 @@ def test_a_buyer_abroad_and_its_export_invoice_in_dollars(
     page.get_by_label("Marca, línea 1").fill("Nítida Café")
     page.get_by_label("Modelo, línea 1").fill("Excelso EP 70")
     expect(page.locator("#total")).to_have_text("USD 6.211,00")
+    expect(page.get_by_label("Total de la línea 1")).to_have_text("USD 6.211,00")
     # A row added without a reload (the editor's line template) is exempt and asks its brand and model too.
     page.get_by_role("button", name="Agregar línea").click()
     expect(page.get_by_label("IVA, línea 3")).to_have_value("0")

@@ -139,6 +139,7 @@ def test_the_editor_offers_the_export_invoice_for_a_customer_abroad_only(app, te
         "/app/facturas/nueva", data=_editor_form(resolution, abroad, token, accion="agregar_linea")
     ).text
     assert re.search(r'<select name="iva_1"[^>]*>.*?<option value="0" selected>', added, re.S)
+    assert re.search(r'id="total_linea_0"[^>]*>USD [\d.]+,\d\d</output>', added)  # a line's total in its currency
     # Errors in Spanish beside their field, nothing saved.
     taxed = browser.post("/app/facturas/nueva", data=_editor_form(resolution, abroad, token, iva_0="19"))
     assert "Una exportación está exenta de IVA: usa IVA 0 % y sin INC (línea 1)." in taxed.text
