@@ -18,7 +18,7 @@ from fixtures import conformance as c
 from fixtures import dian_rules
 from fixtures.common import SECRET, assert_problem
 from fixtures.einvoicing import SOFTWARE_PIN, TECHNICAL_KEY, assert_schema_valid
-from fixtures.einvoicing_api import configure, ok, resolution_body, xml_of
+from fixtures.einvoicing_api import configure, dian_accepts, ok, resolution_body, xml_of
 from nitida.core.principal import Principal
 from nitida.core.settings import Settings
 from nitida.einvoicing import configuration, cufe
@@ -183,6 +183,7 @@ def test_the_export_invoice_is_type_02_in_its_currency_with_the_exchange_rate_an
 
 def test_a_credit_note_of_an_export_invoice_is_in_its_currency(client, admin):
     invoice = issued(client, admin, foreign_customer(client, admin))
+    dian_accepts(client, admin, invoice)  # a note references only an invoice the DIAN accepted (main's rule)
     note = ok(
         client.post(
             f"/billing/invoices/{invoice['id']}/credit-notes",
