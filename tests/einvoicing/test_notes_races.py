@@ -19,7 +19,7 @@ def test_parallel_notes_get_consecutive_numbers_and_never_over_credit(live_url, 
     admin = tenant.headers(Role.ADMIN)
     configure(client, admin)
     invoices = [issued_invoice(client, admin, lines=LINES[:1]) for _ in range(4)]  # 141,610.00 each
-    half = [{"description": "Descuento", "quantity": "1", "unitPrice": "60000.00"}]
+    half = "50420.17"  # + IVA 19 % (9 579.83) = 60,000.00: a discount takes the invoice's taxes
     headers = tenant.headers(Role.OPERADOR)
 
     def post(i):
@@ -29,7 +29,7 @@ def test_parallel_notes_get_consecutive_numbers_and_never_over_credit(live_url, 
             return c.post(
                 f"/billing/invoices/{invoice['id']}/credit-notes",
                 headers=headers,
-                json={"concept": 3, "description": "Descuento", "lines": half},
+                json={"concept": 3, "description": "Descuento", "amount": half},
             )
 
     responses = at_once(12, post)

@@ -350,14 +350,120 @@ def test_an_admin_configures_electronic_invoicing_and_issues_a_signed_invoice(ta
     invoice_id = re.search(r"/app/facturas/([0-9a-f-]{36})", page.url)[1]
     record_dian_answer(database, tenant.id, invoice_id, accepted=True)
     page.reload()
-    page.get_by_text("Nueva nota crédito").click()
+    page.get_by_role("button", name="Nota crédito").click()
     page.get_by_label("Concepto").select_option("3")
     page.get_by_label("Descripción").fill("Descuento por pronto pago")
+    page.get_by_label("O un valor de descuento sobre toda la factura (antes de impuestos)").fill("1.000")
+    expect(page.locator("#nota-total")).to_have_text("$ 1.190,00")
     with page.expect_navigation():
         page.get_by_role("button", name="Emitir nota crédito").click()
     expect(page.locator("p.aviso")).to_have_text("Nota crédito emitida.")
     assert "NC1" in page.locator("#notas ~ div, section[aria-labelledby=notas]").first.inner_text()
     t.check(f"factura-nota-credito-{engine_name}")
+
+
+@pytest.mark.parametrize("viewport", ["escritorio", "telefono"])
+def test_a_clerk_returns_part_of_an_invoice_with_a_credit_note(
+    tab, client, database, tenant, engine_name, viewport, tmp_path
+):
+    """Issues 25 and 26: an invoice of 3 lines, a partial return of 2 units of one line with its total previewed
+    before issuing, the balance lowered by it, and the note's PDF downloaded; on a phone with no sideways scroll."""
+    from fixtures.einvoicing_api import configure, customer_body, ok, resolution_body
+
+    headers = tenant.headers(Role.ADMIN)
+    configure(client, headers)
+    ok(client.post("/billing/resolutions", headers=headers, json=resolution_body()), 201)
+    ok(
+        client.post("/billing/customers", headers=headers, json=customer_body(razonSocial="Colegio Los Andes S.A.S.")),
+        201,
+    )
+    t = tab()
+    page = t.page
+    if viewport == "telefono":
+        page.set_viewport_size({"width": 390, "height": 844})
+    shot = f"{viewport}-{engine_name}"
+
+    def no_sideways_scroll() -> None:
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), page.url
+
+    t.sign_in(tenant.users[Role.OPERADOR].email)
+    page.goto("/app/facturas/nueva")
+    page.get_by_label("Cliente", exact=True).select_option(index=1)
+    page.get_by_label("Descripción, línea 1").fill("Resma carta")
+    page.get_by_label("Cantidad, línea 1").fill("10")
+    page.get_by_label("Precio unitario, línea 1").fill("11.900")
+    page.get_by_label("Descripción, línea 2").fill("Cuaderno argollado")
+    page.get_by_label("Cantidad, línea 2").fill("5")
+    page.get_by_label("Precio unitario, línea 2").fill("8.500")
+    page.get_by_role("button", name="Agregar línea").click()
+    page.get_by_label("Descripción, línea 3").fill("Asesoría")
+    page.get_by_label("Cantidad, línea 3").fill("1")
+    page.get_by_label("Precio unitario, línea 3").fill("100.000")
+    page.get_by_label("IVA, línea 3").select_option("")
+    # 119.000 + 42.500 with IVA 19 % (30.685) and 100.000 excluded
+    expect(page.locator("#total")).to_have_text("$ 292.185,00")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Emitir").click()
+    expect(page.locator("p.aviso")).to_have_text("Factura emitida.")
+    assert page.locator("#saldo").inner_text() == "$ 292.185,00"
+    # A note references an invoice the DIAN accepted (issue 25): its answer, recorded as the delivery job does.
+    invoice_id = re.search(r"/app/facturas/([0-9a-f-]{36})", page.url)[1]
+    record_dian_answer(database, tenant.id, invoice_id, accepted=True)
+    page.reload()
+
+    page.get_by_role("button", name="Nota crédito").click()
+    page.wait_for_url(re.compile(r"/nota-credito$"))
+    assert "Queda por acreditar: 5 unidades" in page.content()
+    page.get_by_label("Concepto").select_option("1")
+    page.get_by_label("Descripción").fill("Devolución de 2 cuadernos")
+    page.get_by_label("Unidades a devolver, línea 2").fill("2")
+    # the preview: 2 × 8.500 + IVA 19 % (3.230), and nothing of the other lines
+    expect(page.locator("#nota-total")).to_have_text("$ 20.230,00")
+    preview = page.locator("#vista-previa").inner_text()
+    assert "Línea 2: Cuaderno argollado" in preview and "Resma" not in preview and "Asesoría" not in preview
+    # too many units: the preview says so, in Spanish, naming the line
+    page.get_by_label("Unidades a devolver, línea 2").fill("6")
+    expect(page.locator("#vista-previa")).to_contain_text("De la línea 2 quedan 5 por acreditar; pediste 6.")
+    page.get_by_label("Unidades a devolver, línea 2").fill("2")
+    expect(page.locator("#nota-total")).to_have_text("$ 20.230,00")
+    no_sideways_scroll()
+    t.check(f"nota-credito-{shot}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Emitir nota crédito").click()
+    expect(page.locator("p.aviso")).to_have_text("Nota crédito emitida.")
+    assert any("Emitir la nota crédito" in d for d in t.dialogs)  # it asked first
+    # the balance shows the reduction: 292.185 − 20.230
+    assert page.locator("#saldo").inner_text() == "$ 271.955,00"
+    notes = page.locator("section[aria-labelledby=notas]").inner_text()
+    assert "NC1" in notes and "Devolución parcial" in notes and "$ 20.230,00" in notes
+    no_sideways_scroll()
+    t.check(f"factura-con-nota-{shot}")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="PDF de la nota NC1").click()
+    assert download.value.suggested_filename == "NC1.pdf"
+    saved = tmp_path / "NC1.pdf"
+    download.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF")
+    if viewport == "escritorio":
+        import shutil
+        import subprocess
+
+        if shutil.which("pdftoppm"):
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-r",
+                    "80",
+                    "-png",
+                    "-singlefile",
+                    str(saved),
+                    str(SCREENSHOTS / f"nota-credito-pdf-{engine_name}"),
+                ],
+                check=True,
+            )
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", str(saved), "-"], check=True, capture_output=True).stdout.decode()
+            assert "NC1" in text and "20.230,00" in text and "Cuaderno argollado" in text
 
 
 # --- issue 26: the editor by keyboard and on a phone, notices once, no sideways scrolling -------------

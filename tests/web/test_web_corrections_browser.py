@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Dialog, expect
 
 from fixtures import dian as answers
 from fixtures.browser import spanish_chromium
@@ -76,7 +76,12 @@ def test_a_rejected_invoice_is_corrected_resent_and_accepted(
         try:
             page = context.new_page()
             dialogs: list[str] = []
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+
+            def answer(dialog: Dialog) -> None:  # Corregir y reenviar asks first: the clerk says yes
+                dialogs.append(dialog.message)
+                dialog.accept()
+
+            page.on("dialog", answer)
             page.set_default_timeout(15_000)
             page.goto("/app/ingresar")
             page.get_by_label("Correo electrónico").fill(tenant.users[Role.OPERADOR].email)

@@ -329,42 +329,7 @@ def test_issuing_from_the_page_signs_for_a_configured_business(app, tenant, clie
     assert CUFE.search(browser.get(path).text)
 
 
-def test_a_credit_note_is_issued_from_the_invoice_page_and_listed(app, tenant, client):
-    invoice = _configured_invoice(client, tenant, accepted=True)
-    browser = signed_in(app, tenant.users[Role.OPERADOR].email)
-    path = f"/app/facturas/{invoice['id']}"
-    html = browser.get(path).text
-    assert "Nueva nota crédito" in html and "Sin notas crédito ni débito." in html
-    token = csrf_of(html)
-    bad = browser.post(f"{path}/notas-credito", data={"csrf_token": token, "concepto": "9", "descripcion": ""})
-    assert bad.status_code == 422
-    assert _error(bad.text, "descripcion") == "Este campo es obligatorio."
-    assert "concepto-error" in bad.text
-    made = browser.post(
-        f"{path}/notas-credito",
-        data={"csrf_token": token, "concepto": "3", "descripcion": "Descuento total por pronto pago"},
-    )
-    assert made.status_code == 303, made.text
-    page = browser.get(made.headers["location"]).text
-    assert "Nota crédito emitida." in page and "NC1" in page and "Rebaja o descuento parcial o total" in page
-    assert "Descuento total por pronto pago" in page and 'id="saldo">$ 0,00' in page
-    assert "CREDITED" not in page  # the history says it in Spanish
-    assert "Nueva nota crédito" not in page  # nothing left to credit
-    again = browser.post(
-        f"{path}/notas-credito", data={"csrf_token": token, "concepto": "5", "descripcion": "Otra vez"}
-    )
-    assert again.status_code == 409, again.text
-    assert "La nota crédito supera lo que queda por acreditar de la factura." in again.text
-
-
-def test_consulta_cannot_forge_a_credit_note(app, tenant, client):
-    invoice = _configured_invoice(client, tenant)
-    browser = signed_in(app, tenant.users[Role.CONSULTA].email)
-    path = f"/app/facturas/{invoice['id']}"
-    token = csrf_of(browser.get("/app/clientes").text)
-    refused = browser.post(f"{path}/notas-credito", data={"csrf_token": token, "concepto": "2", "descripcion": "x"})
-    assert refused.status_code == 403
-    assert ok(client.get(f"/billing/invoices/{invoice['id']}", headers=tenant.headers()))["creditedTotal"] == "0.00"
+# Credit and debit notes from the invoice's page: tests/web/test_web_notes.py.
 
 
 def test_an_admin_voids_an_electronic_invoice_from_its_page_as_the_api_does(app, tenant, client):

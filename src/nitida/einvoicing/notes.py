@@ -11,9 +11,13 @@ How notes move an invoice (the caller holds the invoice row FOR UPDATE):
   uncredited total (total + debits − credits) and never more than the open balance: money
   already paid would need a refund, which this service does not record (409 either way);
 * the balance reaching 0 makes the invoice PAID, except for a concept-2 note (anulación),
-  which must cover the whole uncredited total and makes it VOID; without lines it credits what
-  is left of the invoice, whatever credit and debit notes came before (``_left_to_credit``),
+  which must cover the whole uncredited total and makes it VOID; it names no lines and credits what
+  is left of the invoice, whatever credit and debit notes came before (``note_lines.Ledger``),
   and on a zero-total invoice it is a note of zero;
+* a note's lines are tied to the invoice's (issue 25, ``note_lines``): ``items`` name a line and
+  units or an amount of it, built from the line itself (its taxes); a return (concept 1) gives
+  units, a price adjustment (concept 4) amounts, a discount (3, 5, 6) either or an ``amount`` of
+  the whole; no credit takes more of a line, or of a combination of taxes, than is left of it;
 * a debit note raises what is owed (``debited_total``); a PAID invoice goes back to ISSUED;
 * DRAFT and VOID invoices take no notes; a tenant without electronic-invoicing settings,
   or an invoice issued before they existed (no CUFE), neither: 409.
@@ -22,6 +26,7 @@ How notes move an invoice (the caller holds the invoice row FOR UPDATE):
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -31,18 +36,18 @@ from sqlalchemy import func, select
 from nitida.audit import service as audit
 from nitida.core.clock import BOGOTA
 from nitida.core.db import TenantSession, utcnow
-from nitida.core.errors import BadRequest, Conflict, NotFound
+from nitida.core.errors import BadRequest, Conflict, FieldError, NotFound
 from nitida.core.ids import get_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
-from nitida.core.money import MAX_MONEY, format_money
+from nitida.core.money import CENT, MAX_MONEY, ZERO, format_money
 from nitida.core.principal import Principal
-from nitida.einvoicing import documents
+from nitida.einvoicing import documents, note_lines
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.models import InvoiceNote
-from nitida.einvoicing.schemas import NoteRead
+from nitida.einvoicing.schemas import NoteItemIn, NoteLineRead, NoteRead
 from nitida.invoices import stored, totals
 from nitida.invoices.models import Invoice, InvoiceStatus
-from nitida.invoices.schemas import LineIn, LineRead, TaxGroupRead, TaxRead
+from nitida.invoices.schemas import LineIn, TaxGroupRead, TaxRead
 from nitida.vocabulary import codelists
 from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
 
@@ -50,76 +55,23 @@ ENTITY = {NoteKind.CREDIT: "credit_note", NoteKind.DEBIT: "debit_note"}
 LABEL = {NoteKind.CREDIT: "credit note", NoteKind.DEBIT: "debit note"}
 CONCEPTS = {NoteKind.CREDIT: codelists.CREDIT_NOTE_CONCEPTS, NoteKind.DEBIT: codelists.DEBIT_NOTE_CONCEPTS}
 ANULACION = "2"
+RETURN = "1"
+PRICE_ADJUSTMENT = "4"
 NUMBER_TAKEN = Constraint(
     "uq_invoice_notes_tenant_number", "UNIQUE constraint failed: invoice_notes.tenant_id, invoice_notes.number"
 )
 
 
-def _line_key(raw: dict[str, Any]) -> tuple[Any, ...]:
-    taxes = tuple(sorted((t["type"], Decimal(str(t["rate"]))) for t in raw["taxes"]))
-    return (raw["description"], Decimal(str(raw["unitPrice"])), Decimal(str(raw["discountPercent"])), taxes)
-
-
-def _by_tax_combination(lines: list[dict[str, Any]]) -> dict[tuple[Any, ...], tuple[Decimal, list[dict[str, str]]]]:
-    """Σ of the lines' bases per combination of taxes, with the taxes as stored."""
-    out: dict[tuple[Any, ...], tuple[Decimal, list[dict[str, str]]]] = {}
-    for raw in lines:
-        key = _line_key(raw)[3]
-        base = totals.compute_line(stored.to_line(raw)).base
-        before = out.get(key, (Decimal("0.00"), list(raw["taxes"])))
-        out[key] = (before[0] + base, before[1])
-    return out
-
-
-def _left_to_credit(session: TenantSession, invoice: Invoice) -> list[dict[str, Any]]:
-    """The lines an anulación credits: what is left of the invoice, whatever happened before (issue 25).
-
-    The invoice's lines and its debit notes' lines, less what its credit notes took back. A credit line
-    that repeats an invoiced one (same description, price, discount and taxes) takes back its quantity;
-    when every credit is so matched, what is left is those lines with what remains of their quantities.
-    Otherwise (a credit for an amount, not for lines) what is left is one line per combination of taxes,
-    for the base still uncredited in it. Nothing left (a zero-total invoice): the invoice's own lines.
-    """
-    notes = session.scalars(
-        select(InvoiceNote).where(InvoiceNote.invoice_id == invoice.id).order_by(InvoiceNote.issued_at)
+def ledger_of(session: TenantSession, invoice: Invoice) -> note_lines.Ledger:
+    """What is left of each of the invoice's lines after its notes, in the order they were issued."""
+    rows = session.scalars(
+        select(InvoiceNote)
+        .where(InvoiceNote.invoice_id == invoice.id)
+        .order_by(InvoiceNote.issued_at, InvoiceNote.kind, InvoiceNote.consecutive)
     ).all()
-    pool = [stored.of_row(row) for row in invoice.lines] + [
-        dict(raw) for n in notes if n.kind is NoteKind.DEBIT for raw in n.lines
-    ]
-    credited = [raw for n in notes if n.kind is NoteKind.CREDIT for raw in n.lines]
-    if not credited:
-        return pool
-    left = [Decimal(str(raw["quantity"])) for raw in pool]
-    matched = True
-    for raw in credited:
-        wanted = Decimal(str(raw["quantity"]))
-        for i, candidate in enumerate(pool):
-            if wanted and left[i] and _line_key(candidate) == _line_key(raw):
-                taken = min(wanted, left[i])
-                left[i] -= taken
-                wanted -= taken
-        matched = matched and not wanted
-    if matched:
-        remaining = [{**raw, "quantity": f"{q.normalize():f}"} for raw, q in zip(pool, left, strict=True) if q > 0]
-        if remaining:
-            return remaining
-        return [stored.of_row(row) for row in invoice.lines]
-    description = f"Anulación del saldo de la factura {invoice.number}"
-    still = _by_tax_combination(pool)
-    for key, (base, _) in _by_tax_combination(credited).items():
-        if key in still:
-            still[key] = (still[key][0] - base, still[key][1])
-    return [
-        {
-            "description": description,
-            "quantity": "1",
-            "unitPrice": format_money(base),
-            "discountPercent": "0.00",
-            "taxes": taxes,
-        }
-        for base, taxes in still.values()
-        if base > 0
-    ] or [stored.of_row(row) for row in invoice.lines]
+    return note_lines.ledger(
+        [stored.of_row(row) for row in invoice.lines], [(n.kind is NoteKind.CREDIT, list(n.lines)) for n in rows]
+    )
 
 
 def _require_electronic(invoice: Invoice, kind: NoteKind) -> None:
@@ -200,6 +152,124 @@ def note_document(
     )
 
 
+@dataclass(frozen=True)
+class NoteLines:
+    """A note's lines as they will be stored and signed, and their totals."""
+
+    lines: list[dict[str, Any]]
+    computed: totals.Totals
+
+
+def build_lines(
+    session: TenantSession,
+    invoice: Invoice,
+    kind: NoteKind,
+    *,
+    concept: str,
+    description: str,
+    lines: list[LineIn] | None,
+    items: list[NoteItemIn] | None = None,
+    amount: Decimal | None = None,
+) -> NoteLines:
+    """The note's lines and totals, with every check a note passes before it is signed (the page's preview
+    shows exactly what would be issued): lines tied to the invoice's, never more of a line than is left."""
+    _require_electronic(invoice, kind)
+    book = ledger_of(session, invoice)
+    if kind is NoteKind.CREDIT:
+        note_lines_ = _credit_lines(book, invoice, concept, description, lines, items, amount)
+    else:
+        note_lines_ = _debit_lines(book, description, lines, items, amount)
+    computed = totals.compute([stored.to_line(raw) for raw in note_lines_])
+    # A zero-total invoice is voided by an anulación of its (zero) lines: nothing else may be zero.
+    voids_nothing_owed = concept == ANULACION and kind is NoteKind.CREDIT and invoice.uncredited_total == 0
+    if computed.total <= 0 and not (voids_nothing_owed and computed.total == 0):
+        raise BadRequest.field("lines", f"the {LABEL[kind]}'s total must be more than 0")
+    if computed.total > MAX_MONEY:
+        raise BadRequest.field("lines", f"the {LABEL[kind]}'s total would exceed {format_money(MAX_MONEY)}")
+    if kind is NoteKind.CREDIT:
+        # Each document's tax group is its base × rate rounded to the cent (FAS07): what is left of an invoice
+        # after notes may differ from an anulación of it by those roundings, a cent per group and document.
+        tolerance = CENT * max(len(computed.groups), 1) * (book.notes_count + 1) if concept == ANULACION else ZERO
+        _check_credit(invoice, computed.total, concept, tolerance)
+    return NoteLines(note_lines_, computed)
+
+
+def _credit_lines(
+    book: note_lines.Ledger,
+    invoice: Invoice,
+    concept: str,
+    description: str,
+    lines: list[LineIn] | None,
+    items: list[NoteItemIn] | None,
+    amount: Decimal | None,
+) -> list[dict[str, Any]]:
+    if concept == ANULACION:
+        if lines is not None or items is not None or amount is not None:
+            raise Conflict(
+                f"An anulación (concept 2) credits the whole uncredited total of invoice {invoice.number} "
+                f"({format_money(invoice.uncredited_total)}), whatever notes came before: it names no lines, items "
+                "or amount; use concept 1, 3, 4, 5 or 6 for part of it.",
+                slug="anulacion-must-be-whole",
+            )
+        return book.what_is_left(f"Anulación del saldo de la factura {invoice.number}") or [
+            stored.of_row(row) for row in invoice.lines
+        ]
+    if items is not None:
+        for i, item in enumerate(items):
+            if concept == RETURN and item.quantity is None:
+                raise BadRequest.field(f"items[{i}].quantity", "a return (concept 1) gives the units returned")
+            if concept == PRICE_ADJUSTMENT and item.amount is None:
+                raise BadRequest.field(
+                    f"items[{i}].amount", "a price adjustment (concept 4) gives the amount of the line's value"
+                )
+        raws = note_lines.from_items(book, items)
+        wheres = [f"items[{i}]" for i in range(len(items))]
+    elif amount is not None:
+        if concept in (RETURN, PRICE_ADJUSTMENT):
+            raise BadRequest.field(
+                "amount", "a return (concept 1) or a price adjustment (concept 4) names the invoice's lines in items"
+            )
+        left = book.left_total()
+        if amount > left:
+            raise Conflict(
+                f"amount: a discount of {format_money(amount)} is more than is left of invoice {invoice.number}'s "
+                f"lines before taxes ({format_money(left)}).",
+                errors=[FieldError(field="amount", message=f"at most {format_money(left)} is left")],
+                slug="credit-exceeds-lines",
+            )
+        raws = book.split(amount, description)
+        wheres = ["amount"] * len(raws)
+    elif lines is not None:
+        if concept == PRICE_ADJUSTMENT:
+            raise BadRequest.field("lines", "a price adjustment (concept 4) names the invoice's lines in items")
+        raws = [stored.of_input(line) for line in lines]
+        if concept == RETURN:
+            raws = note_lines.match_invoice_lines(book, raws)
+        wheres = [f"lines[{i}]" for i in range(len(raws))]
+    else:
+        raws = [{**stored.of_row(row), note_lines.INVOICE_LINE: i} for i, row in enumerate(invoice.lines, start=1)]
+        wheres = ["lines"] * len(raws)
+    for raw, where in zip(raws, wheres, strict=True):
+        book.credit(raw, strict=True, where=where)
+    return raws
+
+
+def _debit_lines(
+    book: note_lines.Ledger,
+    description: str,
+    lines: list[LineIn] | None,
+    items: list[NoteItemIn] | None,
+    amount: Decimal | None,
+) -> list[dict[str, Any]]:
+    if items is not None:
+        return note_lines.from_items(book, items)
+    if amount is not None:
+        return book.split(amount, description, of_left=False)
+    if lines is not None:
+        return [stored.of_input(line) for line in lines]
+    raise BadRequest.field("lines", "a debit note gives its lines, the invoice's lines (items) or an amount")
+
+
 def create_note(
     session: TenantSession,
     actor: Principal,
@@ -210,29 +280,18 @@ def create_note(
     description: str,
     lines: list[LineIn] | None,
     secret_key: str | None,
+    items: list[NoteItemIn] | None = None,
+    amount: Decimal | None = None,
 ) -> InvoiceNote:
     """Issue, sign and store a note for ``invoice`` (which the caller loaded FOR UPDATE); flows.issue_note
     queues its delivery."""
     signer = einvoicing.signer(session, secret_key, lock=True)
     if signer is None:
         raise _unconfigured()
-    _require_electronic(invoice, kind)
-    if lines is not None:
-        note_lines = [stored.of_input(line) for line in lines]
-    elif kind is NoteKind.CREDIT and concept == ANULACION:
-        note_lines = _left_to_credit(session, invoice)
-    else:
-        note_lines = [stored.of_row(row) for row in invoice.lines]
-    total_lines = [stored.to_line(raw) for raw in note_lines]
-    computed = totals.compute(total_lines)
-    # A zero-total invoice is voided by an anulación of its (zero) lines: nothing else may be zero.
-    voids_nothing_owed = concept == ANULACION and kind is NoteKind.CREDIT and invoice.uncredited_total == 0
-    if computed.total <= 0 and not (voids_nothing_owed and computed.total == 0):
-        raise BadRequest.field("lines", f"the {LABEL[kind]}'s total must be more than 0")
-    if computed.total > MAX_MONEY:
-        raise BadRequest.field("lines", f"the {LABEL[kind]}'s total would exceed {format_money(MAX_MONEY)}")
-    if kind is NoteKind.CREDIT:
-        _check_credit(invoice, computed.total, concept)
+    built = build_lines(
+        session, invoice, kind, concept=concept, description=description, lines=lines, items=items, amount=amount
+    )
+    note_lines_, computed = built.lines, built.computed
     settings = signer.settings
     if kind is NoteKind.CREDIT:
         prefix, consecutive = settings.credit_note_prefix, settings.next_credit_note
@@ -243,7 +302,7 @@ def create_note(
     settings.updated_at = utcnow()
     number = f"{prefix}{consecutive}"
     issued_at = utcnow()
-    doc = note_document(invoice, kind, number, issued_at, note_lines, concept, description, signer)
+    doc = note_document(invoice, kind, number, issued_at, note_lines_, concept, description, signer)
     emitted = einvoicing.emit_or_409(doc, signer.certificate, f"The {LABEL[kind]} {number}")
     note = InvoiceNote(
         invoice_id=invoice.id,
@@ -255,7 +314,7 @@ def create_note(
         description=description,
         issue_date=issued_at.astimezone(BOGOTA).date(),
         issued_at=issued_at,
-        lines=note_lines,
+        lines=note_lines_,
         subtotal=computed.subtotal,
         tax_total=computed.tax_total,
         total=computed.total,
@@ -274,7 +333,10 @@ def create_note(
         )
     before = _invoice_audited(invoice)
     if kind is NoteKind.CREDIT:
-        invoice.credited_total = invoice.credited_total + computed.total
+        # An anulación leaves nothing owed, whatever cents the tax groups' rounding made it differ by.
+        invoice.credited_total = (
+            invoice.total + invoice.debited_total if concept == ANULACION else invoice.credited_total + computed.total
+        )
         if concept == ANULACION:
             invoice.status = InvoiceStatus.VOID
             invoice.void_reason = description
@@ -311,19 +373,27 @@ def create_note(
     return note
 
 
-def _check_credit(invoice: Invoice, amount: Decimal, concept: str) -> None:
+def _check_credit(invoice: Invoice, amount: Decimal, concept: str, tolerance: Decimal = ZERO) -> None:
     uncredited = invoice.uncredited_total
+    if concept == ANULACION:
+        if abs(amount - uncredited) > tolerance:
+            raise Conflict(
+                f"An anulación (concept 2) credits the whole uncredited total of invoice {invoice.number} "
+                f"({format_money(uncredited)}), not {format_money(amount)}; use concept 1, 3, 4, 5 or 6 for part of it.",
+                slug="anulacion-must-be-whole",
+            )
+        if invoice.amount_paid > 0:
+            raise Conflict(
+                f"An anulación of invoice {invoice.number} would credit {format_money(invoice.amount_paid)} already "
+                "paid, and a refund is not recorded by this service.",
+                slug="credit-exceeds-balance",
+            )
+        return
     if amount > uncredited:
         raise Conflict(
             f"A credit note of {format_money(amount)} is more than the uncredited total of invoice "
             f"{invoice.number} ({format_money(uncredited)}).",
             slug="credit-exceeds-invoice",
-        )
-    if concept == ANULACION and amount != uncredited:
-        raise Conflict(
-            f"An anulación (concept 2) credits the whole uncredited total of invoice {invoice.number} "
-            f"({format_money(uncredited)}), not {format_money(amount)}; use concept 1, 3, 4, 5 or 6 for part of it.",
-            slug="anulacion-must-be-whole",
         )
     if amount > invoice.balance:
         raise Conflict(
@@ -403,7 +473,7 @@ def note_read(session: TenantSession, note: InvoiceNote) -> NoteRead:
         issue_date=note.issue_date,
         issued_at=note.issued_at,
         lines=[
-            LineRead(
+            NoteLineRead(
                 description=raw["description"],
                 quantity=line.quantity,
                 unit_price=line.unit_price,
@@ -412,6 +482,7 @@ def note_read(session: TenantSession, note: InvoiceNote) -> NoteRead:
                 base=lt.base,
                 tax_total=lt.tax_total,
                 total=lt.total,
+                invoice_line=raw.get(note_lines.INVOICE_LINE),
             )
             for raw, line, lt in zip(note.lines, total_lines, computed.lines, strict=True)
         ],

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, ValidationInfo, field_validator
 
 from nitida.core import bounds
-from nitida.core.money import MoneyOut
+from nitida.core.money import MAX_MONEY, MoneyIn, MoneyOut, QuantityIn
 from nitida.core.schemas import ApiInput, ApiModel, LocalDateTime
-from nitida.invoices.schemas import MAX_LINES, LineIn, LineRead, TaxGroupRead
+from nitida.invoices.schemas import MAX_LINES, MAX_UNIT_PRICE, LineIn, LineRead, TaxGroupRead
 from nitida.vocabulary import fiscal
 from nitida.vocabulary.fields import MunicipioCodigo, OptionalCodigoPostal, Responsabilidades, Tributo
 from nitida.vocabulary.kinds import ElectronicStatus, Environment, NoteKind, PersonType
@@ -136,6 +137,46 @@ class ElectronicInvoicingRead(ApiModel):
 # --- notes ---------------------------------------------------------------------------
 
 
+class NoteItemIn(ApiInput):
+    """A line of the invoice the note names: ``quantity`` of its units, or ``amount`` of its value before taxes.
+    The note's line is the invoice's own (description, price, discount, taxes)."""
+
+    line: int = Field(ge=1, le=MAX_LINES, description="The invoice's line, 1 being the first")
+    quantity: QuantityIn | None = Field(default=None, description="Units of the line (more than 0)")
+    amount: MoneyIn | None = Field(default=None, description="Value before taxes (more than 0)")
+
+    @field_validator("quantity", "amount")
+    @classmethod
+    def _positive(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value <= 0:
+            raise ValueError("must be greater than 0")
+        if value is not None and value > MAX_UNIT_PRICE:
+            raise ValueError(f"must be at most {MAX_UNIT_PRICE}")
+        return value
+
+    @field_validator("amount")
+    @classmethod
+    def _one_of(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        quantity = info.data.get("quantity")
+        if (value is None) == (quantity is None):
+            raise ValueError("give either quantity or amount")
+        return value
+
+
+def _amount(value: Decimal | None) -> Decimal | None:
+    if value is not None and value <= 0:
+        raise ValueError("must be greater than 0")
+    if value is not None and value > MAX_MONEY:
+        raise ValueError(f"must be at most {MAX_MONEY}")
+    return value
+
+
+def _only_one(value: object, info: ValidationInfo) -> object:
+    if value is not None and any(info.data.get(other) is not None for other in ("lines", "items")):
+        raise ValueError("give only one of lines, items and amount")
+    return value
+
+
 class CreditNoteCreate(ApiInput):
     concept: int = Field(
         ge=1,
@@ -147,14 +188,67 @@ class CreditNoteCreate(ApiInput):
     )
     description: str = Field(min_length=1, max_length=bounds.DESCRIPTION)
     lines: list[LineIn] | None = Field(
-        default=None, min_length=1, max_length=MAX_LINES, description="Default: every line of the invoice"
+        default=None,
+        min_length=1,
+        max_length=MAX_LINES,
+        description="Free lines (concept 1: each must repeat a line of the invoice; taxes: those of its lines). "
+        "None of lines, items and amount: every line of the invoice",
     )
+    items: list[NoteItemIn] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_LINES,
+        description="The invoice's lines credited: units (concept 1 returns units; 3, 5, 6 either) or an amount "
+        "of a line's value (concept 4; 3, 5, 6 either). Never more of a line than is left of it",
+    )
+    amount: MoneyIn | None = Field(
+        default=None,
+        description="Concepts 3, 5 and 6: a discount of this value before taxes, split over the invoice's taxes "
+        "in proportion to what is left of each",
+    )
+
+    @field_validator("items")
+    @classmethod
+    def _the_items(cls, value: list[NoteItemIn] | None, info: ValidationInfo) -> list[NoteItemIn] | None:
+        _only_one(value, info)
+        return value
+
+    @field_validator("amount")
+    @classmethod
+    def _the_amount(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        _only_one(value, info)
+        return _amount(value)
 
 
 class DebitNoteCreate(ApiInput):
     concept: int = Field(ge=1, le=4, description="1 intereses, 2 gastos por cobrar, 3 cambio del valor, 4 otros")
     description: str = Field(min_length=1, max_length=bounds.DESCRIPTION)
-    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
+    items: list[NoteItemIn] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_LINES,
+        description="The invoice's lines debited: more units of a line, or an amount of value on it (its taxes)",
+    )
+    amount: MoneyIn | None = Field(
+        default=None, description="A value before taxes, split over the invoice's taxes in proportion to its lines"
+    )
+
+    @field_validator("items")
+    @classmethod
+    def _the_items(cls, value: list[NoteItemIn] | None, info: ValidationInfo) -> list[NoteItemIn] | None:
+        _only_one(value, info)
+        return value
+
+    @field_validator("amount")
+    @classmethod
+    def _the_amount(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        _only_one(value, info)
+        return _amount(value)
+
+
+class NoteLineRead(LineRead):
+    invoice_line: int | None = Field(description="The invoice's line it credits or debits (1 is the first)")
 
 
 class NoteRead(ApiModel):
@@ -170,7 +264,7 @@ class NoteRead(ApiModel):
     description: str
     issue_date: dt.date
     issued_at: LocalDateTime
-    lines: list[LineRead]
+    lines: list[NoteLineRead]
     taxes: list[TaxGroupRead]
     subtotal: MoneyOut
     tax_total: MoneyOut

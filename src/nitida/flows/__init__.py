@@ -9,6 +9,8 @@ All in the caller's one transaction: the delivery job exists exactly when the si
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from nitida.core.client import UNKNOWN_CLIENT, ClientInfo
 from nitida.core.db import TenantSession
 from nitida.core.errors import Conflict
@@ -20,6 +22,7 @@ from nitida.einvoicing import notes
 from nitida.einvoicing import service as einvoicing
 from nitida.einvoicing.configuration import find_settings
 from nitida.einvoicing.models import InvoiceNote
+from nitida.einvoicing.schemas import NoteItemIn
 from nitida.invoices import numbering
 from nitida.invoices import service as invoices
 from nitida.invoices.models import Invoice, NumberingResolution
@@ -70,6 +73,8 @@ def issue_note(
     description: str,
     lines: list[LineIn] | None,
     secret_key: str,
+    items: list[NoteItemIn] | None = None,
+    amount: Decimal | None = None,
 ) -> InvoiceNote:
     """A credit or debit note of ``invoice`` (loaded FOR UPDATE), signed and queued for the DIAN."""
     notes.require_accepted(invoice, f"given a {notes.LABEL[kind]}")
@@ -82,6 +87,8 @@ def issue_note(
         description=description,
         lines=lines,
         secret_key=secret_key,
+        items=items,
+        amount=amount,
     )
     delivery.start(session, actor, note)
     return note

@@ -130,6 +130,8 @@ def _create(
         description=body.description,
         lines=body.lines,
         secret_key=_secret_key(request),
+        items=body.items,
+        amount=body.amount,
     )
     return notes.note_read(ctx.session, note)
 
@@ -143,7 +145,10 @@ def _create(
 )
 def create_credit_note(invoice_id: str, body: CreditNoteCreate, ctx: NoteWriter, request: Request) -> NoteRead:
     """Issue a signed credit note (ADMIN, OPERADOR) for an ISSUED electronic invoice: its own NC numbering,
-    CUDE, reference to the invoice. ``lines`` default to all of the invoice's lines.
+    CUDE, reference to the invoice. ``items`` name the invoice's lines credited (units, or an amount of a
+    line's value); a discount may be an ``amount`` of the whole; free ``lines`` of a return repeat the
+    invoice's; none of them: all of the invoice's lines. Taxes always come from the invoice's lines; no
+    credit takes more of a line than is left of it (409 naming it).
 
     409: more than the uncredited total or the open balance, a partial anulación (concept 2), an invoice
     that is not electronic, DRAFT or VOID, or a business without electronic-invoicing settings.
@@ -160,7 +165,8 @@ def create_credit_note(invoice_id: str, body: CreditNoteCreate, ctx: NoteWriter,
 )
 def create_debit_note(invoice_id: str, body: DebitNoteCreate, ctx: NoteWriter, request: Request) -> NoteRead:
     """Issue a signed debit note (ADMIN, OPERADOR): ND numbering, CUDE, RequestedMonetaryTotal; raises the
-    invoice's balance (a PAID invoice is ISSUED again)."""
+    invoice's balance (a PAID invoice is ISSUED again). Its free ``lines``, the invoice's lines (``items``:
+    more units, or an amount of value on a line, with its taxes) or an ``amount`` over the invoice's taxes."""
     return _create(NoteKind.DEBIT, invoice_id, body, ctx, request)
 
 

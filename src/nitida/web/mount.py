@@ -22,6 +22,7 @@ from nitida.web import (
     pages_delivery,
     pages_home,
     pages_invoices,
+    pages_notes,
     pages_settings,
 )
 from nitida.web.deps import LoginRequired, login_url
@@ -94,6 +95,7 @@ def install_web(app: FastAPI) -> None:
         *pages,
         pages_corrections,
         pages_invoices,
+        pages_notes,
         pages_delivery,
         pages_settings,
         pages_business,

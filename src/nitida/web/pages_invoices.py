@@ -24,14 +24,11 @@ from nitida.delivery import service as delivery
 from nitida.delivery.access import DELIVERY
 from nitida.einvoicing import notes
 from nitida.einvoicing import service as einvoicing
-from nitida.einvoicing.access import NOTES
-from nitida.einvoicing.schemas import CreditNoteCreate
 from nitida.invoices import numbering, service
 from nitida.invoices import views as invoice_views
 from nitida.invoices.access import INVOICES
 from nitida.invoices.models import InvoiceStatus, NumberingResolution, PaymentMethod
 from nitida.invoices.schemas import InvoiceCreate, InvoiceUpdate, PaymentCreate, VoidRequest
-from nitida.vocabulary import codelists
 from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
 from nitida.web import invoice_form, labels, messages, pages_business, pages_delivery, pages_documents, pages_export
 from nitida.web.deps import Web, WebContext
@@ -452,6 +449,7 @@ NOTICES = {
     "pago": "Pago registrado.",
     "anulada": "Factura anulada.",
     "nota_credito": "Nota crédito emitida.",
+    "nota_debito": "Nota débito emitida.",
     "reenviada": "Reenvío a la DIAN en curso.",
     "duplicada": "Copia guardada como borrador: revísala y emítela.",
     "corregida": "Factura corregida y firmada de nuevo con el mismo número: se está enviando a la DIAN.",
@@ -467,8 +465,6 @@ def _render_invoice(
     problem: str | None = None,
     payment_values: dict[str, str] | None = None,
     errors: FormErrors | None = None,
-    note_values: dict[str, str] | None = None,
-    note_errors: FormErrors | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     row = service.load_full(ctx.session, invoice_id)
@@ -499,9 +495,6 @@ def _render_invoice(
         printable=printable,
         credit_notes=_notes_of(ctx, NoteKind.CREDIT, invoice_id),
         debit_notes=_notes_of(ctx, NoteKind.DEBIT, invoice_id),
-        credit_concepts=list(codelists.CREDIT_NOTE_CONCEPTS.items()),
-        note=note_values or {"concepto": "", "descripcion": ""},
-        note_errors=note_errors or FormErrors(),
         status_code=status_code,
     )
 
@@ -624,44 +617,3 @@ def delete_draft(request: Request, ctx: Web, invoice_id: str) -> Response:
     except FormInvalid as exc:
         return _render_invoice(request, ctx, invoice.id, problem=exc.errors.general, status_code=409)
     return RedirectResponse("/app/facturas", status_code=303)
-
-
-# --- the electronic document: QR, XML, PDF, credit notes ---------------------------------------
-
-
-NOTE_FIELDS = {"concept": "concepto", "description": "descripcion"}
-
-
-@router.post("/app/facturas/{invoice_id}/notas-credito")
-def create_credit_note(request: Request, ctx: Web, invoice_id: str) -> Response:
-    invoice = service.get_invoice(ctx.session, invoice_id, for_update=True)
-    ctx.require(NOTES, "write")
-    values = {name: ctx.field(name) for name in NOTE_FIELDS.values()}
-    body = {"concept": values["concepto"] or None, "description": values["descripcion"]}
-    try:
-        data = validate(CreditNoteCreate, body, NOTE_FIELDS)
-        attempt(
-            ctx.session,
-            NOTE_FIELDS,
-            lambda: flows.issue_note(
-                ctx.session,
-                ctx.principal,
-                invoice,
-                NoteKind.CREDIT,
-                concept=str(data.concept),
-                description=data.description,
-                lines=data.lines,
-                secret_key=_secret_key(request),
-            ),
-        )
-    except FormInvalid as exc:
-        return _render_invoice(
-            request,
-            ctx,
-            invoice.id,
-            note_values=values,
-            note_errors=exc.errors,
-            problem=exc.errors.general,
-            status_code=422 if exc.errors.fields else 409,
-        )
-    return RedirectResponse(f"/app/facturas/{invoice.id}?aviso=nota_credito", status_code=303)
