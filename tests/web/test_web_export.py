@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from fixtures.einvoicing_api import configure, ok, resolution_body
+from fixtures.einvoicing_api import configure, dian_accepts, ok, resolution_body
 from fixtures.web import csrf_of, signed_in
 from nitida.users.models import Role
 
@@ -164,6 +164,10 @@ def test_the_editor_offers_the_export_invoice_for_a_customer_abroad_only(app, te
     assert "USD 6.211,00" in browser.get(f"/app/clientes/{abroad['id']}").text
     [invoice] = ok(client.get("/billing/invoices", headers=tenant.headers()))
     assert (invoice["currency"], invoice["total"]) == ("USD", "6211.00")
+    # A credit note's page (main's note pages) shows the invoice's lines in its currency.
+    dian_accepts(client, tenant.headers(), invoice)
+    note_form = browser.get(f"/app/facturas/{invoice['id']}/nota-credito").text
+    assert "× USD 310,55" in note_form and "$ 310,55" not in note_form
     # The draft's editor shows what was chosen (a copy: Duplicar keeps the currency, the rate and the brands).
     copy = browser.post(f"/app/facturas/{invoice['id']}/duplicar", data={"csrf_token": token})
     assert copy.status_code == 303
