@@ -160,6 +160,7 @@ def test_dian_codes():
         "PPT": "48",
         "NIT_EXTRANJERO": "50",
         "NUIP": "91",
+        "SIN_ID_EXTERIOR": "43",
     }
     assert set(DIAN_CODES) == set(TipoDocumento)
 

@@ -90,11 +90,17 @@ def test_note_concepts_equal_the_dian_lists():
     assert codelists.CREDIT_NOTE_CONCEPTS["2"] == kit["2"]
 
 
-def test_identification_types_cover_the_dian_list_plus_pep_and_ppt():
+def test_identification_types_cover_the_dian_list_plus_pep_ppt_and_43():
     dian = dian_list("TipoIdFiscal")
     assert set(dian) <= set(codelists.IDENTIFICATION_TYPES)
-    # added by Resolución 000165 de 2023 after the 2019 list
-    assert set(codelists.IDENTIFICATION_TYPES) - set(dian) == {"47", "48"}
+    # added by Resolución 000165 de 2023 after the 2019 list; 43 "sin identificación del exterior" (issue 25)
+    assert set(codelists.IDENTIFICATION_TYPES) - set(dian) == {"43", "47", "48"}
+
+
+def test_countries_and_currencies_are_the_dians_lists():
+    assert codelists.countries() == dian_list("Paises")
+    assert codelists.currencies() == dian_list("TipoMoneda")
+    assert (codelists.countries()["US"], codelists.currencies()["USD"]) == ("Estados Unidos", "Dólar estadounidense")
 
 
 def test_responsabilidades_are_the_dian_ones():

@@ -221,6 +221,10 @@ def test_issue_numbers_and_snapshot_survives_customer_edit(client, tenant):
         "tributo": "ZZ",
         "municipioCodigo": None,
         "codigoPostal": None,
+        # a buyer's country and foreign address (issue 25): a Colombian customer
+        "paisCodigo": "CO",
+        "ciudadExterior": None,
+        "regionExterior": None,
     }
     assert first["customer"] == snapshot
     res = client.get(f"/billing/resolutions/{resolution['id']}", headers=tenant.headers()).json()

@@ -20,6 +20,7 @@ page wider than a phone.
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -234,6 +235,45 @@ class World:
         assert voided["status"] == "VOID", voided
         return invoice["id"]
 
+    def s_customer_abroad(self) -> str:
+        """A buyer abroad (issue 25): its country and foreign address, no DANE municipality."""
+        body = {
+            "razonSocial": f"Acme Trading {len(self.entities)} Inc.",
+            "tipoDocumento": "NIT_EXTRANJERO",
+            "nit": f"98{uuid.uuid4().int % 10**8:08d}",
+            "paisCodigo": "US",
+            "ciudadExterior": "Miami",
+            "regionExterior": "Florida",
+            "direccion": "1200 Brickell Avenue, Suite 300",
+            "email": "billing@acme.example",
+        }
+        return self.post("/billing/customers", body)["id"]
+
+    def s_export_draft(self) -> str:
+        """A draft export invoice in dollars to a buyer abroad: its editor shows the Exportación section."""
+        line = {
+            "description": "Café verde excelso, saco de 70 kg",
+            "quantity": "20",
+            "unitPrice": "310.55",
+            "taxes": [{"type": "IVA", "rate": "0"}],
+            "brand": "Nítida Café",
+            "model": "Excelso EP 70",
+        }
+        body = {
+            "customerId": self.s_customer_abroad(),
+            "resolutionId": self.resolution,
+            "paymentForm": "CONTADO",
+            "paymentMethod": "TRANSFERENCIA",
+            "lines": [line],
+            "export": True,
+            "currency": "USD",
+            "exchangeRate": "3912.45",
+        }
+        return self.post("/billing/invoices", body)["id"]
+
+    def s_export_invoice(self) -> str:
+        return self.post(f"/billing/invoices/{self.s_export_draft()}/issue", status=200)["id"]
+
     def s_active_customer(self) -> str:
         return self.customer(f"Droguería La Salud {len(self.entities)}")
 
@@ -292,6 +332,9 @@ class World:
         self.add("cliente con facturas", self.s_customer_with_invoices, self.main_customer)
         self.add("cliente activo", self.s_active_customer)
         self.add("cliente inactivo", self.s_inactive_customer)
+        self.add("cliente en el exterior", self.s_customer_abroad)
+        self.add("borrador de exportación", self.s_export_draft)
+        self.add("factura de exportación en dólares", self.s_export_invoice)
         # Configuración lists the users: one of them inactive.
         user = self.post(
             "/users",

@@ -37,6 +37,10 @@ LAST_ERROR = 4000  # the last failure of a job, as an ADMIN reads it
 WEB_TOKEN = 64  # a back-office session token's SHA-256 (hex), its CSRF token
 # Electronic invoicing (issue 10).
 DANE_CODE = 5  # municipality code, e.g. 11001
+COUNTRY_CODE = 2  # ISO 3166-1 alpha-2, e.g. US
+CURRENCY_CODE = 3  # ISO 4217, e.g. USD
+PLACE_NAME = 100  # a foreign city or region, as its people write it
+BRAND = 100  # an exported item's brand (marca) or model (modelo)
 POSTAL_CODE = 10
 CODE = 10  # a DIAN code: tipo de persona, tributo, concept, payment means
 ELECTRONIC_STATUS = 20

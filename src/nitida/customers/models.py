@@ -48,6 +48,11 @@ class Customer(TenantScoped, Base):
     tributo: Mapped[str | None] = mapped_column(String(bounds.CODE), nullable=True)
     municipio_codigo: Mapped[str | None] = mapped_column(String(bounds.DANE_CODE), nullable=True)
     codigo_postal: Mapped[str | None] = mapped_column(String(bounds.POSTAL_CODE), nullable=True)
+    # A buyer abroad (issue 25): its country (ISO 3166-1 alpha-2 of the DIAN's list) and its city and region
+    # as free text; no DANE municipality. "CO" for every Colombian customer.
+    pais_codigo: Mapped[str] = mapped_column(String(bounds.COUNTRY_CODE), default="CO", server_default="CO")
+    ciudad_exterior: Mapped[str | None] = mapped_column(String(bounds.PLACE_NAME), nullable=True)
+    region_exterior: Mapped[str | None] = mapped_column(String(bounds.PLACE_NAME), nullable=True)
     status: Mapped[CustomerStatus] = mapped_column(
         Enum(CustomerStatus, native_enum=False, length=20), default=CustomerStatus.ACTIVE
     )

@@ -9,7 +9,13 @@ from nitida.core import bounds
 from nitida.core.schemas import ApiInput, ApiModel, FreeText, LocalDateTime
 from nitida.customers.models import CustomerStatus
 from nitida.vocabulary import fiscal
-from nitida.vocabulary.fields import OptionalCodigoPostal, OptionalMunicipioCodigo, Responsabilidades, Tributo
+from nitida.vocabulary.fields import (
+    OptionalCodigoPostal,
+    OptionalMunicipioCodigo,
+    PaisCodigo,
+    Responsabilidades,
+    Tributo,
+)
 from nitida.vocabulary.identity import TipoDocumento
 from nitida.vocabulary.kinds import PersonType
 
@@ -27,6 +33,9 @@ OptionalTelefono = Annotated[
 ]
 OptionalDireccion = Annotated[
     Annotated[FreeText, Field(max_length=bounds.ADDRESS)] | None, BeforeValidator(_blank_to_none)
+]
+OptionalPlace = Annotated[
+    Annotated[FreeText, Field(max_length=bounds.PLACE_NAME)] | None, BeforeValidator(_blank_to_none)
 ]
 RazonSocial = Annotated[
     FreeText, Field(min_length=1, max_length=bounds.RAZON_SOCIAL, description="Legal or business name")
@@ -60,6 +69,11 @@ class CustomerCreate(ApiInput):
     tributo: Tributo = fiscal.DEFAULT_TRIBUTO
     municipio_codigo: OptionalMunicipioCodigo = None
     codigo_postal: OptionalCodigoPostal = None
+    pais_codigo: PaisCodigo = Field(default="CO", description="Country (ISO 3166-1 alpha-2); CO: Colombia")
+    ciudad_exterior: OptionalPlace = Field(default=None, description="A customer abroad: its city (free text)")
+    region_exterior: OptionalPlace = Field(
+        default=None, description="A customer abroad: its state, province or region (free text)"
+    )
 
     @field_validator("codigo_postal")
     @classmethod
@@ -82,6 +96,9 @@ class CustomerUpdate(ApiInput):
     tributo: Tributo | None = None
     municipio_codigo: OptionalMunicipioCodigo = None
     codigo_postal: OptionalCodigoPostal = None
+    pais_codigo: PaisCodigo | None = None
+    ciudad_exterior: OptionalPlace = None
+    region_exterior: OptionalPlace = None
 
     @field_validator("codigo_postal")
     @classmethod
@@ -108,6 +125,10 @@ class CustomerRead(ApiModel):
     municipio: str | None = Field(description="Derived from municipioCodigo (DANE)")
     departamento: str | None = Field(description="Derived from municipioCodigo (DANE)")
     codigo_postal: str | None
+    pais_codigo: str = Field(description="Country (ISO 3166-1 alpha-2); CO: Colombia")
+    pais: str | None = Field(description="The country's name in the DIAN's list")
+    ciudad_exterior: str | None
+    region_exterior: str | None
     created_at: LocalDateTime
     updated_at: LocalDateTime
 

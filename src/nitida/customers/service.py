@@ -27,6 +27,7 @@ from nitida.core.schemas import refuse_nulls
 from nitida.core.text import fold, spanish_sort_key
 from nitida.customers.models import Customer
 from nitida.customers.schemas import CustomerCreate, CustomerUpdate
+from nitida.vocabulary import codelists, fiscal
 from nitida.vocabulary.identity import Identity, InvalidIdentity, TipoDocumento, normalise
 
 ENTITY = "customer"
@@ -44,8 +45,20 @@ AUDITED = {
     "tributo": "tributo",
     "municipioCodigo": "municipio_codigo",
     "codigoPostal": "codigo_postal",
+    "paisCodigo": "pais_codigo",
+    "ciudadExterior": "ciudad_exterior",
+    "regionExterior": "region_exterior",
 }
-FISCAL_FIELDS = ("tipo_persona", "responsabilidades_fiscales", "tributo", "municipio_codigo", "codigo_postal")
+FISCAL_FIELDS = (
+    "tipo_persona",
+    "responsabilidades_fiscales",
+    "tributo",
+    "municipio_codigo",
+    "codigo_postal",
+    "pais_codigo",
+    "ciudad_exterior",
+    "region_exterior",
+)
 
 UNIQUE_NIT = Constraint("uq_customers_tenant_nit", "UNIQUE constraint failed: customers.tenant_id, customers.nit")
 # Only invoices reference customers (composite FK, ON DELETE RESTRICT).
@@ -58,7 +71,7 @@ SORT_KEY_MAX_CHARS = 100  # order is decided long before; ties go to the number
 
 # Columns of a customer as the API shows it, in the order customer_json
 # unpacks them; the list reads these rows without building ORM objects.
-COLUMNS = (
+COLUMNS: tuple[Any, ...] = (
     Customer.id,
     Customer.tenant_id,
     Customer.razon_social,
@@ -73,6 +86,9 @@ COLUMNS = (
     Customer.tributo,
     Customer.municipio_codigo,
     Customer.codigo_postal,
+    Customer.pais_codigo,
+    Customer.ciudad_exterior,
+    Customer.region_exterior,
     Customer.status,
     Customer.created_at,
     Customer.updated_at,
@@ -103,6 +119,34 @@ def _identity(tipo: TipoDocumento, raw: str) -> Identity:
         return normalise(tipo, raw)
     except InvalidIdentity as exc:
         raise BadRequest.field("nit", str(exc)) from None
+
+
+def _check_country(values: dict[str, Any]) -> None:
+    """400 naming each field where the customer's country and address disagree (issue 25)."""
+    tipo = values["tipo_documento"]
+    found = fiscal.foreign_address_problems(
+        values["pais_codigo"] or codelists.COLOMBIA,
+        values["municipio_codigo"],
+        values["codigo_postal"],
+        values["ciudad_exterior"],
+        values["region_exterior"],
+        tipo.codigo if isinstance(tipo, TipoDocumento) else TipoDocumento(tipo).codigo,
+    )
+    if found:
+        raise BadRequest(
+            "; ".join(f"{field}: {message}" for field, message in found),
+            errors=[FieldError(field=field, message=message) for field, message in found],
+        )
+
+
+def _default_person_type(data: CustomerCreate) -> CustomerCreate:
+    """A customer abroad without a person type takes the one that cannot be wrong (issue 25): a foreign
+    company named with its legal form (Inc., LLC, GmbH, S.A.…) is a persona jurídica, never a natural
+    person; a name that says nothing leaves it to be asked before issuing (einvoicing's person_type_of)."""
+    if data.tipo_persona is not None or data.pais_codigo == codelists.COLOMBIA:
+        return data
+    derived = fiscal.derived_person_type(data.tipo_documento.codigo, data.razon_social)
+    return data.model_copy(update={"tipo_persona": derived}) if derived is not None else data
 
 
 def _duplicate(existing: Customer) -> BadRequest:
@@ -176,7 +220,9 @@ def create_customer(session: TenantSession, actor: Principal, data: CustomerCrea
     pre-check, no savepoint, no exception. Returns the new row (COLUMNS).
     """
     identity = _identity(data.tipo_documento, data.nit)
+    data = _default_person_type(data)
     values = new_customer_values(session.tenant_id, identity, data)
+    _check_country(values)
     changes = audit.diff({}, audited_values(SimpleNamespace(**values)))
     # Core statements on the session's connection (its transaction, its RLS
     # context): the tenant is in ``values``, as the flush would have stamped it.
@@ -217,7 +263,7 @@ def read_customer(session: TenantSession, customer_id: str) -> Row:
 
 
 def update_customer(session: TenantSession, actor: Principal, customer: Customer, data: CustomerUpdate) -> Customer:
-    refuse_nulls(data, "razon_social", "nit", "tipo_documento", "status")
+    refuse_nulls(data, "razon_social", "nit", "tipo_documento", "status", "pais_codigo")
     fields = data.model_dump(exclude_unset=True)
     updates: dict[str, Any] = {}
     if "nit" in fields or "tipo_documento" in fields:
@@ -236,6 +282,10 @@ def update_customer(session: TenantSession, actor: Principal, customer: Customer
     for name in FISCAL_FIELDS:
         if name in fields:
             updates[name] = stored_value(fields[name])
+    if updates.keys() & {"tipo_documento", *FISCAL_FIELDS}:
+        _check_country(
+            {name: updates.get(name, getattr(customer, name)) for name in ("tipo_documento", *FISCAL_FIELDS)}
+        )
     changes = audit.diff(audited_values(customer), audited_values(customer, updates))
     if not changes:
         return customer

@@ -17,6 +17,7 @@ from sqlalchemy import Row
 from nitida.core.schemas import local_iso
 from nitida.customers.models import CustomerStatus
 from nitida.customers.service import COLUMNS
+from nitida.vocabulary.codelists import countries
 from nitida.vocabulary.fiscal import place
 from nitida.vocabulary.identity import TipoDocumento
 
@@ -51,7 +52,16 @@ def customer_json(c: Any) -> dict[str, Any]:
         created_at,
         updated_at,
     ) = c[: len(COLUMNS)]
-    tipo_persona, responsabilidades, tributo, municipio_codigo, codigo_postal = fiscal
+    (
+        tipo_persona,
+        responsabilidades,
+        tributo,
+        municipio_codigo,
+        codigo_postal,
+        pais_codigo,
+        ciudad_exterior,
+        region_exterior,
+    ) = fiscal
     if isinstance(responsabilidades, str):
         # The stored JSON as PostgreSQL sends it to the whole list (customers.search._row_columns):
         # embedded as it is by orjson, not parsed and serialised again.
@@ -78,6 +88,10 @@ def customer_json(c: Any) -> dict[str, Any]:
         "municipio": municipio,
         "departamento": departamento,
         "codigoPostal": codigo_postal,
+        "paisCodigo": pais_codigo,
+        "pais": countries().get(pais_codigo),
+        "ciudadExterior": ciudad_exterior,
+        "regionExterior": region_exterior,
         "createdAt": created,
         # A customer never edited has updated_at == created_at: one conversion.
         "updatedAt": created if updated_at == created_at else local_iso(updated_at),

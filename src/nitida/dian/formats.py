@@ -76,3 +76,26 @@ def pesos_in_words(value: Decimal) -> str:
         text += f" con {_cardinal(cents)} {'centavo' if cents == 1 else 'centavos'}"
     text += " M/CTE"
     return text[0].upper() + text[1:]
+
+
+def money_in(value: Decimal, currency: str) -> str:
+    """An amount in its currency: pesos as ``money`` writes them, another currency with its ISO code in place of
+    the sign (``Decimal("6785.39"), "USD"`` -> ``"USD 6.785,39"``; issue 25)."""
+    if currency == "COP":
+        return money(value)
+    return money(value).replace("$", currency, 1)
+
+
+def amount_in_words(value: Decimal, currency: str, currency_name: str) -> str:
+    """The total in words: pesos as ``pesos_in_words``; another currency as its units in words and its cents
+    as a fraction, named by the DIAN's name of the currency (``"Seis mil setecientos ochenta y cinco con 39/100
+    USD (Dólar estadounidense)"``)."""
+    if currency == "COP":
+        return pesos_in_words(value)
+    quantized = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    if quantized < 0:
+        raise ValueError("an amount in words is not negative")
+    units = int(quantized)
+    cents = int((quantized - units) * 100)
+    text = f"{_cardinal(units)} con {cents:02d}/100 {currency} ({currency_name})"
+    return text[0].upper() + text[1:]

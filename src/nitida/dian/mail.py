@@ -115,7 +115,7 @@ def delivery_mail(
             issuer.id_number,
             issuer.razon_social,
             doc.number,
-            doc.kind.type_code,
+            doc.type_code,
             issuer.nombre_comercial,
             business_line,
         ),

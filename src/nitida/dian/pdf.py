@@ -108,7 +108,20 @@ def _party_id(party: Party) -> str:
     return f"{kind} {formats.nit(party.id_number, party.dv if party.id_type == codelists.NIT else None)}"
 
 
+def _title(doc: Document) -> str:
+    if doc.kind is DocumentKind.INVOICE and doc.export:
+        return "Factura electrónica de exportación"
+    return TITLES[doc.kind]
+
+
+def _money(doc: Document, value: Decimal) -> str:
+    return formats.money_in(value, doc.currency)
+
+
 def _place(party: Party) -> str:
+    if party.abroad:
+        country = codelists.countries().get(party.country_code, party.country_code)
+        return ", ".join(p for p in (party.city_name, party.region, country) if p and p.strip())
     municipio = party.municipio
     if municipio is None:
         return ""
@@ -145,7 +158,7 @@ class _Sheet(FPDF):
         self.set_text_color(*INK)
         self.set_draw_color(*RULE)
         doc = printable.document
-        self.set_title(f"{TITLES[doc.kind]} {doc.number}")
+        self.set_title(f"{_title(doc)} {doc.number}")
         self.set_author(doc.supplier.razon_social)
         self.set_creator(printable.software_name)
         self.set_lang("es-CO")
@@ -156,7 +169,7 @@ class _Sheet(FPDF):
         doc = self.printable.document
         self.set_font("DejaVu", "B", 8)
         self.set_text_color(*MUTED)
-        self.cell(0, 5, f"{doc.supplier.razon_social} · {TITLES[doc.kind]} No. {doc.number} (continuación)")
+        self.cell(0, 5, f"{doc.supplier.razon_social} · {_title(doc)} No. {doc.number} (continuación)")
         self.ln(7)
         self.set_text_color(*INK)
 
@@ -288,7 +301,7 @@ def _title_box(pdf: _Sheet, printable: Printable, x: float, y: float, width: flo
     pdf.set_fill_color(*ACCENT)
     pdf.set_text_color(255, 255, 255)
     pdf.set_font("DejaVu", "B", 10)
-    pdf.cell(width, 7, TITLES[doc.kind], align="C", fill=True, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(width, 7, _title(doc), align="C", fill=True, new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_text_color(*INK)
     pdf.set_font("DejaVu", "B", 13)
     pdf.cell(
@@ -384,8 +397,17 @@ def _payment_and_reference(pdf: _Sheet, doc: Document) -> None:
     ]
     if doc.payment.due_date:
         parts.append(f"Vence: {formats.date(doc.payment.due_date)}")
-    parts.append(f"Moneda: {doc.currency}")
+    currency_name = codelists.currencies().get(doc.currency, doc.currency)
+    parts.append(f"Moneda: {doc.currency} ({currency_name})")
     pdf.label_value("Pago:", " · ".join(parts), width)
+    if doc.currency != codelists.COP and doc.exchange_rate is not None:
+        # The document's currency and its rate, as its PaymentExchangeRate says (issue 25).
+        pdf.label_value(
+            "Tasa de cambio:",
+            f"1 {doc.currency} = {formats.money(doc.exchange_rate)} COP, del {formats.date(doc.local_issue)} · "
+            f"Total en pesos: {formats.money(doc.totals.payable * doc.exchange_rate)}",
+            width,
+        )
     if doc.billing_reference is not None:
         ref = doc.billing_reference
         pdf.label_value("Factura que corrige:", f"{ref.number} del {formats.date(ref.issue_date)}", width)
@@ -421,8 +443,8 @@ def _lines(pdf: _Sheet, doc: Document) -> None:
     # included) and the description gives the room up.
     position = _widest(pdf, [str(len(doc.lines))], 7)
     quantity = _widest(pdf, [formats.number(line.quantity) for line in doc.lines], 14)
-    price = _widest(pdf, [formats.money(line.unit_price) for line in doc.lines], 24)
-    total = _widest(pdf, [formats.money(line.line_extension_amount) for line in doc.lines], 24)
+    price = _widest(pdf, [_money(doc, line.unit_price) for line in doc.lines], 24)
+    total = _widest(pdf, [_money(doc, line.line_extension_amount) for line in doc.lines], 24)
     fixed = position + 15 + quantity + 15 + price + 12 + 17 + total
     description_width = max(30.0, pdf.w - pdf.l_margin - pdf.r_margin - fixed)
     widths = (position, 15, description_width, quantity, 15, price, 12, 17, total)
@@ -457,17 +479,20 @@ def _lines(pdf: _Sheet, doc: Document) -> None:
             row.cell(str(position))
             row.cell(line.item_code or "")
             description = line.description
+            brand = " · ".join(f"{k}: {v}" for k, v in (("Marca", line.brand), ("Modelo", line.model)) if v)
+            if brand:
+                description += f"\n{brand}"
             if line.free:
                 description += "\nObsequio / muestra sin valor comercial"
                 if line.reference_price:
-                    description += f" · valor de referencia {formats.money(line.reference_price)}"
+                    description += f" · valor de referencia {_money(doc, line.reference_price)}"
             row.cell(description)
             row.cell(formats.number(line.quantity))
             row.cell(codelists.UNIT_CODES.get(line.unit_code, line.unit_code))
-            row.cell(formats.money(line.unit_price))
+            row.cell(_money(doc, line.unit_price))
             row.cell(_rate(line.discount_percent) if line.discount_percent else "")
             row.cell(_line_taxes(line.taxes))
-            row.cell(formats.money(line.line_extension_amount))
+            row.cell(_money(doc, line.line_extension_amount))
     pdf.ln(2)
 
 
@@ -478,12 +503,12 @@ def _taxes_and_totals(pdf: _Sheet, doc: Document) -> None:
     tax_widths = (
         20,
         16,
-        _widest(pdf, [formats.money(sub.taxable_amount) for sub in subtotals], 30),
-        _widest(pdf, [formats.money(sub.tax_amount) for sub in subtotals], 30),
+        _widest(pdf, [_money(doc, sub.taxable_amount) for sub in subtotals], 30),
+        _widest(pdf, [_money(doc, sub.tax_amount) for sub in subtotals], 30),
     )
     rows = _total_rows(doc)
     pdf.set_font("DejaVu", "B", 9.5)
-    amount_width = _widest(pdf, [f"{formats.money(amount)} " for _, amount, _ in rows], 36)
+    amount_width = _widest(pdf, [f"{_money(doc, amount)} " for _, amount, _ in rows], 36)
     box_width = 36 + amount_width
     side_by_side = not doc.tax_totals or sum(tax_widths) + 4 + box_width <= width
     if pdf.get_y() > pdf.h - pdf.body_margin - (60 if side_by_side else 95):
@@ -510,8 +535,8 @@ def _taxes_and_totals(pdf: _Sheet, doc: Document) -> None:
                     row = table.row()
                     row.cell(total.tax_type)
                     row.cell(_rate(subtotal.rate))
-                    row.cell(formats.money(subtotal.taxable_amount))
-                    row.cell(formats.money(subtotal.tax_amount))
+                    row.cell(_money(doc, subtotal.taxable_amount))
+                    row.cell(_money(doc, subtotal.tax_amount))
     left_end = pdf.get_y()
     if not side_by_side:  # wide figures: the totals go under the taxes
         top = left_end + 2
@@ -527,7 +552,7 @@ def _taxes_and_totals(pdf: _Sheet, doc: Document) -> None:
         pdf.cell(
             amount_width,
             height,
-            f"{formats.money(amount)} ",
+            f"{_money(doc, amount)} ",
             border="T" if strong else 0,
             fill=strong,
             align="R",
@@ -540,7 +565,8 @@ def _taxes_and_totals(pdf: _Sheet, doc: Document) -> None:
     pdf.multi_cell(
         width,
         5,
-        f"Valor en letras: {formats.pesos_in_words(doc.totals.payable)}",
+        "Valor en letras: "
+        + formats.amount_in_words(doc.totals.payable, doc.currency, codelists.currencies().get(doc.currency, "")),
         fill=True,
         padding=(1, 2),
         new_x=XPos.LMARGIN,

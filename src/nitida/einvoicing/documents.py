@@ -10,7 +10,6 @@ ones the invoices domain already computed (``from_totals`` adapts
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,7 +19,7 @@ from stdnum.co import nit as stdnum_nit
 
 from nitida.core.clock import BOGOTA
 from nitida.invoices import totals as totals_mod
-from nitida.vocabulary import codelists
+from nitida.vocabulary import codelists, fiscal
 from nitida.vocabulary.kinds import Environment, PaymentForm, PersonType
 
 ZERO = Decimal("0.00")
@@ -52,8 +51,10 @@ class Party:
     postal_code: str | None = None
     email: str | None = None
     phone: str | None = None
-    country_code: str = "CO"
+    country_code: str = "CO"  # ISO 3166-1 alpha-2 of the DIAN's list
     actividad_economica: tuple[str, ...] = ()  # CIIU codes
+    city_name: str | None = None  # a party abroad: its city and region, as free text (no DANE code)
+    region: str | None = None
 
     @classmethod
     def consumidor_final(cls, email: str | None = None) -> Party:
@@ -75,6 +76,10 @@ class Party:
     @property
     def municipio(self) -> codelists.Municipio | None:
         return codelists.municipio(self.municipio_code) if self.municipio_code else None
+
+    @property
+    def abroad(self) -> bool:
+        return self.country_code != codelists.COLOMBIA
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +103,8 @@ class DocumentLine:
     discount_percent: Decimal = Decimal(0)
     discount_amount: Decimal = ZERO
     item_code: str | None = None  # seller's own code (StandardItemIdentification schemeID 999)
+    brand: str | None = None  # an exported good's brand and model (Item/BrandName, ModelName)
+    model: str | None = None
     # A line given away (gift, sample: its amount is 0): FreeOfChargeIndicator true and a PricingReference with
     # this commercial unit value (issue 25); its taxes are on quantity × this value.
     reference_price: Decimal | None = None
@@ -185,7 +192,16 @@ class Document:
     concept_code: str | None = None  # notes: codelists.CREDIT_NOTE_CONCEPTS / DEBIT_NOTE_CONCEPTS
     concept_description: str | None = None
     notes: tuple[str, ...] = ()
-    currency: str = "COP"
+    currency: str = "COP"  # ISO 4217: every amount of the document is in it
+    export: bool = False  # an export invoice: InvoiceTypeCode 02 (issue 25)
+    exchange_rate: Decimal | None = None  # pesos per unit of ``currency`` (PaymentExchangeRate), when not COP
+
+    @property
+    def type_code(self) -> str:
+        """cbc:InvoiceTypeCode (01 venta, 02 exportación) or the note's type code."""
+        if self.kind is DocumentKind.INVOICE and self.export:
+            return codelists.INVOICE_TYPE_EXPORT
+        return self.kind.type_code
 
     @property
     def local_issue(self) -> datetime:
@@ -218,15 +234,6 @@ class DocumentDataError(ValueError):
         super().__init__("; ".join(self.problems))
 
 
-# A company's legal form closing its name (Sociedad por Acciones Simplificada, Sociedad Anónima, Limitada,
-# en comandita, empresa unipersonal, and the common foreign ones): only a persona jurídica is named so.
-_LEGAL_FORM = re.compile(
-    r"(?:\bS\.?\s?A\.?\s?S\.?|\bS\.?\s?A\.?|\bLTDA\.?|\bLIMITADA|\bS\.?\s?C\.?\s?A\.?|\bS\.?\s?EN\s?C\.?|\bE\.?\s?U\.?"
-    r"|&\s?C[IÍ]A\.?|\bINC\.?|\bLLC\.?|\bLTD\.?|\bGMBH|\bS\.?\s?R\.?\s?L\.?|\bS\.?\s?L\.?)\s*$",
-    re.IGNORECASE,
-)
-
-
 def person_type_of(id_type: str, stored: str | None, razon_social: str | None = None) -> PersonType | None:
     """The person type a party goes out with: the one recorded; else the one that cannot be wrong —
     natural for a document only a person holds (a cédula, a passport…), jurídica for a name that ends in
@@ -235,11 +242,7 @@ def person_type_of(id_type: str, stored: str | None, razon_social: str | None = 
     jurídica from it put natural persons on the DIAN's records as companies (issue 25)."""
     if stored:
         return PersonType(stored)
-    if id_type in codelists.NATURAL_PERSON_ID_TYPES:
-        return PersonType.NATURAL
-    if razon_social and _LEGAL_FORM.search(razon_social.strip()):
-        return PersonType.JURIDICA
-    return None
+    return fiscal.derived_person_type(id_type, razon_social)
 
 
 def _party_problems(role: str, party: Party) -> list[str]:
@@ -273,6 +276,19 @@ def _party_problems(role: str, party: Party) -> list[str]:
             out.append(f"{role} economic activity {code!r} is not a CIIU code of the DIAN's list")
     if party.is_consumidor_final and role == "customer":
         return out  # the DIAN asks no address of the consumidor final
+    if party.country_code not in codelists.countries():
+        out.append(f"{role} country {party.country_code!r} is not in the DIAN's list of countries")
+    if party.abroad:
+        # A party abroad has a foreign address: its city (and region) as text, no DANE code (issue 25).
+        if party.municipio_code or party.postal_code:
+            out.append(f"{role} is abroad ({party.country_code}) and cannot have a Colombian municipality")
+        if not (party.city_name or "").strip():
+            out.append(f"{role} city abroad (ciudadExterior) is missing")
+        if not (party.address_line or "").strip():
+            out.append(f"{role} address (direccion) is missing")
+        return out
+    if party.id_type == "43":
+        out.append(f"{role} identification type 43 (sin identificación del exterior) is for a party abroad")
     postal = codelists.postal_code_problem(party.postal_code, party.municipio_code)
     if postal is not None:
         out.append(f"{role} {postal}")
@@ -311,6 +327,7 @@ def problems(doc: Document) -> list[str]:
         )
         if doc.concept_code not in concepts:
             out.append(f"note concept {doc.concept_code!r} is not one of {', '.join(concepts)}")
+    out += _currency_problems(doc)
     if doc.payment.means_code not in codelists.PAYMENT_MEANS:
         out.append(f"payment means {doc.payment.means_code!r} is not a DIAN code")
     if doc.payment.form is PaymentForm.CREDITO and doc.payment.due_date is None:
@@ -327,6 +344,32 @@ def problems(doc: Document) -> list[str]:
             out.append(f"line {position} unit code {line.unit_code!r} is not offered")
         if not line.description.strip():
             out.append(f"line {position} has no description")
+    return out
+
+
+def _currency_problems(doc: Document) -> list[str]:
+    """An export invoice (issue 25): a buyer abroad, IVA-exempt lines (IVA 0 %, no INC: exports are exempt,
+    art. 481 E.T.), each good's brand and model (the DIAN's FA05/FA06); a foreign currency only on an export
+    invoice, with its exchange rate."""
+    out: list[str] = []
+    if doc.currency not in codelists.currencies():
+        out.append(f"currency {doc.currency!r} is not in the DIAN's list of currencies")
+    if doc.currency != codelists.COP:
+        if doc.kind is DocumentKind.INVOICE and not doc.export:
+            out.append(f"a foreign currency ({doc.currency}) is for an export invoice only")
+        if doc.exchange_rate is None or doc.exchange_rate <= 0:
+            out.append(f"the exchange rate of {doc.currency} to COP (exchangeRate) is missing")
+    if not doc.export:
+        return out
+    if doc.kind is not DocumentKind.INVOICE:
+        out.append("only an invoice can be an export invoice")
+    if not doc.customer.abroad:
+        out.append("an export invoice's customer is abroad (in another country)")
+    for position, line in enumerate(doc.lines, start=1):
+        if any(t.tax_type != "IVA" or t.rate != 0 for t in line.taxes):
+            out.append(f"line {position} of an export invoice is exempt from IVA (IVA 0 %) and carries no INC")
+        if not (line.brand or "").strip() or not (line.model or "").strip():
+            out.append(f"line {position} of an export invoice needs its brand (marca) and model (modelo)")
     return out
 
 
@@ -354,6 +397,8 @@ class LineText:
     description: str
     unit_code: str = codelists.DEFAULT_UNIT_CODE
     item_code: str | None = None
+    brand: str | None = None
+    model: str | None = None
 
 
 def from_totals(lines: Sequence[totals_mod.Line], texts: Sequence[LineText], computed: totals_mod.Totals) -> Figures:
@@ -383,6 +428,8 @@ def from_totals(lines: Sequence[totals_mod.Line], texts: Sequence[LineText], com
                 discount_percent=line.discount_percent,
                 discount_amount=gross - figures.base,
                 item_code=text.item_code,
+                brand=text.brand,
+                model=text.model,
                 reference_price=_reference_price(line) if free else None,
                 free=free,
             )

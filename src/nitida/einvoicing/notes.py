@@ -146,6 +146,9 @@ def note_document(
         billing_reference=documents.BillingReference(invoice.number, invoice.cufe or "", invoice.issue_date),
         concept_code=concept,
         concept_description=description,
+        # A note of an export invoice is in the invoice's currency, at its exchange rate (issue 25).
+        currency=invoice.currency,
+        exchange_rate=invoice.exchange_rate,
     )
 
 

@@ -120,6 +120,9 @@ _BUYER_FIELDS = (
     "direccion",
     "codigo_postal",
     "email",
+    "pais_codigo",
+    "ciudad_exterior",
+    "region_exterior",
 )
 
 
@@ -159,6 +162,10 @@ def customer_party(invoice: Invoice, customer: Customer | None = None) -> docume
         address_line=buyer["direccion"],
         postal_code=buyer["codigo_postal"],
         email=buyer["email"],
+        # Issued before buyers abroad were recorded: Colombian.
+        country_code=buyer["pais_codigo"] or codelists.COLOMBIA,
+        city_name=buyer["ciudad_exterior"],
+        region=buyer["region_exterior"],
     )
 
 
@@ -173,9 +180,10 @@ def payment_of(invoice: Invoice) -> documents.Payment:
     )
 
 
-def figures(lines: list[totals.Line], descriptions: list[str]) -> documents.Figures:
+def figures(lines: list[totals.Line], descriptions: list[str] | list[documents.LineText]) -> documents.Figures:
     computed = totals.compute(lines)
-    return documents.from_totals(lines, [documents.LineText(d) for d in descriptions], computed)
+    texts = [d if isinstance(d, documents.LineText) else documents.LineText(d) for d in descriptions]
+    return documents.from_totals(lines, texts, computed)
 
 
 def emit_or_409(doc: documents.Document, certificate: certificates.Certificate, what: str) -> emit.Emitted:
@@ -244,7 +252,7 @@ def invoice_document(
     rows = list(invoice.lines)
     fig = figures(
         [totals.Line(r.quantity, r.unit_price, r.discount_percent, _taxes(r.taxes), r.reference_price) for r in rows],
-        [r.description for r in rows],
+        [documents.LineText(r.description, brand=r.brand, model=r.model) for r in rows],
     )
     return documents.Document(
         kind=documents.DocumentKind.INVOICE,
@@ -267,6 +275,9 @@ def invoice_document(
             technical_key=resolution.technical_key or "",
         ),
         notes=(invoice.notes,) if invoice.notes else (),
+        currency=invoice.currency,
+        export=invoice.export,
+        exchange_rate=invoice.exchange_rate,
     )
 
 

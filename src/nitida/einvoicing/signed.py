@@ -18,6 +18,7 @@ from datetime import date
 from lxml import etree
 
 from nitida.einvoicing.documents import Document, Numbering, Party, Software
+from nitida.vocabulary import codelists
 from nitida.vocabulary.kinds import PersonType
 
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -55,6 +56,9 @@ def _party(root: etree._Element, role: str) -> Party:
     address = party.find("cac:PhysicalLocation/cac:Address", NS)
     if address is None:
         address = scheme.find("cac:RegistrationAddress", NS)
+    country = _text(address, "cac:Country/cbc:IdentificationCode") or codelists.COLOMBIA
+    # A party abroad: its city and region as text, no DANE code (export invoices, issue 25).
+    abroad = country != codelists.COLOMBIA
     return Party(
         person_type=PERSON_TYPES.get(_text(holder, "cbc:AdditionalAccountID") or ""),
         id_type=company.get("schemeName") or "",
@@ -69,8 +73,10 @@ def _party(root: etree._Element, role: str) -> Party:
         postal_code=_text(address, "cbc:PostalZone"),
         email=_text(party, "cac:Contact/cbc:ElectronicMail"),
         phone=_text(party, "cac:Contact/cbc:Telephone"),
-        country_code=_text(address, "cac:Country/cbc:IdentificationCode") or "CO",
+        country_code=country,
         actividad_economica=_split(_text(party, "cbc:IndustryClassificationCode")),
+        city_name=_text(address, "cbc:CityName") if abroad else None,
+        region=_text(address, "cbc:CountrySubentity") if abroad else None,
     )
 
 

@@ -138,7 +138,7 @@ class _Builder:
         if kind is DocumentKind.INVOICE:
             if doc.payment.due_date is not None:
                 self.cbc(root, "DueDate", doc.payment.due_date.isoformat())
-            self.cbc(root, "InvoiceTypeCode", kind.type_code)
+            self.cbc(root, "InvoiceTypeCode", doc.type_code)
             for note in doc.notes:
                 self.cbc(root, "Note", note)
         elif kind is DocumentKind.CREDIT_NOTE:
@@ -155,6 +155,7 @@ class _Builder:
         self.party(root, "AccountingSupplierParty", doc.supplier, supplier=True)
         self.party(root, "AccountingCustomerParty", doc.customer, supplier=False)
         self.payment_means(root)
+        self.exchange_rate(root)
         for tax_total in doc.tax_totals:
             self.tax_total(root, tax_total)
         self.monetary_total(root)
@@ -247,6 +248,9 @@ class _Builder:
         self.cbc(parent, name, party.id_number, **attrs)
 
     def address(self, parent: etree._Element, name: str, party: Party) -> None:
+        if party.abroad:
+            self.address_abroad(parent, name, party)
+            return
         municipio = party.municipio
         assert municipio is not None
         address = self.cac(parent, name)
@@ -261,6 +265,19 @@ class _Builder:
         country = self.cac(address, "Country")
         self.cbc(country, "IdentificationCode", party.country_code)
         self.cbc(country, "Name", "Colombia", languageID="es")
+
+    def address_abroad(self, parent: etree._Element, name: str, party: Party) -> None:
+        """A foreign address (issue 25): its city and region as text, its line and country; no DANE code,
+        department or postal code (the pattern the DIAN confirms for a non-resident in its DS annex)."""
+        address = self.cac(parent, name)
+        self.cbc(address, "CityName", (party.city_name or "").strip())
+        if (party.region or "").strip():
+            self.cbc(address, "CountrySubentity", (party.region or "").strip())
+        line = self.cac(address, "AddressLine")
+        self.cbc(line, "Line", party.address_line or "")
+        country = self.cac(address, "Country")
+        self.cbc(country, "IdentificationCode", party.country_code)
+        self.cbc(country, "Name", codelists.countries()[party.country_code], languageID="es")
 
     def party(self, root: etree._Element, role: str, party: Party, *, supplier: bool) -> None:
         holder = self.cac(root, role)
@@ -310,6 +327,21 @@ class _Builder:
         self.cbc(means, "PaymentMeansCode", payment.means_code)
         if payment.form is PaymentForm.CREDITO and payment.due_date is not None:
             self.cbc(means, "PaymentDueDate", payment.due_date.isoformat())
+
+    def exchange_rate(self, root: etree._Element) -> None:
+        """A document in a foreign currency says what one unit of it is worth in pesos, as the DIAN's export
+        sample does and its rules M01-M06 check: source = the document's currency at 1.00, target COP at 1.00,
+        the rate and its date."""
+        doc = self.doc
+        if doc.currency == codelists.COP or doc.exchange_rate is None:
+            return
+        rate = self.cac(root, "PaymentExchangeRate")
+        self.cbc(rate, "SourceCurrencyCode", doc.currency)
+        self.cbc(rate, "SourceCurrencyBaseRate", "1.00")
+        self.cbc(rate, "TargetCurrencyCode", codelists.COP)
+        self.cbc(rate, "TargetCurrencyBaseRate", "1.00")
+        self.cbc(rate, "CalculationRate", _money(doc.exchange_rate))
+        self.cbc(rate, "Date", doc.issue_date)
 
     def tax_scheme(self, parent: etree._Element, tax_type: str) -> None:
         scheme_id, scheme_name = codelists.TAX_SCHEMES[tax_type]
@@ -367,6 +399,10 @@ class _Builder:
             self.line_discount(node, line)
         item = self.cac(node, "Item")
         self.cbc(item, "Description", line.description)
+        if line.brand:
+            self.cbc(item, "BrandName", line.brand)
+        if line.model:
+            self.cbc(item, "ModelName", line.model)
         if line.item_code:
             standard = self.cac(item, "StandardItemIdentification")
             self.cbc(

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     Enum,
     ForeignKeyConstraint,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -119,6 +121,12 @@ class Invoice(TenantScoped, Base):
         Enum(PaymentMethod, native_enum=False, length=20), nullable=True
     )
 
+    # An export invoice (InvoiceTypeCode 02, issue 25): its amounts are in ``currency`` (ISO 4217) and
+    # ``exchange_rate`` is the pesos one unit of it is worth (TRM), printed on the document; COP has none.
+    export: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    currency: Mapped[str] = mapped_column(String(bounds.CURRENCY_CODE), default="COP", server_default="COP")
+    exchange_rate: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+
     # Numbering, set on issue and kept for ever (a VOID invoice keeps its number).
     prefix: Mapped[str | None] = mapped_column(String(bounds.PREFIX), nullable=True)
     consecutive: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -158,6 +166,9 @@ class Invoice(TenantScoped, Base):
     customer_tributo: Mapped[str | None] = mapped_column(String(bounds.CODE), nullable=True)
     customer_municipio_codigo: Mapped[str | None] = mapped_column(String(bounds.DANE_CODE), nullable=True)
     customer_codigo_postal: Mapped[str | None] = mapped_column(String(bounds.POSTAL_CODE), nullable=True)
+    customer_pais_codigo: Mapped[str | None] = mapped_column(String(bounds.COUNTRY_CODE), nullable=True)
+    customer_ciudad_exterior: Mapped[str | None] = mapped_column(String(bounds.PLACE_NAME), nullable=True)
+    customer_region_exterior: Mapped[str | None] = mapped_column(String(bounds.PLACE_NAME), nullable=True)
     # core.text.fold of the customer's name (on draft save and on issue), for search.
     customer_search: Mapped[str] = mapped_column(String(bounds.SEARCH_KEY))
 
@@ -205,6 +216,9 @@ class InvoiceLine(TenantScoped, Base):
     # [{"type": "IVA", "rate": "19.00"}]: the taxes the line carries (amounts are recomputed).
     taxes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     base: Mapped[Decimal] = mapped_column(Money())
+    # An exported good's brand and model (Item/BrandName, ModelName: the DIAN asks them on export invoices).
+    brand: Mapped[str | None] = mapped_column(String(bounds.BRAND), nullable=True)
+    model: Mapped[str | None] = mapped_column(String(bounds.BRAND), nullable=True)
     # A free line's (gift, sample) commercial unit value: declared in its document, its taxes computed on it.
     reference_price: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
 

@@ -13,6 +13,7 @@ from nitida.core.money import MoneyIn, MoneyOut, QuantityIn, QuantityOut
 from nitida.core.schemas import ApiInput, ApiModel, FreeText, LocalDateTime
 from nitida.invoices.models import InvoiceStatus, PaymentMethod
 from nitida.invoices.totals import TaxType, allowed_rates_text, rate_allowed
+from nitida.vocabulary.fields import CurrencyCode
 from nitida.vocabulary.identity import TipoDocumento
 from nitida.vocabulary.kinds import ElectronicStatus, Environment, PaymentForm
 
@@ -151,12 +152,29 @@ class TaxIn(ApiInput):
         return value
 
 
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+OptionalBrand = Annotated[Annotated[FreeText, Field(max_length=bounds.BRAND)] | None, BeforeValidator(_blank_to_none)]
+ExchangeRate = Annotated[
+    MoneyIn, Field(description="Pesos (COP) one unit of the currency is worth (TRM), at most 2 decimals")
+]
+EXPORT_DESCRIPTION = (
+    "An export invoice (InvoiceTypeCode 02) to a customer abroad: its lines are exempt from IVA (IVA 0 %) and "
+    "name each good's brand and model"
+)
+CURRENCY_DESCRIPTION = "ISO 4217 currency of every amount of the invoice; other than COP only on an export invoice"
+
+
 class LineIn(ApiInput):
     description: FreeText = Field(min_length=1, max_length=bounds.DESCRIPTION)
     quantity: QuantityIn = Field(description="More than 0, at most 6 decimals")
     unit_price: MoneyIn = Field(description="0 or more, at most 2 decimals")
     discount_percent: MoneyIn = Field(default=Decimal("0"), description="0 to 100, at most 2 decimals")
     taxes: list[TaxIn] = Field(default_factory=list, max_length=2, description="No taxes: excluded from IVA")
+    brand: OptionalBrand = Field(default=None, description="An exported good's brand (marca); export invoices")
+    model: OptionalBrand = Field(default=None, description="An exported good's model (modelo); export invoices")
     reference_price: MoneyIn | None = Field(
         default=None,
         description="A gift or sample (unitPrice 0, or discountPercent 100): its commercial unit value, which its "
@@ -223,6 +241,9 @@ class InvoiceCreate(ApiInput):
     )
     notes: FreeText | None = Field(default=None, max_length=bounds.NOTES)
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+    export: bool = Field(default=False, description=EXPORT_DESCRIPTION)
+    currency: CurrencyCode = Field(default="COP", description=CURRENCY_DESCRIPTION)
+    exchange_rate: ExchangeRate | None = Field(default=None, description="Required when currency is not COP")
 
 
 class InvoiceUpdate(ApiInput):
@@ -235,6 +256,9 @@ class InvoiceUpdate(ApiInput):
     payment_method: PaymentMethod | None = None
     notes: FreeText | None = Field(default=None, max_length=bounds.NOTES)
     lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
+    export: bool | None = Field(default=None, description=EXPORT_DESCRIPTION)
+    currency: CurrencyCode | None = Field(default=None, description=CURRENCY_DESCRIPTION)
+    exchange_rate: ExchangeRate | None = None
 
 
 class InvoiceCorrection(ApiInput):
@@ -248,6 +272,9 @@ class InvoiceCorrection(ApiInput):
     payment_method: PaymentMethod | None = None
     notes: FreeText | None = Field(default=None, max_length=bounds.NOTES)
     lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
+    export: bool | None = Field(default=None, description=EXPORT_DESCRIPTION)
+    currency: CurrencyCode | None = Field(default=None, description=CURRENCY_DESCRIPTION)
+    exchange_rate: ExchangeRate | None = None
 
 
 class PaymentCreate(ApiInput):
@@ -286,6 +313,8 @@ class LineRead(ApiModel):
     base: MoneyOut = Field(description="quantity × unitPrice × (1 − discountPercent/100), rounded half-up")
     tax_total: MoneyOut
     total: MoneyOut
+    brand: str | None = None
+    model: str | None = None
 
 
 class TaxGroupRead(ApiModel):
@@ -311,6 +340,9 @@ class CustomerSnapshot(ApiModel):
     tributo: str | None = None
     municipio_codigo: str | None = None
     codigo_postal: str | None = None
+    pais_codigo: str | None = Field(default=None, description="ISO 3166-1 alpha-2; null on invoices issued before it")
+    ciudad_exterior: str | None = None
+    region_exterior: str | None = None
 
 
 class PaymentRead(ApiModel):
@@ -332,6 +364,7 @@ class InvoiceSummary(ApiModel):
     issue_date: dt.date | None
     due_date: dt.date | None
     payment_form: PaymentForm
+    currency: str = Field(description="ISO 4217 currency of every amount (COP unless an export invoice says)")
     subtotal: MoneyOut
     tax_total: MoneyOut
     total: MoneyOut
@@ -352,6 +385,8 @@ class InvoiceRead(InvoiceSummary):
     cufe: str | None = Field(description="The electronic invoice's CUFE (SHA-384), once signed")
     qr_data: str | None = Field(description="The DIAN consultation URL with the CUFE (habilitación or producción host)")
     notes: str | None
+    export: bool = Field(description="An export invoice (InvoiceTypeCode 02)")
+    exchange_rate: MoneyOut | None = Field(description="Pesos per unit of currency; null for COP")
     customer: CustomerSnapshot
     lines: list[LineRead]
     taxes: list[TaxGroupRead] = Field(description="Per (type, rate): taxable amount and tax")

@@ -29,7 +29,7 @@ from sqlalchemy.orm import selectinload
 from nitida.audit import service as audit
 from nitida.core.clock import bogota_today
 from nitida.core.db import TenantSession, utcnow
-from nitida.core.errors import BadRequest, Conflict
+from nitida.core.errors import BadRequest, Conflict, FieldError
 from nitida.core.ids import get_or_404
 from nitida.core.integrity import Constraint, apply_unless_violates
 from nitida.core.money import MAX_MONEY, ZERO, format_money
@@ -48,6 +48,7 @@ from nitida.invoices.schemas import (
     PaymentCreate,
     TaxIn,
 )
+from nitida.vocabulary.codelists import COLOMBIA, COP
 from nitida.vocabulary.kinds import ElectronicStatus, PaymentForm
 
 ENTITY = "invoice"
@@ -120,6 +121,8 @@ def _set_lines(invoice: Invoice, lines: list[LineIn]) -> None:
             discount_percent=line.discount_percent,
             taxes=stored.taxes_json(line.taxes),
             base=lt.base,
+            brand=line.brand,
+            model=line.model,
             reference_price=line.reference_price,
         )
         for i, (line, lt) in enumerate(zip(lines, computed.lines, strict=True))
@@ -127,6 +130,50 @@ def _set_lines(invoice: Invoice, lines: list[LineIn]) -> None:
     invoice.subtotal = computed.subtotal
     invoice.tax_total = computed.tax_total
     invoice.total = computed.total
+
+
+def _check_currency_and_export(invoice: Invoice, customer: Customer) -> None:
+    """400 naming the field when the draft's currency, exchange rate and export mark disagree with each other,
+    its customer or its lines (issue 25): a foreign currency only on an export invoice, with its rate; an export
+    invoice to a customer abroad, its lines exempt from IVA (IVA 0 %, no INC)."""
+    errors: list[FieldError] = []
+    foreign = invoice.currency != COP
+    if foreign and not invoice.export:
+        errors.append(FieldError(field="currency", message="a currency other than COP is for an export invoice only"))
+    if foreign and invoice.exchange_rate is None:
+        errors.append(FieldError(field="exchangeRate", message=f"required: the pesos one {invoice.currency} is worth"))
+    if invoice.exchange_rate is not None and invoice.exchange_rate <= 0:
+        errors.append(FieldError(field="exchangeRate", message="must be greater than 0"))
+    if not foreign and invoice.exchange_rate is not None:
+        errors.append(FieldError(field="exchangeRate", message="only for a currency other than COP"))
+    if invoice.export:
+        if customer.pais_codigo == COLOMBIA:
+            errors.append(
+                FieldError(field="export", message="an export invoice's customer is abroad (in another country)")
+            )
+        taxed = [
+            str(row.position + 1)
+            for row in invoice.lines
+            if any(t["type"] != "IVA" or Decimal(t["rate"]) != 0 for t in row.taxes)
+        ]
+        if taxed:
+            errors.append(
+                FieldError(
+                    field="lines",
+                    message=f"an export is exempt from IVA (IVA 0 %) and carries no INC: line {', '.join(taxed)}",
+                )
+            )
+    if errors:
+        raise BadRequest("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
+
+def _audited_export(invoice: Invoice) -> dict[str, Any]:
+    """An export invoice's mark, currency and rate for the audit trail; nothing for a sale in pesos, whose
+    history stays as it was (issue 25)."""
+    if not invoice.export and invoice.currency == COP:
+        return {}
+    rate = format_money(invoice.exchange_rate) if invoice.exchange_rate is not None else None
+    return {"export": invoice.export, "currency": invoice.currency, "exchangeRate": rate}
 
 
 def _audited(invoice: Invoice) -> dict[str, Any]:
@@ -141,6 +188,7 @@ def _audited(invoice: Invoice) -> dict[str, Any]:
         "paymentForm": invoice.payment_form.value,
         "paymentMethod": invoice.payment_method.value if invoice.payment_method else None,
         "notes": invoice.notes,
+        **_audited_export(invoice),
         "lines": [stored.of_row(row) for row in invoice.lines],
         "subtotal": format_money(invoice.subtotal),
         "taxTotal": format_money(invoice.tax_total),
@@ -260,10 +308,14 @@ def create_draft(session: TenantSession, actor: Principal, data: InvoiceCreate) 
         debited_total=ZERO,
         electronic_status=ElectronicStatus.NOT_APPLICABLE,
         customer_search=customer.razon_social_search,
+        export=data.export,
+        currency=data.currency,
+        exchange_rate=data.exchange_rate,
         created_at=now,
         updated_at=now,
     )
     _set_lines(invoice, data.lines)
+    _check_currency_and_export(invoice, customer)
     session.add(invoice)
     session.flush()
     _record(session, actor, invoice, "CREATED", {})
@@ -281,6 +333,8 @@ def duplicate(session: TenantSession, actor: Principal, invoice: Invoice) -> Inv
             unit_price=row.unit_price,
             discount_percent=row.discount_percent,
             taxes=[TaxIn(type=t["type"], rate=Decimal(t["rate"])) for t in row.taxes],
+            brand=row.brand,
+            model=row.model,
         )
         for row in invoice.lines
     ]
@@ -296,15 +350,19 @@ def duplicate(session: TenantSession, actor: Principal, invoice: Invoice) -> Inv
             due_date=due,
             notes=invoice.notes,
             lines=lines,
+            export=invoice.export,
+            currency=invoice.currency,
+            exchange_rate=invoice.exchange_rate,
         ),
     )
 
 
 def update_draft(session: TenantSession, actor: Principal, invoice: Invoice, data: InvoiceUpdate) -> Invoice:
     _require_draft(invoice, "changed")
-    refuse_nulls(data, "customer_id", "resolution_id", "payment_form", "lines")
+    refuse_nulls(data, "customer_id", "resolution_id", "payment_form", "lines", "export", "currency")
     fields = data.model_dump(exclude_unset=True)
     before = _audited(invoice)
+    customer: Customer | None = None
     if "customer_id" in fields and fields["customer_id"] != invoice.customer_id:
         customer = _customer_for_draft(session, fields["customer_id"])
         invoice.customer_id = customer.id
@@ -322,6 +380,15 @@ def update_draft(session: TenantSession, actor: Principal, invoice: Invoice, dat
         invoice.notes = fields["notes"]
     if data.lines is not None:
         _set_lines(invoice, data.lines)
+    for name in ("export", "currency"):
+        if fields.get(name) is not None:
+            setattr(invoice, name, fields[name])
+    if "exchange_rate" in fields:
+        invoice.exchange_rate = fields["exchange_rate"]
+    if fields.keys() & {"export", "currency", "exchange_rate", "lines", "customer_id"}:
+        current = customer or _customer(session, invoice.customer_id)
+        assert current is not None  # the foreign key guarantees it
+        _check_currency_and_export(invoice, current)
     if audit.diff(before, _audited(invoice)):
         invoice.updated_at = utcnow()
         _record(session, actor, invoice, "UPDATED", before)
@@ -441,7 +508,7 @@ def correct(
         raise Conflict(
             f"Invoice {invoice.number} has credit or debit notes: it cannot be corrected.", slug="invalid-invoice-state"
         )
-    refuse_nulls(data, "customer_id", "payment_form", "lines")
+    refuse_nulls(data, "customer_id", "payment_form", "lines", "export", "currency")
     fields = data.model_dump(exclude_unset=True)
     before = _audited(invoice)
     customer_id = fields.get("customer_id", invoice.customer_id)
@@ -452,6 +519,10 @@ def correct(
             setattr(invoice, name, fields[name])
     if data.lines is not None:
         _set_lines(invoice, data.lines)
+    for name in ("export", "currency", "exchange_rate"):  # an export invoice's, as on a draft (issue 25)
+        if name in fields:
+            setattr(invoice, name, fields[name])
+    _check_currency_and_export(invoice, customer)
     today = bogota_today()
     due = invoice.due_date
     if due is not None and due < today:

@@ -38,6 +38,9 @@ SNAPSHOT_FIELDS = (
     "tributo",
     "municipio_codigo",
     "codigo_postal",
+    "pais_codigo",
+    "ciudad_exterior",
+    "region_exterior",
 )
 
 
@@ -62,6 +65,7 @@ def summary_fields(invoice: Invoice, customer_name: str) -> dict[str, Any]:
         "issue_date": invoice.issue_date,
         "due_date": invoice.due_date,
         "payment_form": invoice.payment_form,
+        "currency": invoice.currency,
         "subtotal": invoice.subtotal,
         "tax_total": invoice.tax_total,
         "total": invoice.total,
@@ -94,6 +98,8 @@ def invoice_read(session: TenantSession, invoice: Invoice) -> InvoiceRead:
             base=lt.base,
             tax_total=lt.tax_total,
             total=lt.total,
+            brand=row.brand,
+            model=row.model,
         )
         for row, lt in zip(invoice.lines, computed.lines, strict=True)
     ]
@@ -106,6 +112,8 @@ def invoice_read(session: TenantSession, invoice: Invoice) -> InvoiceRead:
         cufe=invoice.cufe,
         qr_data=invoice.qr_data,
         notes=invoice.notes,
+        export=invoice.export,
+        exchange_rate=invoice.exchange_rate,
         customer=as_invoiced,
         lines=lines,
         taxes=[

@@ -37,3 +37,13 @@ CodigoPostal = Annotated[
 ]
 OptionalMunicipioCodigo = Annotated[MunicipioCodigo | None, BeforeValidator(_blank_to_none)]
 OptionalCodigoPostal = Annotated[CodigoPostal | None, BeforeValidator(_blank_to_none)]
+PaisCodigo = Annotated[
+    str,
+    Field(max_length=bounds.COUNTRY_CODE, description="ISO 3166-1 alpha-2 of the DIAN's list (CO, US, ES…)"),
+    AfterValidator(fiscal.pais_codigo),
+]
+CurrencyCode = Annotated[
+    str,
+    Field(max_length=bounds.CURRENCY_CODE, description="ISO 4217 of the DIAN's list (COP, USD, EUR…)"),
+    AfterValidator(fiscal.currency_code),
+]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from nitida.vocabulary import codelists
+from nitida.vocabulary.kinds import PersonType
 
 DEFAULT_RESPONSABILIDADES = ["R-99-PN"]
 DEFAULT_TRIBUTO = "ZZ"
@@ -85,3 +86,60 @@ def postal_code_of(municipio_codigo: str | None, codigo_postal: str | None) -> s
             f"its department's code, {found.departamento_code}"
         )
     return codigo_postal
+
+
+def pais_codigo(value: str) -> str:
+    value = value.strip().upper()
+    if value not in codelists.countries():
+        raise ValueError(f"{value!r} is not a country code of the DIAN's list (ISO 3166-1 alpha-2)")
+    return value
+
+
+def currency_code(value: str) -> str:
+    value = value.strip().upper()
+    if value not in codelists.currencies():
+        raise ValueError(f"{value!r} is not a currency code of the DIAN's list (ISO 4217)")
+    return value
+
+
+def foreign_address_problems(
+    pais: str, municipio: str | None, postal: str | None, ciudad: str | None, region: str | None, id_type: str
+) -> list[tuple[str, str]]:
+    """(field, message) of each way a party's country and address disagree (issue 25): a buyer abroad has no
+    DANE municipality nor Colombian postal code; a foreign city and region are for a buyer abroad only; type 43
+    (sin identificación del exterior) is for a buyer abroad."""
+    out: list[tuple[str, str]] = []
+    if pais != codelists.COLOMBIA:
+        if municipio:
+            out.append(("municipioCodigo", "a customer abroad has no DANE municipality: give ciudadExterior instead"))
+        if postal:
+            out.append(("codigoPostal", "a customer abroad has no Colombian postal code"))
+    else:
+        if ciudad:
+            out.append(("ciudadExterior", "only for a customer abroad (paisCodigo of another country)"))
+        if region:
+            out.append(("regionExterior", "only for a customer abroad (paisCodigo of another country)"))
+        if id_type == "43":
+            out.append(("tipoDocumento", "type 43 (sin identificación del exterior) is for a customer abroad"))
+    return out
+
+
+# A company's legal form closing its name (Sociedad por Acciones Simplificada, Sociedad Anónima, Limitada,
+# en comandita, empresa unipersonal, and the common foreign ones): only a persona jurídica is named so.
+LEGAL_FORM = re.compile(
+    r"(?:\bS\.?\s?A\.?\s?S\.?|\bS\.?\s?A\.?|\bLTDA\.?|\bLIMITADA|\bS\.?\s?C\.?\s?A\.?|\bS\.?\s?EN\s?C\.?|\bE\.?\s?U\.?"
+    r"|&\s?C[IÍ]A\.?|\bINC\.?|\bLLC\.?|\bLTD\.?|\bGMBH|\bS\.?\s?R\.?\s?L\.?|\bS\.?\s?L\.?"
+    # foreign companies' (issue 25): Corp., Corporation, Limited, PLC, B.V., N.V., S.p.A., SARL, AG
+    r"|\bCORP\.?|\bCORPORATION|\bLIMITED|\bPLC|\bB\.\s?V\.?|\bN\.\s?V\.?|\bS\.\s?P\.\s?A\.?|\bSARL|\bAG)\s*$",
+    re.IGNORECASE,
+)
+
+
+def derived_person_type(id_type: str, razon_social: str | None = None) -> PersonType | None:
+    """The person type that cannot be wrong when none is recorded: natural for a document only a person holds,
+    jurídica for a name ending in a company's legal form (Colombian or foreign), else None (to be asked)."""
+    if id_type in codelists.NATURAL_PERSON_ID_TYPES:
+        return PersonType.NATURAL
+    if razon_social and LEGAL_FORM.search(razon_social.strip()):
+        return PersonType.JURIDICA
+    return None

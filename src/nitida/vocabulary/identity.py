@@ -26,6 +26,8 @@ class TipoDocumento(enum.StrEnum):
     PPT = "PPT"
     NIT_EXTRANJERO = "NIT_EXTRANJERO"
     NUIP = "NUIP"
+    # 43: a buyer abroad with no identification (or one the DIAN defines for the use), Anexo 1.9 (issue 25).
+    SIN_ID_EXTERIOR = "SIN_ID_EXTERIOR"
 
     @property
     def codigo(self) -> str:
@@ -45,7 +47,10 @@ DIAN_CODES: dict[TipoDocumento, str] = {
     TipoDocumento.PPT: "48",
     TipoDocumento.NIT_EXTRANJERO: "50",
     TipoDocumento.NUIP: "91",
+    TipoDocumento.SIN_ID_EXTERIOR: "43",
 }
+# Documents of a party abroad: a foreign NIT, a foreign identification document, none (issue 25).
+FOREIGN_TYPES = frozenset({TipoDocumento.DIE, TipoDocumento.NIT_EXTRANJERO, TipoDocumento.SIN_ID_EXTERIOR})
 
 NUMERIC_TYPES = frozenset({TipoDocumento.CC, TipoDocumento.TI, TipoDocumento.RC, TipoDocumento.NUIP, TipoDocumento.CE})
 MAX_NUMBER_LENGTH = 20

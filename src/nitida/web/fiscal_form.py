@@ -65,6 +65,15 @@ def suggestions(text: str) -> list[codelists.Municipio]:
     return codelists.search_municipios(text, limit=SUGGESTIONS) if len(text.strip()) >= 2 else []
 
 
+def country_options() -> list[tuple[str, str]]:
+    """The DIAN's countries for a select: Colombia first, then by name as Spanish sorts it (issue 25)."""
+    others = sorted(
+        ((code, name) for code, name in codelists.countries().items() if code != codelists.COLOMBIA),
+        key=lambda item: fold(item[1]),
+    )
+    return [(codelists.COLOMBIA, codelists.countries()[codelists.COLOMBIA]), *others]
+
+
 def responsabilidades_options() -> list[tuple[str, str]]:
     return list(codelists.RESPONSABILIDADES.items())
 

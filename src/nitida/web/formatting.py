@@ -46,6 +46,13 @@ def money(value: Decimal | int | None) -> str:
     return f"-$ {text[1:]}" if text.startswith("-") else f"$ {text}"
 
 
+def amount(value: Decimal | int | None, currency: str = "COP") -> str:
+    """An amount in its currency: pesos as ``money``; another currency with its ISO code in place of the sign
+    (Decimal("6785.39"), "USD" -> "USD 6.785,39"; an export invoice's, issue 25)."""
+    text = money(value)
+    return text if currency == "COP" or not text else text.replace("$", currency, 1)
+
+
 def quantity(value: Decimal | None) -> str:
     """A quantity without trailing zeros: 2.500000 -> "2,5", 1500 -> "1.500"."""
     if value is None:

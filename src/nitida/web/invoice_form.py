@@ -27,6 +27,8 @@ LINE_FIELDS = {
     "unitPrice": "precio",
     "discountPercent": "descuento",
     "taxes": "iva",
+    "brand": "marca",
+    "model": "modelo",
     "referencePrice": "referencia",
 }
 HEADER_FIELDS = {
@@ -36,6 +38,9 @@ HEADER_FIELDS = {
     "dueDate": "vencimiento",
     "paymentMethod": "medio_pago",
     "notes": "notas",
+    "export": "exportacion",
+    "currency": "moneda",
+    "exchangeRate": "tasa_cambio",
     "lines": "lineas",
     "amount": "valor",
     "date": "fecha",
@@ -71,6 +76,8 @@ class FormLine:
     descuento: str = "0"
     iva: str = "19"
     inc: str = ""
+    marca: str = ""  # an exported good's brand and model (export invoices, issue 25)
+    modelo: str = ""
     obsequio: str = ""  # "1": a gift or sample, given away at its reference value (issue 25)
     referencia: str = ""
 
@@ -83,6 +90,11 @@ class FormLine:
         return not self.descripcion.strip() and not self.precio.strip()
 
 
+def new_line(values: dict[str, str]) -> FormLine:
+    """A blank line: an export invoice's is exempt (IVA 0 %, issue 25), any other's at the general rate."""
+    return FormLine(iva="0") if values.get("exportacion") == "1" else FormLine()
+
+
 def form_lines(ctx: WebContext) -> list[FormLine]:
     count = whole_number(ctx.field("lineas"), INITIAL_LINES, at_most=MAX_FORM_LINES)
     return [
@@ -93,6 +105,8 @@ def form_lines(ctx: WebContext) -> list[FormLine]:
             descuento=ctx.field(f"descuento_{i}"),
             iva=ctx.field(f"iva_{i}"),
             inc=ctx.field(f"inc_{i}"),
+            marca=ctx.field(f"marca_{i}"),
+            modelo=ctx.field(f"modelo_{i}"),
             obsequio=ctx.field(f"obsequio_{i}"),
             referencia=ctx.field(f"referencia_{i}"),
         )
@@ -123,6 +137,8 @@ def line_body(line: FormLine) -> dict[str, Any]:
         "unitPrice": number(line.precio),
         "discountPercent": number(line.descuento, "0"),
         "taxes": taxes,
+        "brand": line.marca.strip() or None,
+        "model": line.modelo.strip() or None,
     }
     if line.gift:
         # Given away: no price; its value is the reference one (a blank one is refused beside its field).
@@ -139,7 +155,15 @@ HEADER_NAMES = (
     "vencimiento",
     "medio_pago",
     "notas",
+    "exportacion",
+    "moneda",
+    "tasa_cambio",
 )
+# The currencies an export invoice is most often in, first in its select; the DIAN's whole list follows.
+COMMON_CURRENCIES = ("USD", "EUR")
+# Those the editor offers (the API takes any of the DIAN's list): the currencies Colombia's trade is billed in.
+OFFERED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "MXN", "BRL", "PEN", "CLP", "ARS", "CHF", "JPY", "CNY", "COP")
+EXPORT_DEFAULT_CURRENCY = "USD"
 # Plazo de pago: contado, a number of days from today, or a date typed in Fecha de vencimiento.
 TERMS = {"0": "Contado", "8": "8 días", "15": "15 días", "30": "30 días", "60": "60 días", "90": "90 días"}
 BY_DATE = "fecha"
@@ -152,7 +176,13 @@ def header_values(ctx: WebContext) -> dict[str, str]:
 
 def new_values(customer_id: str, resolution_id: str) -> dict[str, str]:
     values = dict.fromkeys(HEADER_NAMES, "")
-    values.update(customer_id=customer_id, resolution_id=resolution_id, plazo="0", medio_pago=DEFAULT_METHOD)
+    values.update(
+        customer_id=customer_id,
+        resolution_id=resolution_id,
+        plazo="0",
+        medio_pago=DEFAULT_METHOD,
+        moneda=EXPORT_DEFAULT_CURRENCY,
+    )
     return values
 
 
@@ -166,6 +196,9 @@ def values_of(invoice: Any) -> tuple[dict[str, str], list[FormLine]]:
         vencimiento=invoice.due_date.isoformat() if invoice.due_date else "",
         medio_pago=invoice.payment_method.value if invoice.payment_method else "",
         notas=invoice.notes or "",
+        exportacion="1" if invoice.export else "",
+        moneda=invoice.currency if invoice.export else EXPORT_DEFAULT_CURRENCY,
+        tasa_cambio=decimal_input(invoice.exchange_rate) if invoice.exchange_rate is not None else "",
     )
     lines = []
     for row in invoice.lines:
@@ -178,6 +211,8 @@ def values_of(invoice: Any) -> tuple[dict[str, str], list[FormLine]]:
                 descuento=decimal_input(row.discount_percent),
                 iva=_rate_text(rates.get("IVA")),
                 inc=_rate_text(rates.get("INC")),
+                marca=row.brand or "",
+                modelo=row.model or "",
                 obsequio="1" if row.reference_price is not None else "",
                 referencia=decimal_input(row.reference_price) if row.reference_price is not None else "",
             )
@@ -208,7 +243,27 @@ def body_of(values: dict[str, str], lines: list[FormLine], today: date) -> dict[
         "paymentMethod": values.get("medio_pago") or None,
         "notes": values["notas"] or None,
         "lines": [line_body(line) for line in lines],
+        **export_body(values),
     }
+
+
+def export_body(values: dict[str, str]) -> dict[str, Any]:
+    """export, currency and exchangeRate of the body: an export invoice in the currency chosen, with its rate
+    unless it is in pesos; any other invoice in pesos (issue 25)."""
+    if values.get("exportacion") != "1":
+        return {"export": False, "currency": "COP", "exchangeRate": None}
+    currency = (values.get("moneda") or EXPORT_DEFAULT_CURRENCY).strip().upper()
+    rate = values.get("tasa_cambio", "").strip()
+    return {
+        "export": True,
+        "currency": currency,
+        "exchangeRate": number(rate) if rate and currency != "COP" else None,
+    }
+
+
+def currency_of(values: dict[str, str]) -> str:
+    """The currency the editor's amounts are in (its live totals)."""
+    return export_body(values)["currency"]
 
 
 def _line(line: FormLine) -> totals.Line | None:

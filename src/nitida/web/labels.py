@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from nitida.customers.models import CustomerStatus
 from nitida.invoices.models import InvoiceStatus, PaymentMethod
 from nitida.users.models import Role, UserStatus
 from nitida.vocabulary import codelists
 from nitida.vocabulary.identity import TipoDocumento
 from nitida.vocabulary.kinds import PaymentForm
-from nitida.web import fiscal_form
+from nitida.web import fiscal_form, formatting
 
 CUSTOMER_STATUS = {CustomerStatus.ACTIVE: "Activo", CustomerStatus.INACTIVE: "Inactivo"}
 INVOICE_STATUS = {
@@ -42,6 +44,12 @@ TIPO_DOCUMENTO = {
     TipoDocumento.PPT: "Permiso por protección temporal",
     TipoDocumento.NIT_EXTRANJERO: "NIT de otro país",
     TipoDocumento.NUIP: "NUIP",
+    TipoDocumento.SIN_ID_EXTERIOR: "Sin identificación del exterior",
+}
+# In a list's narrow column, the documents whose code is not a word (the others show as they are: CC, CE…).
+TIPO_DOCUMENTO_CORTO = {
+    TipoDocumento.NIT_EXTRANJERO: "NIT ext.",
+    TipoDocumento.SIN_ID_EXTERIOR: "Sin id. ext.",
 }
 # Audit trail: actions and the API field names it records.
 ACTION = {
@@ -78,6 +86,12 @@ FIELD = {
     "tributo": "Tributo",
     "municipioCodigo": "Municipio",
     "codigoPostal": "Código postal",
+    "paisCodigo": "País",
+    "ciudadExterior": "Ciudad (exterior)",
+    "regionExterior": "Estado, provincia o región (exterior)",
+    "export": "Exportación",
+    "currency": "Moneda",
+    "exchangeRate": "Tasa de cambio",
 }
 PERSON_TYPE = {"JURIDICA": "Persona jurídica", "NATURAL": "Persona natural"}
 ENVIRONMENT = {"HABILITACION": "Habilitación (pruebas de la DIAN)", "PRODUCCION": "Producción"}
@@ -127,11 +141,29 @@ def change_value(field: str, value: object) -> str:
         return PERSON_TYPE.get(value, value)
     if field == "municipioCodigo" and isinstance(value, str):
         return municipio(value)
+    if isinstance(value, bool):
+        return "Sí" if value else "No"
+    if field == "paisCodigo" and isinstance(value, str):
+        return pais(value)
+    if field == "currency" and isinstance(value, str):
+        return f"{value} · {currency(value)}"
+    if field == "exchangeRate" and isinstance(value, str):
+        return formatting.money(Decimal(value))
     if field == "tributo" and isinstance(value, str):
         return tributo(value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     return str(value)
+
+
+def pais(code: str | None) -> str:
+    """ "Estados Unidos"; Colombia for a customer recorded before countries were (issue 25)."""
+    return codelists.countries().get(code or codelists.COLOMBIA, code or "—")
+
+
+def currency(code: str) -> str:
+    """ "Dólar estadounidense": the DIAN's name of an ISO 4217 code."""
+    return codelists.currencies().get(code, code)
 
 
 def tributo(code: str | None) -> str:

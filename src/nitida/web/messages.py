@@ -93,6 +93,49 @@ _BY_PATTERN: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Resolution not found\.$"), "Elige una resolución de numeración."),
     (re.compile(r"is not a DANE municipality code"), "No es un código DANE de municipio (5 dígitos, p. ej. 11001)."),
     (re.compile(r"postal code has 6 digits"), "Un código postal colombiano tiene 6 dígitos (p. ej. 110231)."),
+    # A buyer abroad and the export invoice (issue 25).
+    (re.compile(r"is not a country code of the DIAN's list"), "No es un país de la lista de la DIAN."),
+    (
+        re.compile(r"a customer abroad has no DANE municipality"),
+        "Un cliente en el exterior no tiene municipio colombiano: deja este campo vacío y escribe su ciudad.",
+    ),
+    (
+        re.compile(r"a customer abroad has no Colombian postal code"),
+        "Un cliente en el exterior no lleva código postal.",
+    ),
+    (
+        re.compile(r"^only for a customer abroad"),
+        "Solo para un cliente en el exterior: elige su país (o deja este campo vacío).",
+    ),
+    (
+        re.compile(r"^type 43 \(sin identificación del exterior\) is for a customer abroad"),
+        "«Sin identificación del exterior» es solo para un cliente en el exterior: elige su país.",
+    ),
+    (re.compile(r"is not a currency code of the DIAN's list"), "No es una moneda de la lista de la DIAN."),
+    (
+        re.compile(r"^a currency other than COP is for an export invoice only"),
+        "Una moneda distinta del peso colombiano es solo para una factura de exportación.",
+    ),
+    (
+        re.compile(r"^required: the pesos one"),
+        "Escribe la tasa de cambio: cuántos pesos vale una unidad de la moneda.",
+    ),
+    (
+        re.compile(r"^only for a currency other than COP"),
+        "La tasa de cambio es solo para una moneda distinta del peso.",
+    ),
+    (
+        re.compile(r"an export invoice's customer is abroad"),
+        "Una factura de exportación es para un cliente en el exterior (con país distinto de Colombia).",
+    ),
+    (
+        re.compile(r"an export is exempt from IVA .*: line (.+)$"),
+        "Una exportación está exenta de IVA: usa IVA 0 % y sin INC (línea {0}).",
+    ),
+    (
+        re.compile(r"line (\d+) of an export invoice needs its brand"),
+        "La línea {0} de una exportación necesita su marca y su modelo.",
+    ),
     (re.compile(r"^at least one \(R-99-PN"), "Marca al menos una (R-99-PN si ninguna aplica)."),
     (re.compile(r"not in the DIAN list"), "No está en la lista de la DIAN."),
     (re.compile(r"each responsibility at most once"), "Cada responsabilidad una sola vez."),

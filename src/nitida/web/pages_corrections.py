@@ -89,7 +89,7 @@ def correct_and_resend(request: Request, ctx: Web, invoice_id: str) -> Response:
         )
 
     if action == "agregar_linea":
-        return editor(FormErrors(), [*lines, invoice_form.FormLine()])
+        return editor(FormErrors(), [*lines, invoice_form.new_line(values)])
     if action == "buscar_cliente":
         return editor(FormErrors(), lines)
     kept = [(i, line) for i, line in enumerate(lines) if not line.blank]

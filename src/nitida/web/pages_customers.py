@@ -22,7 +22,7 @@ from nitida.einvoicing.configuration import find_issuer
 from nitida.invoices import service as invoices
 from nitida.invoices.models import Invoice
 from nitida.tenants.models import Tenant
-from nitida.vocabulary import fiscal
+from nitida.vocabulary import codelists, fiscal
 from nitida.vocabulary.identity import InvalidIdentity, TipoDocumento, normalise
 from nitida.vocabulary.kinds import PersonType
 from nitida.web import fiscal_form, messages, queries
@@ -47,6 +47,9 @@ FIELD_NAMES = {
     "tributo": "tributo",
     "municipioCodigo": "municipio",
     "codigoPostal": "codigo_postal",
+    "paisCodigo": "pais",
+    "ciudadExterior": "ciudad_exterior",
+    "regionExterior": "region_exterior",
 }
 FORM_FIELDS = (
     "tipo_persona",
@@ -59,6 +62,9 @@ FORM_FIELDS = (
     "municipio",
     "tributo",
     "codigo_postal",
+    "pais",
+    "ciudad_exterior",
+    "region_exterior",
 )
 
 
@@ -173,6 +179,7 @@ def _render_form(
         personas=list(PersonType),
         responsabilidades=fiscal_form.responsabilidades_options(),
         tributos=fiscal_form.tributo_options(),
+        paises=fiscal_form.country_options(),
         status_code=status_code,
     )
 
@@ -182,6 +189,7 @@ def new_customer_form(request: Request, ctx: Web) -> HTMLResponse:
     ctx.require(CUSTOMERS, "write")
     values: dict[str, Any] = {name: "" for name in FORM_FIELDS} | {
         "tipo_documento": "NIT",
+        "pais": codelists.COLOMBIA,
         "tributo": fiscal.DEFAULT_TRIBUTO,
         "responsabilidades": fiscal.default_responsabilidades(),
     }
@@ -202,7 +210,17 @@ def _api_body(values: dict[str, Any]) -> dict[str, Any]:
         "tributo": values["tributo"] or fiscal.DEFAULT_TRIBUTO,
         "municipioCodigo": fiscal_form.municipio_code(values["municipio"]),
         "codigoPostal": values["codigo_postal"],
-    }
+        "paisCodigo": values["pais"] or codelists.COLOMBIA,
+        "ciudadExterior": values["ciudad_exterior"],
+        "regionExterior": values["region_exterior"],
+    } | _other_country_group(values)
+
+
+def _other_country_group(values: dict[str, Any]) -> dict[str, Any]:
+    """The address group of the other country is hidden by the form (app.css): what it holds is not sent."""
+    if (values["pais"] or codelists.COLOMBIA) == codelists.COLOMBIA:
+        return {"ciudadExterior": None, "regionExterior": None}
+    return {"municipioCodigo": None, "codigoPostal": None}
 
 
 @router.get("/app/clientes/municipios")
@@ -278,6 +296,9 @@ def edit_customer_form(request: Request, ctx: Web, customer_id: str) -> HTMLResp
         "municipio": fiscal_form.municipio_text(customer.municipio_codigo),
         "tributo": customer.tributo or fiscal.DEFAULT_TRIBUTO,
         "codigo_postal": customer.codigo_postal or "",
+        "pais": customer.pais_codigo,
+        "ciudad_exterior": customer.ciudad_exterior or "",
+        "region_exterior": customer.region_exterior or "",
         "responsabilidades": list(customer.responsabilidades_fiscales or fiscal.default_responsabilidades()),
     }
     return _render_form(request, ctx, values=values, errors=FormErrors(), customer=customer)

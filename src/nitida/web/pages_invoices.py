@@ -30,7 +30,7 @@ from nitida.invoices.access import INVOICES
 from nitida.invoices.models import InvoiceStatus, NumberingResolution, PaymentMethod
 from nitida.invoices.schemas import InvoiceCreate, InvoiceUpdate, PaymentCreate, VoidRequest
 from nitida.vocabulary.kinds import ElectronicStatus, NoteKind
-from nitida.web import invoice_form, labels, messages, pages_business, pages_delivery, pages_documents
+from nitida.web import invoice_form, labels, messages, pages_business, pages_delivery, pages_documents, pages_export
 from nitida.web.deps import Web, WebContext
 from nitida.web.forms import FormErrors, FormInvalid, attempt, validate, whole_number
 from nitida.web.invoice_form import NAMES
@@ -39,6 +39,7 @@ from nitida.web.rendering import is_htmx, page
 router = APIRouter(include_in_schema=False)
 # The invoice's files (QR, XML, PDF) are pages of their own module, served with these.
 router.include_router(pages_documents.router)
+router.include_router(pages_export.router)
 
 PAGE_SIZE = 20
 EXPORT_ROWS = 10_000
@@ -289,11 +290,13 @@ def _render_editor(
         info=info,
         totals=invoice_form.preview_totals(lines),
         line_totals=invoice_form.line_amounts(lines),
-        new_line=invoice_form.FormLine(),
+        new_line=invoice_form.new_line(values),
         iva_rates=invoice_form.IVA_RATES,
         inc_rates=invoice_form.INC_RATES,
         terms=invoice_form.TERMS,
         payment_methods=list(PaymentMethod),
+        export=pages_export.context(ctx, values),
+        currency=invoice_form.currency_of(values),
         status_code=status_code,
     )
 
@@ -307,7 +310,7 @@ def new_invoice_form(request: Request, ctx: Web, cliente: str = "") -> HTMLRespo
         request,
         ctx,
         values=values,
-        lines=[invoice_form.FormLine() for _ in range(invoice_form.INITIAL_LINES)],
+        lines=[invoice_form.new_line(values) for _ in range(invoice_form.INITIAL_LINES)],
         errors=FormErrors(),
     )
 
@@ -355,7 +358,7 @@ def _save_editor(request: Request, ctx: WebContext, draft: Any) -> Response:
     lines = invoice_form.form_lines(ctx)
     action = ctx.field("accion")
     if action == "agregar_linea":
-        lines = [*lines, invoice_form.FormLine()]
+        lines = [*lines, invoice_form.new_line(values)]
         return _render_editor(request, ctx, values=values, lines=lines, errors=FormErrors(), draft=draft)
     if action == "buscar_cliente":
         return _render_editor(request, ctx, values=values, lines=lines, errors=FormErrors(), draft=draft)
@@ -419,6 +422,7 @@ def live_totals(request: Request, ctx: Web) -> HTMLResponse:
         totals=invoice_form.preview_totals(lines),
         line_totals=invoice_form.line_amounts(lines),
         oob_lines=True,
+        currency=invoice_form.currency_of(invoice_form.header_values(ctx)),
     )
 
 

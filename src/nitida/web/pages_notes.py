@@ -241,6 +241,7 @@ def _render(
         "notas/nueva.html",
         nav="facturas",
         invoice=invoice,
+        currency=invoice.currency,  # an export invoice's notes are in its currency (issue 25)
         kind=kind.value,
         slug=SLUG[kind],
         title=TITLE[kind],
@@ -287,7 +288,15 @@ def note_preview(request: Request, ctx: WebContext, invoice_id: str, kind: NoteK
             )
         except FormInvalid as exc:
             errors = exc.errors
-    return page(request, ctx, "notas/_vista_previa.html", preview=preview, errors=errors, lines=_preview_lines(preview))
+    return page(
+        request,
+        ctx,
+        "notas/_vista_previa.html",
+        preview=preview,
+        errors=errors,
+        lines=_preview_lines(preview),
+        currency=invoice.currency,  # an export invoice's notes are in its currency (issue 25)
+    )
 
 
 def _preview_lines(preview: Any) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ env = Environment(
 )
 env.filters.update(
     money=formatting.money,
+    amount=formatting.amount,
     day=formatting.day,
     moment=formatting.moment,
     quantity=formatting.quantity,

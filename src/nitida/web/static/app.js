@@ -78,6 +78,9 @@ function addLine() {
   const html = template.innerHTML.replaceAll("__NUM__", String(index + 1)).replaceAll("__N__", String(index));
   body.insertAdjacentHTML("beforeend", html);
   count.value = String(index + 1);
+  // An export invoice's new line is exempt (IVA 0 %, issue 25), as the server's own «Agregar línea» makes it.
+  const iva = document.getElementById(`iva_${index}`);
+  if (iva instanceof HTMLSelectElement && document.querySelector("#exportacion_si:checked")) iva.value = "0";
   const description = document.getElementById(`descripcion_${index}`);
   if (description) description.focus();
   const button = document.querySelector("[data-agregar-linea]");
