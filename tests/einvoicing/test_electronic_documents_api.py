@@ -193,7 +193,11 @@ def test_produccion_uses_the_production_host(client, admin):
             "/billing/electronic-invoicing", headers=admin, json={"environment": "PRODUCCION", "softwareId": "x"}
         )
     )
-    invoice = issued_invoice(client, admin, lines=LINES[:1])
+    # A production resolution (the test set's belongs to habilitación: issue 25), registered in PRODUCCION.
+    production = {**resolution_body("FE"), "resolutionNumber": "18764000000001"}
+    resolution = ok(client.post("/billing/resolutions", headers=admin, json=production), 201)
+    assert resolution["environment"] == "PRODUCCION"
+    invoice = issued_invoice(client, admin, lines=LINES[:1], resolutionId=resolution["id"])
     assert invoice["qrData"].startswith("https://catalogo-vpfe.dian.gov.co/document/searchqr?documentkey=")
     p = produced(xml_of(client, admin, f"/billing/invoices/{invoice['id']}/xml"), invoice)
     assert p.text("cbc:ProfileExecutionID") == "1"

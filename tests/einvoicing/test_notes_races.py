@@ -8,7 +8,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from fixtures.einvoicing_api import LINES, configure, issued_invoice, ok
+from fixtures.einvoicing_api import LINES, accepted_invoice, configure, ok
 from fixtures.races import at_once
 from nitida.users.models import Role
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.postgres_only
 def test_parallel_notes_get_consecutive_numbers_and_never_over_credit(live_url, client, tenant):
     admin = tenant.headers(Role.ADMIN)
     configure(client, admin)
-    invoices = [issued_invoice(client, admin, lines=LINES[:1]) for _ in range(4)]  # 141,610.00 each
+    invoices = [accepted_invoice(client, admin, lines=LINES[:1]) for _ in range(4)]  # 141,610.00 each
     half = "50420.17"  # + IVA 19 % (9 579.83) = 60,000.00: a discount takes the invoice's taxes
     headers = tenant.headers(Role.OPERADOR)
 

@@ -110,6 +110,10 @@ ROUTE_ACTIONS = {
     ("GET", "/billing/invoices/{invoice_id}/dian-messages"): "delivery.read",
     ("POST", "/billing/invoices/{invoice_id}/resend"): "delivery.resend",
     ("GET", "/billing/invoices/{invoice_id}/attached-document"): "delivery.read",
+    # Issue 25: a rejected invoice corrected and sent again under its number; the rejected versions kept.
+    ("POST", "/billing/invoices/{invoice_id}/correction"): "invoices.write",
+    ("GET", "/billing/invoices/{invoice_id}/rejected-versions"): "delivery.read",
+    ("GET", "/billing/invoices/{invoice_id}/rejected-versions/{version_id}/xml"): "delivery.read",
     ("GET", "/billing/invoices/{invoice_id}/pdf"): "delivery.read",
     ("POST", "/billing/invoices/{invoice_id}/email"): "delivery.email",
     ("GET", "/billing/credit-notes/{note_id}/pdf"): "delivery.read",

@@ -68,10 +68,13 @@ class Entry:
         return f"line {self.number} ({self.raw['description']})"
 
     def remaining_line(self) -> Raw | None:
-        """What is left of it as a line: its units when they are what is left, else one unit of the base."""
+        """What is left of it as a line: its units when they are what is left, else one unit of the base.
+        A free line (a gift: no base, taxed on its reference value) is left as long as its units are."""
+        line = {k: v for k, v in self.raw.items() if k != INVOICE_LINE}
+        if line.get("referencePrice") is not None and self.base <= 0:
+            return {**line, "quantity": quantity_text(self.quantity)} if self.quantity > 0 else None
         if self.base <= 0:
             return None
-        line = {k: v for k, v in self.raw.items() if k != INVOICE_LINE}
         price, discount = Decimal(str(line["unitPrice"])), Decimal(str(line["discountPercent"]))
         if self.quantity > 0 and totals.line_base(self.quantity, price, discount) == self.base:
             return {**line, "quantity": quantity_text(self.quantity)}
