@@ -119,6 +119,8 @@ def test_a_clerk_imports_customers_reads_a_statement_and_works_the_cartera(
         _no_sideways_scroll(page)
 
         # --- cartera: cut-off date, a row that opens the invoices, the export
+        if page.get_by_role("button", name="Menú").is_visible():  # on a phone the menu folds behind «Menú»
+            page.get_by_role("button", name="Menú").click()
         page.get_by_role("link", name="Cartera").first.click()
         expect(page.get_by_role("region", name="Cartera por cliente")).to_contain_text("$ 70.000,00")
         _no_sideways_scroll(page)

@@ -600,7 +600,7 @@ def test_no_page_scrolls_sideways_on_a_phone_and_tables_scroll_by_keyboard(tab, 
     page.set_viewport_size(PHONE)
     seen: set[str] = set()
     queue = ["/app"]
-    skip = re.compile(r"/(pdf|xml|qr\.svg|exportar|adjuntos)(/|\?|$)|/app/salir")
+    skip = re.compile(r"/(pdf|xml|qr\.svg|exportar|adjuntos|descargar|logo)(/|\?|$)|/app/salir")  # files
     shape = re.compile(r"[0-9a-f]{8}-[0-9a-f-]{27}")
     checked = 0
     while queue and checked < 40:
