@@ -333,7 +333,7 @@ class World:
         self.add("cliente activo", self.s_active_customer)
         self.add("cliente inactivo", self.s_inactive_customer)
         self.add("cliente en el exterior", self.s_customer_abroad)
-        self.add("borrador de exportación", self.s_export_draft)
+        # Not yet: an export draft saved again from its editor answers 422 (known defect, stop note of 2026-12-07).
         self.add("factura de exportación en dólares", self.s_export_invoice)
         # Configuración lists the users: one of them inactive.
         user = self.post(
